@@ -102,10 +102,10 @@ type eraseFitResult struct {
 func newEraseFitCmd() *cobra.Command {
 	var (
 		xPath, zPath, xKey, zKey, method, out string
-		noAffine, shrinkage, constrainTrace  bool
-		svdTol                               float64
-		classes                              int
-		asJSON                               bool
+		noAffine, shrinkage, constrainTrace   bool
+		svdTol                                float64
+		classes                               int
+		asJSON                                bool
 	)
 	cmd := &cobra.Command{
 		Use:   "fit",
