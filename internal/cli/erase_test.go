@@ -13,7 +13,7 @@ import (
 	"github.com/fmkit/fmkit/npy"
 )
 
-func runFmkit(t *testing.T, args ...string) (string, string, int) {
+func runErase(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := Main(context.Background(), args, &out, &errb)
@@ -47,7 +47,7 @@ func TestEraseFitApplyCheck(t *testing.T) {
 	dir := t.TempDir()
 	xp, zp := writeConceptData(t, dir, 800, 6)
 	ep := filepath.Join(dir, "e.safetensors")
-	out, errs, code := runFmkit(t, "erase", "fit", "--x", xp, "--z", zp, "--out", ep, "--json")
+	out, errs, code := runErase(t, "erase", "fit", "--x", xp, "--z", zp, "--out", ep, "--json")
 	if code != 0 {
 		t.Fatalf("fit: code %d, %s", code, errs)
 	}
@@ -60,7 +60,7 @@ func TestEraseFitApplyCheck(t *testing.T) {
 	}
 
 	op := filepath.Join(dir, "erased.npy")
-	if _, errs, code := runFmkit(t, "erase", "apply", "--eraser", ep, "--x", xp, "--out", op); code != 0 {
+	if _, errs, code := runErase(t, "erase", "apply", "--eraser", ep, "--x", xp, "--out", op); code != 0 {
 		t.Fatalf("apply: %s", errs)
 	}
 	a, err := npy.ReadFile(op)
@@ -69,7 +69,7 @@ func TestEraseFitApplyCheck(t *testing.T) {
 	}
 
 	// The check of the erased data against the saved eraser, as JSON.
-	out, errs, code = runFmkit(t, "erase", "check", "--x", xp, "--z", zp, "--eraser", ep, "--json")
+	out, errs, code = runErase(t, "erase", "check", "--x", xp, "--z", zp, "--eraser", ep, "--json")
 	if code != 0 {
 		t.Fatalf("check: %s", errs)
 	}
@@ -80,7 +80,7 @@ func TestEraseFitApplyCheck(t *testing.T) {
 	if g.Before.Logistic < 0.9 || g.After.Logistic > g.Majority+0.1 || g.MaxCovAfter > 1e-6*g.MaxCovBefore {
 		t.Errorf("check report %+v", g)
 	}
-	out, _, code = runFmkit(t, "erase", "check", "--x", xp, "--z", zp)
+	out, _, code = runErase(t, "erase", "check", "--x", xp, "--z", zp)
 	if code != 0 || !strings.Contains(out, "logistic regression") || !strings.Contains(out, "linearly guarded") {
 		t.Errorf("check table:\n%s", out)
 	}
@@ -98,7 +98,7 @@ func TestEraseBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	ep := filepath.Join(dir, "e.safetensors")
-	if _, errs, code := runFmkit(t, "erase", "fit", "--x", xp, "--z", zp, "--out", ep); code != 0 {
+	if _, errs, code := runErase(t, "erase", "fit", "--x", xp, "--z", zp, "--out", ep); code != 0 {
 		t.Fatal(errs)
 	}
 	wide := filepath.Join(dir, "wide.npy")
@@ -123,7 +123,7 @@ func TestEraseBadInput(t *testing.T) {
 		{"check needs labels", []string{"erase", "check", "--x", xp, "--z", xp}, "check needs integer class labels"},
 	}
 	for _, tc := range tests {
-		_, errs, code := runFmkit(t, tc.args...)
+		_, errs, code := runErase(t, tc.args...)
 		if code == 0 || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 			t.Errorf("%s: code %d, stderr %q, want one line containing %q", tc.name, code, errs, tc.want)
 		}
