@@ -2,6 +2,8 @@ package erase
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -16,6 +18,10 @@ import (
 // the worst case, √blockRows·2⁻²⁴ typically); 512 rows keep that near 1e-6
 // while leaving the GEMM long enough to run at full speed.
 const blockRows = 512
+
+// scatterPanels is the number of row panels the symmetric float32 product
+// is split into; each panel skips the columns left of the diagonal.
+const scatterPanels = 4
 
 // moments accumulates the count, means and centered second moments of a
 // stream of rows x ∈ ℝ^d with concepts z ∈ ℝ^k. Each block of rows is
@@ -40,6 +46,7 @@ type moments struct {
 	bmx, bmz, dmx, dmz []float64
 	dx                 []float64
 	dz                 []float64
+	cls                []float64 // per-class sums of centered rows, k×d
 	dx32, dxT32        []float32
 	g32                []float32
 }
@@ -69,18 +76,18 @@ func (m *moments) update(x64 []float64, x32 []float32, z Concept) error {
 	for i := 0; i < n; i += blockRows {
 		j := min(i+blockRows, n)
 		if x64 != nil {
-			m.block(x64[i*m.d:j*m.d], nil, z.slice(i, j, m.k))
+			m.block(x64[i*m.d:j*m.d], z.slice(i, j, m.k))
 		} else {
-			m.block(nil, x32[i*m.d:j*m.d], z.slice(i, j, m.k))
+			m.block32(x32[i*m.d:j*m.d], z.slice(i, j, m.k))
 		}
 	}
 	return nil
 }
 
-// block merges one block of at most blockRows rows.
-func (m *moments) block(x64 []float64, x32 []float32, z Concept) {
+// block merges one block of at most blockRows float64 rows.
+func (m *moments) block(x64 []float64, z Concept) {
 	d, k := m.d, m.k
-	nb := (len(x64) + len(x32)) / d
+	nb := len(x64) / d
 	if nb == 0 {
 		return
 	}
@@ -91,13 +98,7 @@ func (m *moments) block(x64 []float64, x32 []float32, z Concept) {
 
 	// Block means and centered rows, in float64.
 	dx := m.dx[:nb*d]
-	if x64 != nil {
-		copy(dx, x64)
-	} else {
-		for i, v := range x32 {
-			dx[i] = float64(v)
-		}
-	}
+	copy(dx, x64)
 	for i := 0; i < nb; i++ {
 		row := dx[i*d : (i+1)*d]
 		for j, v := range row {
@@ -114,66 +115,247 @@ func (m *moments) block(x64 []float64, x32 []float32, z Concept) {
 			row[j] -= bmx[j]
 		}
 	}
-	dz := m.dz[:nb*k]
-	for i := 0; i < nb; i++ {
-		for c := 0; c < k; c++ {
-			v := z.at(i, c, k)
-			dz[i*k+c] = v
-			bmz[c] += v
-		}
-	}
-	for c := range bmz {
-		bmz[c] *= inv
-	}
-	for i := 0; i < nb; i++ {
-		for c := 0; c < k; c++ {
-			dz[i*k+c] -= bmz[c]
-		}
-	}
+	dz := m.centerZ(z, nb, inv)
 
 	// Block scatter matrices, added straight into the totals; the Chan
 	// correction for the shift between the block mean and the running mean
 	// follows in merge.
 	if m.cxx != nil {
-		if x64 != nil {
-			blas64.Syrk(blas.Trans, 1, general(dx, nb, d), 1, symmetric(m.cxx, d))
-		} else {
-			m.scatter32(dx, nb)
-		}
+		blas64.Syrk(blas.Trans, 1, general(dx, nb, d), 1, symmetric(m.cxx, d))
 	}
 	if k > 0 {
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(dx, nb, d), general(dz, nb, k), 1, general(m.cxz, d, k))
-		if m.czz != nil {
-			blas64.Syrk(blas.Trans, 1, general(dz, nb, k), 1, symmetric(m.czz, k))
+		if z.Labels != nil {
+			clear(m.cls)
+			for i, c := range z.Labels[:nb] {
+				acc := m.cls[c*d : (c+1)*d]
+				for j, v := range dx[i*d : (i+1)*d] {
+					acc[j] += v
+				}
+			}
+			m.crossFromClassSums(bmz)
+		} else {
+			blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(dx, nb, d), general(dz, nb, k), 1, general(m.cxz, d, k))
 		}
 	}
-	m.merge(int64(nb), bmx, bmz)
+	m.finishBlock(nb, dz, false)
 }
 
-// scatter32 adds dxᵀ·dx to cxx with a float32 GEMM on the rounded centered
-// rows: the rows are centered in float64 first, so rounding to float32 costs
-// relative precision 2⁻²⁴ of each centered value, not of the raw
-// activation, and large common offsets cannot cancel catastrophically.
-func (m *moments) scatter32(dx []float64, nb int) {
-	d := m.d
-	dx32 := m.dx32[:nb*d]
-	dxT := m.dxT32[:nb*d]
-	for i := 0; i < nb; i++ {
-		for j, v := range dx[i*d : (i+1)*d] {
-			f := float32(v)
-			dx32[i*d+j] = f
-			dxT[j*nb+i] = f
+// centerZ computes the block mean of z into m.bmz and returns the
+// centered z where a product needs it (real-valued Z, or tracked Σ_ZZ);
+// for labels, Σ_XZ needs only class sums.
+func (m *moments) centerZ(z Concept, nb int, inv float64) []float64 {
+	k, bmz := m.k, m.bmz
+	if z.Labels != nil {
+		for _, c := range z.Labels[:nb] {
+			bmz[c]++
+		}
+	} else {
+		for i, v := range z.Values[:nb*k] {
+			bmz[i%k] += v
 		}
 	}
-	// The transposed copy lets the GEMM run without transpose flags, which
-	// costs O(nb·d) against the product's O(nb·d²).
+	for c := range bmz {
+		bmz[c] *= inv
+	}
+	dz := m.dz[:nb*k]
+	if z.Values != nil || m.czz != nil {
+		for i := 0; i < nb; i++ {
+			for c := 0; c < k; c++ {
+				dz[i*k+c] = z.at(i, c, k) - bmz[c]
+			}
+		}
+	}
+	return dz
+}
+
+// crossFromClassSums adds δxᵀ·δz to cxz for one-hot labels from the
+// per-class sums of the centered rows in m.cls (k×d): column c of δxᵀ·δz
+// is Σ_{i in class c} δx_i − p_c·Σ_i δx_i, with p_c the block's share of
+// class c. The second sum is zero up to rounding but is kept so that the
+// result equals the matrix product.
+func (m *moments) crossFromClassSums(share []float64) {
+	d, k := m.d, m.k
+	for j := 0; j < d; j++ {
+		total := 0.0
+		for c := 0; c < k; c++ {
+			total += m.cls[c*d+j]
+		}
+		row := m.cxz[j*k : (j+1)*k]
+		for c := range row {
+			row[c] += m.cls[c*d+j] - share[c]*total
+		}
+	}
+}
+
+// finishBlock adds Σ_ZZ's block scatter when tracked and merges the
+// block's means; xxDone says the Chan correction of cxx was already
+// applied (block32 fuses it into its pass over the d×d result).
+func (m *moments) finishBlock(nb int, dz []float64, xxDone bool) {
+	if m.czz != nil {
+		blas64.Syrk(blas.Trans, 1, general(dz, nb, m.k), 1, symmetric(m.czz, m.k))
+	}
+	m.merge(int64(nb), m.bmx, m.bmz, xxDone)
+}
+
+// block32 merges one block of float32 rows. It makes two passes over the
+// rows (the mean; then centering in float64, rounding to float32, class
+// sums) and one over the d×d product, which also applies the Chan
+// correction. The rows are centered in float64 before rounding, so
+// rounding costs relative precision 2⁻²⁴ of each centered value, not of
+// the raw activation, and large common offsets cannot cancel.
+func (m *moments) block32(x []float32, z Concept) {
+	d, k := m.d, m.k
+	nb := len(x) / d
+	if nb == 0 {
+		return
+	}
+	m.grow(nb)
+	bmx := m.bmx
+	clear(m.bmz)
+	inv := 1 / float64(nb)
+	// Each pass over the rows is split by columns, so that the workers'
+	// writes (means, class sums, rounded rows) never overlap.
+	parallel(nb*d, func(w, workers int) {
+		lo, hi := d*w/workers, d*(w+1)/workers
+		mean := bmx[lo:hi]
+		clear(mean)
+		for i := 0; i < nb; i++ {
+			for j, v := range x[i*d+lo : i*d+hi] {
+				mean[j] += float64(v)
+			}
+		}
+		for j := range mean {
+			mean[j] *= inv
+		}
+	})
+	dz := m.centerZ(z, nb, inv)
+
+	labels := z.Labels
+	dx32, dx := m.dx32[:nb*d], m.dx[:nb*d]
+	parallel(nb*d, func(w, workers int) {
+		lo, hi := d*w/workers, d*(w+1)/workers
+		mean := bmx[lo:hi]
+		if labels != nil {
+			for c := 0; c < k; c++ {
+				clear(m.cls[c*d+lo : c*d+hi])
+			}
+		}
+		for i := 0; i < nb; i++ {
+			row := x[i*d+lo : i*d+hi]
+			if m.cxx != nil {
+				out := dx32[i*d+lo : i*d+hi]
+				for j, v := range row {
+					out[j] = float32(float64(v) - mean[j])
+				}
+			}
+			if labels != nil {
+				acc := m.cls[labels[i]*d+lo : labels[i]*d+hi]
+				for j, v := range row {
+					acc[j] += float64(v) - mean[j]
+				}
+			} else if k > 0 {
+				out := dx[i*d+lo : i*d+hi]
+				for j, v := range row {
+					out[j] = float64(v) - mean[j]
+				}
+			}
+		}
+	})
+	if m.cxx != nil {
+		m.scatter32(nb)
+	}
+	if k > 0 {
+		if labels != nil {
+			m.crossFromClassSums(m.bmz)
+		} else {
+			blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(dx, nb, d), general(dz, nb, k), 1, general(m.cxz, d, k))
+		}
+	}
+	m.finishBlock(nb, dz, m.cxx != nil)
+}
+
+// scatter32 adds δᵀ·δ for the rounded centered rows δ in m.dx32 to cxx,
+// together with the Chan correction w·(μ_b − μ)(μ_b − μ)ᵀ for the shift
+// between the block mean (m.bmx) and the running mean.
+//
+// The product runs on tensor.Gemm over a transposed copy (no transpose
+// flags; the copy costs O(nb·d) against the product's O(nb·d²)). Only the
+// upper triangle is needed: row panel p computes its rows from the
+// diagonal rightwards, 5/8 of the full product for four panels.
+func (m *moments) scatter32(nb int) {
+	d := m.d
+	dx32, dxT := m.dx32[:nb*d], m.dxT32[:nb*d]
+	parallel(nb*d, func(w, workers int) {
+		// Worker w writes rows [lo, hi) of the transpose.
+		lo, hi := d*w/workers, d*(w+1)/workers
+		transpose32To(dxT, dx32, nb, d, lo, hi)
+	})
 	g := m.g32
-	tensor.Gemm(false, false, d, d, nb, 1, dxT, nb, dx32, d, 0, g, d)
-	for i := 0; i < d; i++ {
-		row := m.cxx[i*d : (i+1)*d]
-		grow := g[i*d : (i+1)*d]
-		for j := i; j < d; j++ {
-			row[j] += float64(grow[j])
+	step := (d + scatterPanels - 1) / scatterPanels
+	for r0 := 0; r0 < d; r0 += step {
+		r1 := min(r0+step, d)
+		tensor.Gemm(false, false, r1-r0, d-r0, nb, 1, dxT[r0*nb:], nb, dx32[r0:], d, 0, g[r0*d+r0:], d)
+	}
+	w := 0.0
+	if m.n > 0 {
+		w = float64(m.n) * float64(nb) / float64(m.n+int64(nb))
+	}
+	dmx := m.dmx
+	for j := range dmx {
+		dmx[j] = m.bmx[j] - m.meanX[j]
+	}
+	parallel(d*d/2, func(wk, workers int) {
+		// Interleaved rows balance the triangle's uneven row lengths.
+		for i := wk; i < d; i += workers {
+			row := m.cxx[i*d+i : (i+1)*d]
+			grow := g[i*d+i : (i+1)*d]
+			wi := w * dmx[i]
+			dm := dmx[i:]
+			for j := range row {
+				row[j] += float64(grow[j]) + wi*dm[j]
+			}
+		}
+	})
+}
+
+// minParallelWork is the least number of elements per worker for which a
+// pass over a block is split across goroutines.
+const minParallelWork = 1 << 14
+
+// parallel runs fn(w, workers) for w in [0, workers) on up to GOMAXPROCS
+// goroutines, fewer for small work; fn splits the work by w.
+func parallel(work int, fn func(w, workers int)) {
+	workers := max(1, min(runtime.GOMAXPROCS(0), work/minParallelWork))
+	if workers == 1 {
+		fn(0, 1)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(w, workers)
+		}()
+	}
+	fn(0, workers)
+	wg.Wait()
+}
+
+// transpose32To writes rows [c0, c1) of the transpose of the r×c matrix a
+// to dst (c×r), in 32×32 tiles so that both reads and writes stay in cache.
+func transpose32To(dst, a []float32, r, c, c0, c1 int) {
+	const tile = 32
+	for i0 := 0; i0 < r; i0 += tile {
+		i1 := min(i0+tile, r)
+		for j0 := c0; j0 < c1; j0 += tile {
+			j1 := min(j0+tile, c1)
+			for i := i0; i < i1; i++ {
+				src := a[i*c : i*c+j1]
+				for j := j0; j < j1; j++ {
+					dst[j*r+i] = src[j]
+				}
+			}
 		}
 	}
 }
@@ -181,7 +363,7 @@ func (m *moments) scatter32(dx []float64, nb int) {
 // merge folds in the correction terms for a part with nb rows and means
 // bmx, bmz whose own scatter matrices have already been added:
 // C += δx·δzᵀ·n·nb/(n+nb) with δ the difference of the means.
-func (m *moments) merge(nb int64, bmx, bmz []float64) {
+func (m *moments) merge(nb int64, bmx, bmz []float64, xxDone bool) {
 	n := m.n
 	tot := n + nb
 	w := float64(n) * float64(nb) / float64(tot)
@@ -194,7 +376,7 @@ func (m *moments) merge(nb int64, bmx, bmz []float64) {
 		dmz[c] = bmz[c] - m.meanZ[c]
 	}
 	if n > 0 {
-		if m.cxx != nil {
+		if m.cxx != nil && !xxDone {
 			blas64.Syr(w, vector(dmx), symmetric(m.cxx, m.d))
 		}
 		if m.k > 0 {
@@ -228,7 +410,7 @@ func (m *moments) mergeFrom(o *moments) error {
 		m.cxz[i] += o.cxz[i]
 	}
 	addUpper(m.czz, o.czz, m.k)
-	m.merge(o.n, o.meanX, o.meanZ)
+	m.merge(o.n, o.meanX, o.meanZ, false)
 	return nil
 }
 
@@ -252,6 +434,9 @@ func (m *moments) grow(nb int) {
 	if len(m.dx) < nb*m.d {
 		m.dx = make([]float64, nb*m.d)
 		m.dz = make([]float64, nb*m.k)
+	}
+	if m.cls == nil {
+		m.cls = make([]float64, m.k*m.d)
 	}
 	if m.cxx != nil && len(m.dx32) < nb*m.d {
 		m.dx32 = make([]float32, nb*m.d)
