@@ -1,5 +1,90 @@
 package tensor
 
-// Kernels names the GEMM kernel family this process uses, for version
-// reports and benchmark records.
-func Kernels() string { return "generic" }
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+)
+
+// kernelSet is one family of kernels: the GEMM micro-kernel with its
+// blocking parameters, and the vector kernels behind GEMV, the 16-bit
+// conversions and the elementwise operations. Every field is set.
+type kernelSet struct {
+	name string
+
+	// mr×nr is the register tile of tile; kc, mc and nc are the cache
+	// blocks (depth, rows of packed A, columns of packed B). mc is a
+	// multiple of mr and nc of nr.
+	mr, nr, kc, mc, nc int
+	tile               func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+	dotF32  func(a, x []float32) float32
+	dotBF16 func(a []BF16, x []float32) float32
+	dotF16  func(a []F16, x []float32) float32
+
+	axpyF32  func(alpha float32, x, y []float32)
+	axpyBF16 func(alpha float32, x []BF16, y []float32)
+	axpyF16  func(alpha float32, x []F16, y []float32)
+
+	widenBF16  func(dst []float32, src []BF16)
+	widenF16   func(dst []float32, src []F16)
+	narrowBF16 func(dst []BF16, src []float32)
+	narrowF16  func(dst []F16, src []float32)
+
+	// expSum writes exp(x[i]-m) to dst and returns their sum.
+	expSum func(dst, x []float32, m float32) float32
+	// maxF32 returns the largest element of a non-empty x (NaN if any).
+	maxF32 func(x []float32) float32
+	// sumSq returns Σ x[i]², accumulated in float32 lanes.
+	sumSq func(x []float32) float32
+	// scaleMul writes x[i]·s·w[i] to dst (w nil: x[i]·s).
+	scaleMul func(dst, x []float32, s float32, w []float32)
+	// silu writes x/(1+exp(-x)) to dst.
+	silu func(dst, x []float32)
+}
+
+// kernelSets lists the families this build and CPU can run, fastest first.
+// It is filled once at package initialisation (from CPU feature bits, not
+// from the environment) and never changed afterwards.
+var kernelSets = append(asmKernelSets(), genericKernels)
+
+// active is the family SetKernels chose; nil means kernelSets[0].
+var active atomic.Pointer[kernelSet]
+
+func kernels() *kernelSet {
+	if k := active.Load(); k != nil {
+		return k
+	}
+	return kernelSets[0]
+}
+
+// Kernels names the kernel family this process uses: "avx512" (AVX-512F
+// GEMM micro-kernel, AVX2 vector kernels), "avx2+fma" or "generic" (portable
+// Go, the only family under the noasm build tag or on other architectures).
+func Kernels() string { return kernels().name }
+
+// AvailableKernels lists the kernel families this build can run on this
+// CPU, fastest first; the first one is the default.
+func AvailableKernels() []string {
+	names := make([]string, len(kernelSets))
+	for i, k := range kernelSets {
+		names[i] = k.name
+	}
+	return names
+}
+
+// SetKernels switches every kernel in the package to the named family (one
+// of AvailableKernels) and returns the name that was in use, so that a test
+// or benchmark can restore it. It exists to test and measure each path on
+// one machine; calls already running finish with the family they started
+// with. It returns an error naming the choices if name is not available.
+func SetKernels(name string) (previous string, err error) {
+	for _, k := range kernelSets {
+		if k.name == name {
+			previous = Kernels()
+			active.Store(k)
+			return previous, nil
+		}
+	}
+	return Kernels(), fmt.Errorf("tensor: kernels %q not available on this CPU/build (have %s)", name, strings.Join(AvailableKernels(), ", "))
+}
