@@ -15,6 +15,10 @@ import (
 // Large products are split over GOMAXPROCS goroutines.
 func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if ks := kernels(); ks.gemmF32 != nil && m > 0 && n > 0 && k > 0 {
+		ks.gemmF32(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	g := gemmPool.Get().(*gemmJob)
 	g.gemmArgs = gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b32: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
 	g.run(maxThreads())

@@ -61,6 +61,7 @@ type gemvJob struct {
 	ks    *kernelSet
 	parts int
 	wg    sync.WaitGroup
+	xp    []float32 // x reordered for dot4BF16 (kept across uses)
 }
 
 // gemvArgs are the arguments of one GEMV call.
@@ -92,12 +93,19 @@ func (g *gemvJob) run(threads int) {
 		return
 	}
 	g.parts = max(1, min(threads, g.m*g.n/gemvMinPart, rows/16))
+	if g.aBF16 != nil && !g.trans {
+		n32 := g.n &^ 31
+		if cap(g.xp) < n32 {
+			g.xp = make([]float32, n32)
+		}
+		splitPairs(g.xp[:n32], g.x[:n32])
+	}
 	parallel(g, g.parts, &g.wg)
 }
 
 func (g *gemvJob) runPart(part int, _ *scratch) {
 	if !g.trans {
-		lo, hi := span(g.m, 1, g.parts, part)
+		lo, hi := span(g.m, 4, g.parts, part)
 		g.rows(lo, hi)
 		return
 	}
@@ -106,10 +114,46 @@ func (g *gemvJob) runPart(part int, _ *scratch) {
 	g.cols(lo, hi)
 }
 
-// rows computes y[lo:hi] = alpha·A[lo:hi]·x + beta·y[lo:hi].
+// rows computes y[lo:hi] = alpha·A[lo:hi]·x + beta·y[lo:hi], four rows at
+// a time.
 func (g *gemvJob) rows(lo, hi int) {
 	x := g.x[:g.n]
-	for i := lo; i < hi; i++ {
+	n16 := g.n &^ 15 // what dot4F32 covers
+	n32 := g.n &^ 31 // what dot4BF16 and dot4F16 cover
+	var d [4]float32
+	i := lo
+	for ; i+4 <= hi; i += 4 {
+		off := i * g.lda
+		end := off + 3*g.lda + g.n // the last element of the fourth row
+		switch {
+		case g.a32 != nil:
+			a := g.a32[off:end]
+			g.ks.dot4F32(a, g.lda, x[:n16], &d)
+			for r := range d {
+				d[r] += dotF32Generic(a[r*g.lda+n16:], x[n16:])
+			}
+		case g.aBF16 != nil:
+			a := g.aBF16[off:end]
+			g.ks.dot4BF16(a, g.lda, x[:n32], g.xp[:n32], &d)
+			for r := range d {
+				d[r] += dotBF16Generic(a[r*g.lda+n32:], x[n32:])
+			}
+		default:
+			a := g.aF16[off:end]
+			g.ks.dot4F16(a, g.lda, x[:n16], &d)
+			for r := range d {
+				d[r] += dotF16Generic(a[r*g.lda+n16:], x[n16:])
+			}
+		}
+		for r, v := range d {
+			if g.beta == 0 {
+				g.y[i+r] = g.alpha * v
+			} else {
+				g.y[i+r] = g.alpha*v + g.beta*g.y[i+r]
+			}
+		}
+	}
+	for ; i < hi; i++ {
 		off := i * g.lda
 		var d float32
 		switch {

@@ -12,6 +12,9 @@ var genericKernels = &kernelSet{
 	dotF32:     dotF32Generic,
 	dotBF16:    dotBF16Generic,
 	dotF16:     dotF16Generic,
+	dot4F32:    dot4F32Generic,
+	dot4BF16:   dot4BF16Generic,
+	dot4F16:    dot4F16Generic,
 	axpyF32:    axpyF32Generic,
 	axpyBF16:   axpyBF16Generic,
 	axpyF16:    axpyF16Generic,
@@ -106,6 +109,24 @@ func dotF16Generic(a []F16, x []float32) float32 {
 		s += a[i].Float32() * v
 	}
 	return s
+}
+
+func dot4F32Generic(a []float32, lda int, x []float32, y *[4]float32) {
+	for r := range y {
+		y[r] = dotF32Generic(a[r*lda:], x)
+	}
+}
+
+func dot4BF16Generic(a []BF16, lda int, x, _ []float32, y *[4]float32) {
+	for r := range y {
+		y[r] = dotBF16Generic(a[r*lda:], x)
+	}
+}
+
+func dot4F16Generic(a []F16, lda int, x []float32, y *[4]float32) {
+	for r := range y {
+		y[r] = dotF16Generic(a[r*lda:], x)
+	}
 }
 
 func axpyF32Generic(alpha float32, x, y []float32) {
@@ -214,5 +235,19 @@ func siluGeneric(dst, x []float32) {
 	x = x[:len(dst)]
 	for i, v := range x {
 		dst[i] = v / (1 + expf(-v))
+	}
+}
+
+// splitPairs writes x to xp with each run of 16 elements reordered as its
+// 8 even-indexed elements followed by its 8 odd-indexed ones, the order in
+// which dot4BF16AVX2 widens bfloat16 pairs. len(x) must be a multiple of
+// 16.
+func splitPairs(xp, x []float32) {
+	xp = xp[:len(x)]
+	for c := 0; c+16 <= len(x); c += 16 {
+		for j := 0; j < 8; j++ {
+			xp[c+j] = x[c+2*j]
+			xp[c+8+j] = x[c+2*j+1]
+		}
 	}
 }

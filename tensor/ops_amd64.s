@@ -27,6 +27,8 @@ TEXT ·dotF32AVX2(SB), NOSPLIT, $0-52
 dotf32_loop32:
 	CMPQ CX, $32
 	JLT  dotf32_loop8
+	PREFETCHT0 1024(SI)
+	PREFETCHT0 1088(SI)
 	VMOVUPS (SI), Y4
 	VMOVUPS 32(SI), Y5
 	VMOVUPS 64(SI), Y6
@@ -81,6 +83,7 @@ TEXT ·dotBF16AVX2(SB), NOSPLIT, $0-52
 dotbf16_loop32:
 	CMPQ CX, $32
 	JLT  dotbf16_loop8
+	PREFETCHT0 1024(SI)
 	VPMOVZXWD (SI), Y4
 	VPMOVZXWD 16(SI), Y5
 	VPMOVZXWD 32(SI), Y6
@@ -466,5 +469,229 @@ narrowf16_tail:
 	JMP  narrowf16_tail
 
 narrowf16_done:
+	VZEROUPPER
+	RET
+
+// DOT4_BODY(load) accumulates 16 elements of four rows into Y4..Y11, with
+// the row base in SI, the row stride in bytes in R8 and three strides in
+// R9; x is in DI. load(off, reg) widens 8 row elements at off into reg.
+
+// func dot4F32AVX2(a []float32, lda int, x []float32, y *[4]float32)
+TEXT ·dot4F32AVX2(SB), NOSPLIT, $0-64
+	MOVQ a_base+0(FP), SI
+	MOVQ lda+24(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ x_base+32(FP), DI
+	MOVQ x_len+40(FP), CX
+	SHRQ $4, CX
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JEQ   dot4f32_reduce
+
+dot4f32_loop:
+	PREFETCHT0 512(SI)
+	PREFETCHT0 512(SI)(R8*1)
+	PREFETCHT0 512(SI)(R8*2)
+	PREFETCHT0 512(SI)(R9*1)
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VFMADD231PS (SI), Y0, Y4
+	VFMADD231PS 32(SI), Y1, Y8
+	VFMADD231PS (SI)(R8*1), Y0, Y5
+	VFMADD231PS 32(SI)(R8*1), Y1, Y9
+	VFMADD231PS (SI)(R8*2), Y0, Y6
+	VFMADD231PS 32(SI)(R8*2), Y1, Y10
+	VFMADD231PS (SI)(R9*1), Y0, Y7
+	VFMADD231PS 32(SI)(R9*1), Y1, Y11
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  dot4f32_loop
+
+dot4f32_reduce:
+	MOVQ y+56(FP), DX
+	JMP  dot4store<>(SB)
+
+// func dot4BF16AVX2(a []BF16, lda int, x, xp []float32, y *[4]float32)
+//
+// A 32-byte load holds 16 bfloat16 as 8 dwords; the even elements are
+// dword<<16 and the odd ones dword&0xffff0000, so xp holds x split the
+// same way (per 16 elements: the 8 even ones, then the 8 odd ones).
+TEXT ·dot4BF16AVX2(SB), NOSPLIT, $0-88
+	MOVQ a_base+0(FP), SI
+	MOVQ lda+24(FP), R8
+	SHLQ $1, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ xp_base+56(FP), DI
+	MOVQ xp_len+64(FP), CX
+	SHRQ $5, CX
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VPCMPEQD Y14, Y14, Y14
+	VPSLLD $16, Y14, Y14 // 0xffff0000 in every dword
+	TESTQ CX, CX
+	JEQ   dot4bf16_reduce
+
+dot4bf16_loop:
+	PREFETCHT0 1024(SI)
+	PREFETCHT0 1024(SI)(R8*1)
+	PREFETCHT0 1024(SI)(R8*2)
+	PREFETCHT0 1024(SI)(R9*1)
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y12
+	VMOVUPS 96(DI), Y13
+	VMOVDQU (SI), Y2
+	VPSLLD $16, Y2, Y3
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y0, Y4
+	VFMADD231PS Y2, Y1, Y8
+	VMOVDQU 32(SI), Y2
+	VPSLLD $16, Y2, Y3
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y12, Y4
+	VFMADD231PS Y2, Y13, Y8
+	VMOVDQU (SI)(R8*1), Y2
+	VPSLLD $16, Y2, Y3
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y0, Y5
+	VFMADD231PS Y2, Y1, Y9
+	VMOVDQU 32(SI)(R8*1), Y2
+	VPSLLD $16, Y2, Y3
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y12, Y5
+	VFMADD231PS Y2, Y13, Y9
+	VMOVDQU (SI)(R8*2), Y2
+	VPSLLD $16, Y2, Y3
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y0, Y6
+	VFMADD231PS Y2, Y1, Y10
+	VMOVDQU 32(SI)(R8*2), Y2
+	VPSLLD $16, Y2, Y3
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y12, Y6
+	VFMADD231PS Y2, Y13, Y10
+	VMOVDQU (SI)(R9*1), Y2
+	VPSLLD $16, Y2, Y3
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y0, Y7
+	VFMADD231PS Y2, Y1, Y11
+	VMOVDQU 32(SI)(R9*1), Y2
+	VPSLLD $16, Y2, Y3
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y12, Y7
+	VFMADD231PS Y2, Y13, Y11
+	ADDQ $64, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  dot4bf16_loop
+
+dot4bf16_reduce:
+	MOVQ y+80(FP), DX
+	JMP  dot4store<>(SB)
+
+// func dot4F16AVX2(a []F16, lda int, x []float32, y *[4]float32)
+//
+// It converts with 128-bit VCVTPH2PS: on cores that split 256-bit
+// operations in two (AMD Zen 1) the 256-bit form is several times slower
+// per element, and 128-bit FMAs cost the same per element there.
+TEXT ·dot4F16AVX2(SB), NOSPLIT, $0-64
+	MOVQ a_base+0(FP), SI
+	MOVQ lda+24(FP), R8
+	SHLQ $1, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ x_base+32(FP), DI
+	MOVQ x_len+40(FP), CX
+	SHRQ $4, CX
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JEQ   dot4f16_reduce
+
+dot4f16_loop:
+	PREFETCHT0 512(SI)
+	PREFETCHT0 512(SI)(R8*1)
+	PREFETCHT0 512(SI)(R8*2)
+	PREFETCHT0 512(SI)(R9*1)
+	VMOVUPS (DI), X0
+	VMOVUPS 16(DI), X1
+	VMOVUPS 32(DI), X12
+	VMOVUPS 48(DI), X13
+	VCVTPH2PS (SI), X2
+	VFMADD231PS X2, X0, X4
+	VCVTPH2PS 8(SI), X3
+	VFMADD231PS X3, X1, X8
+	VCVTPH2PS 16(SI), X2
+	VFMADD231PS X2, X12, X4
+	VCVTPH2PS 24(SI), X3
+	VFMADD231PS X3, X13, X8
+	VCVTPH2PS (SI)(R8*1), X2
+	VFMADD231PS X2, X0, X5
+	VCVTPH2PS 8(SI)(R8*1), X3
+	VFMADD231PS X3, X1, X9
+	VCVTPH2PS 16(SI)(R8*1), X2
+	VFMADD231PS X2, X12, X5
+	VCVTPH2PS 24(SI)(R8*1), X3
+	VFMADD231PS X3, X13, X9
+	VCVTPH2PS (SI)(R8*2), X2
+	VFMADD231PS X2, X0, X6
+	VCVTPH2PS 8(SI)(R8*2), X3
+	VFMADD231PS X3, X1, X10
+	VCVTPH2PS 16(SI)(R8*2), X2
+	VFMADD231PS X2, X12, X6
+	VCVTPH2PS 24(SI)(R8*2), X3
+	VFMADD231PS X3, X13, X10
+	VCVTPH2PS (SI)(R9*1), X2
+	VFMADD231PS X2, X0, X7
+	VCVTPH2PS 8(SI)(R9*1), X3
+	VFMADD231PS X3, X1, X11
+	VCVTPH2PS 16(SI)(R9*1), X2
+	VFMADD231PS X2, X12, X7
+	VCVTPH2PS 24(SI)(R9*1), X3
+	VFMADD231PS X3, X13, X11
+	ADDQ $32, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  dot4f16_loop
+
+dot4f16_reduce:
+	MOVQ y+56(FP), DX
+	JMP  dot4store<>(SB)
+
+// dot4store adds Y8..Y11 into Y4..Y7, sums each across its lanes and
+// stores the four sums at DX. It is jumped to, not called.
+TEXT dot4store<>(SB), NOSPLIT|NOFRAME, $0
+	VADDPS Y8, Y4, Y4
+	VADDPS Y9, Y5, Y5
+	VADDPS Y10, Y6, Y6
+	VADDPS Y11, Y7, Y7
+	// Y4 = (r0 r1 pairs ...): two rounds of horizontal adds give, per
+	// 128-bit lane, the partial sums of rows 0..3; then add the lanes.
+	VHADDPS Y5, Y4, Y4
+	VHADDPS Y7, Y6, Y6
+	VHADDPS Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS X5, X4, X4
+	VMOVUPS X4, (DX)
 	VZEROUPPER
 	RET

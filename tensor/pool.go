@@ -91,7 +91,7 @@ func floats(buf *[]float32, n int) []float32 {
 	}
 	b := (*buf)[:cap(*buf)]
 	off := 0
-	for uintptrOf(b[off:]) % 64 != 0 {
+	for uintptrOf(b[off:])%64 != 0 {
 		off++
 	}
 	return b[off : off+n]

@@ -35,6 +35,9 @@ var avx2Kernels = &kernelSet{
 	dotF32:     dotF32AVX2,
 	dotBF16:    dotBF16AVX2,
 	dotF16:     dotF16AVX2,
+	dot4F32:    dot4F32AVX2,
+	dot4BF16:   dot4BF16AVX2,
+	dot4F16:    dot4F16AVX2,
 	axpyF32:    axpyF32AVX2,
 	axpyBF16:   axpyBF16AVX2,
 	axpyF16:    axpyF16AVX2,
@@ -123,3 +126,20 @@ func widenF16AVX2(dst []float32, src []F16)
 //
 //go:noescape
 func narrowF16AVX2(dst []F16, src []float32)
+
+// dot4F32AVX2 sets y[r] = Σ_i a[r*lda+i]·x[i] for the four rows r < 4 and
+// i < len(x), which must be a multiple of 16 (not checked, nor is len(a)).
+//
+//go:noescape
+func dot4F32AVX2(a []float32, lda int, x []float32, y *[4]float32)
+
+// dot4BF16AVX2 is dot4F32AVX2 with a widened from bfloat16 and x given
+// as xp = splitPairs(x), len(xp) a multiple of 32; x itself is unused.
+//
+//go:noescape
+func dot4BF16AVX2(a []BF16, lda int, x, xp []float32, y *[4]float32)
+
+// dot4F16AVX2 is dot4F32AVX2 with a widened from binary16.
+//
+//go:noescape
+func dot4F16AVX2(a []F16, lda int, x []float32, y *[4]float32)
