@@ -115,3 +115,35 @@ func BenchmarkGemvBandwidth(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkElementwise(b *testing.B) {
+	rng := newRand(12)
+	const vocab, hidden = 50257, 4096
+	logits := randSlice(rng, vocab)
+	h := randSlice(rng, hidden)
+	w := randSlice(rng, hidden)
+	out := make([]float32, vocab)
+	bf := make([]BF16, hidden)
+	for _, c := range []struct {
+		name string
+		n    int
+		f    func()
+	}{
+		{"Softmax/50257", vocab, func() { SoftmaxTo(out, logits) }},
+		{"LogSoftmax/50257", vocab, func() { LogSoftmaxTo(out, logits) }},
+		{"RMSNorm/4096", hidden, func() { RMSNormTo(out[:hidden], h, w, 1e-6) }},
+		{"LayerNorm/4096", hidden, func() { LayerNormTo(out[:hidden], h, w, w, 1e-5) }},
+		{"SiLU/4096", hidden, func() { SiLUTo(out[:hidden], h) }},
+		{"GELU/4096", hidden, func() { GELUTo(out[:hidden], h) }},
+		{"GELUTanh/4096", hidden, func() { GELUTanhTo(out[:hidden], h) }},
+		{"BF16ToFloat32/4096", hidden, func() { BF16ToFloat32(out[:hidden], bf) }},
+		{"Float32ToBF16/4096", hidden, func() { Float32ToBF16(bf, h) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(4 * c.n))
+			for i := 0; i < b.N; i++ {
+				c.f()
+			}
+		})
+	}
+}

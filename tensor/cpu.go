@@ -41,17 +41,6 @@ type kernelSet struct {
 	widenF16   func(dst []float32, src []F16)
 	narrowBF16 func(dst []BF16, src []float32)
 	narrowF16  func(dst []F16, src []float32)
-
-	// expSum writes exp(x[i]-m) to dst and returns their sum.
-	expSum func(dst, x []float32, m float32) float32
-	// maxF32 returns the largest element of a non-empty x (NaN if any).
-	maxF32 func(x []float32) float32
-	// sumSq returns Σ x[i]², accumulated in float32 lanes.
-	sumSq func(x []float32) float32
-	// scaleMul writes x[i]·s·w[i] to dst (w nil: x[i]·s).
-	scaleMul func(dst, x []float32, s float32, w []float32)
-	// silu writes x/(1+exp(-x)) to dst.
-	silu func(dst, x []float32)
 }
 
 // kernelSets lists the families this build and CPU can run, the default

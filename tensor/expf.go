@@ -2,8 +2,8 @@ package tensor
 
 import "math"
 
-// Constants of the float32 exponential (Cephes expf): exp(x) = 2^n·exp(r)
-// with n = round(x·log2 e) and r = x - n·ln 2 split in two parts so that r
+// Constants of the float32 exponential (after Cephes expf): exp(x) =
+// 2^n·exp(r) with n = round(x·log2 e) and r = x - n·ln 2 split in two parts so that r
 // is exact, then a degree-6 polynomial for exp(r) on |r| ≤ ln2/2. The error
 // is below 2 ulp of float32 over the whole normal range.
 const (
@@ -21,6 +21,8 @@ const (
 	// value is under 1.2e-38).
 	expHi = 88.72283
 	expLo = -87.33654
+
+	roundMagic float32 = 12582912 // 1.5·2^23
 )
 
 // expf returns e^x in float32 arithmetic. NaN gives NaN, x > expHi gives
@@ -34,7 +36,11 @@ func expf(x float32) float32 {
 	case x < expLo:
 		return 0
 	}
-	n := float32(math.Floor(float64(x*expLog2e + 0.5)))
+	// Adding 1.5·2^23 rounds x·log2e to the nearest integer (ties to
+	// even) in the float32 addition itself; the integer is in the low
+	// mantissa bits of t.
+	t := x*expLog2e + roundMagic
+	n := t - roundMagic
 	r := x - n*expC1
 	r -= n * expC2
 	p := float32(expP0)
@@ -46,7 +52,7 @@ func expf(x float32) float32 {
 	p = p*r*r + r + 1
 	// n is in [-126, 128]; 2^n is built in two halves so n = 128 does not
 	// overflow before the polynomial (which is < 1 there) scales it down.
-	ni := int32(n)
+	ni := int32(math.Float32bits(t)) - int32(math.Float32bits(roundMagic))
 	h := ni / 2
 	return p * math.Float32frombits(uint32(h+127)<<23) * math.Float32frombits(uint32(ni-h+127)<<23)
 }

@@ -103,10 +103,10 @@ func (g *gemvJob) run(threads int) {
 	parallel(g, g.parts, &g.wg)
 }
 
-func (g *gemvJob) runPart(part int, _ *scratch) {
+func (g *gemvJob) runPart(part int, s *scratch) {
 	if !g.trans {
 		lo, hi := span(g.m, 4, g.parts, part)
-		g.rows(lo, hi)
+		g.rows(lo, hi, &s.dot)
 		return
 	}
 	// 16 floats is one cache line of y: parts never share a line.
@@ -116,11 +116,10 @@ func (g *gemvJob) runPart(part int, _ *scratch) {
 
 // rows computes y[lo:hi] = alpha·A[lo:hi]·x + beta·y[lo:hi], four rows at
 // a time.
-func (g *gemvJob) rows(lo, hi int) {
+func (g *gemvJob) rows(lo, hi int, d *[4]float32) {
 	x := g.x[:g.n]
 	n16 := g.n &^ 15 // what dot4F32 covers
-	n32 := g.n &^ 31 // what dot4BF16 and dot4F16 cover
-	var d [4]float32
+	n32 := g.n &^ 31 // what dot4BF16 covers
 	i := lo
 	for ; i+4 <= hi; i += 4 {
 		off := i * g.lda
@@ -128,19 +127,19 @@ func (g *gemvJob) rows(lo, hi int) {
 		switch {
 		case g.a32 != nil:
 			a := g.a32[off:end]
-			g.ks.dot4F32(a, g.lda, x[:n16], &d)
+			g.ks.dot4F32(a, g.lda, x[:n16], d)
 			for r := range d {
 				d[r] += dotF32Generic(a[r*g.lda+n16:], x[n16:])
 			}
 		case g.aBF16 != nil:
 			a := g.aBF16[off:end]
-			g.ks.dot4BF16(a, g.lda, x[:n32], g.xp[:n32], &d)
+			g.ks.dot4BF16(a, g.lda, x[:n32], g.xp[:n32], d)
 			for r := range d {
 				d[r] += dotBF16Generic(a[r*g.lda+n32:], x[n32:])
 			}
 		default:
 			a := g.aF16[off:end]
-			g.ks.dot4F16(a, g.lda, x[:n16], &d)
+			g.ks.dot4F16(a, g.lda, x[:n16], d)
 			for r := range d {
 				d[r] += dotF16Generic(a[r*g.lda+n16:], x[n16:])
 			}

@@ -22,11 +22,6 @@ var genericKernels = &kernelSet{
 	widenF16:   widenF16Generic,
 	narrowBF16: narrowBF16Generic,
 	narrowF16:  narrowF16Generic,
-	expSum:     expSumGeneric,
-	maxF32:     maxF32Generic,
-	sumSq:      sumSqGeneric,
-	scaleMul:   scaleMulGeneric,
-	silu:       siluGeneric,
 }
 
 // gemmTileGeneric computes the 4×4 tile C = alpha·Σ_p a[p]ᵀ·b[p] + beta·C
@@ -175,66 +170,6 @@ func narrowF16Generic(dst []F16, src []float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] = F16FromFloat32(v)
-	}
-}
-
-func maxF32Generic(x []float32) float32 {
-	m := x[0]
-	for _, v := range x {
-		if v > m || v != v {
-			m = v
-			if v != v {
-				return v
-			}
-		}
-	}
-	return m
-}
-
-func expSumGeneric(dst, x []float32, m float32) float32 {
-	x = x[:len(dst)]
-	var s float32
-	for i, v := range x {
-		e := expf(v - m)
-		dst[i] = e
-		s += e
-	}
-	return s
-}
-
-func sumSqGeneric(x []float32) float32 {
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+3 < len(x); i += 4 {
-		s0 += x[i] * x[i]
-		s1 += x[i+1] * x[i+1]
-		s2 += x[i+2] * x[i+2]
-		s3 += x[i+3] * x[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * x[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-func scaleMulGeneric(dst, x []float32, s float32, w []float32) {
-	x = x[:len(dst)]
-	if w == nil {
-		for i, v := range x {
-			dst[i] = v * s
-		}
-		return
-	}
-	w = w[:len(dst)]
-	for i, v := range x {
-		dst[i] = v * s * w[i]
-	}
-}
-
-func siluGeneric(dst, x []float32) {
-	x = x[:len(dst)]
-	for i, v := range x {
-		dst[i] = v / (1 + expf(-v))
 	}
 }
 

@@ -45,11 +45,6 @@ var avx2Kernels = &kernelSet{
 	widenF16:   widenF16AVX2,
 	narrowBF16: narrowBF16Generic,
 	narrowF16:  narrowF16AVX2,
-	expSum:     expSumGeneric,
-	maxF32:     maxF32Generic,
-	sumSq:      sumSqGeneric,
-	scaleMul:   scaleMulGeneric,
-	silu:       siluGeneric,
 }
 
 // gemmTileAVX2 is gemmTileGeneric for a 6×16 tile: a holds k groups of 6
