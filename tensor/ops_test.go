@@ -116,7 +116,7 @@ func TestNorms(t *testing.T) {
 	rows := map[string][]float32{
 		"small": {1, -2, 3, 0.5},
 		"wide":  randSlice(rng, 4096),
-		"huge":  {3e37, -1e38, 2e38, 5e37},      // squares overflow float32
+		"huge":  {3e37, -1e38, 2e38, 5e37},     // squares overflow float32
 		"tiny":  {1e-30, -3e-30, 2e-30, 5e-31}, // squares underflow float32
 		"const": {7, 7, 7, 7, 7},
 	}

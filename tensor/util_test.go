@@ -71,10 +71,6 @@ func checkGuards(t *testing.T, all []float32, pad int, what string) {
 	}
 }
 
-func sameFloat(a, b float32) bool {
-	return a == b || (a != a && b != b)
-}
-
 // closeTo reports whether got is within tol·scale of want (NaN matches NaN,
 // equal infinities match).
 func closeTo(got float32, want, scale, tol float64) bool {
