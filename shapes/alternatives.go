@@ -1,0 +1,163 @@
+package shapes
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// Alternative is a nearby shape and its predicted throughput.
+type Alternative struct {
+	// Kind is what changed: "hidden", "heads", "vocab" or "ffn".
+	Kind   string  `json:"kind"`
+	Change string  `json:"change"`
+	Shape  Shape   `json:"shape"`
+	Params float64 `json:"params"`
+	// ParamsDelta is the relative change in parameter count.
+	ParamsDelta float64 `json:"params_delta"`
+	ModelTFLOPS float64 `json:"model_tflops"`
+	// Gain is the relative change in predicted throughput (TFLOPS).
+	Gain float64 `json:"gain"`
+}
+
+// AlternativesOptions bounds the search. The zero value means defaults.
+type AlternativesOptions struct {
+	// Tolerance is the largest relative change in parameter count. The
+	// default is 0.02.
+	Tolerance float64
+	// PerKind is how many alternatives of each kind are kept. The default
+	// is 3.
+	PerKind int
+	// MinHeadDim and MaxHeadDim bound h/a when heads change. The defaults
+	// are 32 and 256 (FlashAttention's largest head size).
+	MinHeadDim, MaxHeadDim int
+}
+
+func (o *AlternativesOptions) ensureDefaults() {
+	if o.Tolerance <= 0 {
+		o.Tolerance = 0.02
+	}
+	if o.PerKind <= 0 {
+		o.PerKind = 3
+	}
+	if o.MinHeadDim <= 0 {
+		o.MinHeadDim = 32
+	}
+	if o.MaxHeadDim <= 0 {
+		o.MaxHeadDim = 256
+	}
+}
+
+// Alternatives searches shapes near s whose parameter count is within the
+// tolerance of s's, changing one thing at a time:
+//
+//   - heads: every head count that divides h with h/a within bounds (and,
+//     with GQA, keeps the query-to-kv group size);
+//   - hidden: every h (a multiple of a) within the tolerance, the MLP width
+//     scaled with it;
+//   - vocab: the vocabulary padded up to a multiple of 64, 128 or 256
+//     (times t);
+//   - ffn: every MLP width within the tolerance.
+//
+// Each candidate is predicted on m; the best PerKind of each kind (fastest
+// first, then the smallest change in parameters) are returned together,
+// fastest first. The shape should be valid.
+func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
+	var o AlternativesOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.ensureDefaults()
+	s = s.WithDefaults()
+	baseParams := s.Params()
+	baseTFLOPS := Predict(s, m).ModelTFLOPS
+	within := func(c Shape) bool {
+		return math.Abs(c.Params()/baseParams-1) <= o.Tolerance
+	}
+	candidate := func(kind, change string, c Shape) Alternative {
+		params := c.Params()
+		tf := Predict(c, m).ModelTFLOPS
+		return Alternative{Kind: kind, Change: change, Shape: c, Params: params,
+			ParamsDelta: params/baseParams - 1, ModelTFLOPS: tf, Gain: tf/baseTFLOPS - 1}
+	}
+
+	var all []Alternative
+	keep := func(cands []Alternative) {
+		sort.SliceStable(cands, func(i, j int) bool { return better(cands[i], cands[j]) })
+		all = append(all, cands[:min(len(cands), o.PerKind)]...)
+	}
+
+	var heads []Alternative
+	group := s.Heads / s.KVHeads
+	for a := 1; a <= s.Hidden; a++ {
+		if a == s.Heads || s.Hidden%a != 0 || a%s.TP != 0 || a%group != 0 {
+			continue
+		}
+		if d := s.Hidden / a; d < o.MinHeadDim || d > o.MaxHeadDim {
+			continue
+		}
+		c := s
+		c.Heads, c.KVHeads = a, a/group
+		if c.Validate() == nil && within(c) {
+			heads = append(heads, candidate("heads", fmt.Sprintf("heads %d→%d (h/a %d→%d)", s.Heads, a, s.HeadDim(), c.HeadDim()), c))
+		}
+	}
+	keep(heads)
+
+	var hidden []Alternative
+	for _, dir := range []int{-1, 1} {
+		for h := s.Hidden + dir*s.Heads; h > 0; h += dir * s.Heads {
+			c := s
+			c.Hidden = h
+			c.FFN = int(math.Round(float64(s.FFN) * float64(h) / float64(s.Hidden)))
+			if !within(c) {
+				break // parameters grow monotonically with h
+			}
+			if c.Validate() == nil {
+				hidden = append(hidden, candidate("hidden", fmt.Sprintf("hidden %d→%d (ffn %d→%d)", s.Hidden, h, s.FFN, c.FFN), c))
+			}
+		}
+	}
+	keep(hidden)
+
+	var vocab []Alternative
+	seen := map[int]bool{s.Vocab: true}
+	for _, mult := range []int{64, 128, 256} {
+		v := ceilDiv(s.Vocab, mult*s.TP) * mult * s.TP
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
+		c := s
+		c.Vocab = v
+		if within(c) {
+			vocab = append(vocab, candidate("vocab", fmt.Sprintf("vocab %d→%d (padded to a multiple of %d)", s.Vocab, v, mult*s.TP), c))
+		}
+	}
+	keep(vocab)
+
+	var ffn []Alternative
+	for _, dir := range []int{-1, 1} {
+		for f := s.FFN + dir; f > 0; f += dir {
+			c := s
+			c.FFN = f
+			if !within(c) {
+				break
+			}
+			ffn = append(ffn, candidate("ffn", fmt.Sprintf("ffn %d→%d", s.FFN, f), c))
+		}
+	}
+	keep(ffn)
+
+	sort.SliceStable(all, func(i, j int) bool { return better(all[i], all[j]) })
+	return all
+}
+
+// better orders alternatives fastest first, then by the smallest change in
+// parameters.
+func better(a, b Alternative) bool {
+	if math.Abs(a.ModelTFLOPS-b.ModelTFLOPS) > 1e-9*math.Max(a.ModelTFLOPS, b.ModelTFLOPS) {
+		return a.ModelTFLOPS > b.ModelTFLOPS
+	}
+	return math.Abs(a.ParamsDelta) < math.Abs(b.ParamsDelta)
+}
