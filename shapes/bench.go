@@ -21,6 +21,9 @@ type BenchOptions struct {
 	// MaxBytes bounds the float32 operands of any one GEMM. The default is
 	// 1 GiB.
 	MaxBytes int64
+	// CalibrationSize is the side of the square GEMM whose speed stands for
+	// the CPU's peak. The default is 512.
+	CalibrationSize int
 }
 
 func (o *BenchOptions) ensureDefaults() {
@@ -33,11 +36,10 @@ func (o *BenchOptions) ensureDefaults() {
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = 1 << 30
 	}
+	if o.CalibrationSize <= 0 {
+		o.CalibrationSize = 512
+	}
 }
-
-// calibrationSize is the side of the square GEMM whose speed stands for the
-// CPU's peak; a multiple of every sensible tile.
-const calibrationSize = 512
 
 // BenchRow is one GEMM measured on this CPU beside the CPU model's
 // prediction.
@@ -60,7 +62,8 @@ type BenchReport struct {
 // Bench runs the forward GEMMs of one layer of s, and its logits, with
 // tensor.Gemm in float32 on this CPU, and predicts each with the same
 // quantization model applied to the CPU: one unit per GOMAXPROCS core, one
-// tile candidate (opts.Tile), and a peak calibrated on a square 512³ GEMM.
+// tile candidate (opts.Tile), and a peak calibrated on a square GEMM
+// (512³ by default).
 // The CPU model is illustrative: caches, prefetching and the kernel's own
 // register blocking are not in it. progress, if not nil, is called before
 // each GEMM. It stops at the next GEMM boundary when ctx is cancelled,
@@ -84,7 +87,8 @@ func Bench(ctx context.Context, s Shape, opts *BenchOptions, progress func(done,
 	}
 
 	m := Machine{Name: "cpu", Units: runtime.GOMAXPROCS(0), ElemBytes: 4, AlignBytes: 32, Tiles: []Tile{o.Tile}}
-	calib := GEMM{Name: "calibration", M: calibrationSize, N: calibrationSize, K: calibrationSize, Batch: 1}
+	n := o.CalibrationSize
+	calib := GEMM{Name: "calibration", M: n, N: n, K: n, Batch: 1}
 	secs, err := timeGEMM(ctx, calib, o.MinTime)
 	if err != nil {
 		return nil, err

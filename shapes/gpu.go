@@ -112,7 +112,7 @@ func ReadGPUs(r io.Reader) ([]GPU, error) {
 		return nil, fmt.Errorf("shapes: gpu table: %w", err)
 	}
 	if len(f.GPUs) == 0 {
-		return nil, errors.New("shapes: gpu table has no entries under gpus:")
+		return nil, errors.New("shapes: gpu table has no entries under the gpus key")
 	}
 	var problems []string
 	seen := map[string]bool{}

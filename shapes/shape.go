@@ -77,7 +77,9 @@ func (s Shape) MLPMatrices() int {
 }
 
 // Validate reports every field that cannot describe a transformer, all at
-// once. Defaults are filled in first.
+// once. Defaults are filled in first. Heads not divisible by TP are allowed
+// here (the GEMM model rounds the per-rank work up) and reported by
+// Guidelines instead.
 func (s Shape) Validate() error {
 	s = s.WithDefaults()
 	var p []string
@@ -99,9 +101,6 @@ func (s Shape) Validate() error {
 	if s.KVHeads > 0 && s.Heads > 0 && (s.KVHeads > s.Heads || s.Heads%s.KVHeads != 0) {
 		p = append(p, fmt.Sprintf("heads (%d) is not a multiple of kv-heads (%d)", s.Heads, s.KVHeads))
 	}
-	if s.TP > 0 && s.Heads > 0 && s.Heads%s.TP != 0 {
-		p = append(p, fmt.Sprintf("heads (%d) is not divisible by tp (%d)", s.Heads, s.TP))
-	}
 	if len(p) > 0 {
 		return errors.New("shapes: invalid shape: " + strings.Join(p, "; "))
 	}
@@ -109,7 +108,7 @@ func (s Shape) Validate() error {
 }
 
 // Layer returns the GEMMs of one transformer layer's forward pass on one
-// tensor-parallel rank, in execution order (b micro-batch, s sequence, h
+// tensor-parallel rank (the largest share, where t does not divide evenly), in execution order (b micro-batch, s sequence, h
 // hidden, a heads, k kv-heads, d = h/a, t tensor-parallel, f FFN width):
 //
 //	qkv          (b·s, h) × (h, (a+2k)·d/t)
@@ -126,20 +125,21 @@ func (s Shape) Layer() []GEMM {
 	bs := s.MicroBatch * s.Seq
 	d := s.HeadDim()
 	heads := ceilDiv(s.MicroBatch*s.Heads, s.TP) // (b·a)/t, rounded up when it is not an integer
+	ffn := ceilDiv(s.FFN, s.TP)
 	g := []GEMM{
-		{Name: "qkv", M: bs, N: (s.Heads + 2*s.KVHeads) * d / s.TP, K: s.Hidden, Batch: 1},
+		{Name: "qkv", M: bs, N: ceilDiv((s.Heads+2*s.KVHeads)*d, s.TP), K: s.Hidden, Batch: 1},
 		{Name: "attn_score", M: s.Seq, N: s.Seq, K: d, Batch: heads},
 		{Name: "attn_over_v", M: s.Seq, N: d, K: s.Seq, Batch: heads},
-		{Name: "attn_out", M: bs, N: s.Hidden, K: s.Hidden / s.TP, Batch: 1},
+		{Name: "attn_out", M: bs, N: s.Hidden, K: ceilDiv(s.Hidden, s.TP), Batch: 1},
 	}
 	if s.SwiGLU {
 		g = append(g,
-			GEMM{Name: "mlp_gate", M: bs, N: s.FFN / s.TP, K: s.Hidden, Batch: 1},
-			GEMM{Name: "mlp_up", M: bs, N: s.FFN / s.TP, K: s.Hidden, Batch: 1})
+			GEMM{Name: "mlp_gate", M: bs, N: ffn, K: s.Hidden, Batch: 1},
+			GEMM{Name: "mlp_up", M: bs, N: ffn, K: s.Hidden, Batch: 1})
 	} else {
-		g = append(g, GEMM{Name: "mlp_up", M: bs, N: s.FFN / s.TP, K: s.Hidden, Batch: 1})
+		g = append(g, GEMM{Name: "mlp_up", M: bs, N: ffn, K: s.Hidden, Batch: 1})
 	}
-	return append(g, GEMM{Name: "mlp_down", M: bs, N: s.Hidden, K: s.FFN / s.TP, Batch: 1})
+	return append(g, GEMM{Name: "mlp_down", M: bs, N: s.Hidden, K: ffn, Batch: 1})
 }
 
 // Logits returns the output layer's GEMM, (b·s, h) × (h, v/t), run once per

@@ -1,0 +1,132 @@
+package shapes
+
+import (
+	"strings"
+	"testing"
+)
+
+func checkNamed(t *testing.T, checks []Check, prefix string) Check {
+	t.Helper()
+	for _, c := range checks {
+		if strings.HasPrefix(c.Name, prefix) {
+			return c
+		}
+	}
+	t.Fatalf("no guideline %q in %+v", prefix, checks)
+	return Check{}
+}
+
+func TestGuidelines(t *testing.T) {
+	m := mustMachine(t, "a100", "fp16")
+	// GPT-3 2.7B as first trained: vocabulary 50257, h/a 80.
+	gpt3 := Guidelines(Shape{Hidden: 2560, Heads: 32, Layers: 32, Vocab: 50257, Seq: 2048, MicroBatch: 4}, m)
+	for _, tt := range []struct {
+		prefix string
+		pass   bool
+		detail string
+	}{
+		{"vocabulary", false, "pad it to 50304 (+47 rows)"},
+		{"h/a", false, "h/a = 80: its largest power-of-two factor is 16, below the 64"},
+		{"b·s", true, "b·s = 8192"},
+		{"h/t", true, "h/t = 2560 is a multiple of 512"},
+		{"(b·a)/t", true, "= 128"},
+		{"t as small", true, "t = 1"},
+		{"MLP width", true, "f/t = 10240"},
+	} {
+		c := checkNamed(t, gpt3, tt.prefix)
+		if c.Pass != tt.pass || !strings.Contains(c.Detail, tt.detail) {
+			t.Errorf("%s: pass %v %q; want pass %v containing %q", c.Name, c.Pass, c.Detail, tt.pass, tt.detail)
+		}
+	}
+	// Tensor parallelism 8 with 12 heads and b = 1: (b·a)/t = 1.5.
+	tp := Guidelines(Shape{Hidden: 768, Heads: 12, Layers: 12, Vocab: 50304, Seq: 2048, TP: 8, MicroBatch: 1}, m)
+	if c := checkNamed(t, tp, "t as small"); c.Pass {
+		t.Errorf("t = 8 passed: %+v", c)
+	}
+	if c := checkNamed(t, tp, "(b·a)/t"); c.Pass || !strings.Contains(c.Detail, "1·12/8 is not an integer") {
+		t.Errorf("(b·a)/t = 12/8: %+v", c)
+	}
+	if c := checkNamed(t, tp, "h/t"); c.Pass || !strings.Contains(c.Detail, "h/t = 96") {
+		t.Errorf("h/t = 96: %+v", c)
+	}
+	s := Shape{Hidden: 768, Heads: 8, Layers: 12, Vocab: 50304, Seq: 2047, MicroBatch: 1}
+	if c := checkNamed(t, Guidelines(s, m), "b·s"); c.Pass || !strings.Contains(c.Detail, "largest power-of-two factor is 1") {
+		t.Errorf("b·s = 2047: %+v", c)
+	}
+	// A tiny micro-batch on a big GPU: doubling b fills more of a wave.
+	small := Shape{Hidden: 1024, Heads: 16, Layers: 24, Vocab: 50304, Seq: 256, MicroBatch: 1}
+	if c := checkNamed(t, Guidelines(small, m), "micro-batch"); c.Pass {
+		t.Errorf("b = 1, s = 256 on an A100 passed the micro-batch guideline: %+v", c)
+	}
+	// SwiGLU with 8h/3 = 10922 fails the MLP width check and says why.
+	sw := Shape{Hidden: 4096, Heads: 32, Layers: 32, Vocab: 32000, Seq: 4096, SwiGLU: true}
+	if c := checkNamed(t, Guidelines(sw, mustMachine(t, "h100", "bf16")), "MLP width"); c.Pass || !strings.Contains(c.Detail, "near 8h/3 = 10922") {
+		t.Errorf("SwiGLU 10922: %+v", c)
+	}
+}
+
+func TestAlternatives(t *testing.T) {
+	m := mustMachine(t, "h100", "bf16")
+	// Llama-style 7B with the SwiGLU default 10922: the ffn alternatives
+	// must include aligned widths faster than 10922, within ±2% params.
+	s := Shape{Hidden: 4096, Heads: 32, Layers: 32, Vocab: 32000, Seq: 4096, SwiGLU: true}
+	alts := Alternatives(s, m, &AlternativesOptions{PerKind: 5})
+	kinds := map[string]int{}
+	for _, a := range alts {
+		kinds[a.Kind]++
+		if a.ParamsDelta < -0.02 || a.ParamsDelta > 0.02 {
+			t.Errorf("%s: params change %+.4f outside ±2%%", a.Change, a.ParamsDelta)
+		}
+		if a.Kind == "ffn" && (a.Shape.FFN%64 != 0 || a.Gain <= 0) {
+			t.Errorf("ffn alternative %s (gain %+.3f) is not an aligned faster width", a.Change, a.Gain)
+		}
+	}
+	if kinds["ffn"] != 5 {
+		t.Errorf("got %d ffn alternatives, want 5: %v", kinds["ffn"], kinds)
+	}
+	for i := 1; i < len(alts); i++ {
+		if alts[i].ModelTFLOPS > alts[i-1].ModelTFLOPS*(1+1e-9) {
+			t.Errorf("alternatives not sorted: %s (%.2f) after %s (%.2f)", alts[i].Change, alts[i].ModelTFLOPS, alts[i-1].Change, alts[i-1].ModelTFLOPS)
+		}
+	}
+	// A vocabulary of 50257 gets padding proposals.
+	v := Alternatives(Shape{Hidden: 2048, Heads: 16, Layers: 24, Vocab: 50257, Seq: 2048}, mustMachine(t, "a100", "fp16"), nil)
+	var pads []int
+	for _, a := range v {
+		if a.Kind == "vocab" {
+			pads = append(pads, a.Shape.Vocab)
+		}
+	}
+	if len(pads) == 0 || pads[0]%64 != 0 {
+		t.Errorf("vocab pads %v", pads)
+	}
+}
+
+func TestAnalyze(t *testing.T) {
+	g, _ := FindGPU(DefaultGPUs(), "a100")
+	a, err := Analyze(Shape{Hidden: 2560, Heads: 32, Layers: 32, Vocab: 50257, Seq: 2048}, g, "fp16", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Shape.MicroBatch != 1 || a.Shape.FFN != 10240 || a.Shape.KVHeads != 32 {
+		t.Errorf("defaults not filled: %+v", a.Shape)
+	}
+	var share float64
+	for _, r := range a.Prediction.Rows {
+		share += r.Share
+	}
+	if !near(share, 1, 1e-9) {
+		t.Errorf("time shares sum to %v", share)
+	}
+	if a.Prediction.LayerEfficiency <= 0 || a.Prediction.LayerEfficiency > 1 {
+		t.Errorf("layer efficiency %v", a.Prediction.LayerEfficiency)
+	}
+	if _, err := Analyze(Shape{Hidden: 2560, Heads: 30, Layers: 0, Vocab: 1, Seq: 1}, g, "fp16", nil); err == nil ||
+		!strings.Contains(err.Error(), "layers is 0, expected a positive number; hidden (2560) is not divisible by heads (30)") {
+		t.Errorf("bad shape: %v", err)
+	}
+	v100, _ := FindGPU(DefaultGPUs(), "v100")
+	if _, err := Analyze(Shape{Hidden: 2560, Heads: 32, Layers: 1, Vocab: 1, Seq: 1}, v100, "bf16", nil); err == nil {
+		t.Error("bf16 on a V100 did not fail")
+	}
+}
