@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 )
 
 // Alternative is a nearby shape and its predicted throughput.
 type Alternative struct {
-	// Kind is what changed: "hidden", "heads", "vocab" or "ffn".
+	// Kind is what changed: "hidden", "heads", "vocab", "ffn", or
+	// "combined" for several of them.
 	Kind   string  `json:"kind"`
 	Change string  `json:"change"`
 	Shape  Shape   `json:"shape"`
@@ -59,9 +61,11 @@ func (o *AlternativesOptions) ensureDefaults() {
 //     (times t);
 //   - ffn: every MLP width within the tolerance.
 //
-// Each candidate is predicted on m; the best PerKind of each kind (fastest
-// first, then the smallest change in parameters) are returned together,
-// fastest first. The shape should be valid.
+// Each candidate is predicted on m; of those faster than s, the best
+// PerKind of each kind (fastest first, then the smallest change in
+// parameters) are returned together, fastest first, with a "combined"
+// alternative that applies the best change of several kinds at once when
+// that is faster still. The shape should be valid.
 func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 	var o AlternativesOptions
 	if opts != nil {
@@ -83,8 +87,14 @@ func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 
 	var all []Alternative
 	keep := func(cands []Alternative) {
-		sort.SliceStable(cands, func(i, j int) bool { return better(cands[i], cands[j]) })
-		all = append(all, cands[:min(len(cands), o.PerKind)]...)
+		var faster []Alternative
+		for _, c := range cands {
+			if c.Gain > minGain {
+				faster = append(faster, c)
+			}
+		}
+		sort.SliceStable(faster, func(i, j int) bool { return better(faster[i], faster[j]) })
+		all = append(all, faster[:min(len(faster), o.PerKind)]...)
 	}
 
 	var heads []Alternative
@@ -149,9 +159,45 @@ func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 	}
 	keep(ffn)
 
+	// Combine the best change of each kind, best first, while the result
+	// stays valid, within the tolerance and faster.
 	sort.SliceStable(all, func(i, j int) bool { return better(all[i], all[j]) })
+	combined, changes, used := s, []string{}, map[string]bool{}
+	bestTFLOPS := baseTFLOPS
+	for _, a := range all {
+		if used[a.Kind] {
+			continue
+		}
+		used[a.Kind] = true
+		c := combined
+		switch a.Kind {
+		case "heads":
+			c.Heads, c.KVHeads = a.Shape.Heads, a.Shape.KVHeads
+		case "hidden":
+			c.Hidden, c.FFN = a.Shape.Hidden, a.Shape.FFN
+		case "vocab":
+			c.Vocab = a.Shape.Vocab
+		case "ffn":
+			c.FFN = a.Shape.FFN
+		}
+		if c.Validate() != nil || !within(c) {
+			continue
+		}
+		if tf := Predict(c, m).ModelTFLOPS; tf > bestTFLOPS*(1+minGain) {
+			combined, bestTFLOPS = c, tf
+			changes = append(changes, a.Change)
+		}
+	}
+	if len(changes) > 1 {
+		all = append(all, candidate("combined", strings.Join(changes, "; "), combined))
+		sort.SliceStable(all, func(i, j int) bool { return better(all[i], all[j]) })
+	}
 	return all
 }
+
+// minGain is the smallest relative throughput gain that makes a shape an
+// alternative worth listing.
+const minGain = 1e-6
 
 // better orders alternatives fastest first, then by the smallest change in
 // parameters.
