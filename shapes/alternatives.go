@@ -62,10 +62,12 @@ func (o *AlternativesOptions) ensureDefaults() {
 //   - ffn: every MLP width within the tolerance.
 //
 // Each candidate is predicted on m; of those faster than s, the best
-// PerKind of each kind (fastest first, then the smallest change in
-// parameters) are returned together, fastest first, with a "combined"
-// alternative that applies the best change of several kinds at once when
-// that is faster still. The shape should be valid.
+// PerKind of each kind are returned, with a "combined" alternative that
+// applies the best change of several kinds at once when that is faster
+// still. Both the choice per kind and the returned list are
+// ordered by rank: alternatives within 1% of the fastest come first, the
+// smallest change in parameters first among them, then the rest, fastest
+// first. The shape should be valid.
 func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 	var o AlternativesOptions
 	if opts != nil {
@@ -93,7 +95,7 @@ func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 				faster = append(faster, c)
 			}
 		}
-		sort.SliceStable(faster, func(i, j int) bool { return better(faster[i], faster[j]) })
+		rank(faster)
 		all = append(all, faster[:min(len(faster), o.PerKind)]...)
 	}
 
@@ -161,7 +163,7 @@ func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 
 	// Combine the best change of each kind, best first, while the result
 	// stays valid, within the tolerance and faster.
-	sort.SliceStable(all, func(i, j int) bool { return better(all[i], all[j]) })
+	rank(all)
 	combined, changes, used := s, []string{}, map[string]bool{}
 	bestTFLOPS := baseTFLOPS
 	for _, a := range all {
@@ -190,7 +192,7 @@ func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 	}
 	if len(changes) > 1 {
 		all = append(all, candidate("combined", strings.Join(changes, "; "), combined))
-		sort.SliceStable(all, func(i, j int) bool { return better(all[i], all[j]) })
+		rank(all)
 	}
 	return all
 }
@@ -199,11 +201,29 @@ func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 // alternative worth listing.
 const minGain = 1e-6
 
-// better orders alternatives fastest first, then by the smallest change in
-// parameters.
-func better(a, b Alternative) bool {
-	if math.Abs(a.ModelTFLOPS-b.ModelTFLOPS) > 1e-9*math.Max(a.ModelTFLOPS, b.ModelTFLOPS) {
-		return a.ModelTFLOPS > b.ModelTFLOPS
+// nearBest is how close to the fastest predicted throughput an alternative
+// must be to count as equally fast: the model cannot tell shapes apart more
+// finely (measured throughputs of well-aligned widths scatter by about 1%),
+// so among those the smallest change in parameters ranks first.
+const nearBest = 0.01
+
+// rank orders alternatives: those within nearBest of the fastest first, by
+// the smallest change in parameters, then the others fastest first.
+func rank(alts []Alternative) {
+	best := 0.0
+	for _, a := range alts {
+		best = max(best, a.ModelTFLOPS)
 	}
-	return math.Abs(a.ParamsDelta) < math.Abs(b.ParamsDelta)
+	near := func(a Alternative) bool { return a.ModelTFLOPS >= best*(1-nearBest) }
+	sort.SliceStable(alts, func(i, j int) bool {
+		a, b := alts[i], alts[j]
+		if na, nb := near(a), near(b); na != nb {
+			return na
+		} else if na {
+			if da, db := math.Abs(a.ParamsDelta), math.Abs(b.ParamsDelta); da != db {
+				return da < db
+			}
+		}
+		return a.ModelTFLOPS > b.ModelTFLOPS
+	})
 }

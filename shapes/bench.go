@@ -22,7 +22,7 @@ type BenchOptions struct {
 	// 1 GiB.
 	MaxBytes int64
 	// CalibrationSize is the side of the square GEMM whose speed stands for
-	// the CPU's peak. The default is 512.
+	// the CPU's peak. The default is 256.
 	CalibrationSize int
 }
 
@@ -37,7 +37,7 @@ func (o *BenchOptions) ensureDefaults() {
 		o.MaxBytes = 1 << 30
 	}
 	if o.CalibrationSize <= 0 {
-		o.CalibrationSize = 512
+		o.CalibrationSize = 256
 	}
 }
 
@@ -63,7 +63,7 @@ type BenchReport struct {
 // tensor.Gemm in float32 on this CPU, and predicts each with the same
 // quantization model applied to the CPU: one unit per GOMAXPROCS core, one
 // tile candidate (opts.Tile), and a peak calibrated on a square GEMM
-// (512³ by default).
+// (256³ by default).
 // The CPU model is illustrative: caches, prefetching and the kernel's own
 // register blocking are not in it. progress, if not nil, is called before
 // each GEMM. It stops at the next GEMM boundary when ctx is cancelled,

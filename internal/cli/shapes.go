@@ -256,7 +256,7 @@ func printAnalysis(w io.Writer, a *shapes.Analysis, tol float64) {
 	if len(a.Alternatives) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nalternatives within ±%g%% of the parameters, fastest first\n", 100*tol)
+	fmt.Fprintf(w, "\nalternatives within ±%g%% of the parameters (within 1%% of the fastest: smallest change first)\n", 100*tol)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  change\tparams\tΔparams\tTFLOPS\tgain")
 	for _, alt := range a.Alternatives {
@@ -410,6 +410,9 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 		}
 	}()
 	if err := write(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600
 		return err
 	}
 	if err := tmp.Close(); err != nil {

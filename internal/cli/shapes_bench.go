@@ -31,7 +31,8 @@ to the CPU: one unit per core (GOMAXPROCS), a fixed cache-block tile
 GEMM. The CPU model is illustrative, a way to see tile and wave effects
 without a GPU, not a performance model of this CPU.
 
-The defaults are a small shape that runs in seconds.`,
+The defaults are a small shape with visible quantization (160 rows fill
+2.5 tiles of 64) that runs in seconds with a fast GEMM.`,
 		Example: `  fmkit shapes bench
   fmkit shapes bench --hidden 768 --heads 12 --seq 512 --cpu-tile 48x48 --json`,
 		Args: cobra.NoArgs,
@@ -77,10 +78,10 @@ The defaults are a small shape that runs in seconds.`,
 			return tw.Flush()
 		},
 	}
-	sf.register(cmd.Flags(), shapes.Shape{Hidden: 512, Heads: 8, Layers: 1, Vocab: 8192, Seq: 256, MicroBatch: 1, TP: 1})
+	sf.register(cmd.Flags(), shapes.Shape{Hidden: 256, Heads: 4, Layers: 1, Vocab: 4000, Seq: 160, MicroBatch: 1, TP: 1})
 	cmd.Flags().StringVar(&tile, "cpu-tile", "64x64", "the CPU model's output block per core, MxN")
 	cmd.Flags().DurationVar(&minTime, "min-time", 200*time.Millisecond, "minimum timed duration per GEMM")
-	cmd.Flags().IntVar(&calib, "calibration-size", 512, "side of the square GEMM that calibrates the CPU's peak")
+	cmd.Flags().IntVar(&calib, "calibration-size", 256, "side of the square GEMM that calibrates the CPU's peak")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	return cmd
 }

@@ -300,7 +300,11 @@ func printCountTable(w io.Writer, rows [][2]any, unit string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for _, r := range rows {
 		v := r[1].(float64)
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t\n", r[0], v, siNumber(v, unit))
+		exact := fmt.Sprintf("%.0f", v)
+		if v >= 1e15 { // beyond float64's exact integers: don't print noise digits
+			exact = fmt.Sprintf("%.6e", v)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r[0], exact, siNumber(v, unit))
 	}
 	tw.Flush()
 }
