@@ -64,10 +64,10 @@ func (o *AlternativesOptions) ensureDefaults() {
 // Each candidate is predicted on m; of those faster than s, the best
 // PerKind of each kind are returned, with a "combined" alternative that
 // applies the best change of several kinds at once when that is faster
-// still. Both the choice per kind and the returned list are
-// ordered by rank: alternatives within 1% of the fastest come first, the
-// smallest change in parameters first among them, then the rest, fastest
-// first. The shape should be valid.
+// still. Both the choice per kind and the returned list are ordered by
+// rank: the fastest and those within 1% of it, the smallest change in
+// parameters first among them, then the same for the rest. The shape
+// should be valid.
 func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 	var o AlternativesOptions
 	if opts != nil {
@@ -207,23 +207,23 @@ const minGain = 1e-6
 // so among those the smallest change in parameters ranks first.
 const nearBest = 0.01
 
-// rank orders alternatives: those within nearBest of the fastest first, by
-// the smallest change in parameters, then the others fastest first.
+// rank orders alternatives in groups: the fastest and all within nearBest
+// of it, smallest change in parameters first (then fastest); then the same
+// for what remains.
 func rank(alts []Alternative) {
-	best := 0.0
-	for _, a := range alts {
-		best = max(best, a.ModelTFLOPS)
-	}
-	near := func(a Alternative) bool { return a.ModelTFLOPS >= best*(1-nearBest) }
-	sort.SliceStable(alts, func(i, j int) bool {
-		a, b := alts[i], alts[j]
-		if na, nb := near(a), near(b); na != nb {
-			return na
-		} else if na {
-			if da, db := math.Abs(a.ParamsDelta), math.Abs(b.ParamsDelta); da != db {
-				return da < db
-			}
+	rest := append([]Alternative(nil), alts...)
+	sort.SliceStable(rest, func(i, j int) bool { return rest[i].ModelTFLOPS > rest[j].ModelTFLOPS })
+	k := 0
+	for len(rest) > 0 {
+		n := 1
+		for n < len(rest) && rest[n].ModelTFLOPS >= rest[0].ModelTFLOPS*(1-nearBest) {
+			n++
 		}
-		return a.ModelTFLOPS > b.ModelTFLOPS
-	})
+		group := rest[:n]
+		sort.SliceStable(group, func(i, j int) bool {
+			return math.Abs(group[i].ParamsDelta) < math.Abs(group[j].ParamsDelta)
+		})
+		k += copy(alts[k:], group)
+		rest = rest[n:]
+	}
 }
