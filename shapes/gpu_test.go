@@ -81,3 +81,24 @@ func TestMergeGPUs(t *testing.T) {
 		t.Errorf("override not applied: a100 %d SMs, b200 %v %v", a.SMs, b, err)
 	}
 }
+
+func FuzzReadGPUs(f *testing.F) {
+	f.Add(embeddedGPUs)
+	f.Add([]byte("gpus:\n  - {name: x, sms: 1, align_bytes: 16, tflops: {fp16: 1}}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		gpus, err := ReadGPUs(strings.NewReader(string(data)))
+		if err != nil {
+			return
+		}
+		for _, g := range gpus {
+			if g.Name == "" || g.SMs <= 0 || g.AlignBytes <= 0 || len(g.TFLOPS) == 0 {
+				t.Fatalf("accepted an invalid entry %+v", g)
+			}
+			for d := range g.TFLOPS {
+				if _, err := g.Machine(d); err != nil {
+					t.Fatalf("accepted entry %s fails Machine(%s): %v", g.Name, d, err)
+				}
+			}
+		}
+	})
+}
