@@ -182,7 +182,7 @@ func (n normalized) replaceRanges(matches [][2]int, content string) normalized {
 			if m[1] >= 1 {
 				a = n.align[m[1]-1]
 			}
-			for range content {
+			for range len(content) {
 				out.align = append(out.align, a)
 			}
 		}

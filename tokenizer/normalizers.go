@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -22,53 +23,127 @@ func (s sequenceNormalizer) normalize(n normalized) normalized {
 }
 
 // unicodeNormalizer is NFC, NFD, NFKC or NFKD.
-type unicodeNormalizer struct{ form norm.Form }
+type unicodeNormalizer struct {
+	form norm.Form
+}
+
+// normChar is a character on its way through normalization, with the
+// number of input characters it stands for (0 for a character that a
+// decomposition added).
+type normChar struct {
+	r        rune
+	consumed int
+	ccc      uint8
+}
 
 func (u unicodeNormalizer) normalize(n normalized) normalized {
 	if u.form.IsNormal(n.s) {
 		return n
 	}
-	// Transform segment by segment (a starter and its combining marks).
-	// Within a changed segment the first output characters replace input
-	// characters one for one, extra output characters are insertions and a
-	// shorter output absorbs the remaining input characters into its last
-	// character, which is how the reference assigns alignments.
-	t := newTransformer(n, len(n.s)+len(n.s)/4)
-	var it norm.Iter
-	it.Init(u.form, n.s)
-	var out []rune
-	for !it.Done() {
-		before := it.Pos()
-		seg := it.Next()
-		in := n.s[before:it.Pos()]
-		if string(seg) == string(in) {
-			for t.pos < before+len(in) {
-				t.emitRaw()
-			}
+	// Decompose, reorder and (for NFC/NFKC) recompose while counting how
+	// many input characters each output character stands for; the
+	// transformer then assigns alignments positionally, which is what the
+	// reference (unicode-normalization-alignments) does.
+	decomp := norm.NFD
+	if u.form == norm.NFKC || u.form == norm.NFKD {
+		decomp = norm.NFKD
+	}
+	var seq []normChar
+	var buf [utf8.UTFMax]byte
+	for i := 0; i < len(n.s); {
+		r, size := runeAt(n.s, i)
+		i += size
+		if r == utf8.RuneError && size == 1 {
+			seq = append(seq, normChar{r: -1, consumed: 1})
 			continue
 		}
-		out = out[:0]
-		for _, r := range string(seg) {
-			out = append(out, r)
-		}
-		k := 0
-		for i := 0; i < len(in); {
-			_, size := runeAt(in, i)
-			i += size
-			k++
-		}
-		for j, r := range out {
-			switch {
-			case j >= k:
-				t.emit(r, 1)
-			case j == len(out)-1 && len(out) < k:
-				t.emit(r, -(k - len(out)))
-			default:
-				t.emit(r, 0)
-			}
+		k := 1
+		for _, d := range decomp.String(string(buf[:utf8.EncodeRune(buf[:], r)])) {
+			seq = append(seq, normChar{r: d, consumed: k, ccc: cccOf(d)})
+			k = 0
 		}
 	}
+	// canonical ordering: stable sort of each run of non-starters by ccc
+	for i := 0; i < len(seq); {
+		if seq[i].ccc == 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < len(seq) && seq[j].ccc != 0 {
+			j++
+		}
+		run := seq[i:j]
+		for a := 1; a < len(run); a++ {
+			for b := a; b > 0 && run[b-1].ccc > run[b].ccc; b-- {
+				run[b-1], run[b] = run[b], run[b-1]
+			}
+		}
+		i = j
+	}
+	if u.form == norm.NFC || u.form == norm.NFKC {
+		seq = recompose(seq)
+	}
+	t := newTransformer(n, len(n.s)+len(n.s)/4)
+	for _, c := range seq {
+		if c.r < 0 {
+			t.emitRaw()
+			continue
+		}
+		change := 1
+		if c.consumed > 0 {
+			change = 1 - c.consumed
+		}
+		t.emit(c.r, change)
+	}
 	return t.out
+}
+
+func cccOf(r rune) uint8 {
+	var buf [utf8.UTFMax]byte
+	return norm.NFD.Properties(buf[:utf8.EncodeRune(buf[:], r)]).CCC()
+}
+
+// recompose is the canonical composition algorithm of UAX #15.
+func recompose(seq []normChar) []normChar {
+	out := seq[:0:0]
+	starter := -1
+	var lastCCC uint8
+	for _, c := range seq {
+		if starter >= 0 && c.r >= 0 {
+			adjacent := len(out)-1 == starter
+			if adjacent || (lastCCC != 0 && lastCCC < c.ccc) {
+				if comp, ok := composePair(out[starter].r, c.r); ok {
+					out[starter].r = comp
+					out[starter].consumed += c.consumed
+					continue
+				}
+			}
+		}
+		out = append(out, c)
+		if c.ccc == 0 {
+			starter, lastCCC = len(out)-1, 0
+			if c.r < 0 {
+				starter = -1
+			}
+		} else {
+			lastCCC = c.ccc
+		}
+	}
+	return out
+}
+
+// composePair returns the primary composite of a and b, if there is one.
+func composePair(a, b rune) (rune, bool) {
+	var buf [2 * utf8.UTFMax]byte
+	k := utf8.EncodeRune(buf[:], a)
+	k += utf8.EncodeRune(buf[k:], b)
+	s := norm.NFC.Bytes(buf[:k])
+	r, size := utf8.DecodeRune(s)
+	if size == len(s) && r != utf8.RuneError {
+		return r, true
+	}
+	return 0, false
 }
 
 type lowercaseNormalizer struct{}

@@ -105,7 +105,7 @@ type metaspacePreTokenizer struct {
 	replacement string
 	repl        rune
 	scheme      prependScheme
-	splitPieces      bool
+	splitPieces bool
 }
 
 func (m metaspacePreTokenizer) split(dst []normalized, n normalized, sc *splitScratch) []normalized {
