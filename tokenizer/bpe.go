@@ -12,7 +12,7 @@ type bpe struct {
 	vocab  map[string]int32
 	vocabR []string // ID -> token; "" where no token has that ID
 	size   int      // number of entries, as the reference counts them
-	merges map[uint64]uint64
+	merges *pairTable
 
 	unk          int32 // -1 without unk_token
 	prefix       string
@@ -38,10 +38,10 @@ const maxCachedWord = 256
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
-// newBPE builds the model from its vocabulary and merges. Merges are pairs of
-// token strings; a later duplicate of a pair overrides the earlier rank, as a
-// map built from the list does in the reference.
-func newBPE(vocab map[string]int32, merges [][2]string, unk string, hasUnk bool, prefix, suffix string) (*bpe, error) {
+// newBPE builds the model from its vocabulary and merges (a, b, merged IDs
+// in rank order). A later duplicate of a pair overrides the earlier rank, as
+// a map built from the list does in the reference.
+func newBPE(vocab map[string]int32, merges [][3]int32, unk string, hasUnk bool, prefix, suffix string) (*bpe, error) {
 	m := &bpe{vocab: vocab, size: len(vocab), unk: -1, prefix: prefix, suffix: suffix}
 	maxID := int32(-1)
 	for _, id := range vocab {
@@ -55,34 +55,15 @@ func newBPE(vocab map[string]int32, merges [][2]string, unk string, hasUnk bool,
 		m.vocabR[id] = tok
 	}
 	if hasUnk {
-		// a missing unk token is only an error once it is needed (as in the
-		// reference); -2 marks "configured but absent"
-		m.unk = -2
-		if id, ok := vocab[unk]; ok {
-			m.unk = id
+		id, ok := vocab[unk]
+		if !ok {
+			return nil, fmt.Errorf("unk_token %q is not in the vocab", unk)
 		}
+		m.unk = id
 	}
-	m.merges = make(map[uint64]uint64, len(merges))
-	var buf []byte
-	for rank, pair := range merges {
-		a, ok := vocab[pair[0]]
-		if !ok {
-			return nil, fmt.Errorf("merge %d: token %q is not in the vocab", rank, pair[0])
-		}
-		b, ok := vocab[pair[1]]
-		if !ok {
-			return nil, fmt.Errorf("merge %d: token %q is not in the vocab", rank, pair[1])
-		}
-		right := pair[1]
-		if len(prefix) <= len(right) {
-			right = right[len(prefix):]
-		}
-		buf = append(append(buf[:0], pair[0]...), right...)
-		n, ok := vocab[string(buf)]
-		if !ok {
-			return nil, fmt.Errorf("merge %d: merged token %q is not in the vocab", rank, buf)
-		}
-		m.merges[pairKey(a, b)] = uint64(rank)<<32 | uint64(uint32(n))
+	m.merges = newPairTable(len(merges))
+	for rank, mg := range merges {
+		m.merges.put(pairKey(mg[0], mg[1]), uint64(rank)<<32|uint64(uint32(mg[2])))
 	}
 	for i := range m.fallbackIDs {
 		m.fallbackIDs[i] = -1
@@ -258,11 +239,8 @@ func (m *bpe) initialSymbols(word []byte, sc *bpeScratch) error {
 				continue
 			}
 		}
-		if m.unk == -1 {
+		if m.unk < 0 {
 			continue // no unk token: the character is dropped, as in the reference
-		}
-		if m.unk == -2 {
-			return fmt.Errorf("unk token is not in the vocab")
 		}
 		if unkID >= 0 && m.fuseUnk {
 			unkLen += blen
@@ -285,7 +263,7 @@ func (m *bpe) mergeAll(sc *bpeScratch) {
 	syms := sc.symbols
 	h := sc.heap[:0]
 	for i := 0; i+1 < len(syms); i++ {
-		if v, ok := m.merges[pairKey(syms[i].id, syms[i+1].id)]; ok {
+		if v, ok := m.merges.get(pairKey(syms[i].id, syms[i+1].id)); ok {
 			h = heapPush(h, heapItem{v&0xFFFFFFFF00000000 | uint64(i), int32(uint32(v))})
 		}
 	}
@@ -299,7 +277,7 @@ func (m *bpe) mergeAll(sc *bpeScratch) {
 		}
 		nextPos := cur.next
 		right := syms[nextPos]
-		v, ok := m.merges[pairKey(cur.id, right.id)]
+		v, ok := m.merges.get(pairKey(cur.id, right.id))
 		if !ok || int32(uint32(v)) != top.newID {
 			continue
 		}
@@ -311,12 +289,12 @@ func (m *bpe) mergeAll(sc *bpeScratch) {
 			syms[right.next].prev = pos
 		}
 		if cur.prev >= 0 {
-			if v, ok := m.merges[pairKey(syms[cur.prev].id, cur.id)]; ok {
+			if v, ok := m.merges.get(pairKey(syms[cur.prev].id, cur.id)); ok {
 				h = heapPush(h, heapItem{v&0xFFFFFFFF00000000 | uint64(cur.prev), int32(uint32(v))})
 			}
 		}
 		if cur.next >= 0 && int(cur.next) < len(syms) {
-			if v, ok := m.merges[pairKey(cur.id, syms[cur.next].id)]; ok {
+			if v, ok := m.merges.get(pairKey(cur.id, syms[cur.next].id)); ok {
 				h = heapPush(h, heapItem{v&0xFFFFFFFF00000000 | uint64(pos), int32(uint32(v))})
 			}
 		}

@@ -8,24 +8,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
-// fileJSON is the part of tokenizer.json that fmkit reads. Truncation and
-// padding are settings of the Python API and are ignored.
-type fileJSON struct {
-	AddedTokens   []AddedToken    `json:"added_tokens"`
-	Normalizer    json.RawMessage `json:"normalizer"`
-	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
-	PostProcessor json.RawMessage `json:"post_processor"`
-	Decoder       json.RawMessage `json:"decoder"`
-	Model         json.RawMessage `json:"model"`
-}
-
 type modelJSON struct {
 	Type                    string          `json:"type"`
-	Vocab                   json.RawMessage `json:"vocab"`
-	Merges                  json.RawMessage `json:"merges"`
 	UnkToken                *string         `json:"unk_token"`
 	ContinuingSubwordPrefix *string         `json:"continuing_subword_prefix"`
 	EndOfWordSuffix         *string         `json:"end_of_word_suffix"`
@@ -134,19 +123,37 @@ func Parse(name string, data []byte) (*Tokenizer, error) {
 }
 
 func parse(file string, data []byte) (*Tokenizer, error) {
-	var f fileJSON
-	if err := json.Unmarshal(data, &f); err != nil {
+	t := &Tokenizer{name: file}
+	// The model is read in place (it is most of the file); every other
+	// top-level value is kept raw for encoding/json.
+	top := make(map[string][]byte)
+	r := &jsonReader{b: data}
+	sawModel := false
+	err := r.object(func(key string) error {
+		if key == "model" {
+			sawModel = true
+			return t.loadModel(file, r)
+		}
+		v, err := r.skip()
+		top[key] = v
+		return err
+	})
+	if err == nil && r.peek() != 0 {
+		err = r.errorf("data after the top-level object")
+	}
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "tokenizer: ") {
+			return nil, err
+		}
 		return nil, fmt.Errorf("tokenizer: %s: %w", file, err)
 	}
-	t := &Tokenizer{name: file}
-	if err := t.loadModel(file, f.Model); err != nil {
+	if !sawModel {
+		return nil, fmt.Errorf("tokenizer: %s: no model", file)
+	}
+	if t.normalizer, err = t.parseNormalizer(file, top["normalizer"]); err != nil {
 		return nil, err
 	}
-	var err error
-	if t.normalizer, err = t.parseNormalizer(file, f.Normalizer); err != nil {
-		return nil, err
-	}
-	if t.pre, err = t.parsePreTokenizer(file, f.PreTokenizer); err != nil {
+	if t.pre, err = t.parsePreTokenizer(file, top["pre_tokenizer"]); err != nil {
 		return nil, err
 	}
 	if err := t.checkByteLevel(file, t.pre, true); err != nil {
@@ -155,11 +162,17 @@ func parse(file string, data []byte) (*Tokenizer, error) {
 	if t.byteLevelPre {
 		t.model.setByteLevel()
 	}
-	t.addTokens(f.AddedTokens)
-	if t.post, err = t.parsePostProcessor(file, f.PostProcessor); err != nil {
+	var added []AddedToken
+	if !isNull(top["added_tokens"]) {
+		if err := json.Unmarshal(top["added_tokens"], &added); err != nil {
+			return nil, fmt.Errorf("tokenizer: %s: added_tokens: %w", file, err)
+		}
+	}
+	t.addTokens(added)
+	if t.post, err = t.parsePostProcessor(file, top["post_processor"]); err != nil {
 		return nil, err
 	}
-	if t.dec, err = t.parseDecoder(file, f.Decoder); err != nil {
+	if t.dec, err = t.parseDecoder(file, top["decoder"]); err != nil {
 		return nil, err
 	}
 	t.model.cache = newWordCache(1 << 16)
@@ -171,15 +184,73 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
 
-func (t *Tokenizer) loadModel(file string, raw json.RawMessage) error {
-	if isNull(raw) {
+func (t *Tokenizer) loadModel(file string, r *jsonReader) error {
+	if r.peek() == 'n' {
 		return fmt.Errorf("tokenizer: %s: no model", file)
 	}
+	fields := make(map[string][]byte)
+	var vocab map[string]int32
+	var merges [][3]int32
+	var mergesRaw []byte
+	var prefix *string
+	err := r.object(func(key string) error {
+		switch key {
+		case "vocab":
+			var err error
+			vocab, err = readVocab(r)
+			if err != nil {
+				return fmt.Errorf("model.vocab: %w", err)
+			}
+			return nil
+		case "merges":
+			if vocab == nil || prefix == nil {
+				// needs the vocab and the prefix first: read it later
+				var err error
+				mergesRaw, err = r.skip()
+				return err
+			}
+			var err error
+			merges, err = readMerges(r, vocab, *prefix)
+			if err != nil {
+				return fmt.Errorf("model.merges: %w", err)
+			}
+			return nil
+		}
+		v, err := r.skip()
+		fields[key] = v
+		if key == "continuing_subword_prefix" {
+			var p *string
+			if err := json.Unmarshal(v, &p); err != nil {
+				return fmt.Errorf("model.continuing_subword_prefix: %w", err)
+			}
+			if p == nil {
+				p = new(string)
+			}
+			prefix = p
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("tokenizer: %s: %w", file, err)
+	}
+	// the small fields go through encoding/json, vocab and merges do not
+	small := []byte{'{'}
+	for k, v := range fields {
+		if k == "vocab" || k == "merges" {
+			continue
+		}
+		if len(small) > 1 {
+			small = append(small, ',')
+		}
+		small = strconv.AppendQuote(small, k)
+		small = append(append(small, ':'), v...)
+	}
+	small = append(small, '}')
 	var m modelJSON
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := json.Unmarshal(small, &m); err != nil {
 		return fmt.Errorf("tokenizer: %s: model: %w", file, err)
 	}
-	if m.Type == "" && len(m.Merges) > 0 {
+	if m.Type == "" && (merges != nil || mergesRaw != nil) {
 		m.Type = "BPE"
 	}
 	if m.Type != "BPE" {
@@ -188,20 +259,8 @@ func (t *Tokenizer) loadModel(file string, raw json.RawMessage) error {
 	if m.Dropout != nil && *m.Dropout != 0 {
 		return fmt.Errorf("tokenizer: %s: BPE dropout %g is not supported (encoding would be random)", file, *m.Dropout)
 	}
-	vocab, err := parseVocab(m.Vocab)
-	if err != nil {
-		return fmt.Errorf("tokenizer: %s: model.vocab: %w", file, err)
-	}
-	merges, err := parseMerges(m.Merges)
-	if err != nil {
-		return fmt.Errorf("tokenizer: %s: model.merges: %w", file, err)
-	}
-	var unk string
-	if m.UnkToken != nil {
-		unk = *m.UnkToken
-		if _, ok := vocab[unk]; !ok {
-			return fmt.Errorf("tokenizer: %s: model.unk_token %q is not in the vocab", file, unk)
-		}
+	if vocab == nil {
+		return fmt.Errorf("tokenizer: %s: model has no vocab", file)
 	}
 	deref := func(p *string) string {
 		if p == nil {
@@ -209,63 +268,19 @@ func (t *Tokenizer) loadModel(file string, raw json.RawMessage) error {
 		}
 		return *p
 	}
-	b, err := newBPE(vocab, merges, unk, m.UnkToken != nil, deref(m.ContinuingSubwordPrefix), deref(m.EndOfWordSuffix))
+	if mergesRaw != nil {
+		merges, err = readMerges(&jsonReader{b: mergesRaw}, vocab, deref(m.ContinuingSubwordPrefix))
+		if err != nil {
+			return fmt.Errorf("tokenizer: %s: model.merges: %w", file, err)
+		}
+	}
+	b, err := newBPE(vocab, merges, deref(m.UnkToken), m.UnkToken != nil, deref(m.ContinuingSubwordPrefix), deref(m.EndOfWordSuffix))
 	if err != nil {
 		return fmt.Errorf("tokenizer: %s: model: %w", file, err)
 	}
 	b.fuseUnk, b.byteFallback, b.ignoreMerges = m.FuseUnk, m.ByteFallback, m.IgnoreMerges
 	t.model = b
 	return nil
-}
-
-func parseVocab(raw json.RawMessage) (map[string]int32, error) {
-	var v map[string]int32
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-// parseMerges accepts both forms: "a b" strings and ["a", "b"] pairs.
-func parseMerges(raw json.RawMessage) ([][2]string, error) {
-	if isNull(raw) {
-		return nil, nil
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, err
-	}
-	out := make([][2]string, len(items))
-	for i, it := range items {
-		it = bytes.TrimSpace(it)
-		if len(it) > 0 && it[0] == '"' {
-			var s string
-			if err := json.Unmarshal(it, &s); err != nil {
-				return nil, fmt.Errorf("merge %d: %w", i, err)
-			}
-			a, b, ok := cutSpace(s)
-			if !ok {
-				return nil, fmt.Errorf("merge %d: %q is not two tokens separated by a space", i, s)
-			}
-			out[i] = [2]string{a, b}
-			continue
-		}
-		var pair []string
-		if err := json.Unmarshal(it, &pair); err != nil || len(pair) != 2 {
-			return nil, fmt.Errorf("merge %d: expected \"a b\" or [\"a\", \"b\"], got %s", i, truncate(string(it)))
-		}
-		out[i] = [2]string{pair[0], pair[1]}
-	}
-	return out, nil
-}
-
-// cutSpace splits a legacy merge line at its single space.
-func cutSpace(s string) (string, string, bool) {
-	i := bytes.IndexByte([]byte(s), ' ')
-	if i < 0 || bytes.IndexByte([]byte(s[i+1:]), ' ') >= 0 {
-		return "", "", false
-	}
-	return s[:i], s[i+1:], true
 }
 
 func truncate(s string) string {
