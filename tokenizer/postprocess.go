@@ -1,8 +1,11 @@
 package tokenizer
 
+import "unicode/utf8"
+
 // encoding is the output of one encode: IDs, token strings are looked up on
 // demand, and offsets when they are tracked.
 type encoding struct {
+	text    string
 	ids     []int
 	offsets []Offset // nil when not tracked
 }
@@ -80,18 +83,45 @@ func trimOffsets(t *Tokenizer, e *encoding, addPrefixSpace bool) {
 		for trail < len(rs) && (rs[len(rs)-1-trail] == 'Ġ' || isWhiteSpace(rs[len(rs)-1-trail])) {
 			trail++
 		}
+		// The reference trims character offsets (its offsets are in
+		// characters by this stage), so count characters, not bytes; this
+		// also keeps the offsets on character boundaries.
 		o := &e.offsets[i]
 		if lead > 0 {
 			isFirst := i == 0 || o.Start == 0
 			if isFirst && addPrefixSpace && lead == 1 {
 				lead = 0
 			}
-			o.Start = min(o.Start+lead, o.End)
+			o.Start = min(advanceChars(e.text, o.Start, lead), o.End)
 		}
-		if trail > 0 && o.End >= trail {
-			o.End = max(o.End-trail, o.Start)
+		if trail > 0 {
+			if end, ok := retreatChars(e.text, o.End, trail); ok {
+				o.End = max(end, o.Start)
+			}
 		}
 	}
+}
+
+// advanceChars moves pos forward by n characters of s (at most to its end).
+func advanceChars(s string, pos, n int) int {
+	for ; n > 0 && pos < len(s); n-- {
+		_, size := utf8.DecodeRuneInString(s[pos:])
+		pos += size
+	}
+	return pos + n // past the end, as the reference's arithmetic does
+}
+
+// retreatChars moves pos back by n characters; ok is false when fewer than
+// n characters precede pos.
+func retreatChars(s string, pos, n int) (int, bool) {
+	for ; n > 0; n-- {
+		if pos <= 0 {
+			return 0, false
+		}
+		_, size := utf8.DecodeLastRuneInString(s[:pos])
+		pos -= size
+	}
+	return pos, true
 }
 
 // bertProcessor is BertProcessing: [CLS] sequence [SEP].

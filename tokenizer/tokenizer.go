@@ -97,7 +97,7 @@ func (t *Tokenizer) encode(text string, addSpecial, withOffsets bool) encoding {
 	st := t.state()
 	defer t.states.Put(st)
 	track := withOffsets || t.needAlign
-	var e encoding
+	e := encoding{text: text}
 	e.ids = make([]int, 0, len(text)/3+2)
 	if withOffsets {
 		e.offsets = make([]Offset, 0, cap(e.ids))
