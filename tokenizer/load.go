@@ -193,9 +193,13 @@ func (t *Tokenizer) loadModel(file string, r *jsonReader) error {
 	var merges [][3]int32
 	var mergesRaw []byte
 	var prefix *string
+	typ := ""
 	err := r.object(func(key string) error {
 		switch key {
 		case "vocab":
+			if typ != "" && typ != "BPE" {
+				break // reported as an unsupported model below
+			}
 			var err error
 			vocab, err = readVocab(r)
 			if err != nil {
@@ -218,6 +222,9 @@ func (t *Tokenizer) loadModel(file string, r *jsonReader) error {
 		}
 		v, err := r.skip()
 		fields[key] = v
+		if key == "type" {
+			json.Unmarshal(v, &typ)
+		}
 		if key == "continuing_subword_prefix" {
 			var p *string
 			if err := json.Unmarshal(v, &p); err != nil {
