@@ -77,7 +77,10 @@ func BenchmarkEncodeBatch(b *testing.B) {
 func BenchmarkLoad(b *testing.B) {
 	for _, tt := range testTokenizers {
 		b.Run(tt.name, func(b *testing.B) {
-			dir := tokenizerDir(b, tt.name)
+			dir := os.Getenv("FMKIT_TOKENIZER_BENCH_FILE")
+			if dir == "" {
+				dir = tokenizerDir(b, tt.name)
+			}
 			for b.Loop() {
 				if _, err := Load(dir); err != nil {
 					b.Fatal(err)

@@ -125,9 +125,12 @@ func chatTemplate(raw json.RawMessage) (string, error) {
 	return "", nil
 }
 
-// fillDefaults derives AddBOS from the post-processor when the config did
-// not say.
+// fillDefaults takes the unk token from the model and derives AddBOS from
+// the post-processor when the config does not say.
 func (c *Config) fillDefaults(t *Tokenizer) {
+	if c.UNKToken == "" && t.model.unk >= 0 {
+		c.UNKToken = t.model.vocabR[t.model.unk]
+	}
 	if c.hasAddBOS || c.BOSToken == "" {
 		return
 	}
