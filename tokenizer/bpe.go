@@ -21,6 +21,7 @@ type bpe struct {
 	byteFallback bool
 	ignoreMerges bool
 	fallbackIDs  [256]int32 // ID of "<0xXX>", or -1
+	asciiIDs     [128]int32 // ID of each one-byte token, or -1
 
 	// byteLevel is set when the pre-tokenizer ends with ByteLevel: the
 	// model then sees raw bytes and maps each through the GPT-2 byte
@@ -64,6 +65,12 @@ func newBPE(vocab map[string]int32, merges [][3]int32, unk string, hasUnk bool, 
 	m.merges = newPairTable(len(merges))
 	for rank, mg := range merges {
 		m.merges.put(pairKey(mg[0], mg[1]), uint64(rank)<<32|uint64(uint32(mg[2])))
+	}
+	for i := range m.asciiIDs {
+		m.asciiIDs[i] = -1
+		if id, ok := vocab[string(rune(i))]; ok {
+			m.asciiIDs[i] = id
+		}
 	}
 	for i := range m.fallbackIDs {
 		m.fallbackIDs[i] = -1
@@ -216,7 +223,14 @@ func (m *bpe) initialSymbols(word []byte, sc *bpeScratch) error {
 		}
 		blen := byteLen(n)
 		i += n
-		if id, ok := m.vocab[string(key)]; ok {
+		id, ok := int32(-1), false
+		if len(key) == 1 && key[0] < 128 {
+			id = m.asciiIDs[key[0]]
+			ok = id >= 0
+		} else {
+			id, ok = m.vocab[string(key)]
+		}
+		if ok {
 			if unkID >= 0 {
 				sc.addSymbol(unkID, unkLen)
 				unkID = -1

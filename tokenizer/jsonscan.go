@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -19,6 +21,8 @@ type jsonReader struct {
 	b   []byte
 	i   int
 	buf []byte // scratch for unescaped strings
+
+	pairBuf, joinBuf []byte // scratch for readMerge
 }
 
 func (r *jsonReader) errorf(format string, args ...any) error {
@@ -297,25 +301,102 @@ func readVocab(r *jsonReader) (map[string]int32, error) {
 	if r.peek() != '{' {
 		return nil, errNotObject
 	}
-	// collect first so that the map is built at its final size
+	// Collect first, so that the map is built at its final size, and keep
+	// all token strings in one allocation.
 	type entry struct {
-		tok string
-		id  int32
+		start, end int
+		id         int32
 	}
 	var entries []entry
-	err := r.object(func(key string) error {
+	var arena []byte
+	if err := r.expect('{'); err != nil {
+		return nil, err
+	}
+	if r.peek() == '}' {
+		r.i++
+		return map[string]int32{}, nil
+	}
+	for {
+		k, err := r.str()
+		if err != nil {
+			return nil, err
+		}
+		start := len(arena)
+		arena = append(arena, k...)
+		if err := r.expect(':'); err != nil {
+			return nil, err
+		}
 		id, err := r.integer()
 		if err != nil {
-			return fmt.Errorf("token %q: %w", key, err)
+			return nil, fmt.Errorf("token %q: %w", k, err)
 		}
-		entries = append(entries, entry{key, id})
-		return nil
-	})
+		entries = append(entries, entry{start, len(arena), id})
+		if c := r.peek(); c == ',' {
+			r.i++
+			continue
+		} else if c == '}' {
+			r.i++
+			break
+		}
+		return nil, r.errorf("expected ',' or '}'")
+	}
+	all := string(arena)
 	vocab := make(map[string]int32, len(entries))
 	for _, e := range entries {
-		vocab[e.tok] = e.id
+		vocab[all[e.start:e.end]] = e.id
 	}
-	return vocab, err
+	return vocab, nil
+}
+
+// readMergesParallel is readMerges spread over GOMAXPROCS goroutines: one
+// quick pass finds where the elements start, then chunks are resolved
+// against the (read-only) vocabulary concurrently.
+func readMergesParallel(r *jsonReader, vocab map[string]int32, prefix string) ([][3]int32, error) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers == 1 || r.peek() != '[' {
+		return readMerges(r, vocab, prefix)
+	}
+	starts := make([]int, 0, len(r.b)/16)
+	err := r.array(func(int) error {
+		r.ws()
+		starts = append(starts, r.i)
+		_, err := r.skip()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([][3]int32, len(starts))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	per := (len(starts) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*per, min((w+1)*per, len(starts))
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cr := &jsonReader{b: r.b}
+			for i := lo; i < hi; i++ {
+				cr.i = starts[i]
+				m, err := readMerge(cr, i, vocab, prefix)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = m
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // readMerges parses the merges, in either form: "a b" strings or ["a", "b"]
@@ -327,82 +408,67 @@ func readMerges(r *jsonReader, vocab map[string]int32, prefix string) ([][3]int3
 		return nil, err
 	}
 	out := make([][3]int32, 0, 1<<12)
-	var joined []byte
-	lookup := func(i int, tok []byte) (int32, error) {
-		id, ok := vocab[string(tok)]
-		if !ok {
-			return 0, fmt.Errorf("merge %d: token %q is not in the vocab", i, tok)
-		}
-		return id, nil
-	}
 	err := r.array(func(i int) error {
-		var pair [2]int32
-		joined = joined[:0]
-		add := func(j int, tok []byte) error {
-			id, err := lookup(i, tok)
-			if err != nil {
-				return err
-			}
-			pair[j] = id
-			if j == 1 && len(prefix) <= len(tok) {
-				tok = tok[len(prefix):]
-			}
-			joined = append(joined, tok...)
-			return nil
-		}
-		switch r.peek() {
-		case '"':
-			s, err := r.str()
-			if err != nil {
-				return err
-			}
-			sp := -1
-			for k, c := range s {
-				if c == ' ' {
-					if sp >= 0 {
-						sp = -2
-						break
-					}
-					sp = k
-				}
-			}
-			if sp < 0 {
-				return fmt.Errorf("merge %d: %q is not two tokens separated by a space", i, s)
-			}
-			if err := add(0, s[:sp]); err != nil {
-				return err
-			}
-			if err := add(1, s[sp+1:]); err != nil {
-				return err
-			}
-		case '[':
-			k := 0
-			err := r.array(func(j int) error {
-				s, err := r.str()
-				if err != nil {
-					return err
-				}
-				if j > 1 {
-					return fmt.Errorf("merge %d: more than two tokens", i)
-				}
-				k++
-				return add(j, s)
-			})
-			if err != nil {
-				return err
-			}
-			if k != 2 {
-				return fmt.Errorf("merge %d: expected two tokens", i)
-			}
-		default:
-			return r.errorf("merge %d: expected \"a b\" or [\"a\", \"b\"]", i)
-		}
-		merged, ok := vocab[string(joined)]
-		if !ok {
-			return fmt.Errorf("merge %d: merged token %q is not in the vocab", i, joined)
-		}
-		out = append(out, [3]int32{pair[0], pair[1], merged})
-		return nil
+		m, err := readMerge(r, i, vocab, prefix)
+		out = append(out, m)
+		return err
 	})
 	return out, err
 }
+
+// readMerge parses merge number i at the reader's position.
+func readMerge(r *jsonReader, i int, vocab map[string]int32, prefix string) ([3]int32, error) {
+	var a, b []byte
+	switch r.peek() {
+	case '"':
+		s, err := r.str()
+		if err != nil {
+			return pair3(), err
+		}
+		sp := bytes.IndexByte(s, ' ')
+		if sp < 0 || bytes.IndexByte(s[sp+1:], ' ') >= 0 {
+			return pair3(), fmt.Errorf("merge %d: %q is not two tokens separated by a space", i, s)
+		}
+		a, b = s[:sp], s[sp+1:]
+	case '[':
+		r.i++
+		s, err := r.str()
+		if err != nil {
+			return pair3(), err
+		}
+		// the reader's scratch is reused by the next string: keep a copy
+		a = append(r.pairBuf[:0], s...)
+		r.pairBuf = a
+		if err := r.expect(','); err != nil {
+			return pair3(), fmt.Errorf("merge %d: expected two tokens: %w", i, err)
+		}
+		if b, err = r.str(); err != nil {
+			return pair3(), err
+		}
+		if err := r.expect(']'); err != nil {
+			return pair3(), fmt.Errorf("merge %d: expected two tokens: %w", i, err)
+		}
+	default:
+		return pair3(), r.errorf("merge %d: expected \"a b\" or [\"a\", \"b\"]", i)
+	}
+	ida, ok := vocab[string(a)]
+	if !ok {
+		return pair3(), fmt.Errorf("merge %d: token %q is not in the vocab", i, a)
+	}
+	idb, ok := vocab[string(b)]
+	if !ok {
+		return pair3(), fmt.Errorf("merge %d: token %q is not in the vocab", i, b)
+	}
+	right := b
+	if len(prefix) <= len(right) {
+		right = right[len(prefix):]
+	}
+	r.joinBuf = append(append(r.joinBuf[:0], a...), right...)
+	merged, ok := vocab[string(r.joinBuf)]
+	if !ok {
+		return pair3(), fmt.Errorf("merge %d: merged token %q is not in the vocab", i, r.joinBuf)
+	}
+	return [3]int32{ida, idb, merged}, nil
+}
+
+func pair3() [3]int32 { return [3]int32{} }

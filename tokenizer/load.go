@@ -214,7 +214,7 @@ func (t *Tokenizer) loadModel(file string, r *jsonReader) error {
 				return err
 			}
 			var err error
-			merges, err = readMerges(r, vocab, *prefix)
+			merges, err = readMergesParallel(r, vocab, *prefix)
 			if err != nil {
 				return fmt.Errorf("model.merges: %w", err)
 			}

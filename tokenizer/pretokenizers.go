@@ -16,6 +16,8 @@ type splitScratch struct {
 	matches [][2]int
 	iv      []interval
 	keep    [][2]int
+	seq     [][]normalized // piece buffers of (nested) sequences, reused
+	depth   int
 }
 
 // piecesOf cuts n at the matches of p and keeps the pieces that behavior
@@ -35,8 +37,14 @@ func piecesOf(dst []normalized, n normalized, p pattern, invert bool, b splitBeh
 type sequencePreTokenizer []preTokenizer
 
 func (s sequencePreTokenizer) split(dst []normalized, n normalized, sc *splitScratch) []normalized {
-	cur := []normalized{n}
-	var next []normalized
+	// two buffers per nesting level, kept in the scratch between calls
+	for len(sc.seq) < 2*(sc.depth+1) {
+		sc.seq = append(sc.seq, nil)
+	}
+	ia, ib := 2*sc.depth, 2*sc.depth+1
+	sc.depth++
+	cur := append(sc.seq[ia][:0], n)
+	next := sc.seq[ib][:0]
 	for _, p := range s {
 		next = next[:0]
 		for _, x := range cur {
@@ -44,7 +52,10 @@ func (s sequencePreTokenizer) split(dst []normalized, n normalized, sc *splitScr
 		}
 		cur, next = next, cur
 	}
-	return append(dst, cur...)
+	dst = append(dst, cur...)
+	sc.depth--
+	sc.seq[ia], sc.seq[ib] = cur[:0], next[:0]
+	return dst
 }
 
 type splitPreTokenizer struct {
