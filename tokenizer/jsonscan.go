@@ -273,27 +273,6 @@ func (r *jsonReader) array(elem func(i int) error) error {
 	}
 }
 
-// topLevel splits a JSON object into its keys and raw values.
-func topLevel(data []byte) (map[string][]byte, error) {
-	r := &jsonReader{b: data}
-	out := make(map[string][]byte)
-	err := r.object(func(key string) error {
-		v, err := r.skip()
-		if err != nil {
-			return err
-		}
-		out[key] = v
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if r.peek() != 0 {
-		return nil, r.errorf("data after the top-level object")
-	}
-	return out, nil
-}
-
 var errNotObject = errors.New("expected a JSON object")
 
 // readVocab parses {"token": id, ...}.

@@ -3,7 +3,6 @@ package tokenizer
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/dlclark/regexp2"
@@ -266,12 +265,4 @@ func applyBehavior(iv []interval, b splitBehavior, dst [][2]int) [][2]int {
 		}
 	}
 	return dst
-}
-
-// regexString names a regex for error messages.
-func regexString(s string) string {
-	if len(s) > 60 {
-		return strings.TrimSpace(s[:57]) + "..."
-	}
-	return s
 }
