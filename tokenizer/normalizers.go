@@ -40,18 +40,51 @@ func (u unicodeNormalizer) normalize(n normalized) normalized {
 	if u.form.IsNormal(n.s) {
 		return n
 	}
-	// Decompose, reorder and (for NFC/NFKC) recompose while counting how
-	// many input characters each output character stands for; the
-	// transformer then assigns alignments positionally, which is what the
-	// reference (unicode-normalization-alignments) does.
+	// Segments (a starter and what combines with it) that are already
+	// normal are copied; the others are decomposed, reordered and (for
+	// NFC/NFKC) recomposed while counting how many input characters each
+	// output character stands for. The transformer then assigns alignments
+	// positionally, which is what the reference
+	// (unicode-normalization-alignments) does.
+	t := newTransformer(n, len(n.s)+len(n.s)/4)
+	var it norm.Iter
+	it.Init(u.form, n.s)
+	var seq []normChar
+	for !it.Done() {
+		before := it.Pos()
+		out := it.Next()
+		in := n.s[before:it.Pos()]
+		if string(out) == string(in) {
+			for t.pos < before+len(in) {
+				t.emitRaw()
+			}
+			continue
+		}
+		seq = u.segment(seq[:0], in)
+		for _, c := range seq {
+			if c.r < 0 {
+				t.emitRaw()
+				continue
+			}
+			change := 1
+			if c.consumed > 0 {
+				change = 1 - c.consumed
+			}
+			t.emit(c.r, change)
+		}
+	}
+	return t.out
+}
+
+// segment normalizes one segment of input characters.
+func (u unicodeNormalizer) segment(seq []normChar, in []byte) []normChar {
 	decomp := norm.NFD
 	if u.form == norm.NFKC || u.form == norm.NFKD {
 		decomp = norm.NFKD
 	}
-	var seq []normChar
 	var buf [utf8.UTFMax]byte
-	for i := 0; i < len(n.s); {
-		r, size := runeAt(n.s, i)
+	for i := 0; i < len(in); {
+		r, size := runeAt(in, i)
 		i += size
 		if r == utf8.RuneError && size == 1 {
 			seq = append(seq, normChar{r: -1, consumed: 1})
@@ -84,19 +117,7 @@ func (u unicodeNormalizer) normalize(n normalized) normalized {
 	if u.form == norm.NFC || u.form == norm.NFKC {
 		seq = recompose(seq)
 	}
-	t := newTransformer(n, len(n.s)+len(n.s)/4)
-	for _, c := range seq {
-		if c.r < 0 {
-			t.emitRaw()
-			continue
-		}
-		change := 1
-		if c.consumed > 0 {
-			change = 1 - c.consumed
-		}
-		t.emit(c.r, change)
-	}
-	return t.out
+	return seq
 }
 
 func cccOf(r rune) uint8 {
