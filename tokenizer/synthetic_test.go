@@ -14,7 +14,7 @@ import (
 var syntheticTokenizers = []string{"synth-metaspace", "synth-normalizers", "synth-wordlevel", "synth-split", "synth-subword"}
 
 // loadSynthetic composes and parses a synthetic tokenizer.
-func loadSynthetic(t *testing.T, name string) *Tokenizer {
+func loadSynthetic(t testing.TB, name string) *Tokenizer {
 	t.Helper()
 	dir := filepath.Join("testdata", "synthetic")
 	overlayPath := filepath.Join(dir, name+".overlay.json")
