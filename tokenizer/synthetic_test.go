@@ -11,7 +11,7 @@ import (
 // testdata/gen/tokenizer/make_synthetic.py to cover components that the real
 // tokenizers do not use. Most are overlays on the committed GPT-2 or Llama 2
 // file (same vocabulary and merges, other components).
-var syntheticTokenizers = []string{"synth-metaspace", "synth-normalizers", "synth-wordlevel", "synth-split", "synth-subword"}
+var syntheticTokenizers = []string{"synth-metaspace", "synth-normalizers", "synth-wordlevel", "synth-split", "synth-sequence", "synth-subword"}
 
 // loadSynthetic composes and parses a synthetic tokenizer.
 func loadSynthetic(t testing.TB, name string) *Tokenizer {

@@ -104,6 +104,18 @@ def main():
                            "trim_offsets": True, "add_prefix_space": True}
     write(out_dir, "synth-split", d, "gpt2", gpt2)
 
+    # F: the post-processor of the official Llama 3 file: a Sequence of
+    # ByteLevel (offset trimming) and TemplateProcessing (BOS).
+    f = copy.deepcopy(gpt2)
+    f["post_processor"] = {"type": "Sequence", "processors": [
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+        {"type": "TemplateProcessing",
+         "single": [{"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+         "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+         "special_tokens": {"<|endoftext|>": {"id": "<|endoftext|>", "ids": [50256], "tokens": ["<|endoftext|>"]}}}]}
+    f["decoder"] = {"type": "Sequence", "decoders": [{"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True}]}
+    write(out_dir, "synth-sequence", f, "gpt2", gpt2)
+
     # E: Whitespace pre-tokenizer and a tiny BPE with a continuing-subword
     # prefix, an end-of-word suffix and no unk token (unknown characters
     # vanish), Digits contiguous, CharDelimiterSplit.
