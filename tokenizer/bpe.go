@@ -278,9 +278,10 @@ func (m *bpe) mergeAll(sc *bpeScratch) {
 	h := sc.heap[:0]
 	for i := 0; i+1 < len(syms); i++ {
 		if v, ok := m.merges.get(pairKey(syms[i].id, syms[i+1].id)); ok {
-			h = heapPush(h, heapItem{v&0xFFFFFFFF00000000 | uint64(i), int32(uint32(v))})
+			h = append(h, heapItem{v&0xFFFFFFFF00000000 | uint64(i), int32(uint32(v))})
 		}
 	}
+	heapify(h)
 	for len(h) > 0 {
 		var top heapItem
 		h, top = heapPop(h)
@@ -316,11 +317,14 @@ func (m *bpe) mergeAll(sc *bpeScratch) {
 	sc.heap = h
 }
 
+// The merge queue is a 4-ary min-heap on heapItem.key: half the depth of a
+// binary heap, and the four children share a cache line.
+
 func heapPush(h []heapItem, it heapItem) []heapItem {
 	h = append(h, it)
 	i := len(h) - 1
 	for i > 0 {
-		p := (i - 1) / 2
+		p := (i - 1) / 4
 		if h[p].key <= it.key {
 			break
 		}
@@ -331,30 +335,48 @@ func heapPush(h []heapItem, it heapItem) []heapItem {
 	return h
 }
 
-func heapPop(h []heapItem) ([]heapItem, heapItem) {
-	top := h[0]
-	last := h[len(h)-1]
-	h = h[:len(h)-1]
-	n := len(h)
-	if n == 0 {
-		return h, top
+// heapify orders h as a heap in linear time.
+func heapify(h []heapItem) {
+	if len(h) < 2 {
+		return
 	}
-	i := 0
+	for i := (len(h) - 2) / 4; i >= 0; i-- {
+		siftDown(h, i)
+	}
+}
+
+func siftDown(h []heapItem, i int) {
+	it := h[i]
+	n := len(h)
 	for {
-		c := 2*i + 1
+		c := 4*i + 1
 		if c >= n {
 			break
 		}
-		if c+1 < n && h[c+1].key < h[c].key {
-			c++
+		m := c
+		end := min(c+4, n)
+		for k := c + 1; k < end; k++ {
+			if h[k].key < h[m].key {
+				m = k
+			}
 		}
-		if last.key <= h[c].key {
+		if it.key <= h[m].key {
 			break
 		}
-		h[i] = h[c]
-		i = c
+		h[i] = h[m]
+		i = m
 	}
-	h[i] = last
+	h[i] = it
+}
+
+func heapPop(h []heapItem) ([]heapItem, heapItem) {
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	if last > 0 {
+		siftDown(h, 0)
+	}
 	return h, top
 }
 
