@@ -120,7 +120,15 @@ type bpeScratch struct {
 	heap    []heapItem
 	mapped  []byte
 	cached  []int32
+
+	// local is a small cache in front of the shared one. Scratch space
+	// belongs to one goroutine at a time, so its lookups touch no shared
+	// memory, which keeps EncodeBatch scaling with cores.
+	local map[string][]int32
 }
+
+// maxLocalWords bounds bpeScratch.local.
+const maxLocalWords = 4096
 
 // tokenize appends the tokens of word (one pre-tokenized piece) to dst.
 func (m *bpe) tokenize(dst []modelToken, word []byte, sc *bpeScratch) ([]modelToken, error) {
@@ -139,8 +147,13 @@ func (m *bpe) tokenize(dst []modelToken, word []byte, sc *bpeScratch) ([]modelTo
 	}
 	cacheable := m.cache != nil && len(word) < maxCachedWord
 	if cacheable {
-		if toks, ok := m.cache.get(word, sc.cached[:0]); ok {
-			sc.cached = toks
+		toks, ok := sc.local[string(word)]
+		if !ok {
+			if toks, ok = m.cache.get(word); ok {
+				sc.remember(word, toks)
+			}
+		}
+		if ok {
 			start := int32(0)
 			for i := 0; i < len(toks); i += 2 {
 				dst = append(dst, modelToken{toks[i], start, toks[i+1]})
@@ -168,9 +181,17 @@ func (m *bpe) tokenize(dst []modelToken, word []byte, sc *bpeScratch) ([]modelTo
 			toks = append(toks, t.id, t.end)
 		}
 		sc.cached = toks
-		m.cache.put(word, toks)
+		sc.remember(word, m.cache.put(word, toks))
 	}
 	return dst, nil
+}
+
+// remember puts a word's cached tokens into the local cache.
+func (sc *bpeScratch) remember(word []byte, toks []int32) {
+	if sc.local == nil || len(sc.local) >= maxLocalWords {
+		sc.local = make(map[string][]int32, maxLocalWords)
+	}
+	sc.local[string(word)] = toks
 }
 
 // mergeWord splits word into its initial symbols and applies the merges.

@@ -35,20 +35,19 @@ func (c *wordCache) shard(word []byte) *cacheShard {
 	return &c.shards[maphash.Bytes(c.seed, word)%cacheShards]
 }
 
-// get appends the cached (id, end) pairs of word to dst.
-func (c *wordCache) get(word []byte, dst []int32) ([]int32, bool) {
+// get returns the cached (id, end) pairs of word. The slice is shared and
+// must not be modified.
+func (c *wordCache) get(word []byte) ([]int32, bool) {
 	s := c.shard(word)
 	s.mu.RLock()
 	v, ok := s.m[string(word)]
-	if ok {
-		dst = append(dst, v...)
-	}
 	s.mu.RUnlock()
-	return dst, ok
+	return v, ok
 }
 
-// put stores a copy of toks as the (id, end) pairs of word.
-func (c *wordCache) put(word []byte, toks []int32) {
+// put stores a copy of toks as the (id, end) pairs of word and returns the
+// copy.
+func (c *wordCache) put(word []byte, toks []int32) []int32 {
 	v := append([]int32(nil), toks...)
 	s := c.shard(word)
 	s.mu.Lock()
@@ -57,4 +56,5 @@ func (c *wordCache) put(word []byte, toks []int32) {
 	}
 	s.m[string(word)] = v
 	s.mu.Unlock()
+	return v
 }
