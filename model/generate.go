@@ -103,7 +103,8 @@ func (m *Model) Generate(ctx context.Context, prompts [][]int, opts *GenerateOpt
 					return nil, err
 				}
 			}
-			if len(s.out) >= s.budget || (opts.Stop != nil && opts.Stop(i, s.out)) {
+			stop := opts.Stop != nil && opts.Stop(i, s.out)
+			if stop || len(s.out) >= s.budget {
 				s.done = true
 				continue
 			}

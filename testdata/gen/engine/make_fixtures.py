@@ -164,7 +164,8 @@ def rolling_windows(tokens, prefix, max_len):
     if not tokens:
         return out
     first = min(max_len, len(tokens))
-    out.append(([prefix] + tokens[:first - 1], tokens[:first]))
+    inp, pred = [prefix] + tokens[:first - 1], tokens[:first]
+    out.append((inp[:len(inp) - len(pred) + 1], pred))
     done = first
     while done < len(tokens):
         n = min(len(tokens) - done, max_len)  # pred_len = max_len - context_len + 1
