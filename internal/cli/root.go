@@ -40,7 +40,11 @@ their training data and sizes them for hardware, from one binary.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(
+		newActivationsCmd(),
 		newBenchCmd(),
+		newForwardCmd(),
+		newGenerateCmd(),
+		newScoreCmd(),
 		newVersionCmd(),
 	)
 	return root

@@ -25,6 +25,9 @@ type GenerateOptions struct {
 // longer UTF-8 character, so the streamed pieces of prompt i concatenate to
 // the returned text i.
 func (n *Model) Generate(ctx context.Context, prompts []string, opts GenerateOptions, stream func(i int, text string) error) ([]string, error) {
+	if err := n.checkTokenizer(); err != nil {
+		return nil, err
+	}
 	maxNew := opts.MaxTokens
 	if maxNew <= 0 {
 		maxNew = n.opts.MaxGenTokens
@@ -132,6 +135,9 @@ func stopPrefixLen(s string, stops []string) int {
 // strings, contexts left-truncated to leave room for the new tokens, and the
 // output cut before the first stop string.
 func (n *Model) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest, progress lm.Progress) ([]string, error) {
+	if err := n.checkTokenizer(); err != nil {
+		return nil, err
+	}
 	out := make([]string, len(reqs))
 	eos := ""
 	if len(n.eos) > 0 {

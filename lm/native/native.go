@@ -56,7 +56,9 @@ type Model struct {
 
 var _ lm.Model = (*Model)(nil)
 
-// New returns a backend for m and tok.
+// New returns a backend for m and tok. tok may be nil: the backend then
+// answers only token-level requests (LoglikelihoodTokens), and its text
+// methods return an error.
 func New(m *model.Model, tok Tokenizer, opts *Options) (*Model, error) {
 	o := Options{PrefixToken: -1}
 	if opts != nil {
@@ -78,6 +80,10 @@ func New(m *model.Model, tok Tokenizer, opts *Options) (*Model, error) {
 		o.Name = "native:" + m.Dir
 	}
 	n := &Model{m: m, tok: tok, opts: o}
+	if tok == nil {
+		tok = noTokenizer{}
+	}
+	n.tok = tok
 	if o.PrefixToken < 0 {
 		if id, ok := tok.BOS(); ok {
 			n.opts.PrefixToken = id
@@ -98,6 +104,26 @@ func New(m *model.Model, tok Tokenizer, opts *Options) (*Model, error) {
 		}
 	}
 	return n, nil
+}
+
+// noTokenizer stands in for a missing tokenizer: it has no special tokens
+// and its text methods are never reached, because every text entry point
+// checks for it first.
+type noTokenizer struct{}
+
+func (noTokenizer) Encode(string, bool) []int { return nil }
+func (noTokenizer) Decode([]int, bool) string { return "" }
+func (noTokenizer) BOS() (int, bool)          { return 0, false }
+func (noTokenizer) EOS() (int, bool)          { return 0, false }
+
+// errNoTokenizer is returned by text methods of a backend built without one.
+var errNoTokenizer = fmt.Errorf("native: this backend has no tokenizer; only token-level requests are possible")
+
+func (n *Model) checkTokenizer() error {
+	if _, ok := n.tok.(noTokenizer); ok {
+		return errNoTokenizer
+	}
+	return nil
 }
 
 func containsInt(s []int, v int) bool {
@@ -161,6 +187,9 @@ func isSpace(r rune) bool {
 // Loglikelihood answers each request with the summed log-probability of the
 // continuation and whether greedy decoding would produce it.
 func (n *Model) Loglikelihood(ctx context.Context, reqs []lm.LoglikelihoodRequest, progress lm.Progress) ([]lm.LoglikelihoodResult, error) {
+	if err := n.checkTokenizer(); err != nil {
+		return nil, err
+	}
 	treqs := make([]TokenRequest, len(reqs))
 	for i, r := range reqs {
 		c, k := n.EncodePair(r.Context, r.Continuation)
@@ -176,6 +205,9 @@ func (n *Model) Loglikelihood(ctx context.Context, reqs []lm.LoglikelihoodReques
 // MaxLength tokens, every token predicted exactly once, the first window
 // conditioned on the prefix token.
 func (n *Model) LoglikelihoodRolling(ctx context.Context, reqs []lm.RollingRequest, progress lm.Progress) ([]float64, error) {
+	if err := n.checkTokenizer(); err != nil {
+		return nil, err
+	}
 	var treqs []TokenRequest
 	owner := []int{}
 	for i, r := range reqs {
