@@ -45,6 +45,7 @@ their training data and sizes them for hardware, from one binary.`,
 		newForwardCmd(),
 		newGenerateCmd(),
 		newScoreCmd(),
+		newShapesCmd(),
 		newVersionCmd(),
 	)
 	return root
