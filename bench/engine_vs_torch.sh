@@ -47,17 +47,21 @@ import json, sys, collections
 rows = [json.loads(l) for l in open(sys.argv[1])]
 best = collections.defaultdict(float)
 rss = {}
+cpu = {}
 for r in rows:
     k = (r["model"], r["mode"], r["peer"])
     best[k] = max(best[k], r["tokens_per_s"])
+    cpu[k] = r.get("cpu_seconds", float("nan"))
     if r["peer"] == "fmkit":
         rss[(r["model"], r["mode"])] = (r["peak_rss_mb"], r["weight_mb"] + r["kv_mb"])
 print()
-print(f"{'model':<12} {'task':<8} {'fmkit tok/s':>12} {'torch tok/s':>12} {'ratio':>7} {'fmkit RSS MB':>13} {'weights+KV MB':>14} {'RSS/(w+KV)':>11}")
+print("wall-clock throughput (best of REPEAT); cpu = process CPU seconds, for a shared machine")
+print(f"{'model':<12} {'task':<8} {'fmkit tok/s':>12} {'torch tok/s':>12} {'ratio':>7} {'fmkit cpu s':>12} {'torch cpu s':>12} {'fmkit RSS MB':>13} {'weights+KV MB':>14} {'RSS/(w+KV)':>11}")
 for (model, mode, peer) in sorted(best):
     if peer != "fmkit":
         continue
     f, t = best[(model, mode, "fmkit")], best.get((model, mode, "torch"), float("nan"))
     peak, need = rss[(model, mode)]
-    print(f"{model:<12} {mode:<8} {f:>12.1f} {t:>12.1f} {f / t:>6.2f}x {peak:>13.0f} {need:>14.0f} {peak / need:>10.2f}")
+    fc, tc = cpu[(model, mode, "fmkit")], cpu.get((model, mode, "torch"), float("nan"))
+    print(f"{model:<12} {mode:<8} {f:>12.1f} {t:>12.1f} {f / t:>6.2f}x {fc:>12.1f} {tc:>12.1f} {peak:>13.0f} {need:>14.0f} {peak / need:>10.2f}")
 PY

@@ -14,8 +14,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/fmkit/fmkit/model"
@@ -30,9 +32,17 @@ func main() {
 	length := flag.Int("len", 512, "tokens per scored sequence")
 	perStep := flag.Int("batch", 8, "sequences per forward step when scoring")
 	newTokens := flag.Int("new", 256, "tokens to decode")
+	profile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := run(*dir, *mode, *dtype, *seqs, *length, *perStep, *newTokens); err != nil {
 		fmt.Fprintln(os.Stderr, "enginebench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -108,6 +118,12 @@ func run(dir, mode, dtype string, seqs, length, perStep, newTokens int) error {
 		res["tokens"] = out[0][:min(8, len(out[0]))]
 	default:
 		return fmt.Errorf("-mode %q: expected score or decode", mode)
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		// CPU seconds used by the whole process (load time included), to
+		// read the result on a machine shared with other work.
+		res["cpu_seconds"] = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 	}
 	res["peak_rss_mb"] = peakRSS()
 	if math.IsNaN(peakRSS()) {

@@ -165,7 +165,7 @@ def main():
                 total += logp[:, :-1].gather(2, ids[b:b + per, 1:, None]).sum().item()
             dt = time.perf_counter() - t0
             print(json.dumps({"peer": "torch", "mode": mode, "tokens_per_s": seqs * T / dt, "seconds": dt,
-                              "peak_rss_mb": peak_rss_mb(), "logprob_sum": total}))
+                              "peak_rss_mb": peak_rss_mb(), "logprob_sum": total, "cpu_seconds": time.process_time()}))
         else:
             new = int(os.environ.get("DECODE_NEW", 256))
             prompt = torch.randint(0, V, (1, 16), generator=g)
@@ -181,7 +181,7 @@ def main():
                 pos += 1
             dt = time.perf_counter() - t0
             print(json.dumps({"peer": "torch", "mode": mode, "tokens_per_s": new / dt, "seconds": dt,
-                              "peak_rss_mb": peak_rss_mb(), "tokens": out[:8]}))
+                              "peak_rss_mb": peak_rss_mb(), "tokens": out[:8], "cpu_seconds": time.process_time()}))
 
 
 if __name__ == "__main__":
