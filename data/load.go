@@ -201,7 +201,7 @@ func (l *Loader) resolveHub(ctx context.Context, src Source, split string) ([]st
 	}
 	rel, perr := pickFiles(src, split, files, readme)
 	if perr != nil && l.Hub.Offline {
-		return nil, fmt.Errorf("%w (%v: only files downloaded before can be used)", perr, hub.ErrOffline)
+		return nil, fmt.Errorf("%w (%w: only files downloaded before can be used)", perr, hub.ErrOffline)
 	}
 	if perr != nil {
 		// Script-based or unconfigured repositories: the Hub's automatic
