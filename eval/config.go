@@ -22,36 +22,36 @@ const (
 // Template fields hold a string (a column name or a Jinja template), a
 // list, a dict, an int or a Function.
 type TaskConfig struct {
-	Task, TaskAlias         string
-	Tags                    []string
-	DatasetPath             string
-	DatasetName             string
-	DatasetKwargs           *py.Dict
-	TrainingSplit           string
-	ValidationSplit         string
-	TestSplit               string
-	FewshotSplit            string
-	ProcessDocs             *Function
-	DocToText               any
-	DocToTarget             any
-	DocToChoice             any
-	ProcessResults          *Function
-	Description             string
-	TargetDelimiter         string
-	FewshotDelimiter        string
-	Fewshot                 FewshotConfig
-	NumFewshot              *int
-	Metrics                 []MetricConfig
-	OutputType              string
-	GenerationKwargs        *py.Dict
-	Repeats                 int
-	Filters                 []FilterConfig
-	GenPrefix               string
-	Metadata                *py.Dict
-	UnsafeCode              bool
-	ShouldDecontaminate     bool
-	hasFewshotConfig        bool
-	raw                     *rawConfig
+	Task, TaskAlias     string
+	Tags                []string
+	DatasetPath         string
+	DatasetName         string
+	DatasetKwargs       *py.Dict
+	TrainingSplit       string
+	ValidationSplit     string
+	TestSplit           string
+	FewshotSplit        string
+	ProcessDocs         *Function
+	DocToText           any
+	DocToTarget         any
+	DocToChoice         any
+	ProcessResults      *Function
+	Description         string
+	TargetDelimiter     string
+	FewshotDelimiter    string
+	Fewshot             FewshotConfig
+	NumFewshot          *int
+	Metrics             []MetricConfig
+	OutputType          string
+	GenerationKwargs    *py.Dict
+	Repeats             int
+	Filters             []FilterConfig
+	GenPrefix           string
+	Metadata            *py.Dict
+	UnsafeCode          bool
+	ShouldDecontaminate bool
+	hasFewshotConfig    bool
+	raw                 *rawConfig
 }
 
 // FewshotConfig is fewshot_config: the sampler ("default" draws at random

@@ -90,8 +90,8 @@ var filterFactories = map[string]func(kw *py.Dict) (filter, error){
 			return out, nil
 		}, nil
 	},
-	"lowercase": mapStrings(strings.ToLower),
-	"uppercase": mapStrings(strings.ToUpper),
+	"lowercase":         mapStrings(strings.ToLower),
+	"uppercase":         mapStrings(strings.ToUpper),
 	"remove_whitespace": mapStrings(func(s string) string { return py.Strip(s, nil) }),
 	"regex": func(kw *py.Dict) (filter, error) {
 		pattern := `#### (\-?[0-9\.\,]+)`

@@ -103,11 +103,9 @@ func loadYAML(fsys fs.FS, file string, seen map[string]bool) (*rawConfig, error)
 		incPath := path.Clean(path.Join(path.Dir(file), name))
 		sub, err := loadYAML(fsys, incPath, seen)
 		if err != nil {
-			var ce *ConfigError
-			if pe, ok := err.(*ConfigError); ok && pe.Msg != "" && strings.HasPrefix(pe.Msg, "open ") {
+			if _, statErr := fs.Stat(fsys, incPath); statErr != nil {
 				return nil, &ConfigError{File: file, Line: cfg.lines["include"], Msg: fmt.Sprintf("include %q: no such file", name)}
 			}
-			_ = ce
 			return nil, err
 		}
 		for _, k := range sub.dict.Keys() {
