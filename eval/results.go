@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -510,4 +511,158 @@ func writeAtomic(path, content string) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	return nil
+}
+
+// ConfigJSON is the task's resolved config as JSON (the results file's
+// "configs" entry).
+func ConfigJSON(t *Task) string { return py.JSON(t.configDump(), 2) }
+
+// Rendered is one document's prompt, requests and target.
+type Rendered struct {
+	Prompt   string   `json:"prompt"`
+	Requests []string `json:"requests"`
+	Target   string   `json:"target"`
+}
+
+// RenderDoc renders document id of a loaded task as the run would (the
+// few-shot sampler advanced through the documents before it).
+func RenderDoc(t *Task, id int) (*Rendered, error) {
+	docs, err := t.BuildRequests(Options{Limit: float64(id + 1)})
+	if err != nil {
+		return nil, err
+	}
+	d := docs[id]
+	r := &Rendered{Prompt: py.Str(d.Insts[0].Args[0])}
+	for _, in := range d.Insts {
+		r.Requests = append(r.Requests, in.Type+" "+py.Repr(py.Tuple(in.Args)))
+	}
+	target, err := t.docTarget(d.Doc, t.Config.DocToTarget)
+	if err != nil {
+		return nil, err
+	}
+	r.Target = py.Str(target)
+	return r, nil
+}
+
+// ResultsJSONString is the results file's text.
+func ResultsJSONString(run *Run, info RunInfo) string { return py.JSON(run.ResultsJSON(info), 2) }
+
+// ParseArgs parses "k=v,k2=v2" as lm-eval's simple_parse_args_string:
+// true/false/none, integers, floats, quoted strings, else strings.
+func ParseArgs(s string) (*py.Dict, error) {
+	d := py.NewDict()
+	for _, part := range strings.Split(s, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, fmt.Errorf("%q: expected key=value", part)
+		}
+		d.Set(strings.TrimSpace(k), parseArgValue(v))
+	}
+	return d, nil
+}
+
+func parseArgValue(v string) any {
+	v = strings.TrimSpace(v)
+	if len(v) >= 2 && v[0] == v[len(v)-1] && (v[0] == '"' || v[0] == '\'') {
+		return v[1 : len(v)-1]
+	}
+	switch strings.ToLower(v) {
+	case "true":
+		return true
+	case "false":
+		return false
+	case "none":
+		return nil
+	}
+	if n, err := py.LiteralEval(v); err == nil {
+		switch n.(type) {
+		case int64, float64:
+			return n
+		}
+	}
+	return v
+}
+
+// Table renders lm-eval's Markdown results table, with the human accuracy
+// (KMMLU) beside the model's where known, and a second table of groups with
+// the micro (lm-eval's) and macro averages.
+func Table(run *Run) string {
+	var b strings.Builder
+	row := func(cells ...string) { b.WriteString("|" + strings.Join(cells, "|") + "|\n") }
+	row("Tasks", "Version", "Filter", "n-shot", "Metric", "", "Value", "", "Stderr", "Human")
+	row("-----", "------:", "------", "-----:", "------", "---", "-----:", "---", "-----:", "-----:")
+	for _, r := range run.Results {
+		first := true
+		for _, k := range r.Metrics.Keys() {
+			m, f, ok := strings.Cut(k, ",")
+			if !ok || strings.HasSuffix(m, "_stderr") {
+				continue
+			}
+			v, _ := r.Metrics.Get(k)
+			se, _ := r.Metrics.Get(m + "_stderr," + f)
+			name, version, human := "", "", ""
+			if first {
+				name, version = r.Name, py.Str(r.task.version())
+				if !math.IsNaN(r.HumanAccuracy) {
+					human = fmt.Sprintf("%.4f", r.HumanAccuracy)
+				}
+			}
+			first = false
+			row(name, version, f, strconv.Itoa(r.task.NumFewshot), m, arrow(r.task, m), fmtNum(v), "±", fmtNum(se), human)
+		}
+	}
+	groups := run.Groups()
+	if len(groups) > 0 {
+		b.WriteString("\n")
+		row("Groups", "Version", "Filter", "Metric", "Micro (lm-eval)", "", "Stderr", "Macro", "Human")
+		row("------", "------:", "------", "------", "--------------:", "---", "-----:", "-----:", "-----:")
+		for _, g := range groups {
+			for _, k := range g.Metrics.Keys() {
+				m, f, ok := strings.Cut(k, ",")
+				if !ok || strings.HasSuffix(m, "_stderr") {
+					continue
+				}
+				v, _ := g.Metrics.Get(k)
+				se, _ := g.Metrics.Get(m + "_stderr," + f)
+				human := ""
+				if !math.IsNaN(g.Human) {
+					human = fmt.Sprintf("%.4f", g.Human)
+				}
+				row(g.Name, "", f, m, fmtNum(v), "±", fmtNum(se), fmtNum(g.Macro[k]), human)
+			}
+		}
+	}
+	if run.Interrupted {
+		b.WriteString("\n(interrupted: only finished tasks are shown)\n")
+	}
+	return b.String()
+}
+
+func arrow(t *Task, metric string) string {
+	for _, mc := range t.Config.Metrics {
+		if mc.Name == metric {
+			hib := metricInfo[metric].higherIsBetter
+			if mc.HigherIsBetter != nil {
+				hib = *mc.HigherIsBetter
+			}
+			if hib {
+				return "↑"
+			}
+			return "↓"
+		}
+	}
+	return ""
+}
+
+func fmtNum(v any) string {
+	if f, ok := v.(float64); ok {
+		return fmt.Sprintf("%.4f", f)
+	}
+	if v == nil {
+		return ""
+	}
+	return py.Str(v)
 }

@@ -41,6 +41,8 @@ their training data and sizes them for hardware, from one binary.`,
 	}
 	root.AddCommand(
 		newBenchCmd(),
+		newEvalCmd(),
+		newTasksCmd(),
 		newVersionCmd(),
 	)
 	return root
