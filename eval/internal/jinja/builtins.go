@@ -302,7 +302,7 @@ var strMethods = map[string]strMethod{
 	"splitlines": func(s string, args []any, _ map[string]any, line int) (any, error) {
 		var out []any
 		for s != "" {
-			i := strings.IndexAny(s, "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+			i := strings.IndexAny(s, "\n\r\v\f\x1c\x1d\x1e\u0085\u2028\u2029")
 			if i < 0 {
 				out = append(out, s)
 				break
