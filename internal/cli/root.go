@@ -42,6 +42,7 @@ their training data and sizes them for hardware, from one binary.`,
 	root.AddCommand(
 		newBenchCmd(),
 		newEvalCmd(),
+		newShapesCmd(),
 		newTasksCmd(),
 		newVersionCmd(),
 	)
