@@ -41,7 +41,9 @@ their training data and sizes them for hardware, from one binary.`,
 	}
 	root.AddCommand(
 		newBenchCmd(),
+		newEvalCmd(),
 		newShapesCmd(),
+		newTasksCmd(),
 		newVersionCmd(),
 	)
 	return root
