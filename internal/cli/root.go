@@ -42,10 +42,12 @@ their training data and sizes them for hardware, from one binary.`,
 	root.AddCommand(
 		newActivationsCmd(),
 		newBenchCmd(),
+		newEvalCmd(),
 		newForwardCmd(),
 		newGenerateCmd(),
 		newScoreCmd(),
 		newShapesCmd(),
+		newTasksCmd(),
 		newVersionCmd(),
 	)
 	return root
