@@ -40,8 +40,12 @@ their training data and sizes them for hardware, from one binary.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(
+		newActivationsCmd(),
 		newBenchCmd(),
 		newEvalCmd(),
+		newForwardCmd(),
+		newGenerateCmd(),
+		newScoreCmd(),
 		newShapesCmd(),
 		newTasksCmd(),
 		newVersionCmd(),
