@@ -40,9 +40,15 @@ their training data and sizes them for hardware, from one binary.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(
+		newActivationsCmd(),
 		newBenchCmd(),
 		newDetokenizeCmd(),
+		newEvalCmd(),
+		newForwardCmd(),
+		newGenerateCmd(),
+		newScoreCmd(),
 		newShapesCmd(),
+		newTasksCmd(),
 		newTokenizeCmd(),
 		newVersionCmd(),
 	)
