@@ -21,7 +21,7 @@ func newEraseCmd() *cobra.Command {
 after erasure no linear classifier can recover the concept from the
 representations, which change as little as possible.`,
 	}
-	cmd.AddCommand(newEraseFitCmd(), newEraseApplyCmd(), newEraseCheckCmd())
+	cmd.AddCommand(newEraseFitCmd(), newEraseApplyCmd(), newEraseCheckCmd(), newEraseScrubCmd())
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -131,5 +132,49 @@ func TestEraseBadInput(t *testing.T) {
 	// A failed apply leaves no output file behind.
 	if _, err := npy.ReadFile(filepath.Join(dir, "o.npy")); err == nil {
 		t.Error("failed apply wrote its output")
+	}
+}
+
+func TestEraseScrub(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "erasers")
+	data := filepath.Join("..", "..", "erase", "testdata", "scrub_neox_parallel", "docs.jsonl")
+	modelDir := filepath.Join("..", "..", "model", "testdata", "neox_parallel")
+	stdout, errs, code := runErase(t, "erase", "scrub", "--model", modelDir, "--data", data, "--labels", "pos", "--out", out, "--json", "--max-tokens", "300")
+	if code != 0 {
+		t.Fatalf("scrub: %s", errs)
+	}
+	var rep scrubReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Tokens != 300 || rep.Classes != 3 || len(rep.Sites) != 4 || rep.Random == nil || rep.Clean.BitsPerByte <= 0 {
+		t.Errorf("report %+v", rep)
+	}
+	for _, site := range rep.Sites {
+		e, err := erase.LoadEraser(filepath.Join(out, site+".safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Metadata["site"] != site || e.R > 2 {
+			t.Errorf("%s: eraser metadata %v rank %d", site, e.Metadata, e.R)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {
+		t.Error(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"erase", "scrub", "--model", modelDir, "--out", out}, "--data and --out are required"},
+		{[]string{"erase", "scrub", "--model", modelDir, "--data", data, "--labels", "nope", "--out", out}, `missing field "nope"`},
+		{[]string{"erase", "scrub", "--model", modelDir, "--data", data, "--labels", "pos", "--classes", "2", "--out", out}, "label 2, but --classes is 2"},
+		{[]string{"erase", "scrub", "--model", filepath.Join(dir, "none"), "--data", data, "--labels", "pos", "--out", out}, "none"},
+	} {
+		_, errs, code := runErase(t, tc.args...)
+		if code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: code %d, stderr %q, want %q", tc.args, code, errs, tc.want)
+		}
 	}
 }
