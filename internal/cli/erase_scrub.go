@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fmkit/fmkit/erase"
+	"github.com/fmkit/fmkit/tokenizer"
 )
 
 type scrubReport struct {
@@ -31,13 +32,13 @@ type scrubReport struct {
 
 func newEraseScrubCmd() *cobra.Command {
 	var (
-		ef                                   engineFlags
-		dataPath, labelsField, out, method   string
-		classes, batchTokens, maxTokens      int
-		noShrinkage, noTraceConstraint, skip bool
-		svdTol                               float64
-		seed                                 uint64
-		asJSON                               bool
+		ef                                          engineFlags
+		dataPath, labelsField, out, method, tokPath string
+		classes, batchTokens, maxTokens             int
+		noShrinkage, noTraceConstraint, skip        bool
+		svdTol                                      float64
+		seed                                        uint64
+		asJSON                                      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "scrub",
@@ -50,12 +51,18 @@ eraser per hook site as DIR/<site>.safetensors with DIR/report.json, and
 prints bits per byte without erasure, with it, and with a random erasure of
 the same rank at every site (the control).
 
---data is JSON Lines, one pre-tokenized document per line, with one integer
-label per token in the field named by --labels (-1 leaves a token out of the
-fit) and the UTF-8 byte length of the text in "num_bytes" (or a "text"
-field) for bits per byte:
+--data is JSON Lines, one document per line, in one of two forms. Token ids
+with one integer label per token in the field named by --labels (-1 leaves a
+token out of the fit) and the UTF-8 byte length of the text in "num_bytes"
+(or a "text" field) for bits per byte:
 
-  {"tokens": [510, 4062, 8516], "pos": [5, 0, 7], "num_bytes": 19}`,
+  {"tokens": [510, 4062, 8516], "pos": [5, 0, 7], "num_bytes": 19}
+
+or words with one label per word (the layout of conll2003-style datasets),
+which are joined with spaces and tokenized with the model's tokenizer.json
+(or --tokenizer); every sub-token of a word gets the word's label:
+
+  {"tokens": ["The", "quick", "fox"], "pos": [5, 0, 7]}`,
 		Example: `  fmkit erase scrub --model ./pythia-160m --data pos.jsonl --labels pos --out erasers/`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -66,11 +73,20 @@ field) for bits per byte:
 			if err != nil {
 				return fmt.Errorf("--method: %w", err)
 			}
+			model, err := ef.load(cmd)
+			if err != nil {
+				return err
+			}
+			defer model.Close()
+			tok, err := scrubTokenizer(tokPath, model.Dir)
+			if err != nil {
+				return err
+			}
 			f, err := os.Open(dataPath)
 			if err != nil {
 				return fmt.Errorf("--data: %w", err)
 			}
-			docs, maxLabel, err := erase.ReadScrubDocs(f, labelsField)
+			docs, maxLabel, err := erase.ReadScrubDocs(f, labelsField, tok)
 			f.Close()
 			if err != nil {
 				return fmt.Errorf("--data %s: %w", dataPath, err)
@@ -85,11 +101,6 @@ field) for bits per byte:
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
-			model, err := ef.load(cmd)
-			if err != nil {
-				return err
-			}
-			defer model.Close()
 			start := time.Now()
 			stderr := cmd.ErrOrStderr()
 			res, err := erase.Scrub(cmd.Context(), model, docs, &erase.ScrubOptions{
@@ -143,7 +154,8 @@ field) for bits per byte:
 	ef.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&dataPath, "data", "", "documents with per-token labels (JSON Lines, see above)")
-	fl.StringVar(&labelsField, "labels", "labels", "name of the per-token label field")
+	fl.StringVar(&labelsField, "labels", "labels", "name of the per-token (or per-word) label field")
+	fl.StringVar(&tokPath, "tokenizer", "", "tokenizer.json for word-level data (default: the model directory's)")
 	fl.StringVar(&out, "out", "", "directory for the erasers and report.json")
 	fl.IntVar(&classes, "classes", 0, "number of label classes (0: largest label + 1)")
 	fl.IntVar(&maxTokens, "max-tokens", 0, "use only the first N tokens of the data (0: all)")
@@ -156,6 +168,23 @@ field) for bits per byte:
 	fl.Uint64Var(&seed, "seed", 0, "seed of the random-erasure control")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
+}
+
+// scrubTokenizer loads the tokenizer for word-level data: path if given,
+// else the model directory's tokenizer.json when there is one, else none
+// (token-id data needs none).
+func scrubTokenizer(path, modelDir string) (*tokenizer.Tokenizer, error) {
+	if path == "" {
+		path = filepath.Join(modelDir, "tokenizer.json")
+		if _, err := os.Stat(path); err != nil {
+			return nil, nil
+		}
+	}
+	tok, err := tokenizer.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("--tokenizer: %w", err)
+	}
+	return tok, nil
 }
 
 // limitTokens keeps the first maxTokens tokens of docs (all when 0),

@@ -163,6 +163,11 @@ func TestEraseScrub(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {
 		t.Error(err)
 	}
+	words := filepath.Join(dir, "words.jsonl")
+	if err := os.WriteFile(words, []byte(`{"tokens": ["The", "fox"], "pos": [0, 1]}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gpt2Tok := filepath.Join("..", "..", "tokenizer", "testdata", "gpt2", "tokenizer.json")
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -171,6 +176,9 @@ func TestEraseScrub(t *testing.T) {
 		{[]string{"erase", "scrub", "--model", modelDir, "--data", data, "--labels", "nope", "--out", out}, `missing field "nope"`},
 		{[]string{"erase", "scrub", "--model", modelDir, "--data", data, "--labels", "pos", "--classes", "2", "--out", out}, "label 2, but --classes is 2"},
 		{[]string{"erase", "scrub", "--model", filepath.Join(dir, "none"), "--data", data, "--labels", "pos", "--out", out}, "none"},
+		// GPT-2's word pieces are outside the tiny test model's 96-token vocabulary.
+		{[]string{"erase", "scrub", "--model", modelDir, "--data", words, "--labels", "pos", "--out", out, "--tokenizer", gpt2Tok}, "outside the vocabulary"},
+		{[]string{"erase", "scrub", "--model", modelDir, "--data", words, "--labels", "pos", "--out", out}, "need a tokenizer"},
 	} {
 		_, errs, code := runErase(t, tc.args...)
 		if code == 0 || !strings.Contains(errs, tc.want) {
