@@ -69,8 +69,19 @@ func TestQuadraticAgainstNumPy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// With three or more classes the barycenter comes from a fixed-point
+			// iteration that stops, as the reference's does, once its loss
+			// stops decreasing by more than ε. The loss is quadratic near the
+			// optimum, so the stopping point is only determined to about
+			// √ε ≈ 1e-8, and two correct implementations (or two LAPACKs)
+			// differ by that much; the closed-form two-class case is held to
+			// fixtureTol.
+			tol := fixtureTol
+			if c.K > 2 {
+				tol = 1e-6
+			}
 			want, _ := loadNpy(t, c.Name+"_maps")
-			if diff := maxAbsDiff(e.Maps, want); diff > fixtureTol {
+			if diff := maxAbsDiff(e.Maps, want); diff > tol {
 				t.Errorf("transport maps differ from NumPy by %g", diff)
 			}
 			got := make([]float64, len(x))
@@ -78,7 +89,7 @@ func TestQuadraticAgainstNumPy(t *testing.T) {
 				t.Fatal(err)
 			}
 			want, _ = loadNpy(t, c.Name+"_erased")
-			if diff := maxAbsDiff(got, want); diff > fixtureTol {
+			if diff := maxAbsDiff(got, want); diff > tol {
 				t.Errorf("erased rows differ from NumPy by %g", diff)
 			}
 			// Quadratic guardedness: every class now has the same mean and
