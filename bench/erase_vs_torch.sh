@@ -49,7 +49,7 @@ for key, label, better in [("gemm_gflops", "float32 GEMM d×512×d (GFLOP/s)", "
     a, b = fm[key], pt[key]
     ratio = a / b if better == "high" else b / a
     print(f"{label:34s} {a:10.3f} {b:10.3f} {ratio:13.2f}x")
-print(f"fmkit float32 update / tensor.Gemm throughput: {fm['update32_vs_gemm']:.2f} (target >= 0.8)")
+print(f"fmkit float32 update / tensor.Gemm throughput, median of 5 back-to-back rounds: {fm['update32_vs_gemm']:.2f} (target >= 0.8)")
 print(f"fmkit eraser path: {fm['eraser_whitening']}; eigen path on a singular copy: {fm['eigen_eraser_s']:.3f} s")
 print("(speed ratios: > 1 means fmkit is faster)")
 PY
