@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/fmkit/fmkit/npy"
+	"github.com/fmkit/fmkit/safetensors"
 )
 
 func TestEraserSaveLoad(t *testing.T) {
@@ -173,4 +174,59 @@ func FuzzDecodeSafetensors(f *testing.F) {
 			_ = v.float64s()
 		}
 	})
+}
+
+// TestSafetensorsAgainstOtherCodecs reads a checkpoint written by the
+// engine's Python fixture writer (testdata/gen/engine/st.py) and compares
+// every F32 tensor with what package safetensors reads, and checks that
+// package safetensors reads a saved eraser's header and tensors back.
+func TestSafetensorsAgainstOtherCodecs(t *testing.T) {
+	path := filepath.Join("..", "model", "testdata", "neox_parallel", "model.safetensors")
+	mine, _, err := readSafetensors(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if len(f.Tensors()) != len(mine) {
+		t.Fatalf("%d tensors, package safetensors sees %d", len(mine), len(f.Tensors()))
+	}
+	for name, m := range mine {
+		o, ok := f.Tensor(name)
+		if !ok {
+			t.Fatalf("package safetensors has no %q", name)
+		}
+		want, err := o.ToFloat32()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := m.float64s()
+		for i := range want {
+			if float64(want[i]) != got[i] {
+				t.Fatalf("%s[%d] = %g, package safetensors %g", name, i, got[i], want[i])
+			}
+		}
+	}
+
+	x, y := classification(6, 200, 5, 2, 2)
+	_, e := fit(t, x, Labels(y), 5, 2, nil)
+	ep := filepath.Join(t.TempDir(), "e.safetensors")
+	if err := e.Save(ep); err != nil {
+		t.Fatal(err)
+	}
+	g, err := safetensors.Open(ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if g.Metadata()["format"] != formatLEACE || g.Metadata()["method"] != "leace" {
+		t.Errorf("metadata seen by package safetensors: %v", g.Metadata())
+	}
+	left, ok := g.Tensor("proj_left")
+	if !ok || len(left.Shape) != 2 || left.Shape[0] != 5 || left.Shape[1] != e.R || string(left.DType) != "F64" {
+		t.Errorf("proj_left seen by package safetensors: %+v", left)
+	}
 }
