@@ -6,6 +6,10 @@
 #
 #   bash bench/erase_scrub.sh [TOKENS]    (default 65536)
 #
+# Fitting runs the engine from the tokens up to each site, about L/2 forward
+# passes for L layers, plus three scoring passes; on the 2-core development
+# machine (shared, load 6-8) 2048 tokens took 362 s, so 65536 take hours.
+#
 # Needs Debian's python3-torch and python3-numpy to write the checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
