@@ -191,8 +191,8 @@ func meanSquaredEdit(x, xe []float64) float64 {
 }
 
 // TestLEACEBeatsOrth checks optimality: LEACE's edit is smaller than the
-// orthogonal projection's in the Euclidean norm, in the Mahalanobis norm of
-// Σ_XX⁻¹ and in a random positive definite norm, since LEACE minimizes
+// orthogonal projection's in the Euclidean norm, the covariance norm of
+// Σ_XX, the Mahalanobis norm of Σ_XX⁻¹ and a random positive definite norm, since LEACE minimizes
 // E‖r(X) − X‖²_M for every M at once.
 func TestLEACEBeatsOrth(t *testing.T) {
 	const n, d, k = 1500, 16, 3
@@ -216,7 +216,7 @@ func TestLEACEBeatsOrth(t *testing.T) {
 	xl, xo := make([]float64, len(x)), make([]float64, len(x))
 	leace.Apply(xl, x)
 	orth.Apply(xo, x)
-	for name, m := range map[string]mat.Matrix{"euclidean": eye(d), "mahalanobis": &sigmaInv, "random": &random} {
+	for name, m := range map[string]mat.Matrix{"euclidean": eye(d), "covariance": sigma, "mahalanobis": &sigmaInv, "random": &random} {
 		ll, lo := normEdit(x, xl, m, d), normEdit(x, xo, m, d)
 		if !(ll < lo) {
 			t.Errorf("%s: LEACE edit %g is not smaller than orth's %g", name, ll, lo)
@@ -479,4 +479,82 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestFirstOrderOptimality mirrors the reference's gradient check. Every
+// eraser with the same null space (the same constraint on which directions
+// it removes) is an oblique projection P(A) = A·(BᵀA)⁻¹·Bᵀ for a basis A of
+// its range; LEACE's range must be a stationary point of the mean squared
+// edit in any norm, while orth's is not. The directional derivative is taken
+// by central differences along random directions, in a random norm.
+func TestFirstOrderOptimality(t *testing.T) {
+	const n, d, k = 1500, 12, 3
+	x, y := classification(13, n, d, k, 3)
+	rng := rand.New(rand.NewPCG(8, 8))
+	l := mat.NewDense(d, d, nil)
+	for i := 0; i < d; i++ {
+		for j := 0; j < d; j++ {
+			l.Set(i, j, rng.NormFloat64()/math.Sqrt(d))
+		}
+	}
+	mu := colMeans(x, d)
+	xc := mat.NewDense(n, d, nil)
+	for i := 0; i < n; i++ {
+		for j := 0; j < d; j++ {
+			xc.Set(i, j, x[i*d+j]-mu[j])
+		}
+	}
+	// loss(A) = mean ‖(P(A)·xc − xc)ᵀ·L‖² over rows.
+	loss := func(a, b *mat.Dense) float64 {
+		var bta, inv, p, edit, el mat.Dense
+		bta.Mul(b.T(), a)
+		if err := inv.Inverse(&bta); err != nil {
+			t.Fatal(err)
+		}
+		p.Product(a, &inv, b.T())
+		edit.Mul(xc, p.T())
+		edit.Sub(&edit, xc)
+		el.Mul(&edit, l)
+		return mat.Norm(&el, 2) * mat.Norm(&el, 2) / n
+	}
+	for _, tc := range []struct {
+		opts    Options
+		optimal bool
+	}{{Options{}, true}, {Options{Method: Orth}, false}} {
+		_, e := fit(t, x, Labels(y), d, k, &tc.opts)
+		var svd mat.SVD
+		if !svd.Factorize(e.P(), mat.SVDFull) {
+			t.Fatal("SVD failed")
+		}
+		var u, v mat.Dense
+		svd.UTo(&u)
+		svd.VTo(&v)
+		keep := d - e.R // singular values of a projection of rank d−r: the kept ones are ≥ 1
+		a := mat.DenseCopyOf(u.Slice(0, d, 0, keep))
+		b := mat.DenseCopyOf(v.Slice(0, d, 0, keep))
+		base := loss(a, b)
+		worst := 0.0
+		for trial := 0; trial < 5; trial++ {
+			delta := mat.NewDense(d, keep, nil)
+			for i := 0; i < d; i++ {
+				for j := 0; j < keep; j++ {
+					delta.Set(i, j, rng.NormFloat64())
+				}
+			}
+			const h = 1e-6 // the central difference errs by O(h²)
+			var ap, am mat.Dense
+			ap.Scale(h, delta)
+			ap.Add(a, &ap)
+			am.Scale(-h, delta)
+			am.Add(a, &am)
+			slope := (loss(&ap, b) - loss(&am, b)) / (2 * h)
+			worst = math.Max(worst, math.Abs(slope)/base)
+		}
+		if tc.optimal && worst > 1e-6 {
+			t.Errorf("%v: relative directional derivative %g at LEACE's eraser, want ≈ 0", tc.opts.Method, worst)
+		}
+		if !tc.optimal && worst < 1e-3 {
+			t.Errorf("%v: relative directional derivative %g, expected orth not to be stationary", tc.opts.Method, worst)
+		}
+	}
 }
