@@ -3,6 +3,7 @@
 out in PyTorch (same algorithm: Welford batches with addmm, eigh + svd), timed
 on the same .npy files as bench/erasebench. Prints one JSON object."""
 import json
+import os
 import sys
 import time
 
@@ -49,6 +50,9 @@ def build(sigma, sigma_xz):
 
 def main():
     xp, zp, batch = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    # PyTorch defaults to one thread per physical core (1 here, where the two
+    # CPUs are SMT siblings); give it as many threads as fmkit's GOMAXPROCS.
+    torch.set_num_threads(os.cpu_count())
     x = torch.from_numpy(np.load(xp))
     y = torch.from_numpy(np.load(zp))
     n, d = x.shape
