@@ -387,8 +387,12 @@ func eigenProjection(sigma *mat.SymDense, sxz *mat.Dense, tol float64) (projecti
 	return projection{left: left, right: mat.DenseCopyOf(rightT.T()), whitening: "eigen"}, ur, nil
 }
 
-// traceIncreases reports whether tr(PΣPᵀ) > tr(Σ) for P = I − left·right,
-// computed in O(d²r) as tr Σ − 2·tr(left·(right·Σ)) + tr((right·Σ·rightᵀ)·(leftᵀ·left)).
+// traceIncreases reports whether tr(PΣPᵀ) > tr(Σ) for P = I − left·right.
+// For an exact LEACE eraser it never does: with left = W⁺U and right = UᵀW,
+// WΣ = W⁺ on the kept eigenvectors and U inside W's range, so
+// PΣPᵀ = Σ − W⁺UUᵀW⁺, whose trace is tr Σ − ‖W⁺U‖²_F ≤ tr Σ; only rounding
+// can make the test true. It is computed in O(d²r) as
+// tr Σ − 2·tr(left·(right·Σ)) + tr((right·Σ·rightᵀ)·(leftᵀ·left)).
 func traceIncreases(pr projection, sigma *mat.SymDense) bool {
 	x, w := projectedTrace(pr.left, pr.right, sigma)
 	return x > w
