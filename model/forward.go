@@ -190,12 +190,16 @@ func (m *Model) embedRows(ws *workspace) {
 	H := m.Config.Hidden
 	ids := ws.ids
 	x := ws.x[:len(ids)*H]
-	switch m.embed.dtype {
-	case Float32:
+	switch {
+	case m.embedPacked != nil:
+		for i, id := range ids {
+			m.embedPacked.ColTo(x[i*H:(i+1)*H], id)
+		}
+	case m.embed.dtype == Float32:
 		tensor.Gather(x, m.embed.f32, H, ids)
-	case BF16:
+	case m.embed.dtype == BF16:
 		tensor.GatherBF16(x, m.embed.bf16, H, ids)
-	case F16:
+	default:
 		tensor.GatherF16(x, m.embed.f16, H, ids)
 	}
 	if m.positions.rows == 0 {

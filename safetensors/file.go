@@ -102,13 +102,28 @@ func (f *File) Tensor(name string) (Tensor, bool) {
 		return Tensor{}, false
 	}
 	info := f.header.Tensors[i]
-	return Tensor{TensorInfo: info, Data: f.data[info.Begin:info.End:info.End]}, true
+	return Tensor{TensorInfo: info, Data: f.data[info.Begin:info.End:info.End], mapped: mapsFiles}, true
 }
 
 // Tensor is a named tensor with its raw little-endian bytes.
 type Tensor struct {
 	TensorInfo
 	Data []byte
+
+	mapped bool // Data lies in a file mapping (not on the heap)
+}
+
+// Evict tells the operating system that the tensor's mapped pages are not
+// needed for now, so that they stop counting toward the process's resident
+// memory (they stay in the page cache). A later read of Data faults them in
+// again, so the data stays valid. A caller that has copied a tensor into
+// another layout (packed weights, say) calls it to hold the tensor once.
+// Only whole pages inside the tensor are released; tensors that are not
+// memory-mapped are left alone.
+func (t Tensor) Evict() {
+	if t.mapped {
+		evictPages(t.Data)
+	}
 }
 
 var littleEndianHost = func() bool {
