@@ -40,6 +40,10 @@ type ForwardOptions struct {
 	// modified (for example turned into log-probabilities in place with
 	// tensor.LogSoftmaxTo). An error stops the pass.
 	Logits func(row Row, logits []float32) error
+	// LogProbs passes log-probabilities (the log-softmax of the logits) to
+	// Logits instead of logits. The engine computes them on all cores, where
+	// a callback would run them one row at a time.
+	LogProbs bool
 }
 
 // errStopped ends a pass at ForwardOptions.StopAfter.
@@ -54,8 +58,9 @@ type qkvLayout struct {
 
 // logitsChunk is the number of rows whose logits are materialised at once,
 // bounding scratch memory to logitsChunk × Vocab floats however many rows
-// are scored.
-const logitsChunk = 32
+// are scored. 48 is a whole number of the GEMM micro-kernels' row tiles
+// (4, 6 and 12 rows).
+const logitsChunk = 48
 
 // Forward runs one forward pass over a batch: every Input's tokens are
 // appended to its sequence, attending causally to that sequence's cached
@@ -173,7 +178,7 @@ func (m *Model) run(ctx context.Context, ws *workspace, batch []Input, hooks *ho
 	if opts.Logits == nil {
 		return nil
 	}
-	return m.logits(ctx, ws, batch, h, opts.Logits)
+	return m.logits(ctx, ws, batch, h, opts)
 }
 
 func callHook(h Hook, s Site, ws *workspace, data []float32) error {
@@ -215,7 +220,7 @@ func (m *Model) embedRows(ws *workspace) {
 	case F16:
 		tensor.GatherF16(p, m.positions.f16, H, pos)
 	}
-	addTo(x, p)
+	axpyRows(x, p)
 }
 
 // ropeRows fills the per-row cos/sin tables for the step.
@@ -255,41 +260,44 @@ func (m *Model) ropeRows(ws *workspace, batch []Input) {
 	}
 }
 
-// layer runs decoder block l over all rows.
+// layer runs decoder block l over all rows. Buffers are reused as soon as
+// their contents are dead, to keep a step's memory small next to the
+// weights and the KV cache: the heads' outputs overwrite the attention
+// input, and for sequential-residual models the MLP input overwrites the
+// attention output once it is added to the residual stream.
 func (m *Model) layer(ws *workspace, batch []Input, l int, hooks *hookTable) error {
 	c := &m.Config
 	L := &m.layers[l]
-	T, H := len(ws.rows), c.Hidden
+	T, H, AW := len(ws.rows), c.Hidden, c.Heads*c.HeadDim
 	x, h := ws.x[:T*H], ws.h[:T*H]
 
 	m.normRows(h, x, T, &L.attnNorm)
 	if err := m.site(ws, hooks, Site{AttnIn, l}, h); err != nil {
 		return err
 	}
-	m.attention(ws, batch, l, h)
+	att := ws.h[:T*AW]
+	m.attention(ws, batch, l, h, att)
 	attnOut := ws.proj[:T*H]
-	L.out.apply(attnOut, H, ws.att, c.Heads*c.HeadDim, T)
+	L.out.apply(attnOut, H, att, AW, T)
 
-	mlpIn := ws.h2[:T*H]
+	var mlpIn []float32
 	if c.ParallelResidual {
-		m.normRows(mlpIn, x, T, &L.mlpNorm)
+		mlpIn = ws.h2[:T*H]
 	} else {
-		addTo(x, attnOut)
-		m.normRows(mlpIn, x, T, &L.mlpNorm)
+		axpyRows(x, attnOut)
+		mlpIn = attnOut
 	}
+	m.normRows(mlpIn, x, T, &L.mlpNorm)
 	if err := m.site(ws, hooks, Site{MLPIn, l}, mlpIn); err != nil {
 		return err
 	}
-	mlpOut := ws.h[:T*H] // the attention input is no longer needed
+	mlpOut := ws.h[:T*H]
 	m.mlp(ws, L, mlpIn, mlpOut, T)
 	if c.ParallelResidual {
 		// x + attn + mlp, summed as transformers does: (mlp + attn) + x.
-		for i := range x {
-			x[i] += mlpOut[i] + attnOut[i]
-		}
-	} else {
-		addTo(x, mlpOut)
+		axpyRows(mlpOut, attnOut)
 	}
+	axpyRows(x, mlpOut)
 	return m.site(ws, hooks, Site{ResidOut, l}, x)
 }
 
@@ -316,22 +324,31 @@ func (m *Model) normRows(dst, x []float32, rows int, n *norm) {
 	})
 }
 
+// mlpRows is the number of rows the MLP runs at once: its hidden
+// activations (rows × intermediate, twice with a gate) are the largest
+// buffers of a step, and blocks of this many rows still keep the GEMMs at
+// full speed. (A variable so that tests can cut steps into many blocks.)
+var mlpRows = 1024
+
 func (m *Model) mlp(ws *workspace, L *layer, in, out []float32, T int) {
 	c := &m.Config
-	I := c.Intermediate
-	up := ws.up[:T*I]
-	L.up.apply(up, I, in, c.Hidden, T)
-	if L.hasGate {
-		gate := ws.gate[:T*I]
-		L.gate.apply(gate, I, in, c.Hidden, T)
-		activate(c.Act, gate)
-		for i := range up {
-			up[i] *= gate[i]
+	H, I := c.Hidden, c.Intermediate
+	for r0 := 0; r0 < T; r0 += mlpRows {
+		n := min(mlpRows, T-r0)
+		up := ws.up[:n*I]
+		L.up.apply(up, I, in[r0*H:], H, n)
+		if L.hasGate {
+			gate := ws.gate[:n*I]
+			L.gate.apply(gate, I, in[r0*H:], H, n)
+			activate(c.Act, gate)
+			for i := range up {
+				up[i] *= gate[i]
+			}
+		} else {
+			activate(c.Act, up)
 		}
-	} else {
-		activate(c.Act, up)
+		L.down.apply(out[r0*H:], H, up, I, n)
 	}
-	L.down.apply(out, c.Hidden, up, I, T)
 }
 
 // activate applies the activation in place, in parallel chunks.
@@ -363,15 +380,18 @@ func activate(a Activation, x []float32) {
 	})
 }
 
-func addTo(dst, x []float32) {
-	for i, v := range x {
-		dst[i] += v
-	}
+// axpyRows adds x to dst (vectorised; y + 1·x rounds exactly as y + x).
+func axpyRows(dst, x []float32) {
+	const chunk = 1 << 14
+	parallelFor((len(x)+chunk-1)/chunk, 4, func(_, i int) {
+		lo, hi := i*chunk, min(len(x), (i+1)*chunk)
+		tensor.Axpy(1, x[lo:hi], dst[lo:hi])
+	})
 }
 
-// logits computes the requested rows' logits chunk by chunk and passes them
-// to fn in row order.
-func (m *Model) logits(ctx context.Context, ws *workspace, batch []Input, h []float32, fn func(Row, []float32) error) error {
+// logits computes the requested rows' logits (or log-probabilities) chunk by
+// chunk and passes them to opts.Logits in row order.
+func (m *Model) logits(ctx context.Context, ws *workspace, batch []Input, h []float32, opts *ForwardOptions) error {
 	H, V := m.Config.Hidden, m.Config.Vocab
 	sel := ws.sel[:0]
 	row := 0
@@ -398,8 +418,13 @@ func (m *Model) logits(ctx context.Context, ws *workspace, batch []Input, h []fl
 		}
 		out := ws.logits[:len(rows)*V]
 		m.head.apply(out, V, in, H, len(rows))
+		if opts.LogProbs {
+			parallelFor(len(rows), 1, func(_, i int) {
+				tensor.LogSoftmaxTo(out[i*V:(i+1)*V], out[i*V:(i+1)*V])
+			})
+		}
 		for i, r := range rows {
-			if err := fn(ws.rows[r], out[i*V:(i+1)*V]); err != nil {
+			if err := opts.Logits(ws.rows[r], out[i*V:(i+1)*V]); err != nil {
 				return err
 			}
 		}

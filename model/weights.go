@@ -75,10 +75,7 @@ func (l *linear) apply(y []float32, ldy int, x []float32, ldx int, rows int) {
 	}
 	if l.bias != nil {
 		for r := 0; r < rows; r++ {
-			row := y[r*ldy : r*ldy+l.out]
-			for i, b := range l.bias {
-				row[i] += b
-			}
+			tensor.Axpy(1, l.bias, y[r*ldy:r*ldy+l.out])
 		}
 	}
 }
