@@ -7,11 +7,11 @@ package native
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/model"
+	"github.com/fmkit/fmkit/tensor"
 )
 
 // Tokenizer is what the backend needs from a tokenizer; *tokenizer.Tokenizer
@@ -252,19 +252,9 @@ func RollingWindows(tokens []int, prefix, maxLen int) []TokenRequest {
 	return out
 }
 
-// logProbOf returns log softmax(logits)[target] and whether target is the
-// argmax (the first maximum, as torch.argmax).
-func logProbOf(logits []float32, target int) (float64, bool) {
-	mx := logits[0]
-	arg := 0
-	for i, v := range logits {
-		if v > mx {
-			mx, arg = v, i
-		}
-	}
-	var sum float64
-	for _, v := range logits {
-		sum += math.Exp(float64(v - mx))
-	}
-	return float64(logits[target]-mx) - math.Log(sum), arg == target
+// logProbOf returns logProbs[target] (the engine's log-softmax, see
+// model.ForwardOptions.LogProbs) and whether target is its argmax, the first
+// maximum, as lm-evaluation-harness takes argmax of the log-softmax.
+func logProbOf(logProbs []float32, target int) (float64, bool) {
+	return float64(logProbs[target]), tensor.Argmax(logProbs) == target
 }
