@@ -34,6 +34,18 @@ type ForwardOptions struct {
 	// the new tokens only for the layers that ran, so the same tokens can be
 	// run again (with other hooks) from the same state.
 	StopAfter string
+	// StartAfter names a layers.N.resid_out site at which the pass starts
+	// from Residual, the residual stream after layer N for every row of the
+	// batch ([rows, Hidden] in batch and position order, read before any
+	// hook runs), instead of from the token embeddings: layers 0..N are
+	// skipped, and their hooks and caches are not touched. The sequences are
+	// not advanced, since their caches then miss the skipped layers; the
+	// new tokens may attend only to cached positions whose later layers are
+	// cached (for example a fresh sequence). With a hook capturing
+	// layers.M.resid_out and StopAfter there, a caller can carry a residual
+	// stream through a model a few layers at a time.
+	StartAfter string
+	Residual   []float32
 	// Logits receives the next-token logits (len Vocab) of every row asked
 	// for by an Input's Logits field, in batch order and position order. The
 	// slice is scratch space, valid only during the call, and may be
@@ -84,6 +96,9 @@ func (m *Model) Forward(ctx context.Context, batch []Input, opts *ForwardOptions
 	if err != nil {
 		return err
 	}
+	if hooks.start >= 0 && len(opts.Residual) != total*m.Config.Hidden {
+		return fmt.Errorf("model: StartAfter %s: Residual has %d values, the batch needs %d rows × %d", opts.StartAfter, len(opts.Residual), total, m.Config.Hidden)
+	}
 	for _, in := range batch {
 		in.Seq.inStep = true
 	}
@@ -99,7 +114,7 @@ func (m *Model) Forward(ctx context.Context, batch []Input, opts *ForwardOptions
 	defer m.putWorkspace(ws)
 
 	err = m.run(ctx, ws, batch, hooks, opts)
-	if errors.Is(err, errStopped) {
+	if errors.Is(err, errStopped) || err == nil && hooks.start >= 0 {
 		return nil
 	}
 	if err != nil {
@@ -156,9 +171,13 @@ func (m *Model) checkBatch(batch []Input) (int, error) {
 func (m *Model) run(ctx context.Context, ws *workspace, batch []Input, hooks *hookTable, opts *ForwardOptions) error {
 	c := &m.Config
 	T, H := len(ws.rows), c.Hidden
-	m.embedRows(ws)
+	if hooks.start >= 0 {
+		copy(ws.x[:T*H], opts.Residual)
+	} else {
+		m.embedRows(ws)
+	}
 	m.ropeRows(ws, batch)
-	for l := range m.layers {
+	for l := hooks.start + 1; l < len(m.layers); l++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
