@@ -283,7 +283,10 @@ func (m *Model) ropeRows(ws *workspace, batch []Input) {
 // their contents are dead, to keep a step's memory small next to the
 // weights and the KV cache: the heads' outputs overwrite the attention
 // input, and for sequential-residual models the MLP input overwrites the
-// attention output once it is added to the residual stream.
+// attention output once it is added to the residual stream. For
+// parallel-residual models both norms (and their hooks) come before the
+// attention, which their inputs do not depend on, so that a pass stopped
+// after mlp_in skips the attention.
 func (m *Model) layer(ws *workspace, batch []Input, l int, hooks *hookTable) error {
 	c := &m.Config
 	L := &m.layers[l]
@@ -294,21 +297,26 @@ func (m *Model) layer(ws *workspace, batch []Input, l int, hooks *hookTable) err
 	if err := m.site(ws, hooks, Site{AttnIn, l}, h); err != nil {
 		return err
 	}
+	var mlpIn []float32
+	if c.ParallelResidual {
+		mlpIn = ws.h2[:T*H]
+		m.normRows(mlpIn, x, T, &L.mlpNorm)
+		if err := m.site(ws, hooks, Site{MLPIn, l}, mlpIn); err != nil {
+			return err
+		}
+	}
 	att := ws.h[:T*AW]
 	m.attention(ws, batch, l, h, att)
 	attnOut := ws.proj[:T*H]
 	L.out.apply(attnOut, H, att, AW, T)
 
-	var mlpIn []float32
-	if c.ParallelResidual {
-		mlpIn = ws.h2[:T*H]
-	} else {
+	if !c.ParallelResidual {
 		axpyRows(x, attnOut)
 		mlpIn = attnOut
-	}
-	m.normRows(mlpIn, x, T, &L.mlpNorm)
-	if err := m.site(ws, hooks, Site{MLPIn, l}, mlpIn); err != nil {
-		return err
+		m.normRows(mlpIn, x, T, &L.mlpNorm)
+		if err := m.site(ws, hooks, Site{MLPIn, l}, mlpIn); err != nil {
+			return err
+		}
 	}
 	mlpOut := ws.h[:T*H]
 	m.mlp(ws, L, mlpIn, mlpOut, T)
