@@ -53,64 +53,119 @@ VEC(gelu11, 0xb8bca090)
 VEC(tanhC3, 0x3d372713)  // 0.044715
 VEC(tanhM2C, 0xbfcc422a) // -2·√(2/π)
 
-// EXP_CLAMP keeps Y0 inside [expLo, expHi] (a NaN lane becomes expLo) so
-// that the core below stays finite; EXP_SPECIAL then fixes those lanes.
-#define EXP_CLAMP \
-	VMAXPS expLo<>(SB), Y0, Y0 \
-	VMINPS expHi<>(SB), Y0, Y0
+// The exponential is written as short steps over named registers so that
+// the kernels can interleave two vectors: one vector's chain of about
+// twenty dependent operations leaves most of the core idle (Zen 1 holds
+// only 36 floating-point operations waiting to issue), two keep it busy.
+// x is the argument and then the result; t, n, r, p are temporaries; for
+// EXP_SPECIAL, save holds the unclamped argument and mask is scratch.
 
-// EXP_REDUCE(s, hi) picks n = round(s·log2 e) and computes r = hi - n·ln2,
-// exactly for the large hi that matter: Y1 holds n + 1.5·2^23 (n in its low
-// mantissa bits), Y3 holds r. s is the whole argument (hi, or hi + lo for
-// expSplit, which then adds lo to r). Clobbers Y2.
-#define EXP_REDUCE(s, hi) \
-	VMOVUPS      expLog2e<>(SB), Y1 \
-	VFMADD213PS  expMagic<>(SB), s, Y1 \
-	VSUBPS       expMagic<>(SB), Y1, Y2 \
-	VMOVAPS      hi, Y3 \
-	VFNMADD231PS expC1<>(SB), Y2, Y3 \
-	VFNMADD231PS expC2<>(SB), Y2, Y3
+// EXP_CLAMP keeps x inside [expLo, expHi] (a NaN lane becomes expLo) so
+// that the steps below stay finite; EXP_SPECIAL then fixes those lanes.
+#define EXP_CLAMP(x) \
+	VMAXPS expLo<>(SB), x, x \
+	VMINPS expHi<>(SB), x, x
 
-// EXP_FINISH sets Y0 = 2^n·exp(r) from Y1 and Y3 as EXP_REDUCE leaves
-// them, 2^n in two halves so that n = 128 does not overflow early.
-// Clobbers Y1-Y4.
-#define EXP_FINISH \
-	VMOVUPS     expP0<>(SB), Y4 \
-	VFMADD213PS expP1<>(SB), Y3, Y4 \
-	VFMADD213PS expP2<>(SB), Y3, Y4 \
-	VFMADD213PS expP3<>(SB), Y3, Y4 \
-	VFMADD213PS expP4<>(SB), Y3, Y4 \
-	VFMADD213PS expP5<>(SB), Y3, Y4 \
-	VMULPS      Y3, Y3, Y2 \
-	VFMADD213PS Y3, Y2, Y4 \
-	VADDPS      expOne<>(SB), Y4, Y4 \
-	VPSUBD      expMagic<>(SB), Y1, Y1 \
-	VPSRAD      $1, Y1, Y2 \
-	VPSUBD      Y2, Y1, Y1 \
-	VPADDD      expBias<>(SB), Y2, Y2 \
-	VPADDD      expBias<>(SB), Y1, Y1 \
-	VPSLLD      $23, Y2, Y2 \
-	VPSLLD      $23, Y1, Y1 \
-	VMULPS      Y2, Y4, Y4 \
-	VMULPS      Y1, Y4, Y0
+// EXP_R1 and EXP_R2 split the argument as n·ln2 + r: n = round(s·log2 e),
+// r = hi - n·ln2, exactly for the large hi that matter (hi - n·C1 is exact
+// when the two are within a factor of two). s is the whole argument (hi, or
+// hi + lo for expSplit, whose caller then adds lo to r). t keeps n +
+// 1.5·2^23, with n in its low mantissa bits.
+#define EXP_R1(s, hi, t, n, r) \
+	VMOVUPS     expLog2e<>(SB), t \
+	VFMADD213PS expMagic<>(SB), s, t \
+	VSUBPS      expMagic<>(SB), t, n \
+	VMOVAPS     hi, r
 
-// EXP_SPECIAL gives the lanes of the unclamped argument Y5 below expLo 0,
-// above expHi +Inf and NaN NaN. Clobbers Y6.
-#define EXP_SPECIAL \
-	VCMPPS    $0x11, expLo<>(SB), Y5, Y6 \
-	VANDNPS   Y0, Y6, Y0 \
-	VCMPPS    $0x1e, expHi<>(SB), Y5, Y6 \
-	VBLENDVPS Y6, expInf<>(SB), Y0, Y0 \
-	VCMPPS    $3, Y5, Y5, Y6 \
-	VORPS     Y6, Y0, Y0
+#define EXP_R2(n, r) \
+	VFNMADD231PS expC1<>(SB), n, r \
+	VFNMADD231PS expC2<>(SB), n, r
 
-// EXP sets Y0 = exp(Y0) for any input. Clobbers Y1-Y6.
+// EXP_P1..EXP_P3 evaluate exp(r) ≈ 1 + r + r²·P(r) into p (clobbering n).
+#define EXP_P1(r, p) \
+	VMOVUPS     expP0<>(SB), p \
+	VFMADD213PS expP1<>(SB), r, p \
+	VFMADD213PS expP2<>(SB), r, p
+
+#define EXP_P2(r, p) \
+	VFMADD213PS expP3<>(SB), r, p \
+	VFMADD213PS expP4<>(SB), r, p \
+	VFMADD213PS expP5<>(SB), r, p
+
+#define EXP_P3(r, p, n) \
+	VMULPS      r, r, n \
+	VFMADD213PS r, n, p \
+	VADDPS      expOne<>(SB), p, p
+
+// EXP_S1 and EXP_S2 scale by 2^n, built in two halves so that n = 128 does
+// not overflow early: x = p·2^h·2^(n-h).
+#define EXP_S1(t, n) \
+	VPSUBD expMagic<>(SB), t, t \
+	VPSRAD $1, t, n \
+	VPSUBD n, t, t \
+	VPADDD expBias<>(SB), n, n \
+	VPADDD expBias<>(SB), t, t \
+	VPSLLD $23, n, n \
+	VPSLLD $23, t, t
+
+#define EXP_S2(p, n, t, x) \
+	VMULPS n, p, p \
+	VMULPS t, p, x
+
+// EXP_SPECIAL gives the lanes of the unclamped argument save below expLo 0,
+// above expHi +Inf and NaN NaN.
+#define EXP_SPECIAL(save, x, mask) \
+	VCMPPS    $0x11, expLo<>(SB), save, mask \
+	VANDNPS   x, mask, x \
+	VCMPPS    $0x1e, expHi<>(SB), save, mask \
+	VBLENDVPS mask, expInf<>(SB), x, x \
+	VCMPPS    $3, save, save, mask \
+	VORPS     mask, x, x
+
+// EXP sets Y0 = exp(Y0) for any input, one vector. Clobbers Y1-Y6.
 #define EXP \
 	VMOVAPS Y0, Y5 \
-	EXP_CLAMP \
-	EXP_REDUCE(Y0, Y0) \
-	EXP_FINISH \
-	EXP_SPECIAL
+	EXP_CLAMP(Y0) \
+	EXP_R1(Y0, Y0, Y1, Y2, Y3) \
+	EXP_R2(Y2, Y3) \
+	EXP_P1(Y3, Y4) \
+	EXP_P2(Y3, Y4) \
+	EXP_P3(Y3, Y4, Y2) \
+	EXP_S1(Y1, Y2) \
+	EXP_S2(Y4, Y2, Y1, Y0) \
+	EXP_SPECIAL(Y5, Y0, Y6)
+
+// EXP2 sets Y0 = exp(Y0) and Y7 = exp(Y7), interleaved. Clobbers Y1-Y6 and
+// Y8-Y13.
+#define EXP2 \
+	VMOVAPS Y0, Y5 \
+	VMOVAPS Y7, Y12 \
+	EXP_CLAMP(Y0) \
+	EXP_CLAMP(Y7) \
+	EXP_R1(Y0, Y0, Y1, Y2, Y3) \
+	EXP_R1(Y7, Y7, Y8, Y9, Y10) \
+	EXP_R2(Y2, Y3) \
+	EXP_R2(Y9, Y10) \
+	EXP_P1(Y3, Y4) \
+	EXP_P1(Y10, Y11) \
+	EXP_P2(Y3, Y4) \
+	EXP_P2(Y10, Y11) \
+	EXP_P3(Y3, Y4, Y2) \
+	EXP_P3(Y10, Y11, Y9) \
+	EXP_S1(Y1, Y2) \
+	EXP_S1(Y8, Y9) \
+	EXP_S2(Y4, Y2, Y1, Y0) \
+	EXP_S2(Y11, Y9, Y8, Y7) \
+	EXP_SPECIAL(Y5, Y0, Y6) \
+	EXP_SPECIAL(Y12, Y7, Y13)
+
+// EXPSUM_ADD adds the eight lanes of x to the float64 sum in Y15.
+#define EXPSUM_ADD(x, xlo, tmp, tmplo) \
+	VCVTPS2PD    xlo, tmp \
+	VADDPD       tmp, Y15, Y15 \
+	VEXTRACTF128 $1, x, tmplo \
+	VCVTPS2PD    tmplo, tmp \
+	VADDPD       tmp, Y15, Y15
 
 // func expSumAVX2x8(dst, x []float32, m float32) float64
 TEXT ·expSumAVX2x8(SB), NOSPLIT, $0-64
@@ -119,38 +174,49 @@ TEXT ·expSumAVX2x8(SB), NOSPLIT, $0-64
 	MOVQ         x_base+24(FP), SI
 	MOVQ         x_len+32(FP), CX
 	SHRQ         $3, CX
-	VBROADCASTSS m+48(FP), Y8
-	VXORPD       Y9, Y9, Y9
-	VXORPD       Y10, Y10, Y10
-	TESTQ        CX, CX
-	JEQ          expsum_done
+	VBROADCASTSS m+48(FP), Y14
+	VXORPD       Y15, Y15, Y15
 
-expsum_loop:
+expsum_loop2:
+	CMPQ    CX, $2
+	JLT     expsum_one
 	VMOVUPS (SI), Y0
-	VSUBPS  Y8, Y0, Y0
+	VMOVUPS 32(SI), Y7
+	VSUBPS  Y14, Y0, Y0
+	VSUBPS  Y14, Y7, Y7
+	EXP2
+	TESTQ   DX, DX
+	JEQ     expsum_add2
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y7, 32(DI)
+	ADDQ    $64, DI
+
+expsum_add2:
+	EXPSUM_ADD(Y0, X0, Y1, X1)
+	EXPSUM_ADD(Y7, X7, Y1, X1)
+	ADDQ $64, SI
+	SUBQ $2, CX
+	JMP  expsum_loop2
+
+expsum_one:
+	TESTQ   CX, CX
+	JEQ     expsum_done
+	VMOVUPS (SI), Y0
+	VSUBPS  Y14, Y0, Y0
 	EXP
 	TESTQ   DX, DX
-	JEQ     expsum_add
+	JEQ     expsum_add1
 	VMOVUPS Y0, (DI)
-	ADDQ    $32, DI
 
-expsum_add:
-	VCVTPS2PD    X0, Y1
-	VEXTRACTF128 $1, Y0, X2
-	VCVTPS2PD    X2, Y2
-	VADDPD       Y1, Y9, Y9
-	VADDPD       Y2, Y10, Y10
-	ADDQ         $32, SI
-	DECQ         CX
-	JNE          expsum_loop
+expsum_add1:
+	EXPSUM_ADD(Y0, X0, Y1, X1)
 
 expsum_done:
-	VADDPD       Y10, Y9, Y9
-	VEXTRACTF128 $1, Y9, X1
-	VADDPD       X1, X9, X9
-	VPERMILPD    $1, X9, X1
-	VADDSD       X1, X9, X9
-	VMOVSD       X9, ret+56(FP)
+	VEXTRACTF128 $1, Y15, X1
+	VADDPD       X1, X15, X15
+	VPERMILPD    $1, X15, X1
+	VADDSD       X1, X15, X15
+	VMOVSD       X15, ret+56(FP)
 	VZEROUPPER
 	RET
 
@@ -228,9 +294,14 @@ gelu_loop:
 	VFNMADD231PS half<>(SB), Y11, Y7
 	VMULPS       negHalf<>(SB), Y10, Y0
 	VADDPS       Y7, Y0, Y5
-	EXP_REDUCE(Y5, Y0)
+	EXP_R1(Y5, Y0, Y1, Y2, Y3)
+	EXP_R2(Y2, Y3)
 	VADDPS       Y7, Y3, Y3
-	EXP_FINISH
+	EXP_P1(Y3, Y4)
+	EXP_P2(Y3, Y4)
+	EXP_P3(Y3, Y4, Y2)
+	EXP_S1(Y1, Y2)
+	EXP_S2(Y4, Y2, Y1, Y0)
 	VCMPPS       $0x11, expLo<>(SB), Y5, Y6
 	VANDNPS      Y0, Y6, Y0
 
@@ -256,23 +327,47 @@ TEXT ·siluAVX2x8(SB), NOSPLIT, $0-48
 	MOVQ dst_len+8(FP), CX
 	MOVQ x_base+24(FP), SI
 	SHRQ $3, CX
-	JEQ  silu_done
 
-silu_loop:
-	VMOVUPS (SI), Y8
-	VXORPS  signBit<>(SB), Y8, Y0
+silu_loop2:
+	CMPQ    CX, $2
+	JLT     silu_one
+	VMOVUPS (SI), Y14
+	VMOVUPS 32(SI), Y15
+	VXORPS  signBit<>(SB), Y14, Y0
+	VXORPS  signBit<>(SB), Y15, Y7
+	EXP2
+	VADDPS  expOne<>(SB), Y0, Y0
+	VADDPS  expOne<>(SB), Y7, Y7
+	VDIVPS  Y0, Y14, Y0
+	VDIVPS  Y7, Y15, Y7
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y7, 32(DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $2, CX
+	JMP     silu_loop2
+
+silu_one:
+	TESTQ   CX, CX
+	JEQ     silu_done
+	VMOVUPS (SI), Y14
+	VXORPS  signBit<>(SB), Y14, Y0
 	EXP
 	VADDPS  expOne<>(SB), Y0, Y0
-	VDIVPS  Y0, Y8, Y0
+	VDIVPS  Y0, Y14, Y0
 	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	DECQ    CX
-	JNE     silu_loop
 
 silu_done:
 	VZEROUPPER
 	RET
+
+// GELUTANH_ARG sets a = -2·√(2/π)·(x + 0.044715·x³).
+#define GELUTANH_ARG(x, a) \
+	VMULPS x, x, a \
+	VMULPS x, a, a \
+	VMULPS tanhC3<>(SB), a, a \
+	VADDPS x, a, a \
+	VMULPS tanhM2C<>(SB), a, a
 
 // func geluTanhAVX2x8(dst, x []float32)
 TEXT ·geluTanhAVX2x8(SB), NOSPLIT, $0-48
@@ -280,23 +375,35 @@ TEXT ·geluTanhAVX2x8(SB), NOSPLIT, $0-48
 	MOVQ dst_len+8(FP), CX
 	MOVQ x_base+24(FP), SI
 	SHRQ $3, CX
-	JEQ  gelutanh_done
 
-gelutanh_loop:
-	VMOVUPS     (SI), Y8
-	VMULPS      Y8, Y8, Y0
-	VMULPS      Y8, Y0, Y0
-	VMULPS      tanhC3<>(SB), Y0, Y0
-	VADDPS      Y8, Y0, Y0         // x + 0.044715·x³
-	VMULPS      tanhM2C<>(SB), Y0, Y0 // -2u
+gelutanh_loop2:
+	CMPQ    CX, $2
+	JLT     gelutanh_one
+	VMOVUPS (SI), Y14
+	VMOVUPS 32(SI), Y15
+	GELUTANH_ARG(Y14, Y0)
+	GELUTANH_ARG(Y15, Y7)
+	EXP2
+	VADDPS  expOne<>(SB), Y0, Y0
+	VADDPS  expOne<>(SB), Y7, Y7
+	VDIVPS  Y0, Y14, Y0
+	VDIVPS  Y7, Y15, Y7
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y7, 32(DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $2, CX
+	JMP     gelutanh_loop2
+
+gelutanh_one:
+	TESTQ   CX, CX
+	JEQ     gelutanh_done
+	VMOVUPS (SI), Y14
+	GELUTANH_ARG(Y14, Y0)
 	EXP
-	VADDPS      expOne<>(SB), Y0, Y0
-	VDIVPS      Y0, Y8, Y0
-	VMOVUPS     Y0, (DI)
-	ADDQ        $32, SI
-	ADDQ        $32, DI
-	DECQ        CX
-	JNE         gelutanh_loop
+	VADDPS  expOne<>(SB), Y0, Y0
+	VDIVPS  Y0, Y14, Y0
+	VMOVUPS Y0, (DI)
 
 gelutanh_done:
 	VZEROUPPER
