@@ -166,7 +166,7 @@ func (m *Model) generate(ctx context.Context, reqs []lm.GenerateRequest, idx []i
 			return 0, err
 		}
 		for k, c := range choices {
-			out[k] = c.Text
+			out[k] = c.Text.String()
 		}
 		return usedTokens(resp.Usage), nil
 	})

@@ -319,34 +319,35 @@ func scoreEcho(ch *completionChoice, u *scored, gen int) (lm.LoglikelihoodResult
 	if lp == nil {
 		return lm.LoglikelihoodResult{}, fmt.Errorf("%w: logprobs is null", ErrNoPromptLogprobs)
 	}
-	if len(lp.TokenLogprobs) == 0 && len(lp.Content) > 0 {
+	if lp.TokenLogprobs.len() == 0 && lp.Content.len() > 0 {
 		return lm.LoglikelihoodResult{}, fmt.Errorf("%w: with echo it sent %d generated tokens' log-probs in logprobs.content and none for the prompt (llama.cpp's server does this); loglikelihood needs a server that echoes prompt log-probs, such as vLLM or fmkit serve",
-			ErrNoPromptLogprobs, len(lp.Content))
+			ErrNoPromptLogprobs, lp.Content.len())
 	}
-	n := len(lp.TokenLogprobs) - gen // prompt tokens echoed
-	if len(lp.Tokens) != len(lp.TokenLogprobs) {
-		return lm.LoglikelihoodResult{}, fmt.Errorf("malformed logprobs: %d tokens but %d token_logprobs", len(lp.Tokens), len(lp.TokenLogprobs))
+	n := lp.TokenLogprobs.len() - gen // prompt tokens echoed
+	if lp.Tokens.len() != lp.TokenLogprobs.len() {
+		return lm.LoglikelihoodResult{}, fmt.Errorf("malformed logprobs: %d tokens but %d token_logprobs", lp.Tokens.len(), lp.TokenLogprobs.len())
 	}
 	if n <= 0 {
 		return lm.LoglikelihoodResult{}, fmt.Errorf("%w: with echo it returned %d token log-probs, the generated tokens' only (llama.cpp's server does this); loglikelihood needs a server that echoes prompt log-probs, such as vLLM or fmkit serve",
-			ErrNoPromptLogprobs, len(lp.TokenLogprobs))
+			ErrNoPromptLogprobs, lp.TokenLogprobs.len())
 	}
-	first, err := continuationStart(u, n, func(i int) string { return lp.Tokens[i] })
+	first, err := continuationStart(u, n, lp.Tokens.str)
 	if err != nil {
 		return lm.LoglikelihoodResult{}, err
 	}
 	res := lm.LoglikelihoodResult{IsGreedy: true}
 	for i := first; i < n; i++ {
-		v := lp.TokenLogprobs[i]
-		if v == nil {
+		v, ok := lp.TokenLogprobs.float(i)
+		if !ok {
 			return lm.LoglikelihoodResult{}, missingLogprob(i)
 		}
-		res.LogProb += *v
-		if i >= len(lp.TopLogprobs) || lp.TopLogprobs[i] == nil {
+		res.LogProb += v
+		var top map[string]float64
+		if i >= lp.TopLogprobs.len() || json.Unmarshal(lp.TopLogprobs.elem(i), &top) != nil || top == nil {
 			return lm.LoglikelihoodResult{}, fmt.Errorf("%w: no top_logprobs for prompt token %d", ErrNoPromptLogprobs, i)
 		}
-		for _, alt := range lp.TopLogprobs[i] {
-			if alt > *v {
+		for _, alt := range top {
+			if alt > v {
 				res.IsGreedy = false
 			}
 		}
@@ -356,33 +357,37 @@ func scoreEcho(ch *completionChoice, u *scored, gen int) (lm.LoglikelihoodResult
 
 // scorePromptLogprobs sums vLLM's prompt_logprobs of the continuation.
 func scorePromptLogprobs(ch *completionChoice, u *scored) (lm.LoglikelihoodResult, error) {
-	pl := ch.PromptLogprobs
-	if len(pl) == 0 {
+	pl := &ch.PromptLogprobs
+	if pl.len() == 0 {
 		return lm.LoglikelihoodResult{}, fmt.Errorf("%w: prompt_logprobs is missing (it is a vLLM extension)", ErrNoPromptLogprobs)
 	}
 	// actual is the prompt's own token at position i: known by id in token
 	// mode; in text mode the entry whose rank is not 1 when there are two
 	// (the top-1 alternative is the other), or the only one.
 	actual := func(i int) (promptLogprob, bool) {
+		var entry map[string]promptLogprob
+		if json.Unmarshal(pl.elem(i), &entry) != nil || entry == nil {
+			return promptLogprob{}, false
+		}
 		if u.ids != nil {
-			p, ok := pl[i][strconv.Itoa(u.ids[i])]
+			p, ok := entry[strconv.Itoa(u.ids[i])]
 			return p, ok
 		}
-		if len(pl[i]) == 1 {
-			for _, p := range pl[i] {
+		if len(entry) == 1 {
+			for _, p := range entry {
 				return p, true
 			}
 		}
 		var found promptLogprob
 		n := 0
-		for _, p := range pl[i] {
+		for _, p := range entry {
 			if p.Rank != 1 {
 				found, n = p, n+1
 			}
 		}
 		return found, n == 1
 	}
-	first, err := continuationStart(u, len(pl), func(i int) string {
+	first, err := continuationStart(u, pl.len(), func(i int) string {
 		p, _ := actual(i)
 		return p.DecodedToken
 	})
@@ -390,8 +395,8 @@ func scorePromptLogprobs(ch *completionChoice, u *scored) (lm.LoglikelihoodResul
 		return lm.LoglikelihoodResult{}, err
 	}
 	res := lm.LoglikelihoodResult{IsGreedy: true}
-	for i := first; i < len(pl); i++ {
-		if pl[i] == nil {
+	for i := first; i < pl.len(); i++ {
+		if pl.isNull(i) {
 			return lm.LoglikelihoodResult{}, missingLogprob(i)
 		}
 		p, ok := actual(i)

@@ -1,9 +1,5 @@
 package openai
 
-import (
-	"encoding/json"
-)
-
 // The JSON of the OpenAI completions and chat completions APIs, as far as
 // this package sends and reads it, with vLLM's prompt_logprobs.
 
@@ -49,24 +45,24 @@ type completionResponse struct {
 }
 
 type completionChoice struct {
-	Index    int              `json:"index"`
-	Text     string           `json:"text"`
+	Index int `json:"index"`
+	// Text is decoded only for generation: with echo it is the whole prompt.
+	Text     rawString        `json:"text"`
 	Logprobs *completionProbs `json:"logprobs"`
 	// PromptLogprobs is vLLM's: one entry per prompt token, the first null;
 	// each maps token ids to their log-probability and rank.
-	PromptLogprobs []map[string]promptLogprob `json:"prompt_logprobs"`
-	FinishReason   string                     `json:"finish_reason"`
+	PromptLogprobs rawArray `json:"prompt_logprobs"`
+	FinishReason   string   `json:"finish_reason"`
 }
 
 // completionProbs is the legacy completions logprobs object. llama.cpp's
 // server sends the chat-style content array instead, which is kept only to
 // tell what happened.
 type completionProbs struct {
-	Tokens        []string             `json:"tokens"`
-	TokenLogprobs []*float64           `json:"token_logprobs"`
-	TopLogprobs   []map[string]float64 `json:"top_logprobs"`
-	TextOffset    []int                `json:"text_offset"`
-	Content       []json.RawMessage    `json:"content"`
+	Tokens        rawArray `json:"tokens"`
+	TokenLogprobs rawArray `json:"token_logprobs"`
+	TopLogprobs   rawArray `json:"top_logprobs"`
+	Content       rawArray `json:"content"`
 }
 
 type promptLogprob struct {
