@@ -108,7 +108,7 @@ func headerBytes(descr string, shape []int) []byte {
 	tuple += ")"
 	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, tuple)
 	for _, v := range []struct {
-		major byte
+		major   byte
 		lenSize int
 	}{{1, 2}, {2, 4}} {
 		pre := len(magic) + 2 + v.lenSize
