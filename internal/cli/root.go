@@ -40,9 +40,17 @@ their training data and sizes them for hardware, from one binary.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(
+		newActivationsCmd(),
 		newBenchCmd(),
 		newCacheCmd(),
+		newDetokenizeCmd(),
+		newEvalCmd(),
+		newForwardCmd(),
+		newGenerateCmd(),
+		newScoreCmd(),
 		newShapesCmd(),
+		newTasksCmd(),
+		newTokenizeCmd(),
 		newVersionCmd(),
 	)
 	return root
