@@ -37,7 +37,7 @@ func (e echoModel) GenerateUntil(_ context.Context, reqs []lm.GenerateRequest, _
 	return out, nil
 }
 
-func runCacheCmd(t *testing.T, args ...string) (string, string, int) {
+func runCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := Main(context.Background(), args, &out, &errb)
@@ -59,7 +59,7 @@ func TestCacheCommands(t *testing.T) {
 	}
 	c.Close()
 
-	out, errOut, code := runCacheCmd(t, "cache", "stats", path, "--json")
+	out, errOut, code := runCLI(t, "cache", "stats", path, "--json")
 	if code != 0 {
 		t.Fatalf("stats: exit %d: %s", code, errOut)
 	}
@@ -78,7 +78,7 @@ func TestCacheCommands(t *testing.T) {
 		st.Groups[0].Entries != 3 || st.Groups[1].Kind != "generate_until" {
 		t.Fatalf("stats: %+v", st)
 	}
-	out, _, _ = runCacheCmd(t, "cache", "stats", path)
+	out, _, _ = runCLI(t, "cache", "stats", path)
 	if !strings.Contains(out, "4 answers") || !strings.Contains(out, "generate_until") {
 		t.Fatalf("stats table:\n%s", out)
 	}
@@ -92,17 +92,17 @@ func TestCacheCommands(t *testing.T) {
 		{[]string{"cache", "prune", path, "--older-than", "soon"}, "--older-than soon"},
 		{[]string{"cache", "stats", filepath.Join(t.TempDir(), "missing.db")}, "no such file"},
 	} {
-		_, errOut, code := runCacheCmd(t, tt.args...)
+		_, errOut, code := runCLI(t, tt.args...)
 		if code == 0 || !strings.Contains(errOut, tt.want) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want one line containing %q", tt.args, code, errOut, tt.want)
 		}
 	}
 
-	out, errOut, code = runCacheCmd(t, "cache", "prune", path, "--model", "a", "--kind", "loglikelihood", "--json")
+	out, errOut, code = runCLI(t, "cache", "prune", path, "--model", "a", "--kind", "loglikelihood", "--json")
 	if code != 0 || !strings.Contains(out, `"removed": 3`) || !strings.Contains(out, `"remaining": 1`) {
 		t.Fatalf("prune: exit %d, %s %s", code, out, errOut)
 	}
-	out, _, code = runCacheCmd(t, "cache", "prune", path, "--all")
+	out, _, code = runCLI(t, "cache", "prune", path, "--all")
 	if code != 0 || !strings.Contains(out, "removed 1 answers; 0 remain") {
 		t.Fatalf("prune --all: %s", out)
 	}

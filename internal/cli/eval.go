@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,26 +16,34 @@ import (
 	"github.com/fmkit/fmkit/eval"
 	"github.com/fmkit/fmkit/hub"
 	"github.com/fmkit/fmkit/lm"
+	"github.com/fmkit/fmkit/lm/cache"
 )
 
 // modelOpener builds a model from the part of --model after its prefix.
-type modelOpener func(spec string) (lm.Model, error)
+type modelOpener func(ctx context.Context, spec string, o modelOptions) (lm.Model, error)
+
+// modelOptions are the eval flags a backend may use.
+type modelOptions struct {
+	// Concurrency is --concurrency: requests in flight for server
+	// backends; 0 means the backend's default.
+	Concurrency int
+}
 
 // modelOpeners maps --model prefixes to backends ("" is a local directory).
 // Backends add themselves here as they land: "hf:" and "" for the native
 // engine, "http:"/"https:"/"openai:" for servers.
 var modelOpeners = map[string]modelOpener{}
 
-func openModel(spec string) (lm.Model, error) {
+func openModel(ctx context.Context, spec string, o modelOptions) (lm.Model, error) {
 	prefix, rest := "", spec
 	if i := strings.Index(spec, ":"); i > 0 {
 		prefix, rest = spec[:i+1], spec[i+1:]
 	}
 	if open, ok := modelOpeners[prefix]; ok {
-		return open(rest)
+		return open(ctx, rest, o)
 	}
 	if open, ok := modelOpeners[""]; ok && prefix == "" {
-		return open(spec)
+		return open(ctx, spec, o)
 	}
 	var known []string
 	for k := range modelOpeners {
@@ -50,6 +59,8 @@ func openModel(spec string) (lm.Model, error) {
 func newEvalCmd() *cobra.Command {
 	var (
 		modelSpec, tasksArg, output, sysInstr, genKwargs, seeds string
+		cachePath                                               string
+		concurrency                                             int
 		includes                                                []string
 		numFewshot, batchSize, bootstrap                        int
 		limit                                                   float64
@@ -110,7 +121,10 @@ func newEvalCmd() *cobra.Command {
 			if batchSize > 0 {
 				opts.ChunkSize = batchSize
 			}
-			model, err := openModel(modelSpec)
+			if concurrency < 0 {
+				return fmt.Errorf("--concurrency %d: expected 1 or more", concurrency)
+			}
+			model, err := openModel(cmd.Context(), modelSpec, modelOptions{Concurrency: concurrency})
 			if err != nil {
 				return err
 			}
@@ -120,6 +134,16 @@ func newEvalCmd() *cobra.Command {
 					return fmt.Errorf("--apply-chat-template: model %s has no chat template", model.Name())
 				}
 				opts.Prompt.ChatTemplate = ct
+			}
+			if cachePath != "" {
+				// Answers are stored as they arrive, so an interrupted run
+				// (Ctrl-C, a dead server) resumes where it stopped.
+				c, err := cache.Open(cachePath, nil)
+				if err != nil {
+					return fmt.Errorf("--cache: %w", err)
+				}
+				defer c.Close()
+				model = cache.Wrap(model, c)
 			}
 			stderr := cmd.ErrOrStderr()
 			bar := &progressBar{w: stderr}
@@ -150,7 +174,9 @@ func newEvalCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&modelSpec, "model", "", "model: a local directory, hf:ORG/NAME, or a server URL where supported")
+	f.StringVar(&modelSpec, "model", "", "model: a local directory, hf:ORG/NAME, or openai:URL[,URL...][,model=NAME,tokenizer=DIR,...] for OpenAI-compatible servers")
+	f.IntVar(&concurrency, "concurrency", 0, "requests in flight to model servers (default 32)")
+	f.StringVar(&cachePath, "cache", "", "SQLite file caching every answer; a rerun resumes without repeating finished requests")
 	f.StringVar(&tasksArg, "tasks", "", "comma-separated tasks, groups or tags")
 	f.IntVar(&numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
 	f.IntVar(&batchSize, "batch-size", 0, "requests per model call (default 256)")

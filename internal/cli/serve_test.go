@@ -69,7 +69,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--model", "/nonexistent/model"}, "/nonexistent/model"},
 		{[]string{"serve", "--model", "../../serve/testdata/tiny", "--kv-cache-gib", "0"}, "--kv-cache-gib 0"},
 	} {
-		_, errOut, code := runCacheCmd(t, tt.args...)
+		_, errOut, code := runCLI(t, tt.args...)
 		if code == 0 || !strings.Contains(errOut, tt.want) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, %q; want one line containing %q", tt.args, code, errOut, tt.want)
 		}
