@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -17,54 +16,34 @@ import (
 	"github.com/fmkit/fmkit/hub"
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/lm/cache"
+	"github.com/fmkit/fmkit/lm/native"
 )
 
-// modelOpener builds a model from the part of --model after its prefix.
-type modelOpener func(ctx context.Context, spec string, o modelOptions) (lm.Model, error)
-
-// modelOptions are the eval flags a backend may use.
-type modelOptions struct {
-	// Concurrency is --concurrency: requests in flight for server
-	// backends; 0 means the backend's default.
-	Concurrency int
-}
-
-// modelOpeners maps --model prefixes to backends ("" is a local directory).
-// Backends add themselves here as they land: "hf:" and "" for the native
-// engine, "http:"/"https:"/"openai:" for servers.
-var modelOpeners = map[string]modelOpener{}
-
-func openModel(ctx context.Context, spec string, o modelOptions) (lm.Model, error) {
-	prefix, rest := "", spec
-	if i := strings.Index(spec, ":"); i > 0 {
-		prefix, rest = spec[:i+1], spec[i+1:]
+// openModel turns --model into a backend and a function that releases it.
+// openai:URL... is a set of OpenAI-compatible servers (concurrency: requests
+// in flight, 0 for the default); a local directory or hf:ORG/NAME runs on
+// the native engine.
+func openModel(ctx context.Context, spec, dtype string, concurrency int, stderr io.Writer) (lm.Model, func(), error) {
+	if rest, ok := strings.CutPrefix(spec, "openai:"); ok {
+		m, err := openOpenAI(ctx, rest, concurrency)
+		return m, func() {}, err
 	}
-	if open, ok := modelOpeners[prefix]; ok {
-		return open(ctx, rest, o)
+	b, m, err := openNative(ctx, spec, dtype, stderr, native.Options{})
+	if err != nil {
+		return nil, nil, err
 	}
-	if open, ok := modelOpeners[""]; ok && prefix == "" {
-		return open(ctx, spec, o)
-	}
-	var known []string
-	for k := range modelOpeners {
-		known = append(known, k)
-	}
-	sort.Strings(known)
-	if len(known) == 0 {
-		return nil, fmt.Errorf("--model %s: this build has no model backend yet (the native engine and HTTP backends are not linked in)", spec)
-	}
-	return nil, fmt.Errorf("--model %s: unknown model spec; expected a local model directory or one of the prefixes %s", spec, strings.Join(known, ", "))
+	return b, func() { m.Close() }, nil
 }
 
 func newEvalCmd() *cobra.Command {
 	var (
-		modelSpec, tasksArg, output, sysInstr, genKwargs, seeds string
-		cachePath                                               string
-		concurrency                                             int
-		includes                                                []string
-		numFewshot, batchSize, bootstrap                        int
-		limit                                                   float64
-		logSamples, chat, asJSON                                bool
+		modelSpec, dtype, tasksArg, output, sysInstr, genKwargs, seeds string
+		cachePath                                                      string
+		concurrency                                                    int
+		includes                                                       []string
+		numFewshot, batchSize, bootstrap                               int
+		limit                                                          float64
+		logSamples, chat, asJSON                                       bool
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --model SPEC --tasks LIST",
@@ -124,10 +103,11 @@ func newEvalCmd() *cobra.Command {
 			if concurrency < 0 {
 				return fmt.Errorf("--concurrency %d: expected 1 or more", concurrency)
 			}
-			model, err := openModel(cmd.Context(), modelSpec, modelOptions{Concurrency: concurrency})
+			model, closeModel, err := openModel(cmd.Context(), modelSpec, dtype, concurrency, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
+			defer closeModel()
 			if chat {
 				ct, ok := model.(lm.ChatTemplater)
 				if !ok || !model.Capabilities().ChatTemplate {
@@ -177,6 +157,7 @@ func newEvalCmd() *cobra.Command {
 	f.StringVar(&modelSpec, "model", "", "model: a local directory, hf:ORG/NAME, or openai:URL[,URL...][,model=NAME,tokenizer=DIR,...] for OpenAI-compatible servers")
 	f.IntVar(&concurrency, "concurrency", 0, "requests in flight to model servers (default 32)")
 	f.StringVar(&cachePath, "cache", "", "SQLite file caching every answer; a rerun resumes without repeating finished requests")
+	f.StringVar(&dtype, "dtype", "", "native engine: convert weights to f32, bf16 or f16 (default: as stored)")
 	f.StringVar(&tasksArg, "tasks", "", "comma-separated tasks, groups or tags")
 	f.IntVar(&numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
 	f.IntVar(&batchSize, "batch-size", 0, "requests per model call (default 256)")

@@ -9,19 +9,17 @@ import (
 	"github.com/fmkit/fmkit/tokenizer"
 )
 
-func init() { modelOpeners["openai:"] = openOpenAI }
-
 // openOpenAI opens --model openai:URL[,URL...][,key=value...] (see
 // openai.ParseSpec); tokenizer=DIR loads the model's tokenizer so that
 // loglikelihood prompts go as token ids, split exactly as the harness
 // splits them.
-func openOpenAI(ctx context.Context, rest string, o modelOptions) (lm.Model, error) {
+func openOpenAI(ctx context.Context, rest string, concurrency int) (lm.Model, error) {
 	spec, err := openai.ParseSpec("openai:"+rest, nil)
 	if err != nil {
 		return nil, fmt.Errorf("--model: %w", err)
 	}
-	if o.Concurrency > 0 {
-		spec.Concurrency = o.Concurrency
+	if concurrency > 0 {
+		spec.Concurrency = concurrency
 	}
 	if spec.Tokenizer != "" {
 		tok, err := tokenizer.Load(spec.Tokenizer)
