@@ -17,7 +17,10 @@
 // the run stops with an error that says so.
 //
 // GenerateUntil uses /v1/completions, or /v1/chat/completions with
-// Options.Chat, and cuts the output at the first stop string.
+// Options.Chat, and cuts the output at the first stop string. With Chat,
+// the Model is an lm.ChatTemplater whose "rendering" packs the messages so
+// that they reach the server as messages and the server applies its own
+// chat template, as lm-evaluation-harness's local-chat-completions does.
 //
 // # Throughput and failures
 //

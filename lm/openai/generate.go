@@ -119,10 +119,16 @@ func (m *Model) generate(ctx context.Context, reqs []lm.GenerateRequest, idx []i
 	}
 	out := make([]string, len(idx))
 	if m.opts.Chat {
-		body, err := json.Marshal(chatRequest{
-			Model: m.model, Messages: []chatMessage{{Role: "user", Content: &r.Context}},
-			MaxTokens: maxTokens, Temperature: temp, TopP: topP, TopK: topK, Stop: stop, Seed: seed,
-		})
+		msgs, addGen, err := unpackChat(r.Context)
+		if err != nil {
+			return nil, err
+		}
+		req := chatRequest{Model: m.model, Messages: msgs,
+			MaxTokens: maxTokens, Temperature: temp, TopP: topP, TopK: topK, Stop: stop, Seed: seed}
+		if !addGen {
+			req.AddGenerationPrompt, req.ContinueFinalMessage = &addGen, true
+		}
+		body, err := json.Marshal(req)
 		if err != nil {
 			return nil, err
 		}
@@ -140,6 +146,11 @@ func (m *Model) generate(ctx context.Context, reqs []lm.GenerateRequest, idx []i
 			return usedTokens(resp.Usage), nil
 		})
 		return out, err
+	}
+	for _, i := range idx {
+		if isPackedChat(reqs[i].Context) {
+			return nil, fmt.Errorf("the context holds chat messages but chat=true is not set")
+		}
 	}
 	var prompt any = r.Context
 	if len(idx) > 1 {

@@ -120,6 +120,9 @@ func (m *Model) StreamLoglikelihoodRolling(ctx context.Context, reqs []lm.Rollin
 
 // prepare builds the prompt of one loglikelihood request.
 func (m *Model) prepare(i int, r lm.LoglikelihoodRequest) (scored, error) {
+	if isPackedChat(r.Context) {
+		return scored{}, fmt.Errorf("openai: loglikelihood request %d: the context holds chat messages, and chat endpoints return no prompt log-probabilities; score without --apply-chat-template", i)
+	}
 	if m.opts.Tokenize == nil {
 		return scored{req: i, text: r.Context + r.Continuation, cont: r.Continuation}, nil
 	}

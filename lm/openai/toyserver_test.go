@@ -180,6 +180,7 @@ func (s *toyServer) completions(w http.ResponseWriter, r *http.Request) {
 func (s *toyServer) chat(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Messages []struct {
+			Role    string `json:"role"`
 			Content string `json:"content"`
 		} `json:"messages"`
 		Temperature float64 `json:"temperature"`

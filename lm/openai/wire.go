@@ -23,8 +23,12 @@ type chatMessage struct {
 }
 
 type chatRequest struct {
-	Model       string        `json:"model"`
-	Messages    []chatMessage `json:"messages"`
+	Model    string        `json:"model"`
+	Messages []chatMessage `json:"messages"`
+	// AddGenerationPrompt and ContinueFinalMessage are vLLM's, sent only
+	// to continue a final assistant message (a gen_prefix).
+	AddGenerationPrompt  *bool `json:"add_generation_prompt,omitempty"`
+	ContinueFinalMessage bool  `json:"continue_final_message,omitempty"`
 	MaxTokens   int           `json:"max_tokens"`
 	Temperature float64       `json:"temperature"`
 	TopP        *float64      `json:"top_p,omitempty"`
