@@ -27,14 +27,14 @@ type chatRequest struct {
 	Messages []chatMessage `json:"messages"`
 	// AddGenerationPrompt and ContinueFinalMessage are vLLM's, sent only
 	// to continue a final assistant message (a gen_prefix).
-	AddGenerationPrompt  *bool `json:"add_generation_prompt,omitempty"`
-	ContinueFinalMessage bool  `json:"continue_final_message,omitempty"`
-	MaxTokens   int           `json:"max_tokens"`
-	Temperature float64       `json:"temperature"`
-	TopP        *float64      `json:"top_p,omitempty"`
-	TopK        *int          `json:"top_k,omitempty"`
-	Stop        []string      `json:"stop,omitempty"`
-	Seed        *int64        `json:"seed,omitempty"`
+	AddGenerationPrompt  *bool    `json:"add_generation_prompt,omitempty"`
+	ContinueFinalMessage bool     `json:"continue_final_message,omitempty"`
+	MaxTokens            int      `json:"max_tokens"`
+	Temperature          float64  `json:"temperature"`
+	TopP                 *float64 `json:"top_p,omitempty"`
+	TopK                 *int     `json:"top_k,omitempty"`
+	Stop                 []string `json:"stop,omitempty"`
+	Seed                 *int64   `json:"seed,omitempty"`
 }
 
 type usage struct {
