@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -356,52 +355,6 @@ func TestModelsHealthMetrics(t *testing.T) {
 		t.Errorf("request while closing: %d %v", status, m)
 	}
 	s.closing.Store(false)
-}
-
-// TestContinuousBatching sends concurrent requests and checks from the
-// metrics that they shared forward passes: fewer steps than tokens.
-func TestContinuousBatching(t *testing.T) {
-	s, url, _, _ := tinyServer(t, nil)
-	const clients, tokens = 8, 20
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			body, _ := json.Marshal(map[string]any{"prompt": strings.Repeat("x", i+1), "max_tokens": tokens, "temperature": 1, "seed": i})
-			status, m, _ := post(t, url+"/completions", string(body))
-			if status != 200 {
-				t.Errorf("%d %v", status, m)
-			}
-		}()
-	}
-	wg.Wait()
-	gen, steps := s.metrics.generatedTokens.get(), s.metrics.steps.get()
-	if gen == 0 || steps >= gen {
-		t.Errorf("%v forward steps for %v generated tokens: requests did not share passes", steps, gen)
-	}
-}
-
-func TestClientDisconnectCancels(t *testing.T) {
-	s, url, _, _ := tinyServer(t, &Options{MaxSequences: 1})
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "POST", url+"/completions", strings.NewReader(`{"prompt": "a", "max_tokens": 60, "stream": true}`))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(resp.Body)
-	br.ReadString('\n') // the first chunk: the sequence is running
-	cancel()
-	resp.Body.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if s.metrics.running.get() == 0 && s.metrics.generatedTokens.get() < 60 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("after the client left: %v running, %v tokens generated", s.metrics.running.get(), s.metrics.generatedTokens.get())
 }
 
 func TestGracefulShutdown(t *testing.T) {
