@@ -44,5 +44,5 @@ for c in 1 16 64 256; do
 		"$(metric client-cpu-us)" "$(metric peak-heap-MB)" "$peer" "$(echo "$(metric req/s) / $peer" | bc -l)"
 done
 long=$(grep "c=256,long-" "$tmp/fmkit.txt" | awk '{for (i=2;i<=NF;i++) if ($i=="peak-heap-MB") print $(i-1)}')
-echo "flat memory: peak heap $long MB at c=256 over three times as many requests (the c=256 row's run)"
+echo "flat memory: the client's peak heap above the requests is $long MB at c=256 over three times as many requests"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -55,17 +55,23 @@ func (s *scored) cost() float64 {
 }
 
 // StreamLoglikelihood implements lm.Streamer.
+//
+// Prompts are built (and tokenized) by the workers, batch by batch, so the
+// memory a run takes beyond its requests and results does not grow with
+// their number.
 func (m *Model) StreamLoglikelihood(ctx context.Context, reqs []lm.LoglikelihoodRequest, emit func(int, lm.LoglikelihoodResult)) error {
-	units := make([]scored, len(reqs))
-	err := parallel(len(reqs), func(i int) error {
-		u, err := m.prepare(i, reqs[i])
-		units[i] = u
-		return err
+	jobs := batches(len(reqs), m.opts.BatchSize)
+	return m.run(ctx, len(jobs), func(ctx context.Context, j int) error {
+		batch := make([]scored, 0, jobs[j][1]-jobs[j][0])
+		for i := jobs[j][0]; i < jobs[j][1]; i++ {
+			u, err := m.prepare(i, reqs[i])
+			if err != nil {
+				return err
+			}
+			batch = append(batch, u)
+		}
+		return m.scoreJob(ctx, "loglikelihood", batch, func(u *scored, r lm.LoglikelihoodResult) { emit(u.req, r) })
 	})
-	if err != nil {
-		return err
-	}
-	return m.score(ctx, "loglikelihood", units, func(u *scored, r lm.LoglikelihoodResult) { emit(u.req, r) })
 }
 
 // StreamLoglikelihoodRolling implements lm.Streamer. With a tokenizer, texts
@@ -217,19 +223,23 @@ func rollingWindows(tokens []int, prefix, maxLen int) []window {
 func (m *Model) score(ctx context.Context, kind string, units []scored, done func(*scored, lm.LoglikelihoodResult)) error {
 	jobs := batches(len(units), m.opts.BatchSize)
 	return m.run(ctx, len(jobs), func(ctx context.Context, j int) error {
-		batch := units[jobs[j][0]:jobs[j][1]]
-		results, err := m.scoreBatch(ctx, batch)
-		if err != nil {
-			if len(batch) == 1 {
-				return fmt.Errorf("openai: %s request %d: %w", kind, batch[0].req, err)
-			}
-			return fmt.Errorf("openai: %s requests %d..%d: %w", kind, batch[0].req, batch[len(batch)-1].req, err)
-		}
-		for k := range batch {
-			done(&batch[k], results[k])
-		}
-		return nil
+		return m.scoreJob(ctx, kind, units[jobs[j][0]:jobs[j][1]], done)
 	})
+}
+
+// scoreJob sends one request for batch and hands each result to done.
+func (m *Model) scoreJob(ctx context.Context, kind string, batch []scored, done func(*scored, lm.LoglikelihoodResult)) error {
+	results, err := m.scoreBatch(ctx, batch)
+	if err != nil {
+		if len(batch) == 1 {
+			return fmt.Errorf("openai: %s request %d: %w", kind, batch[0].req, err)
+		}
+		return fmt.Errorf("openai: %s requests %d..%d: %w", kind, batch[0].req, batch[len(batch)-1].req, err)
+	}
+	for k := range batch {
+		done(&batch[k], results[k])
+	}
+	return nil
 }
 
 func (m *Model) scoreBatch(ctx context.Context, batch []scored) ([]lm.LoglikelihoodResult, error) {
