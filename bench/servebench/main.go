@@ -18,6 +18,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fmkit/fmkit/model"
@@ -45,6 +46,12 @@ func main() {
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func run(dir string, clients, tokens int) error {
@@ -97,7 +104,7 @@ func run(dir string, clients, tokens int) error {
 		return err
 	}
 
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	seqTokens := 0
 	for i := range clients {
 		n, err := ask(i)
@@ -106,9 +113,9 @@ func run(dir string, clients, tokens int) error {
 		}
 		seqTokens += n
 	}
-	seq := time.Since(start)
+	seq, seqCPU := time.Since(start), cpuTime()-cpu0
 
-	start = time.Now()
+	start, cpu0 = time.Now(), cpuTime()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	conTokens := 0
@@ -127,7 +134,7 @@ func run(dir string, clients, tokens int) error {
 		}()
 	}
 	wg.Wait()
-	con := time.Since(start)
+	con, conCPU := time.Since(start), cpuTime()-cpu0
 	if firstErr != nil {
 		return firstErr
 	}
@@ -137,5 +144,9 @@ func run(dir string, clients, tokens int) error {
 	fmt.Printf("one after another: %6d tokens in %6.2fs = %8.1f tokens/s\n", seqTokens, seq.Seconds(), seqRate)
 	fmt.Printf("all at once:       %6d tokens in %6.2fs = %8.1f tokens/s\n", conTokens, con.Seconds(), conRate)
 	fmt.Printf("ratio (continuous batching speedup): %.2f\n", conRate/seqRate)
+	// Wall-clock rates depend on what else the machine runs; tokens per
+	// CPU-second do not, and bound the rates on a machine of one's own.
+	fmt.Printf("tokens per CPU-second: one after another %.1f, all at once %.1f, ratio %.2f\n",
+		float64(seqTokens)/seqCPU.Seconds(), float64(conTokens)/conCPU.Seconds(), (float64(conTokens)/conCPU.Seconds())/(float64(seqTokens)/seqCPU.Seconds()))
 	return nil
 }
