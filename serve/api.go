@@ -8,6 +8,8 @@ import (
 	"math"
 	"net/http"
 	"strings"
+
+	"github.com/fmkit/fmkit/jinja"
 )
 
 // apiError is an error answered to the client, in the OpenAI format.
@@ -261,10 +263,7 @@ func checkIDs(ids []int, vocab int, param string) *apiError {
 }
 
 // chatMessage is a message after its content parts are joined.
-type chatMessage struct {
-	Role    string
-	Content string
-}
+type chatMessage = jinja.ChatMessage
 
 func parseMessages(raw []json.RawMessage) ([]chatMessage, *apiError) {
 	if len(raw) == 0 {

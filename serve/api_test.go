@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fmkit/fmkit/jinja"
 )
 
 func post(t testing.TB, url, body string) (int, map[string]any, http.Header) {
@@ -251,7 +253,7 @@ func stream(t testing.TB, url, body string) []map[string]any {
 
 func TestChat(t *testing.T) {
 	s, url, _, tok := tinyServer(t, nil)
-	prompt, err := s.chat.render([]chatMessage{{"system", "Be brief."}, {"user", "Hi"}}, true)
+	prompt, err := s.chat.Render([]jinja.ChatMessage{{Role: "system", Content: "Be brief."}, {Role: "user", Content: "Hi"}}, true)
 	if err != nil {
 		t.Fatal(err)
 	}

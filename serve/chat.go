@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/fmkit/fmkit/jinja"
 )
 
 type chatTopLogprob struct {
@@ -102,9 +104,9 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addGen := req.AddGenerationPrompt == nil || *req.AddGenerationPrompt
-	promptText, err := s.chat.render(msgs, addGen)
+	promptText, err := s.chat.Render(msgs, addGen)
 	if err != nil {
-		if errors.Is(err, errTemplate) {
+		if errors.Is(err, jinja.ErrChatTemplate) {
 			writeError(w, badRequest("messages", "%v", err))
 		} else {
 			writeError(w, &apiError{Status: http.StatusInternalServerError, Message: err.Error()})

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fmkit/fmkit/jinja"
 	"github.com/fmkit/fmkit/model"
 	"github.com/fmkit/fmkit/tokenizer"
 )
@@ -27,7 +28,7 @@ type Server struct {
 	limit   int // context length in tokens
 	vocab   int
 	eos     []int
-	chat    *chatTemplate // nil: the tokenizer has no chat template
+	chat    *jinja.ChatTemplate // nil: the tokenizer has no chat template
 	sched   *scheduler
 	metrics *metrics
 	created int64
@@ -58,7 +59,7 @@ func New(m *model.Model, tok *tokenizer.Tokenizer, opts *Options) (*Server, erro
 	}
 	if src := tok.ChatTemplate(); src != "" {
 		cfg := tok.Config()
-		ct, err := newChatTemplate(src, cfg.BOSToken, cfg.EOSToken)
+		ct, err := jinja.NewChatTemplate(src, cfg.BOSToken, cfg.EOSToken)
 		if err != nil {
 			return nil, err
 		}

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes serve/testdata/chat_templates.json: real chat templates rendered
+"""Writes jinja/testdata/chat_templates.json: real chat templates rendered
 by Python's Jinja2 in the environment Hugging Face transformers uses for
 apply_chat_template (ImmutableSandboxedEnvironment with trim_blocks and
 lstrip_blocks, the loopcontrols extension, raise_exception, strftime_now and
@@ -70,7 +70,7 @@ def main():
                 cases.append(case)
             out.append({"name": name, "template": cfg["chat_template"], "bos_token": cfg.get("bos_token") or "",
                         "eos_token": cfg.get("eos_token") or "", "cases": cases})
-    with open(os.path.join(root, "serve", "testdata", "chat_templates.json"), "w") as f:
+    with open(os.path.join(root, "jinja", "testdata", "chat_templates.json"), "w") as f:
         json.dump(out, f, indent=1, ensure_ascii=False)
         f.write("\n")
 

@@ -1,4 +1,4 @@
-package serve
+package jinja
 
 import (
 	"errors"
@@ -8,33 +8,41 @@ import (
 	"time"
 
 	"github.com/fmkit/fmkit/internal/py"
-	"github.com/fmkit/fmkit/jinja"
 )
 
-// chatTemplate renders chat messages into a prompt with the Jinja template
+// ChatTemplate renders chat messages into a prompt with the Jinja template
 // of tokenizer_config.json, as Hugging Face's apply_chat_template does:
-// package jinja renders with Python's semantics, and this file adds what
+// the template renders with Python's semantics, and this type adds what
 // transformers' environment has on top of plain Jinja2 — trim_blocks and
 // lstrip_blocks (applied to the source before parsing), bos_token,
 // eos_token, and the variables templates test for (tools, documents)
 // set to None.
-type chatTemplate struct {
-	tpl      *jinja.Template
+type ChatTemplate struct {
+	tpl      *Template
 	lines    []string
 	bos, eos string
 }
 
-// errTemplate marks a template that raised an exception or failed to
-// render for the given messages: the client's fault, answered with a 400.
-var errTemplate = errors.New("chat template")
+// ErrChatTemplate marks a template that raised an exception or failed to
+// render for the given messages: a fault of the conversation, not of the
+// program (a server answers it with a 400).
+var ErrChatTemplate = errors.New("chat template")
 
-func newChatTemplate(src, bos, eos string) (*chatTemplate, error) {
+// ChatMessage is one turn of a conversation.
+type ChatMessage struct {
+	Role    string
+	Content string
+}
+
+// NewChatTemplate parses a chat template; bos and eos are the tokenizer's
+// special tokens, which templates insert as bos_token and eos_token.
+func NewChatTemplate(src, bos, eos string) (*ChatTemplate, error) {
 	prepared := applyBlockRules(src)
-	tpl, err := jinja.Parse(prepared)
+	tpl, err := Parse(prepared)
 	if err != nil {
-		return nil, fmt.Errorf("serve: chat template: %w", err)
+		return nil, fmt.Errorf("jinja: chat template: %w", err)
 	}
-	return &chatTemplate{tpl: tpl, lines: strings.Split(prepared, "\n"), bos: bos, eos: eos}, nil
+	return &ChatTemplate{tpl: tpl, lines: strings.Split(prepared, "\n"), bos: bos, eos: eos}, nil
 }
 
 // message is a chat message as templates see it. Jinja2 in transformers
@@ -42,7 +50,7 @@ func newChatTemplate(src, bos, eos string) (*chatTemplate, error) {
 // message lacks (message.tool_calls, message.reasoning_content) as false;
 // package jinja is strict, so a missing field reads as None instead. Keys
 // lists only role and content, so `'tool_calls' in message` stays false.
-type message struct{ chatMessage }
+type message struct{ ChatMessage }
 
 func (m message) Keys() []string { return []string{"role", "content"} }
 
@@ -59,8 +67,9 @@ func (m message) Get(key string) (any, bool) {
 // raiseCall finds the message of a raise_exception call on a line.
 var raiseCall = regexp.MustCompile(`raise_exception\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')`)
 
-// render applies the template to messages.
-func (c *chatTemplate) render(messages []chatMessage, addGenerationPrompt bool) (string, error) {
+// Render applies the template to messages; addGenerationPrompt appends the
+// opening of the assistant's turn.
+func (c *ChatTemplate) Render(messages []ChatMessage, addGenerationPrompt bool) (string, error) {
 	msgs := make([]any, len(messages))
 	for i, m := range messages {
 		msgs[i] = message{m}
@@ -80,13 +89,13 @@ func (c *chatTemplate) render(messages []chatMessage, addGenerationPrompt bool) 
 	// raise_exception is how templates reject a conversation; Jinja2 calls
 	// it, here the call fails on the undefined name at its line, which
 	// names the message.
-	var ue *jinja.UndefinedError
+	var ue *UndefinedError
 	if errors.As(err, &ue) && ue.Name == "raise_exception" && ue.Line >= 1 && ue.Line <= len(c.lines) {
 		if m := raiseCall.FindStringSubmatch(c.lines[ue.Line-1]); m != nil {
-			return "", fmt.Errorf("%w: %s", errTemplate, m[1]+m[2])
+			return "", fmt.Errorf("%w: %s", ErrChatTemplate, m[1]+m[2])
 		}
 	}
-	return "", fmt.Errorf("%w: %v", errTemplate, err)
+	return "", fmt.Errorf("%w: %v", ErrChatTemplate, err)
 }
 
 // applyBlockRules rewrites a template so that plain Jinja2 renders it as

@@ -1,4 +1,4 @@
-package serve
+package jinja
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 
 // TestChatTemplatesMatchJinja2 renders real chat templates (Llama 3, Qwen 3,
 // Gemma 3) as Python's Jinja2 renders them in Hugging Face's
-// apply_chat_template environment (testdata/gen/servers/make_chat.py).
+// apply_chat_template environment (testdata/gen/servers/make_chat.py, which wrote testdata/chat_templates.json).
 func TestChatTemplatesMatchJinja2(t *testing.T) {
 	b, err := os.ReadFile("testdata/chat_templates.json")
 	if err != nil {
@@ -35,16 +35,16 @@ func TestChatTemplatesMatchJinja2(t *testing.T) {
 	}
 	for _, fx := range fixtures {
 		t.Run(fx.Name, func(t *testing.T) {
-			ct, err := newChatTemplate(fx.Template, fx.BOS, fx.EOS)
+			ct, err := NewChatTemplate(fx.Template, fx.BOS, fx.EOS)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i, c := range fx.Cases {
-				msgs := make([]chatMessage, len(c.Messages))
+				msgs := make([]ChatMessage, len(c.Messages))
 				for k, m := range c.Messages {
-					msgs[k] = chatMessage{m.Role, m.Content}
+					msgs[k] = ChatMessage{Role: m.Role, Content: m.Content}
 				}
-				got, err := ct.render(msgs, c.AddGenerationPrompt)
+				got, err := ct.Render(msgs, c.AddGenerationPrompt)
 				if c.Error != "" {
 					if err == nil || !strings.Contains(err.Error(), c.Error) {
 						t.Errorf("case %d: err %v, want %q", i, err, c.Error)
