@@ -42,12 +42,14 @@ their training data and sizes them for hardware, from one binary.`,
 	root.AddCommand(
 		newActivationsCmd(),
 		newBenchCmd(),
+		newDetokenizeCmd(),
 		newEvalCmd(),
 		newForwardCmd(),
 		newGenerateCmd(),
 		newScoreCmd(),
 		newShapesCmd(),
 		newTasksCmd(),
+		newTokenizeCmd(),
 		newVersionCmd(),
 	)
 	return root

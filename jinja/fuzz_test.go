@@ -3,7 +3,7 @@ package jinja
 import (
 	"testing"
 
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
 )
 
 func FuzzRender(f *testing.F) {
