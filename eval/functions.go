@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/fmkit/fmkit/data"
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
 )
 
 // A DocsFunc is a Go function that a task YAML names with
