@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -50,9 +51,17 @@ func main() {
 	prompts := flag.Int("prompts", 1, "decoding: prompts decoded together")
 	newTokens := flag.Int("new", 64, "decoding: tokens per prompt")
 	repeat := flag.Int("repeat", 3, "runs of each side")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := run(*dir, *dtype, *mode, *scale, *uncond, *negLen, *questions, *choices, *ctxLen, *contLen, *prompts, *newTokens, *repeat); err != nil {
 		fmt.Fprintln(os.Stderr, "cfgbench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
