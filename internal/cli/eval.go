@@ -25,13 +25,20 @@ import (
 	"github.com/fmkit/fmkit/eval"
 	"github.com/fmkit/fmkit/hub"
 	"github.com/fmkit/fmkit/lm"
+	"github.com/fmkit/fmkit/lm/cache"
 	"github.com/fmkit/fmkit/lm/guided"
 	"github.com/fmkit/fmkit/lm/native"
 )
 
 // openModel turns --model into a backend and a function that releases it.
-// A local directory or hf:ORG/NAME runs on the native engine.
-func openModel(ctx context.Context, spec, dtype string, stderr io.Writer) (lm.Model, func(), error) {
+// openai:URL... is a set of OpenAI-compatible servers (concurrency: requests
+// in flight, 0 for the default); a local directory or hf:ORG/NAME runs on
+// the native engine.
+func openModel(ctx context.Context, spec, dtype string, concurrency int, stderr io.Writer) (lm.Model, func(), error) {
+	if rest, ok := strings.CutPrefix(spec, "openai:"); ok {
+		m, err := openOpenAI(ctx, rest, concurrency)
+		return m, func() {}, err
+	}
 	b, m, err := openNative(ctx, spec, dtype, stderr, native.Options{})
 	if err != nil {
 		return nil, nil, err
@@ -42,6 +49,8 @@ func openModel(ctx context.Context, spec, dtype string, stderr io.Writer) (lm.Mo
 func newEvalCmd() *cobra.Command {
 	var (
 		modelSpec, dtype, tasksArg, output, sysInstr, genKwargs, seeds string
+		cachePath                                                      string
+		concurrency                                                    int
 		includes                                                       []string
 		numFewshot, batchSize, bootstrap                               int
 		limit                                                          float64
@@ -114,6 +123,9 @@ or the current folder).`,
 			if batchSize > 0 {
 				opts.ChunkSize = batchSize
 			}
+			if concurrency < 0 {
+				return fmt.Errorf("--concurrency %d: expected 1 or more", concurrency)
+			}
 			var scales []float64
 			if sweep != "" {
 				if cf.enabled(cmd) {
@@ -131,11 +143,14 @@ or the current folder).`,
 				return err
 			}
 			if guiding {
-				return evalGuided(cmd, suite, opts, evalRun{spec: modelSpec, dtype: dtype, output: output, chat: chat, asJSON: asJSON,
+				if strings.HasPrefix(modelSpec, "openai:") {
+					return fmt.Errorf("--model %s: guidance needs whole next-token distributions, which OpenAI-compatible servers do not return; use a local directory or hf:ORG/NAME", modelSpec)
+				}
+				return evalGuided(cmd, suite, opts, evalRun{spec: modelSpec, dtype: dtype, output: output, cache: cachePath, chat: chat, asJSON: asJSON,
 					info: eval.RunInfo{Model: modelSpec, BatchSize: strconv.Itoa(batchSize), Limit: limit, RandomSeed: randomSeed}},
 					cf.scale, scales, gopts, plotPath)
 			}
-			model, closeModel, err := openModel(cmd.Context(), modelSpec, dtype, cmd.ErrOrStderr())
+			model, closeModel, err := openModel(cmd.Context(), modelSpec, dtype, concurrency, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -146,6 +161,16 @@ or the current folder).`,
 					return fmt.Errorf("--apply-chat-template: model %s has no chat template", model.Name())
 				}
 				opts.Prompt.ChatTemplate = ct
+			}
+			if cachePath != "" {
+				// Answers are stored as they arrive, so an interrupted run
+				// (Ctrl-C, a dead server) resumes where it stopped.
+				c, err := cache.Open(cachePath, nil)
+				if err != nil {
+					return fmt.Errorf("--cache: %w", err)
+				}
+				defer c.Close()
+				model = cache.Wrap(model, c)
 			}
 			stderr := cmd.ErrOrStderr()
 			bar := &progressBar{w: stderr}
@@ -176,7 +201,9 @@ or the current folder).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&modelSpec, "model", "", "model: a local directory, hf:ORG/NAME, or a server URL where supported")
+	f.StringVar(&modelSpec, "model", "", "model: a local directory, hf:ORG/NAME, or openai:URL[,URL...][,model=NAME,tokenizer=DIR,...] for OpenAI-compatible servers")
+	f.IntVar(&concurrency, "concurrency", 0, "requests in flight to model servers (default 32)")
+	f.StringVar(&cachePath, "cache", "", "SQLite file caching every answer; a rerun resumes without repeating finished requests")
 	f.StringVar(&dtype, "dtype", "", "native engine: convert weights to f32, bf16 or f16 (default: as stored)")
 	f.StringVar(&tasksArg, "tasks", "", "comma-separated tasks, groups or tags")
 	f.IntVar(&numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
@@ -245,9 +272,9 @@ func (b *progressBar) finish() {
 
 // evalRun holds what a guided evaluation needs from eval's flags.
 type evalRun struct {
-	spec, dtype, output string
-	chat, asJSON        bool
-	info                eval.RunInfo
+	spec, dtype, output, cache string
+	chat, asJSON               bool
+	info                       eval.RunInfo
 }
 
 // parseScales parses --cfg-sweep: finite guidance scales, comma-separated.
@@ -286,6 +313,15 @@ func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, r eval
 	loader := &data.Loader{Hub: hub.FromEnvironment(), Progress: func(file string, done, total int64) {
 		fmt.Fprintf(stderr, "\rdownloading %s %d/%d bytes", file, done, total)
 	}}
+	var store *cache.Cache
+	if r.cache != "" {
+		// The guided model's name carries the scale and branch, so one
+		// cache holds every scale's answers apart.
+		if store, err = cache.Open(r.cache, nil); err != nil {
+			return fmt.Errorf("--cache: %w", err)
+		}
+		defer store.Close()
+	}
 	var runs []*eval.Run
 	var infos []eval.RunInfo
 	var runErr error
@@ -296,6 +332,10 @@ func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, r eval
 			return err
 		}
 		uncond = string(g.Uncond())
+		var model lm.Model = g
+		if store != nil {
+			model = cache.Wrap(g, store)
+		}
 		if r.chat {
 			if !g.Capabilities().ChatTemplate {
 				return fmt.Errorf("--apply-chat-template: model %s has no chat template", g.Name())
@@ -307,7 +347,7 @@ func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, r eval
 		}
 		bar := &progressBar{w: stderr}
 		opts.Progress = bar.update
-		run, err := eval.Evaluate(ctx, g, suite, loader, opts)
+		run, err := eval.Evaluate(ctx, model, suite, loader, opts)
 		bar.finish()
 		info := r.info
 		info.ModelArgs = fmt.Sprintf("cfg=%g,cfg_uncond=%s", s, uncond)
