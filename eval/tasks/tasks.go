@@ -4,8 +4,8 @@
 // kmmlu_cot_hard) with their subject groups (metadata version 2.0), and the
 // nine zero-shot tasks of the classifier-free guidance paper (arc_easy,
 // arc_challenge, boolq, hellaswag, lambada_openai, piqa, sciq, triviaqa,
-// winogrande; the group cfg_paper lists them); and published reference
-// figures for KMMLU and for guided LAMBADA.
+// winogrande; the group cfg_paper lists them); and KMMLU's published
+// reference figures.
 package tasks
 
 import (
@@ -35,18 +35,5 @@ var References = map[string][]Reference{
 		{System: "GPT-4", Score: 59.95, Note: "best proprietary model in the paper"},
 		{System: "HyperCLOVA X", Score: 53.40, Note: "Korean-focused proprietary model"},
 		{System: "Best public model (Qwen-72B)", Score: 50.54, Note: "5-shot"},
-	},
-	// Zero-shot LAMBADA accuracy without and with classifier-free guidance
-	// (γ = 1.5, last-token unconditional branch), from Sanchez et al.,
-	// "Stay on topic with Classifier-Free Guidance" (2023), arXiv:2306.17806.
-	"lambada_openai": {
-		{System: "GPT-2 small", Score: 32.6, Note: "γ = 1"},
-		{System: "GPT-2 small, CFG γ = 1.5", Score: 44.6, Note: "+12.0"},
-		{System: "Pythia-12B", Score: 70.4, Note: "γ = 1"},
-		{System: "Pythia-12B, CFG γ = 1.5", Score: 80.6, Note: "+10.2"},
-		{System: "LLaMA-7B", Score: 73.6, Note: "γ = 1"},
-		{System: "LLaMA-7B, CFG γ = 1.5", Score: 81.3, Note: "+7.7, above PaLM-540B's 77.9"},
-		{System: "LLaMA-13B", Score: 76.2, Note: "γ = 1"},
-		{System: "LLaMA-13B, CFG γ = 1.5", Score: 82.2, Note: "+6.0"},
 	},
 }
