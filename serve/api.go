@@ -52,6 +52,11 @@ type sampling struct {
 	Stream      bool            `json:"stream"`
 	StreamOpts  *streamOptions  `json:"stream_options"`
 	IgnoreEOS   bool            `json:"ignore_eos"`
+	// GuidanceScale turns on classifier-free guidance (lm/guided) with
+	// this γ; NegativePrompt conditions its unconditional branch, which is
+	// otherwise the prompt's last token.
+	GuidanceScale  *float64 `json:"guidance_scale"`
+	NegativePrompt *string  `json:"negative_prompt"`
 }
 
 type streamOptions struct {
@@ -91,6 +96,9 @@ type settings struct {
 	stream      bool
 	usage       bool // stream_options.include_usage
 	ignoreEOS   bool
+	// guidance is the classifier-free guidance scale; 1 is none.
+	guidance float64
+	negative *string
 }
 
 // decodeJSON reads a request body into v with the errors a client can act
@@ -128,7 +136,20 @@ func jsonKind(goType string) string {
 }
 
 func (s *sampling) validate(maxN int, defaultTemp float64) (settings, *apiError) {
-	st := settings{maxTokens: -1, temperature: defaultTemp, topP: 1, n: 1, seed: s.Seed, stream: s.Stream, ignoreEOS: s.IgnoreEOS}
+	st := settings{maxTokens: -1, temperature: defaultTemp, topP: 1, n: 1, seed: s.Seed, stream: s.Stream, ignoreEOS: s.IgnoreEOS, guidance: 1}
+	if s.GuidanceScale != nil {
+		g := *s.GuidanceScale
+		if math.IsNaN(g) || g < -100 || g > 100 {
+			return st, badRequest("guidance_scale", "guidance_scale must be between -100 and 100, got %v", g)
+		}
+		st.guidance = g
+	}
+	if s.NegativePrompt != nil {
+		if s.GuidanceScale == nil {
+			return st, badRequest("negative_prompt", "negative_prompt needs guidance_scale (the paper uses about 3 for steering)")
+		}
+		st.negative = s.NegativePrompt
+	}
 	if s.MaxTokens != nil {
 		if *s.MaxTokens < 0 {
 			return st, badRequest("max_tokens", "max_tokens must be at least 0, got %d", *s.MaxTokens)

@@ -130,7 +130,11 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	jobs := make([]*job, st.n)
 	choices := make([]*chatChoice, st.n)
 	for c := range st.n {
-		j := s.newJob(r.Context(), ids, maxNew, st, c, ready)
+		j, aerr := s.newJob(r.Context(), ids, maxNew, st, c, ready)
+		if aerr != nil {
+			writeError(w, aerr)
+			return
+		}
 		j.logprobs, j.top = req.Logprobs, top
 		if j.logprobs {
 			j.tokText = &detok{dec: s.tok}

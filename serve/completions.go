@@ -128,7 +128,11 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 	var jobs []*job
 	for i, ids := range p.ids {
 		for c := range p.st.n {
-			j := s.newJob(r.Context(), ids, p.maxNew[i], p.st, c, ready)
+			j, aerr := s.newJob(r.Context(), ids, p.maxNew[i], p.st, c, ready)
+			if aerr != nil {
+				writeError(w, aerr)
+				return
+			}
 			j.promptLogprobs = (p.echo && p.logprobs >= 0) || p.promptLP >= 0
 			j.logprobs = p.logprobs >= 0
 			j.top = max(p.logprobs, p.promptLP, 0)

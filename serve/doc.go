@@ -20,6 +20,12 @@
 // is the running length of the decoded tokens, and top_logprobs holds the
 // chosen token and the most likely alternatives.
 //
+// Both generation endpoints also take guidance_scale and negative_prompt:
+// classifier-free guidance (lm/guided) with that γ, the unconditional branch
+// the prompt's last token or the negative prompt. The branch is a second
+// sequence in the same steps; the returned log-probabilities are those of
+// the guided distribution the tokens are sampled from.
+//
 // # Continuous batching
 //
 // One scheduler goroutine owns the model. Every request becomes one

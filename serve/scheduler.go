@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fmkit/fmkit/lm/guided"
 	"github.com/fmkit/fmkit/model"
 )
 
@@ -61,6 +62,9 @@ type job struct {
 
 	out *outbox
 
+	// guide is set for classifier-free guidance.
+	guide *guidance
+
 	// Scheduler state.
 	seq       *model.Sequence
 	fed       int // prompt tokens in the cache
@@ -69,6 +73,18 @@ type job struct {
 	cacheSize int64
 	enqueued  time.Time
 	firstTok  bool
+}
+
+// guidance is a job's classifier-free guidance: the unconditional branch,
+// a second sequence fed every generated token and run in the same steps
+// as the job's own, its row right after the job's row, so that the two
+// rows of a position are combined with guided.LogProbsTo as they arrive.
+type guidance struct {
+	scale  float64
+	prompt []int // the unconditional branch's prompt
+	seq    *model.Sequence
+	fed    int       // prompt tokens in its cache
+	buf    []float32 // the conditional row, until the unconditional row arrives
 }
 
 // outbox queues a sequence's events without ever blocking the scheduler on
@@ -193,6 +209,9 @@ func (s *scheduler) admit() bool {
 		}
 		capacity := len(j.prompt) + j.maxNew
 		size := s.m.CacheBytes(capacity)
+		if j.guide != nil {
+			size += s.m.CacheBytes(len(j.guide.prompt) + j.maxNew)
+		}
 		if len(s.running) > 0 && s.cacheUsed+size > s.opts.CacheBytes {
 			break
 		}
@@ -201,6 +220,13 @@ func (s *scheduler) admit() bool {
 		if err != nil {
 			j.out.push(event{Err: err})
 			continue
+		}
+		if j.guide != nil {
+			if j.guide.seq, err = s.m.NewSequence(len(j.guide.prompt) + j.maxNew); err != nil {
+				seq.Release()
+				j.out.push(event{Err: err})
+				continue
+			}
 		}
 		j.seq, j.cacheSize = seq, size
 		s.cacheUsed += size
@@ -229,12 +255,22 @@ func (s *scheduler) step() {
 	budget := s.opts.MaxBatchTokens
 	batch := make([]model.Input, 0, len(s.running))
 	owners := make([]*job, 0, len(s.running))
+	// uncond marks the inputs of guided jobs' unconditional branches; each
+	// comes right after its job's own input.
+	uncond := make([]bool, 0, len(s.running))
+	add := func(j *job, in model.Input, isUncond bool) {
+		batch = append(batch, in)
+		owners = append(owners, j)
+		uncond = append(uncond, isUncond)
+		budget -= len(in.Tokens)
+	}
 	// Decoding sequences first: one token each, so they never starve.
 	for _, j := range s.running {
 		if j.fed == len(j.prompt) {
-			batch = append(batch, model.Input{Seq: j.seq, Tokens: []int{j.next}, Logits: 1})
-			owners = append(owners, j)
-			budget--
+			add(j, model.Input{Seq: j.seq, Tokens: []int{j.next}, Logits: 1}, false)
+			if j.guide != nil {
+				add(j, model.Input{Seq: j.guide.seq, Tokens: []int{j.next}, Logits: 1}, true)
+			}
 		}
 	}
 	// Then prompt prefill with the room left, at least one chunk per step.
@@ -251,9 +287,12 @@ func (s *scheduler) step() {
 		case last && j.maxNew > 0:
 			in.Logits = 1
 		}
-		batch = append(batch, in)
-		owners = append(owners, j)
-		budget -= n
+		add(j, in, false)
+		if g := j.guide; g != nil && last && j.maxNew > 0 {
+			// The unconditional prompt runs whole in the step that
+			// predicts the first new token.
+			add(j, model.Input{Seq: g.seq, Tokens: g.prompt[g.fed:], Logits: 1}, true)
+		}
 	}
 	tokens := 0
 	for _, in := range batch {
@@ -266,7 +305,13 @@ func (s *scheduler) step() {
 	sampled := make([]bool, len(batch))
 	err := s.m.Forward(context.Background(), batch, &model.ForwardOptions{Logits: func(r model.Row, logits []float32) error {
 		j := owners[r.Input]
-		if j.fed < len(j.prompt) && r.Pos+1 < len(j.prompt) {
+		input := r.Input
+		if uncond[input] {
+			// The job's conditional row came just before: mix the two and
+			// sample for the job's own input.
+			guided.LogProbsTo(j.guide.buf, j.guide.buf, logits, j.guide.scale)
+			logits, input = j.guide.buf, input-1
+		} else if j.fed < len(j.prompt) && r.Pos+1 < len(j.prompt) {
 			// A prompt row: it predicts the prompt's next token.
 			if j.promptLogprobs {
 				tok := j.prompt[r.Pos+1]
@@ -278,6 +323,10 @@ func (s *scheduler) step() {
 		if j.maxNew == 0 {
 			return nil
 		}
+		if j.guide != nil && !uncond[r.Input] {
+			copy(j.guide.buf, logits)
+			return nil
+		}
 		history := j.prompt
 		if len(j.generated) > 0 {
 			history = append(slices.Clip(j.prompt), j.generated...)
@@ -287,8 +336,8 @@ func (s *scheduler) step() {
 		if j.logprobs {
 			ev.Logprob, ev.Top = logprobOf(logits, tok), topK(logits, j.top)
 		}
-		pending[r.Input] = append(pending[r.Input], ev)
-		sampled[r.Input] = true
+		pending[input] = append(pending[input], ev)
+		sampled[input] = true
 		return nil
 	}})
 	if err != nil {
@@ -301,6 +350,10 @@ func (s *scheduler) step() {
 	s.metrics.steps.inc()
 
 	for i, j := range owners {
+		if uncond[i] {
+			j.guide.fed += len(batch[i].Tokens)
+			continue
+		}
 		evs := pending[i]
 		if j.fed < len(j.prompt) {
 			if j.fed == 0 && j.promptLogprobs {
@@ -366,6 +419,9 @@ func (s *scheduler) finish(j *job, evs ...event) {
 	if j.seq != nil {
 		j.seq.Release()
 		j.seq = nil
+		if j.guide != nil {
+			j.guide.seq.Release()
+		}
 		s.cacheUsed -= j.cacheSize
 	}
 	j.out.push(evs...)

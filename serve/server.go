@@ -229,8 +229,9 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	s.metrics.write(w)
 }
 
-// newJob builds one sequence of a request.
-func (s *Server) newJob(ctx context.Context, ids []int, maxNew int, st settings, choice int, ready chan struct{}) *job {
+// newJob builds one sequence of a request, or says why the request's
+// guidance does not fit.
+func (s *Server) newJob(ctx context.Context, ids []int, maxNew int, st settings, choice int, ready chan struct{}) (*job, *apiError) {
 	opts := model.SamplerOptions{}
 	if st.temperature > 0 {
 		opts = model.SamplerOptions{Temperature: st.temperature, TopK: st.topK, TopP: st.topP}
@@ -245,7 +246,23 @@ func (s *Server) newJob(ctx context.Context, ids []int, maxNew int, st settings,
 	if !st.ignoreEOS {
 		j.stopIDs = s.eos
 	}
-	return j
+	if st.guidance != 1 {
+		// The unconditional branch: the prompt's last token, as
+		// transformers' guidance does without a negative prompt, or the
+		// negative prompt tokenized as text prompts are.
+		unc := ids[len(ids)-1:]
+		if st.negative != nil {
+			unc = s.tok.Encode(*st.negative, true)
+			if len(unc) == 0 {
+				return nil, badRequest("negative_prompt", "negative_prompt is empty after tokenization")
+			}
+			if len(unc)+maxNew > s.limit {
+				return nil, badRequest("negative_prompt", "the negative prompt has %d tokens; with %d new tokens that exceeds the context length %d", len(unc), maxNew, s.limit)
+			}
+		}
+		j.guide = &guidance{scale: st.guidance, prompt: unc, buf: make([]float32, s.vocab)}
+	}
+	return j, nil
 }
 
 // contextError is vLLM's wording for a request that does not fit.
