@@ -301,7 +301,7 @@ func parseScales(s string) ([]float64, error) {
 // one fails or is interrupted.
 func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, r evalRun, scale float64, scales []float64, gopts *guided.Options, plotPath string) error {
 	ctx, stderr, w := cmd.Context(), cmd.ErrOrStderr(), cmd.OutOrStdout()
-	b, m, err := openGuidedSpec(ctx, r.spec, r.dtype, stderr, native.Options{Name: r.spec, PrefixToken: -1}, true)
+	b, m, err := openGuidedSpec(ctx, r.spec, r.dtype, stderr, native.Options{Name: r.spec}, true)
 	if err != nil {
 		return err
 	}

@@ -230,7 +230,7 @@ func generateIDs(cmd *cobra.Command, ef *engineFlags, maxNew int, sampler model.
 
 // generateGuided streams the guided continuation of a text prompt.
 func generateGuided(cmd *cobra.Command, ef *engineFlags, scale float64, gopts *guided.Options, opts guided.GenerateOptions, prompt string) error {
-	b, m, err := openGuided(cmd, ef, native.Options{AddSpecialTokens: true, PrefixToken: -1}, true)
+	b, m, err := openGuided(cmd, ef, native.Options{AddSpecialTokens: true}, true)
 	if err != nil {
 		return err
 	}
@@ -255,7 +255,7 @@ func generateGuidedIDs(cmd *cobra.Command, ef *engineFlags, scale float64, gopts
 		return err
 	}
 	// A negative prompt is text; only then is the tokenizer needed.
-	b, m, err := openGuided(cmd, ef, native.Options{AddSpecialTokens: true, PrefixToken: -1}, gopts.NegativePrompt != "")
+	b, m, err := openGuided(cmd, ef, native.Options{AddSpecialTokens: true}, gopts.NegativePrompt != "")
 	if err != nil {
 		return err
 	}

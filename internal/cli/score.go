@@ -147,7 +147,7 @@ func scoreIDs(cmd *cobra.Command, ef *engineFlags, contextIDs, contIDs string, p
 		}
 		ctxIDs = []int{p}
 	}
-	b, err := native.New(m, nil, &native.Options{PrefixToken: max(prefixToken, 0)})
+	b, err := native.New(m, nil, &native.Options{PrefixToken: prefixTokenOption(prefixToken)})
 	if err != nil {
 		return scoreResult{}, err
 	}
@@ -173,7 +173,7 @@ func scoreGuided(cmd *cobra.Command, ef *engineFlags, scale float64, gopts *guid
 			}
 		}
 	}
-	b, m, err := openGuided(cmd, ef, native.Options{PrefixToken: prefixToken}, text || gopts.NegativePrompt != "")
+	b, m, err := openGuided(cmd, ef, native.Options{PrefixToken: prefixTokenOption(prefixToken)}, text || gopts.NegativePrompt != "")
 	if err != nil {
 		return scoreResult{}, err
 	}

@@ -176,7 +176,7 @@ func TestScoreMatchesReference(t *testing.T) {
 			greedySeen := 0
 			for _, s := range order {
 				cs := cases[s]
-				b := backend(t, m, nil, &native.Options{MaxLength: s.maxLength, PrefixToken: -1})
+				b := backend(t, m, nil, &native.Options{MaxLength: s.maxLength})
 				g := guide(t, b, s.scale, uncondOptions(s.u, cs[0].Negative))
 				reqs := make([]TokenRequest, len(cs))
 				for i, c := range cs {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/fmkit/fmkit/lm/native"
@@ -28,42 +27,20 @@ var _ Backend = (*Native)(nil)
 // means its defaults). tok may be nil: the backend then answers only
 // token-level requests (LoglikelihoodTokens, GenerateTokens).
 func NewNative(m *model.Model, tok native.Tokenizer, opts *native.Options) (*Native, error) {
-	var o native.Options
-	if opts != nil {
-		o = *opts
-	}
 	n, err := native.New(m, tok, opts)
 	if err != nil {
 		return nil, err
 	}
 	lim := Limits{
 		Vocab:         m.Config.Vocab,
-		MaxLength:     o.MaxLength,
+		MaxLength:     n.MaxLength(),
 		PositionLimit: m.Config.PositionLimit(),
-		MaxGenTokens:  o.MaxGenTokens,
+		MaxGenTokens:  n.MaxGenTokens(),
+		PrefixToken:   n.PrefixToken(),
+		StopTokens:    n.StopTokens(),
 	}
-	if lim.MaxLength <= 0 {
-		lim.MaxLength = m.Config.MaxPositions
-	}
-	if lim.MaxGenTokens <= 0 {
-		lim.MaxGenTokens = 256
-	}
-	// The backend conditions an empty context on its prefix token; asking
-	// it for the pair encoding of one is the way to learn which token that
-	// is without repeating its rule.
-	prefix, _ := n.EncodePair("", "")
-	lim.PrefixToken = prefix[0]
-	if tok != nil {
-		if id, ok := tok.EOS(); ok {
-			lim.StopTokens = append(lim.StopTokens, id)
-		}
-	}
-	for _, id := range m.Config.EOS {
-		if !slices.Contains(lim.StopTokens, id) {
-			lim.StopTokens = append(lim.StopTokens, id)
-		}
-	}
-	return &Native{Model: n, engine: m, tok: tok, addSpecial: o.AddSpecialTokens, limits: lim}, nil
+	addSpecial := opts != nil && opts.AddSpecialTokens
+	return &Native{Model: n, engine: m, tok: tok, addSpecial: addSpecial, limits: lim}, nil
 }
 
 var errNoTokenizer = errors.New("guided: the backend has no tokenizer; only token-level requests are possible")

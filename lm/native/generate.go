@@ -39,7 +39,7 @@ func (n *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 	for i, p := range prompts {
 		ids[i] = n.encode(p)
 		if len(ids[i]) == 0 {
-			ids[i] = []int{n.opts.PrefixToken}
+			ids[i] = []int{n.prefix}
 		}
 		// Left-truncate so that context and new tokens fit, as the harness.
 		if keep := n.opts.MaxLength - maxNew; len(ids[i]) > keep {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/fmkit/fmkit/jinja"
@@ -37,9 +38,10 @@ type Options struct {
 	// the harness's default for causal models is false.
 	AddSpecialTokens bool
 	// PrefixToken is the token scored texts are conditioned on when there is
-	// no context (empty contexts, the first rolling window). The default, -1,
-	// uses BOS if the tokenizer has one, else EOS, as the harness does.
-	PrefixToken int
+	// no context (empty contexts, the first rolling window). The default,
+	// nil, uses BOS if the tokenizer has one, else EOS, as the harness does.
+	// (A pointer because token 0 is a real choice: Pythia's EOS is 0.)
+	PrefixToken *int
 	// MaxGenTokens caps generation when a request gives no MaxTokens. The
 	// default is 256.
 	MaxGenTokens int
@@ -54,6 +56,8 @@ type Model struct {
 	tok  Tokenizer
 	opts Options
 	eos  []int
+	// prefix is the resolved Options.PrefixToken.
+	prefix int
 	// chat is the tokenizer's chat template, nil when it has none; chatErr
 	// is why it could not be parsed, reported when a chat prompt is asked.
 	chat    *jinja.ChatTemplate
@@ -76,7 +80,7 @@ type chatTokenizer interface {
 // answers only token-level requests (LoglikelihoodTokens), and its text
 // methods return an error.
 func New(m *model.Model, tok Tokenizer, opts *Options) (*Model, error) {
-	o := Options{PrefixToken: -1}
+	var o Options
 	if opts != nil {
 		o = *opts
 	}
@@ -100,13 +104,16 @@ func New(m *model.Model, tok Tokenizer, opts *Options) (*Model, error) {
 		tok = noTokenizer{}
 	}
 	n.tok = tok
-	if o.PrefixToken < 0 {
-		if id, ok := tok.BOS(); ok {
-			n.opts.PrefixToken = id
-		} else if id, ok := tok.EOS(); ok {
-			n.opts.PrefixToken = id
+	switch id, bosOK := tok.BOS(); {
+	case o.PrefixToken != nil:
+		n.prefix = *o.PrefixToken
+	case bosOK:
+		n.prefix = id
+	default:
+		if id, ok := tok.EOS(); ok {
+			n.prefix = id
 		} else if m.Config.BOS >= 0 {
-			n.opts.PrefixToken = m.Config.BOS
+			n.prefix = m.Config.BOS
 		} else {
 			return nil, fmt.Errorf("native: the tokenizer has neither BOS nor EOS; set Options.PrefixToken")
 		}
@@ -171,6 +178,20 @@ func containsInt(s []int, v int) bool {
 	return false
 }
 
+// PrefixToken returns the token that texts without a context are
+// conditioned on.
+func (n *Model) PrefixToken() int { return n.prefix }
+
+// MaxLength returns the longest input scored or generated from, in tokens.
+func (n *Model) MaxLength() int { return n.opts.MaxLength }
+
+// MaxGenTokens returns the generation cap used when a request gives none.
+func (n *Model) MaxGenTokens() int { return n.opts.MaxGenTokens }
+
+// StopTokens returns the tokens that end generation: the tokenizer's EOS
+// and the config's eos_token_id(s).
+func (n *Model) StopTokens() []int { return slices.Clone(n.eos) }
+
 // Name returns the configured name.
 func (n *Model) Name() string { return n.opts.Name }
 
@@ -194,7 +215,7 @@ func (n *Model) encode(s string) []int { return n.tok.Encode(s, n.opts.AddSpecia
 // the context's own tokenisation. An empty context becomes the prefix token.
 func (n *Model) EncodePair(context, continuation string) (ctx, cont []int) {
 	if context == "" {
-		return []int{n.opts.PrefixToken}, n.encode(continuation)
+		return []int{n.prefix}, n.encode(continuation)
 	}
 	trimmed := strings.TrimRightFunc(context, isSpace)
 	if k := len(context) - len(trimmed); k > 0 {
@@ -245,7 +266,7 @@ func (n *Model) LoglikelihoodRolling(ctx context.Context, reqs []lm.RollingReque
 	var treqs []TokenRequest
 	owner := []int{}
 	for i, r := range reqs {
-		for _, w := range RollingWindows(n.encode(r.Text), n.opts.PrefixToken, n.opts.MaxLength) {
+		for _, w := range RollingWindows(n.encode(r.Text), n.prefix, n.opts.MaxLength) {
 			treqs = append(treqs, w)
 			owner = append(owner, i)
 		}
