@@ -73,13 +73,13 @@ type re struct {
 	subs []*re
 }
 
-func sym(mask uint16) *re  { return &re{op: 's', mask: mask} }
-func cat(xs ...*re) *re    { return &re{op: 'c', subs: xs} }
-func alt(xs ...*re) *re    { return &re{op: 'a', subs: xs} }
-func star(x *re) *re       { return &re{op: '*', subs: []*re{x}} }
-func plus(x *re) *re       { return &re{op: '+', subs: []*re{x}} }
-func ex(mask uint16) *re   { return cat(sym(mask), star(sym(fExtend))) }
-func anyChar() *re         { return &re{op: '.'} }
+func sym(mask uint16) *re { return &re{op: 's', mask: mask} }
+func cat(xs ...*re) *re   { return &re{op: 'c', subs: xs} }
+func alt(xs ...*re) *re   { return &re{op: 'a', subs: xs} }
+func star(x *re) *re      { return &re{op: '*', subs: []*re{x}} }
+func plus(x *re) *re      { return &re{op: '+', subs: []*re{x}} }
+func ex(mask uint16) *re  { return cat(sym(mask), star(sym(fExtend))) }
+func anyChar() *re        { return &re{op: '.'} }
 
 // standardRules returns the rules in priority order.
 func standardRules() [numRules]*re {
