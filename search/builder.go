@@ -48,6 +48,7 @@ type builder struct {
 	meta        map[string]map[string][]uint32
 	store       *storeEncoder
 	ramBytes    int
+	scratch     []byte // for JSON unescaping
 }
 
 func newBuilder(a analysis.Analyzer) *builder {

@@ -190,7 +190,10 @@ func (e *RecordError) Unwrap() error { return e.Err }
 var ErrDuplicateID = errors.New("duplicate id")
 
 // parseRecord decodes one JSON record line into doc, reusing doc.Meta.
-func parseRecord(line []byte, f *Fields, doc *Document) error {
+func parseRecord(line []byte, f *Fields, doc *Document, buf *[]byte) error {
+	if scanRecord(line, f, doc, buf) {
+		return nil
+	}
 	var rec map[string]json.RawMessage
 	if err := json.Unmarshal(line, &rec); err != nil {
 		return fmt.Errorf("malformed JSON: %v", jsonErrText(err))

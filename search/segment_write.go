@@ -84,6 +84,8 @@ type segmentWriter struct {
 	prevPos   uint64
 	postTmp   *os.File
 	posTmp    *os.File
+	postBuf   *bufio.Writer
+	posBuf    *bufio.Writer
 
 	lens []uint32 // document lengths, for per-block minimum lengths
 	tmp  [blockSize]uint32
@@ -107,6 +109,8 @@ func newSegmentWriter(path string, lens []uint32) (*segmentWriter, error) {
 		os.Remove(sw.postTmp.Name())
 		return nil, err
 	}
+	sw.postBuf = bufio.NewWriterSize(sw.postTmp, 1<<20)
+	sw.posBuf = bufio.NewWriterSize(sw.posTmp, 1<<20)
 	return sw, nil
 }
 
@@ -208,13 +212,13 @@ func (sw *segmentWriter) addTerm(term []byte, docs, freqs, positions []uint32) e
 	sw.dict = appendUvarint(sw.dict, uint64(minLenAll))
 	sw.prevTerm = append(sw.prevTerm[:0], term...)
 	sw.numTerms++
-	if _, err := sw.postTmp.Write(skip); err != nil {
+	if _, err := sw.postBuf.Write(skip); err != nil {
 		return err
 	}
-	if _, err := sw.postTmp.Write(sw.postings); err != nil {
+	if _, err := sw.postBuf.Write(sw.postings); err != nil {
 		return err
 	}
-	if _, err := sw.posTmp.Write(sw.positions); err != nil {
+	if _, err := sw.posBuf.Write(sw.positions); err != nil {
 		return err
 	}
 	sw.postBase += uint64(len(skip) + len(sw.postings))
@@ -258,6 +262,12 @@ func (sw *segmentWriter) finish(c *segmentContents) (err error) {
 	copy(hdr[:], segMagic)
 	binary.LittleEndian.PutUint32(hdr[8:], segVersion)
 	if err := sw.write(hdr[:]); err != nil {
+		return err
+	}
+	if err := sw.postBuf.Flush(); err != nil {
+		return err
+	}
+	if err := sw.posBuf.Flush(); err != nil {
 		return err
 	}
 	copySection := func(tmp *os.File) error {

@@ -458,7 +458,7 @@ func (b *build) indexBatch(bl *builder, bt *batch, doc *Document) error {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		if err := parseRecord(line, &b.opts.Fields, doc); err != nil {
+		if err := parseRecord(line, &b.opts.Fields, doc, &bl.scratch); err != nil {
 			if err := b.recordError(&RecordError{File: bt.file.name, Line: ln, Err: err}); err != nil {
 				return err
 			}

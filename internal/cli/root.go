@@ -41,6 +41,7 @@ their training data and sizes them for hardware, from one binary.`,
 	}
 	root.AddCommand(
 		newBenchCmd(),
+		newSearchCmd(),
 		newVersionCmd(),
 	)
 	return root

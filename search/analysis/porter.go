@@ -178,7 +178,7 @@ type suffixRule struct{ suffix, rep string }
 
 // step3Rules are keyed by the penultimate letter, tried in order; the
 // first suffix that matches ends the step whether or not m() > 0.
-var step3Rules = map[byte][]suffixRule{
+var step3Rules = [128][]suffixRule{
 	'a': {{"ational", "ate"}, {"tional", "tion"}},
 	'c': {{"enci", "ence"}, {"anci", "ance"}},
 	'e': {{"izer", "ize"}},
@@ -190,14 +190,14 @@ var step3Rules = map[byte][]suffixRule{
 }
 
 // step4Rules are keyed by the last letter.
-var step4Rules = map[byte][]suffixRule{
+var step4Rules = [128][]suffixRule{
 	'e': {{"icate", "ic"}, {"ative", ""}, {"alize", "al"}},
 	'i': {{"iciti", "ic"}},
 	'l': {{"ical", "ic"}, {"ful", ""}},
 	's': {{"ness", ""}},
 }
 
-func (s *stemmer[C]) applyRules(rules map[byte][]suffixRule, at int) {
+func (s *stemmer[C]) applyRules(rules *[128][]suffixRule, at int) {
 	c := s.b[at]
 	if c >= 0x80 {
 		return
@@ -215,16 +215,16 @@ func (s *stemmer[C]) step3() {
 	if s.k == 0 {
 		return
 	}
-	s.applyRules(step3Rules, s.k-1)
+	s.applyRules(&step3Rules, s.k-1)
 }
 
 // step4 deals with -ic-, -full, -ness and the like.
 func (s *stemmer[C]) step4() {
-	s.applyRules(step4Rules, s.k)
+	s.applyRules(&step4Rules, s.k)
 }
 
 // step5Suffixes are keyed by the penultimate letter.
-var step5Suffixes = map[byte][]string{
+var step5Suffixes = [128][]string{
 	'a': {"al"},
 	'c': {"ance", "ence"},
 	'e': {"er"},
