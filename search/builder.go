@@ -145,6 +145,7 @@ func (b *builder) flush(path string) error {
 		lens:        b.lens,
 		store:       b.store.blocks,
 		fields:      b.valueFields(),
+		docIDs:      b.ids,
 	}
 	return sw.finish(c)
 }

@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/fmkit/fmkit/search/analysis"
 )
@@ -277,12 +278,48 @@ func anyOf(subs []scorer) scorer {
 	return newDisjunction(subs)
 }
 
-// collect scores every match in s into tk and returns the number of
-// matches.
-func (w *queryWeight) collect(s *segment, tk *topK) int64 {
+// collect scores the matches in s into tk and returns the number of
+// matches and whether that number is exact. Unless exactTotal is set, a
+// disjunction of terms prunes with MaxScore once countFirst matches have
+// been counted.
+func (w *queryWeight) collect(s *segment, tk *topK, exactTotal bool, countFirst int64) (int64, bool) {
+	if terms, ok := w.flatTerms(); ok && !exactTotal {
+		norms := s.norms(w.nt)
+		var ts []*termScorer
+		var df int64
+		for _, t := range terms {
+			if sc := t.scorer(s, norms); sc != nil {
+				ts = append(ts, sc.(*termScorer))
+				df += int64(sc.(*termScorer).p.info.df)
+			}
+		}
+		if len(ts) == 0 {
+			return 0, true
+		}
+		total, exact := newMaxScore(ts, w.nt).collect(s, tk, countFirst)
+		if len(ts) == 1 {
+			return df, true // a single term's matches are its postings
+		}
+		return total, exact
+	}
+	if subs, ok := w.shouldOnly(); ok {
+		norms := s.norms(w.nt)
+		bd := bulkPool.Get().(*bulkDisjunction)
+		defer bulkPool.Put(bd)
+		bd.subs = bd.subs[:0]
+		for _, n := range subs {
+			if sc := n.scorer(s, norms); sc != nil {
+				bd.subs = append(bd.subs, sc)
+			}
+		}
+		if len(bd.subs) == 0 {
+			return 0, true
+		}
+		return bd.collect(s, tk), true
+	}
 	sc := w.root.scorer(s, s.norms(w.nt))
 	if sc == nil {
-		return 0
+		return 0, true
 	}
 	var n int64
 	for d := sc.nextDoc(); d != noMoreDocs; d = sc.nextDoc() {
@@ -292,7 +329,43 @@ func (w *queryWeight) collect(s *segment, tk *topK) int64 {
 			tk.offer(scored{score: score, ord: s.ordinal(uint32(d)), seg: s, doc: d})
 		}
 	}
-	return n
+	return n, true
+}
+
+var bulkPool = sync.Pool{New: func() any { return new(bulkDisjunction) }}
+
+// shouldOnly returns the clauses of a query that is a single term or
+// phrase, or a disjunction with no required or excluded clause, which bulk
+// scoring handles.
+func (w *queryWeight) shouldOnly() ([]node, bool) {
+	switch n := w.root.(type) {
+	case *termNode, *phraseNode:
+		return []node{n}, true
+	case *boolNode:
+		if len(n.must) > 0 || len(n.not) > 0 {
+			return nil, false
+		}
+		return n.should, true
+	}
+	return nil, false
+}
+
+// flatTerms returns the terms of a query that is one term or a
+// disjunction of terms only.
+func (w *queryWeight) flatTerms() ([]*termNode, bool) {
+	subs, ok := w.shouldOnly()
+	if !ok {
+		return nil, false
+	}
+	terms := make([]*termNode, 0, len(subs))
+	for _, c := range subs {
+		t, ok := c.(*termNode)
+		if !ok {
+			return nil, false
+		}
+		terms = append(terms, t)
+	}
+	return terms, true
 }
 
 func (w *queryWeight) highlightTerms() map[string]bool {

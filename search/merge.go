@@ -38,6 +38,7 @@ func mergeSegments(paths []string, out string) error {
 		for d := uint32(0); d < s.ft.Docs; d++ {
 			c.lens = append(c.lens, s.docLen(d))
 			c.ords = append(c.ords, s.ordinal(d))
+			c.docIDs = append(c.docIDs, s.docID(d))
 		}
 		for b := 0; b < int(s.ft.StoreBlocks); b++ {
 			first, data := s.storeBlockRaw(b)

@@ -23,6 +23,17 @@ type SearchOptions struct {
 	BM25 *BM25
 	// Snippets asks for a highlighted snippet of each hit.
 	Snippets bool
+	// NoMeta leaves the hits' meta out, so that results need not read the
+	// document store.
+	NoMeta bool
+	// ExactTotal counts every match. By default a disjunction of terms
+	// counts its first TotalThreshold matches exactly and then skips
+	// documents that cannot reach the top k (MaxScore pruning), making
+	// Total a lower bound.
+	ExactTotal bool
+	// TotalThreshold is the number of matches counted exactly before
+	// pruning starts. The default value is 1000.
+	TotalThreshold int64
 }
 
 // BM25 holds the parameters of BM25 scoring.
@@ -38,9 +49,12 @@ type Hit struct {
 
 // Results is the answer to a search.
 type Results struct {
-	Hits  []Hit         `json:"hits"`
-	Total int64         `json:"total"`
-	Took  time.Duration `json:"-"`
+	Hits []Hit `json:"hits"`
+	// Total is the number of matching documents, or a lower bound of it
+	// when TotalExact is false.
+	Total      int64         `json:"total"`
+	TotalExact bool          `json:"total_exact"`
+	Took       time.Duration `json:"-"`
 }
 
 // Search runs query q (see ParseQuery) over the index.
@@ -68,6 +82,9 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 			o.K = 10
 		}
 	}
+	if o.TotalThreshold <= 0 {
+		o.TotalThreshold = 1000
+	}
 	if o.Offset < 0 {
 		return nil, fmt.Errorf("search: offset %d must be >= 0", o.Offset)
 	}
@@ -81,7 +98,7 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 	if err != nil {
 		return nil, err
 	}
-	res := &Results{Hits: []Hit{}}
+	res := &Results{Hits: []Hit{}, TotalExact: true}
 	if w == nil {
 		res.Took = time.Since(start)
 		return res, nil
@@ -89,17 +106,21 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 	want := o.Offset + o.K
 	tops := make([]*topK, len(ix.shards))
 	totals := make([]int64, len(ix.shards))
+	exacts := make([]bool, len(ix.shards))
 	var wg sync.WaitGroup
 	for i, segs := range ix.shards {
 		wg.Add(1)
 		go func(i int, segs []*segment) {
 			defer wg.Done()
 			tk := &topK{k: want}
+			exacts[i] = true
 			for _, s := range segs {
 				if ctx.Err() != nil {
 					return
 				}
-				totals[i] += w.collect(s, tk)
+				n, exact := w.collect(s, tk, o.ExactTotal, o.TotalThreshold)
+				totals[i] += n
+				exacts[i] = exacts[i] && exact
 			}
 			tops[i] = tk
 		}(i, segs)
@@ -111,6 +132,7 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 	all := &topK{k: want}
 	for i, tk := range tops {
 		res.Total += totals[i]
+		res.TotalExact = res.TotalExact && exacts[i]
 		for _, h := range tk.h {
 			all.offer(h)
 		}
@@ -123,7 +145,7 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 	}
 	terms := w.highlightTerms()
 	for _, h := range hits {
-		hit, err := ix.hit(h, terms, o.Snippets)
+		hit, err := ix.hit(h, terms, o.Snippets, !o.NoMeta)
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +213,11 @@ func (t *topK) sorted() []scored {
 }
 
 // hit loads the stored record of a result.
-func (ix *Index) hit(s scored, terms map[string]bool, snippet bool) (Hit, error) {
+func (ix *Index) hit(s scored, terms map[string]bool, snippet, meta bool) (Hit, error) {
+	h := Hit{ID: s.seg.docID(uint32(s.doc)), Score: s.score}
+	if !snippet && !meta {
+		return h, nil
+	}
 	rec, err := s.seg.record(uint32(s.doc))
 	if err != nil {
 		return Hit{}, err
@@ -201,9 +227,7 @@ func (ix *Index) hit(s scored, terms map[string]bool, snippet bool) (Hit, error)
 	if err := json.Unmarshal(rec, &fields); err != nil {
 		return Hit{}, fmt.Errorf("search: stored record of doc %d: %w: %v", s.doc, ErrCorrupt, err)
 	}
-	h := Hit{Score: s.score}
-	h.ID, _ = scalarString(fields[f.ID])
-	if m, ok := fields[f.Meta]; ok && string(m) != "null" {
+	if m, ok := fields[f.Meta]; ok && meta && string(m) != "null" {
 		h.Meta = m
 	}
 	if snippet {

@@ -31,6 +31,7 @@ type segment struct {
 	lens, ords          []byte
 	store, storeIndex   []byte
 	fields              map[string]*valueDict
+	idEnds, idBytes     []byte
 	normArrays          sync.Map // *normTable -> []float32
 }
 
@@ -101,7 +102,7 @@ func (s *segment) parse() error {
 		}
 	}
 	ft := &s.ft
-	offs := []uint64{12, ft.PostingsOff, ft.PositionsOff, ft.DictOff, ft.DictIndexOff, ft.DocTableOff, ft.StoreOff, ft.StoreIndex, ft.MetaOff, ft.MetaOff + ft.MetaLen, uint64(footStart)}
+	offs := []uint64{12, ft.PostingsOff, ft.PositionsOff, ft.DictOff, ft.DictIndexOff, ft.DocTableOff, ft.StoreOff, ft.StoreIndex, ft.MetaOff, ft.MetaOff + ft.MetaLen, ft.IDsOff, ft.IDBytesOff, uint64(footStart)}
 	for i := 1; i < len(offs); i++ {
 		if offs[i] < offs[i-1] {
 			return fmt.Errorf("%w: sections out of order", ErrCorrupt)
@@ -123,7 +124,24 @@ func (s *segment) parse() error {
 	if len(s.storeIndex) != int(ft.StoreBlocks)*12+8 || len(s.dictIndex)%4 != 0 {
 		return fmt.Errorf("%w: index tables", ErrCorrupt)
 	}
+	idTable := (int(ft.Docs+1)*int(ft.IDsWidth)+7)/8 + 8
+	if ft.IDsWidth > 32 || ft.IDsOff+uint64(idTable) != ft.IDBytesOff {
+		return fmt.Errorf("%w: id table", ErrCorrupt)
+	}
+	s.idEnds = d[ft.IDsOff:ft.IDBytesOff]
+	s.idBytes = d[ft.IDBytesOff:footStart]
+	if ft.Docs > 0 && int(packedAt(s.idEnds, int(ft.IDsWidth), int(ft.Docs))) != len(s.idBytes) {
+		return fmt.Errorf("%w: id bytes", ErrCorrupt)
+	}
 	return s.parseFields(d[ft.MetaOff : ft.MetaOff+ft.MetaLen])
+}
+
+// docID returns the id of document doc.
+func (s *segment) docID(doc uint32) string {
+	w := int(s.ft.IDsWidth)
+	start := packedAt(s.idEnds, w, int(doc))
+	end := packedAt(s.idEnds, w, int(doc)+1)
+	return string(s.idBytes[start:end])
 }
 
 func (s *segment) parseFields(b []byte) error {

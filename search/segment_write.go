@@ -32,7 +32,7 @@ import (
 const (
 	segMagic        = "FMKSEG\x00\x00"
 	segVersion      = 1
-	storeBlockBytes = 60 << 10
+	storeBlockBytes = 16 << 10
 	termIndexEvery  = 32
 	skipEntryBytes  = 20
 )
@@ -55,12 +55,15 @@ type segmentFooter struct {
 	StoreBlocks  uint32
 	MetaOff      uint64
 	MetaLen      uint64
+	IDsOff       uint64 // doc id of each document: packed offsets, then bytes
+	IDsWidth     uint8
+	IDBytesOff   uint64
 }
 
 func (f *segmentFooter) fields() []any {
 	return []any{&f.Docs, &f.SumTermFreq, &f.NumTerms, &f.PostingsOff, &f.PositionsOff,
 		&f.DictOff, &f.DictIndexOff, &f.DocTableOff, &f.LenWidth, &f.OrdWidth, &f.OrdBase,
-		&f.StoreOff, &f.StoreIndex, &f.StoreBlocks, &f.MetaOff, &f.MetaLen}
+		&f.StoreOff, &f.StoreIndex, &f.StoreBlocks, &f.MetaOff, &f.MetaLen, &f.IDsOff, &f.IDsWidth, &f.IDBytesOff}
 }
 
 // segmentWriter writes one segment file. Terms must be added in sorted
@@ -241,6 +244,7 @@ type segmentContents struct {
 	lens        []uint32
 	store       []storeBlock
 	fields      []valueField // "id" and the meta fields, sorted by name
+	docIDs      []string     // by document number
 }
 
 // finish writes the remaining sections, the footer, syncs and closes the
@@ -344,6 +348,30 @@ func (sw *segmentWriter) finish(c *segmentContents) (err error) {
 	meta := encodeValueFields(c.fields)
 	ft.MetaLen = uint64(len(meta))
 	if err := sw.write(meta); err != nil {
+		return err
+	}
+	// Doc ids by document number, for results without the store.
+	ft.IDsOff = sw.off
+	ends := make([]uint32, len(c.docIDs)+1)
+	total := 0
+	for i, id := range c.docIDs {
+		total += len(id)
+		ends[i+1] = uint32(total)
+	}
+	if total > 1<<32-1 {
+		return fmt.Errorf("document ids over 4 GiB")
+	}
+	ft.IDsWidth = uint8(bitWidth(ends))
+	idTable := appendFixed(nil, ends, int(ft.IDsWidth))
+	if err := sw.write(idTable); err != nil {
+		return err
+	}
+	ft.IDBytesOff = sw.off
+	idBytes := make([]byte, 0, total)
+	for _, id := range c.docIDs {
+		idBytes = append(idBytes, id...)
+	}
+	if err := sw.write(idBytes); err != nil {
 		return err
 	}
 	var foot []byte

@@ -170,6 +170,7 @@ func newSearchQueryCmd() *cobra.Command {
 		queries   string
 		k1, b     float32
 		noSnippet bool
+		noMeta    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "query --index DIR [QUERY]",
@@ -187,7 +188,7 @@ func newSearchQueryCmd() *cobra.Command {
 				return err
 			}
 			defer ix.Close()
-			opts := &search.SearchOptions{K: k, Offset: offset, Snippets: !noSnippet}
+			opts := &search.SearchOptions{K: k, Offset: offset, Snippets: !noSnippet, NoMeta: noMeta}
 			if cmd.Flags().Changed("k1") || cmd.Flags().Changed("b") {
 				st := ix.Stats()
 				p := search.BM25{K1: st.K1, B: st.B}
@@ -224,6 +225,7 @@ func newSearchQueryCmd() *cobra.Command {
 	f.Float32Var(&k1, "k1", 0.9, "BM25 k1 (default: the index's)")
 	f.Float32Var(&b, "b", 0.4, "BM25 b (default: the index's)")
 	f.BoolVar(&noSnippet, "no-snippets", false, "leave snippets out")
+	f.BoolVar(&noMeta, "no-meta", false, "leave meta out (with --no-snippets, results need no stored records)")
 	return cmd
 }
 
