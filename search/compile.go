@@ -293,14 +293,14 @@ func (w *queryWeight) collect(s *segment, tk *topK, exactTotal bool, countFirst 
 				df += int64(sc.(*termScorer).p.info.df)
 			}
 		}
-		if len(ts) == 0 {
+		switch len(ts) {
+		case 0:
 			return 0, true
-		}
-		total, exact := newMaxScore(ts, w.nt).collect(s, tk, countFirst)
-		if len(ts) == 1 {
+		case 1:
+			collectTerm(s, ts[0], w.nt, tk)
 			return df, true // a single term's matches are its postings
 		}
-		return total, exact
+		return newMaxScore(ts, w.nt).collect(s, tk, countFirst)
 	}
 	if subs, ok := w.shouldOnly(); ok {
 		norms := s.norms(w.nt)

@@ -119,3 +119,28 @@ func (m *maxScore) collect(s *segment, tk *topK, countFirst int64) (total int64,
 	}
 	return total, exact
 }
+
+// collectTerm scores a single term's postings into tk, skipping whole
+// blocks whose largest possible score cannot reach the k'th (block-max
+// pruning). Every posting is a match, so the total is the term's df.
+func collectTerm(s *segment, t *termScorer, nt *normTable, tk *topK) {
+	p := &t.p
+	w, norm := t.weight, t.norm
+	for b := 0; b < p.nblocks; b++ {
+		if tk.full() {
+			maxFreq, minLen := p.blockMax(b)
+			if float64(maxScoreFor(w, nt, maxFreq, minLen))*boundSlack < float64(tk.minScore()) {
+				continue
+			}
+		}
+		p.loadBlock(b)
+		for i := 0; i < p.n; i++ {
+			d := int32(p.docs[i])
+			f := float32(p.freqs[i])
+			score := float32(w*f) / float32(f+norm[d])
+			if !tk.full() || score >= tk.minScore() {
+				tk.offer(scored{score: score, ord: s.ordinal(uint32(d)), seg: s, doc: d})
+			}
+		}
+	}
+}

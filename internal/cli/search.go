@@ -155,11 +155,12 @@ func renderIndexProgress(w io.Writer, p search.Progress) {
 
 // queryOutput is one query's JSON line.
 type queryOutput struct {
-	Query  string       `json:"query,omitempty"`
-	Hits   []search.Hit `json:"hits"`
-	Total  int64        `json:"total"`
-	TookMS float64      `json:"took_ms"`
-	Error  string       `json:"error,omitempty"`
+	Query      string       `json:"query,omitempty"`
+	Hits       []search.Hit `json:"hits"`
+	Total      int64        `json:"total"`
+	TotalExact bool         `json:"total_exact"`
+	TookMS     float64      `json:"took_ms"`
+	Error      string       `json:"error,omitempty"`
 }
 
 func newSearchQueryCmd() *cobra.Command {
@@ -171,6 +172,7 @@ func newSearchQueryCmd() *cobra.Command {
 		k1, b     float32
 		noSnippet bool
 		noMeta    bool
+		exact     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "query --index DIR [QUERY]",
@@ -188,7 +190,7 @@ func newSearchQueryCmd() *cobra.Command {
 				return err
 			}
 			defer ix.Close()
-			opts := &search.SearchOptions{K: k, Offset: offset, Snippets: !noSnippet, NoMeta: noMeta}
+			opts := &search.SearchOptions{K: k, Offset: offset, Snippets: !noSnippet, NoMeta: noMeta, ExactTotal: exact}
 			if cmd.Flags().Changed("k1") || cmd.Flags().Changed("b") {
 				st := ix.Stats()
 				p := search.BM25{K1: st.K1, B: st.B}
@@ -206,7 +208,7 @@ func newSearchQueryCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := queryOutput{Hits: res.Hits, Total: res.Total, TookMS: ms(res.Took)}
+				out := queryOutput{Hits: res.Hits, Total: res.Total, TotalExact: res.TotalExact, TookMS: ms(res.Took)}
 				if asJSON {
 					return json.NewEncoder(w).Encode(out)
 				}
@@ -225,6 +227,7 @@ func newSearchQueryCmd() *cobra.Command {
 	f.Float32Var(&k1, "k1", 0.9, "BM25 k1 (default: the index's)")
 	f.Float32Var(&b, "b", 0.4, "BM25 b (default: the index's)")
 	f.BoolVar(&noSnippet, "no-snippets", false, "leave snippets out")
+	f.BoolVar(&exact, "exact-total", false, "count every match (by default, disjunctions count the first 1000 exactly, then prune)")
 	f.BoolVar(&noMeta, "no-meta", false, "leave meta out (with --no-snippets, results need no stored records)")
 	return cmd
 }
@@ -254,7 +257,7 @@ func runQueryFile(cmd *cobra.Command, ix *search.Index, path string, opts *searc
 		if err != nil {
 			out.Error = err.Error()
 		} else {
-			out.Hits, out.Total = res.Hits, res.Total
+			out.Hits, out.Total, out.TotalExact = res.Hits, res.Total, res.TotalExact
 		}
 		out.TookMS = ms(time.Since(start))
 		if err := enc.Encode(out); err != nil {
@@ -267,7 +270,11 @@ func runQueryFile(cmd *cobra.Command, ix *search.Index, path string, opts *searc
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 
 func printHits(w io.Writer, out queryOutput) {
-	fmt.Fprintf(w, "%d hits in %.2f ms\n", out.Total, out.TookMS)
+	more := ""
+	if !out.TotalExact {
+		more = "+"
+	}
+	fmt.Fprintf(w, "%d%s hits in %.2f ms\n", out.Total, more, out.TookMS)
 	bold := isTerminal(w)
 	for i, h := range out.Hits {
 		fmt.Fprintf(w, "%3d  %9.4f  %s\n", i+1, h.Score, h.ID)

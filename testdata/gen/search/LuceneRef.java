@@ -9,7 +9,7 @@
 //                                   in a few contexts, run-length encoded
 //   index JSONL DIR K1 B THREADS    index JSONL records (id, contents, raw record)
 //   search DIR QUERIES OUT K1 B     top-10 ids and scores for each query line
-//   bench DIR QUERIES K1 B ROUNDS   top-10 latency percentiles after warm-up
+//   bench DIR QUERIES K1 B WARMUP ROUNDS   top-10 latency percentiles after warm-up
 //
 // The index uses EnglishAnalyzer (StandardTokenizer, EnglishPossessiveFilter,
 // LowerCaseFilter, StopFilter with the English stop set, PorterStemFilter) on
@@ -48,7 +48,7 @@ public class LuceneRef {
             case "probe": probe(args[1]); break;
             case "index": index(args[1], args[2], Float.parseFloat(args[3]), Float.parseFloat(args[4]), Integer.parseInt(args[5])); break;
             case "search": search(args[1], args[2], args[3], Float.parseFloat(args[4]), Float.parseFloat(args[5])); break;
-            case "bench": bench(args[1], args[2], Float.parseFloat(args[3]), Float.parseFloat(args[4]), Integer.parseInt(args[5])); break;
+            case "bench": bench(args[1], args[2], Float.parseFloat(args[3]), Float.parseFloat(args[4]), Integer.parseInt(args[5]), Integer.parseInt(args[6])); break;
             default: throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -277,22 +277,38 @@ public class LuceneRef {
         }
     }
 
-    static void bench(String dir, String queries, float k1, float b, int rounds) throws Exception {
+    // bench times each query's top-10 search plus reading the hits' ids,
+    // after WARMUP untimed rounds over all queries; a query's latency is
+    // its median over ROUNDS timed rounds. Prints p50 and p99 over queries.
+    static void bench(String dir, String queries, float k1, float b, int warmup, int rounds) throws Exception {
         IndexSearcher s = searcher(dir, k1, b);
-        List<Query> qs = new ArrayList<>();
-        for (String q : Files.readAllLines(Paths.get(queries), StandardCharsets.UTF_8)) qs.add(parse(q));
+        List<String> texts = Files.readAllLines(Paths.get(queries), StandardCharsets.UTF_8);
         long sink = 0;
-        for (int r = 0; r < rounds; r++) for (Query q : qs) sink += s.search(q, 10).totalHits; // warm-up
-        double[] lat = new double[qs.size()];
-        for (int i = 0; i < qs.size(); i++) {
-            long t0 = System.nanoTime();
-            TopDocs td = s.search(qs.get(i), 10);
-            lat[i] = (System.nanoTime() - t0) / 1e6;
-            sink += td.totalHits;
+        for (int r = 0; r < warmup; r++) for (String q : texts) sink += run(s, q);
+        double[][] lat = new double[texts.size()][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < texts.size(); i++) {
+                long t0 = System.nanoTime();
+                sink += run(s, texts.get(i));
+                lat[i][r] = (System.nanoTime() - t0) / 1e6;
+            }
         }
-        Arrays.sort(lat);
-        System.out.printf(Locale.ROOT, "{\"queries\":%d,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"sink\":%d}%n",
-            lat.length, lat[(int) (0.50 * (lat.length - 1))], lat[(int) Math.ceil(0.99 * (lat.length - 1))], sink);
+        double[] med = new double[texts.size()];
+        for (int i = 0; i < med.length; i++) {
+            Arrays.sort(lat[i]);
+            med[i] = lat[i][rounds / 2];
+        }
+        Arrays.sort(med);
+        System.out.printf(Locale.ROOT, "{\"queries\":%d,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"mean_ms\":%.4f,\"sink\":%d}%n",
+            med.length, med[(int) Math.round(0.50 * (med.length - 1))], med[(int) Math.round(0.99 * (med.length - 1))], Arrays.stream(med).average().orElse(0), sink);
+    }
+
+    // run parses and searches q and reads the ids of the top 10.
+    static long run(IndexSearcher s, String q) throws Exception {
+        TopDocs td = s.search(parse(q), 10);
+        long n = td.totalHits;
+        for (ScoreDoc sd : td.scoreDocs) n += s.doc(sd.doc).get("id").length();
+        return n;
     }
 
     // Json is a minimal JSON reader for the records' objects, strings and numbers.
