@@ -17,10 +17,6 @@ func bitWidth(vs []uint32) int {
 	return bits.Len32(or)
 }
 
-// packedLen returns the bytes that n values of width bits take, plus 8
-// bytes of slack so that unpacking may read whole 64-bit words.
-func packedLen(n, width int) int { return (n*width+7)/8 + 8 }
-
 // appendPacked appends vs, each in width bits, to dst: a width byte then
 // the bit-packed values, little-endian, lowest bits first.
 func appendPacked(dst []byte, vs []uint32) []byte {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/fmkit/fmkit/search/analysis"
@@ -196,7 +197,7 @@ func (ix *Index) Stats() Stats {
 			}
 		}
 	}
-	sortStrings(st.MetaFields)
+	slices.Sort(st.MetaFields)
 	return st
 }
 
@@ -225,12 +226,4 @@ func (ix *Index) Doc(id string) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
-}
-
-func sortStrings(a []string) {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
 }

@@ -54,15 +54,6 @@ func (p *postings) blockMax(b int) (maxFreq, minLen uint32) {
 	return binary.LittleEndian.Uint32(e[12:]), binary.LittleEndian.Uint32(e[16:])
 }
 
-// lastDocOf returns the last doc of block b, or noMoreDocs-1 for the last
-// block of a single-block term (its end is not recorded).
-func (p *postings) lastDocOf(b int) uint32 {
-	if p.skip == nil {
-		return noMoreDocs - 1
-	}
-	return p.blockLastDoc(b)
-}
-
 func (p *postings) loadBlock(b int) {
 	p.block = b
 	off, posOff := 0, 0

@@ -17,12 +17,6 @@ type scorer interface {
 	cost() int64
 }
 
-// bm25 holds the per-query BM25 constants of one field.
-type bm25 struct {
-	k1, b float32
-	norms *normTable
-}
-
 // normTable maps a document length to k1·(1 − b + b·dl/avgdl), computed
 // in float32 exactly as Lucene 4's BM25Similarity does.
 type normTable struct {

@@ -280,6 +280,13 @@ func makeSnippet(a analysis.Analyzer, text string, terms map[string]bool) string
 		b.WriteString("… ")
 	}
 	pos := int(ts.Start[best])
+	if best == 0 {
+		pos = 0
+	}
+	stop := int(ts.End[end-1])
+	if end == ts.Len() {
+		stop = len(text)
+	}
 	for i := best; i < end; i++ {
 		if !match[i] {
 			continue
@@ -290,7 +297,7 @@ func makeSnippet(a analysis.Analyzer, text string, terms map[string]bool) string
 		b.WriteString("</b>")
 		pos = int(ts.End[i])
 	}
-	b.WriteString(text[pos:ts.End[end-1]])
+	b.WriteString(text[pos:stop])
 	if end < ts.Len() {
 		b.WriteString(" …")
 	}

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/parquet-go/parquet-go"
 )
 
 func writeFile(t *testing.T, dir, name, content string) string {
@@ -335,5 +339,57 @@ func TestExactNormsDifferFromLucene(t *testing.T) {
 	b, _ := lucene.Search(context.Background(), "dog", nil)
 	if a.Hits[0].Score == b.Hits[0].Score {
 		t.Errorf("exact and Lucene norms gave the same score %v", a.Hits[0].Score)
+	}
+}
+
+func TestParquetInput(t *testing.T) {
+	type row struct {
+		ID       string `parquet:"id"`
+		Contents string `parquet:"contents"`
+	}
+	in := filepath.Join(t.TempDir(), "c.parquet")
+	rows := []row{{"p1", "parquet files hold rows"}, {"p2", "columns of rows and more rows"}}
+	if err := parquet.WriteFile(in, rows); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	res, err := Build(context.Background(), dir, []string{in}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Docs != 2 {
+		t.Fatalf("docs = %d, want 2", res.Docs)
+	}
+	ix, _ := Open(dir)
+	defer ix.Close()
+	r, _ := ix.Search(context.Background(), "rows", nil)
+	if got := ids(r); got != "p2 p1" {
+		t.Errorf("rows: %s", got)
+	}
+}
+
+func TestCompressedAndTextInputs(t *testing.T) {
+	src := t.TempDir()
+	var zbuf bytes.Buffer
+	zw, _ := zstd.NewWriter(&zbuf)
+	zw.Write([]byte(smallCorpus))
+	zw.Close()
+	writeFile(t, src, "a.jsonl.zst", zbuf.String())
+	os.MkdirAll(filepath.Join(src, "notes"), 0o755)
+	writeFile(t, src, "notes/fox.txt", "a plain text file about a fox")
+	writeFile(t, src, "ignored.bin", "not indexed")
+	dir := t.TempDir()
+	res, err := Build(context.Background(), dir, []string{src}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Docs != 5 {
+		t.Fatalf("docs = %d, want 4 records and 1 text file", res.Docs)
+	}
+	ix, _ := Open(dir)
+	defer ix.Close()
+	r, _ := ix.Search(context.Background(), "fox", nil)
+	if r.Total != 3 || !strings.Contains(ids(r), "notes/fox.txt") {
+		t.Errorf("fox: %s total %d", ids(r), r.Total)
 	}
 }

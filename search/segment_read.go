@@ -194,12 +194,11 @@ type termInfo struct {
 
 // dictReader walks the term dictionary's entries in order.
 type dictReader struct {
-	dict     []byte
-	off      int
-	term     []byte
-	info     termInfo
-	inBlock  int
-	blockEnd int
+	dict    []byte
+	off     int
+	term    []byte
+	info    termInfo
+	inBlock int
 }
 
 // next decodes the entry at r.off. It returns false at the end or on a

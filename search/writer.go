@@ -342,7 +342,12 @@ func (b *build) readInputs(ctx context.Context, out chan<- batch) error {
 	for i := range b.files {
 		f := &b.files[i]
 		if f.kind == kindParquet {
-			return fmt.Errorf("search: %s: Parquet input is not supported yet", f.name)
+			next, err := b.readParquet(ctx, f, seq, out)
+			if err != nil {
+				return err
+			}
+			seq = next
+			continue
 		}
 		r, counter, err := openDecompressed(f.path)
 		if err != nil {
