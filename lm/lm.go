@@ -61,7 +61,10 @@ type Progress func(done int)
 
 // Model answers lm-evaluation-harness requests. Each method answers a whole
 // batch so that backends can sort, batch and share work; results come back in
-// request order. On error (including cancellation of ctx) the results are
+// request order. The eval harness sends deduplicated Loglikelihood requests
+// with every request that shares a Context next to the others and holding
+// the same string, longest first, so that a backend can score all choices
+// of a question from one cached forward pass over their context. On error (including cancellation of ctx) the results are
 // nil: callers that need to keep partial work wrap the model in lm/cache.
 type Model interface {
 	// Name identifies the model and its settings, for caches and results.
@@ -80,4 +83,18 @@ type Capabilities struct {
 	Generate      bool
 	// ChatTemplate is set when the model can render chat messages.
 	ChatTemplate bool
+}
+
+// Message is one chat turn for a chat template.
+type Message struct {
+	Role    string // "system", "user" or "assistant"
+	Content string
+}
+
+// ChatTemplater is implemented by models that can render chat messages
+// with their own chat template (the tokenizer's chat_template), as
+// lm-evaluation-harness's --apply_chat_template needs. addGenerationPrompt
+// appends the template's opening of the assistant turn.
+type ChatTemplater interface {
+	ApplyChatTemplate(messages []Message, addGenerationPrompt bool) (string, error)
 }

@@ -17,8 +17,29 @@
 // a row, slices too short for the shape they are given. They never panic on
 // the values they are given: NaN and ±Inf propagate as IEEE arithmetic says.
 //
+// # Kernels
+//
+// GEMM packs A and B into cache-sized panels (16-bit B is widened to float32
+// while it is packed) and multiplies them with a register-blocked
+// micro-kernel, in the Goto/BLIS style. The kernel family is chosen once
+// from the CPU: "avx512" (12×32 AVX-512F micro-kernel), "avx2+fma" (6×16
+// AVX2 micro-kernel, AVX2/F16C vector kernels for GEMV and conversions) or
+// "generic" (portable Go, the only family on other architectures and under
+// the noasm build tag). Kernels reports the family in use and SetKernels
+// forces another one, so that every path can be tested and measured on one
+// machine. The openblas build tag (cgo, libopenblas-dev) adds the family
+// "openblas", float32 GEMM through cblas_sgemm, as an option and as a peer
+// for benchmarks; it is never the default.
+//
+// GEMV reads A four rows at a time with software prefetch, which keeps it
+// at memory bandwidth; a one-row Gemm (batch-1 decoding) is run as a GEMV
+// without packing.
+//
 // # Concurrency
 //
 // Kernels are safe to call from many goroutines on disjoint outputs. Large
-// GEMMs split their work over GOMAXPROCS goroutines themselves.
+// GEMMs and GEMVs split their work over GOMAXPROCS goroutines themselves,
+// on a pool of workers that grows to GOMAXPROCS-1; GemmBatched splits the
+// batch instead when each product is small. Once warm, none of them
+// allocates.
 package tensor

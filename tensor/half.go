@@ -54,7 +54,9 @@ func F16FromFloat32(f float32) F16 {
 	}
 }
 
-// Float32 returns h widened to float32. The conversion is exact.
+// Float32 returns h widened to float32. The conversion is exact; a NaN
+// keeps its sign and payload and comes out quiet, as the F16C instruction
+// VCVTPH2PS makes it, so that every kernel family widens alike.
 func (h F16) Float32() float32 {
 	sign := uint32(h&0x8000) << 16
 	exp := uint32(h>>10) & 0x1f
@@ -68,6 +70,9 @@ func (h F16) Float32() float32 {
 		f := float32(mant) * (1.0 / (1 << 24))
 		return math.Float32frombits(sign | math.Float32bits(f))
 	case 0x1f:
+		if mant != 0 {
+			mant |= 0x200 // quiet NaN
+		}
 		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
 	}
 	return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
@@ -76,33 +81,25 @@ func (h F16) Float32() float32 {
 // BF16ToFloat32 widens src into dst. It panics if the lengths differ.
 func BF16ToFloat32(dst []float32, src []BF16) {
 	checkLen("BF16ToFloat32", len(dst), len(src))
-	for i, v := range src {
-		dst[i] = math.Float32frombits(uint32(v) << 16)
-	}
+	kernels().widenBF16(dst, src)
 }
 
 // F16ToFloat32 widens src into dst. It panics if the lengths differ.
 func F16ToFloat32(dst []float32, src []F16) {
 	checkLen("F16ToFloat32", len(dst), len(src))
-	for i, v := range src {
-		dst[i] = v.Float32()
-	}
+	kernels().widenF16(dst, src)
 }
 
 // Float32ToBF16 rounds src into dst. It panics if the lengths differ.
 func Float32ToBF16(dst []BF16, src []float32) {
 	checkLen("Float32ToBF16", len(dst), len(src))
-	for i, v := range src {
-		dst[i] = BF16FromFloat32(v)
-	}
+	kernels().narrowBF16(dst, src)
 }
 
 // Float32ToF16 rounds src into dst. It panics if the lengths differ.
 func Float32ToF16(dst []F16, src []float32) {
 	checkLen("Float32ToF16", len(dst), len(src))
-	for i, v := range src {
-		dst[i] = F16FromFloat32(v)
-	}
+	kernels().narrowF16(dst, src)
 }
 
 func checkLen(fn string, a, b int) {

@@ -6,17 +6,16 @@ import (
 )
 
 // SoftmaxTo writes softmax(x) into dst. The maximum is subtracted first, so
-// large inputs do not overflow. A row that is all -Inf has no defined
-// distribution and yields NaN, as PyTorch does. It panics if the lengths differ.
+// large inputs do not overflow; exponentials are float32 (within 2 ulp) and
+// their sum is accumulated in float64. A row that is all -Inf has no
+// defined distribution and yields NaN, as PyTorch does. dst may be x. It
+// panics if the lengths differ.
 func SoftmaxTo(dst, x []float32) {
 	checkLen("SoftmaxTo", len(dst), len(x))
-	mx := maxOf(x)
-	var sum float64
-	for i, v := range x {
-		e := float32(math.Exp(float64(v - mx)))
-		dst[i] = e
-		sum += float64(e)
+	if len(x) == 0 {
+		return
 	}
+	sum := expShiftTo(dst, x, maxOf(x))
 	inv := float32(1 / sum)
 	for i := range dst {
 		dst[i] *= inv
@@ -24,19 +23,37 @@ func SoftmaxTo(dst, x []float32) {
 }
 
 // LogSoftmaxTo writes log(softmax(x)) into dst, computed as x - max -
-// log(sum(exp(x - max))). An all -Inf row yields NaN. It panics if the
-// lengths differ.
+// log(sum(exp(x - max))). An all -Inf row yields NaN. dst may be x. It
+// panics if the lengths differ.
 func LogSoftmaxTo(dst, x []float32) {
 	checkLen("LogSoftmaxTo", len(dst), len(x))
-	mx := maxOf(x)
-	var sum float64
-	for _, v := range x {
-		sum += math.Exp(float64(v - mx))
+	if len(x) == 0 {
+		return
 	}
-	lse := mx + float32(math.Log(sum))
+	mx := maxOf(x)
+	lse := mx + float32(math.Log(expShiftTo(nil, x, mx)))
 	for i, v := range x {
 		dst[i] = v - lse
 	}
+}
+
+// expShiftTo writes exp(x[i] - m) into dst (unless dst is nil) and returns
+// the sum of those values in float64.
+func expShiftTo(dst, x []float32, m float32) float64 {
+	var sum float64
+	if dst == nil {
+		for _, v := range x {
+			sum += float64(expf(v - m))
+		}
+		return sum
+	}
+	dst = dst[:len(x)]
+	for i, v := range x {
+		e := expf(v - m)
+		dst[i] = e
+		sum += float64(e)
+	}
+	return sum
 }
 
 func maxOf(x []float32) float32 {
@@ -101,33 +118,77 @@ func affine(dst, x, weight, bias []float32, norm func(float32) float32) {
 	}
 }
 
-// GELUTo writes the exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)), into dst
-// (Hugging Face "gelu"). It panics if the lengths differ.
+// GELUTo writes the exact GELU, x·Φ(x) = 0.5·x·erfc(-x/√2), into dst
+// (Hugging Face "gelu"); the erfc form keeps full relative precision for
+// negative x. dst may be x. It panics if the lengths differ.
 func GELUTo(dst, x []float32) {
 	checkLen("GELUTo", len(dst), len(x))
 	for i, v := range x {
-		dst[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2)))
+		dst[i] = float32(0.5 * float64(v) * math.Erfc(-float64(v)/math.Sqrt2))
 	}
 }
 
 // GELUTanhTo writes the tanh approximation of GELU,
 // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), into dst (Hugging Face
-// "gelu_new" and "gelu_pytorch_tanh"). It panics if the lengths differ.
+// "gelu_new" and "gelu_pytorch_tanh"). It is evaluated as x·σ(2u), the same
+// function without the cancellation of 1 + tanh for negative x. dst may be
+// x. It panics if the lengths differ.
 func GELUTanhTo(dst, x []float32) {
 	checkLen("GELUTanhTo", len(dst), len(x))
 	const c = 0.7978845608028654 // √(2/π)
 	for i, v := range x {
-		f := float64(v)
-		dst[i] = float32(0.5 * f * (1 + math.Tanh(c*(f+0.044715*f*f*f))))
+		u := c * (v + 0.044715*v*v*v)
+		dst[i] = v / (1 + expf(-2*u))
 	}
 }
 
-// SiLUTo writes x·sigmoid(x) into dst. It panics if the lengths differ.
+// SiLUTo writes x·sigmoid(x) = x/(1+e^-x) into dst. dst may be x. It panics
+// if the lengths differ.
 func SiLUTo(dst, x []float32) {
 	checkLen("SiLUTo", len(dst), len(x))
 	for i, v := range x {
-		dst[i] = float32(float64(v) / (1 + math.Exp(-float64(v))))
+		dst[i] = v / (1 + expf(-v))
 	}
+}
+
+// AddTo writes x[i] + y[i] into dst. It panics if the lengths differ.
+func AddTo(dst, x, y []float32) {
+	checkLen("AddTo", len(dst), len(x))
+	checkLen("AddTo", len(dst), len(y))
+	for i := range dst {
+		dst[i] = x[i] + y[i]
+	}
+}
+
+// MulTo writes x[i]·y[i] into dst. It panics if the lengths differ.
+func MulTo(dst, x, y []float32) {
+	checkLen("MulTo", len(dst), len(x))
+	checkLen("MulTo", len(dst), len(y))
+	for i := range dst {
+		dst[i] = x[i] * y[i]
+	}
+}
+
+// ScaleTo writes alpha·x[i] into dst. It panics if the lengths differ.
+func ScaleTo(dst []float32, alpha float32, x []float32) {
+	checkLen("ScaleTo", len(dst), len(x))
+	for i, v := range x {
+		dst[i] = alpha * v
+	}
+}
+
+// Dot returns Σ x[i]·y[i], vectorised with several partial sums. It panics
+// if the lengths differ.
+func Dot(x, y []float32) float32 {
+	checkLen("Dot", len(x), len(y))
+	return kernels().dotF32(x, y)
+}
+
+// Axpy computes y[i] += alpha·x[i] (fused multiply-add where the CPU has
+// it). It panics if the lengths differ.
+func Axpy(alpha float32, x, y []float32) {
+	checkLen("Axpy", len(x), len(y))
+	kernels().axpyF32(alpha, x, y)
 }
 
 // Gather copies rows ids[i] of the row-major table (cols columns) into row i

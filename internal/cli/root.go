@@ -40,8 +40,15 @@ their training data and sizes them for hardware, from one binary.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(
+		newActivationsCmd(),
 		newBenchCmd(),
+		newEvalCmd(),
+		newForwardCmd(),
+		newGenerateCmd(),
+		newScoreCmd(),
 		newSearchCmd(),
+		newShapesCmd(),
+		newTasksCmd(),
 		newVersionCmd(),
 	)
 	return root

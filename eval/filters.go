@@ -1,0 +1,232 @@
+package eval
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/fmkit/fmkit/eval/internal/py"
+)
+
+// A filter maps every request's responses to new responses. Each item
+// starts as the list of the request's responses (one per repeat);
+// take_first replaces the list by its first element, as in lm-eval.
+type filter func(resps []any) ([]any, error)
+
+func asList(v any, name string) ([]any, error) {
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("filter %s: expected a list of responses, got %s (put take_first last)", name, py.Repr(v))
+	}
+	return l, nil
+}
+
+// filterFactories builds lm-eval's filters from their YAML arguments.
+var filterFactories = map[string]func(kw *py.Dict) (filter, error){
+	"take_first": func(*py.Dict) (filter, error) {
+		return func(r []any) ([]any, error) {
+			out := make([]any, len(r))
+			for i, v := range r {
+				x, err := asList(v, "take_first")
+				if err != nil {
+					return nil, err
+				}
+				if len(x) > 0 {
+					out[i] = x[0]
+				}
+			}
+			return out, nil
+		}, nil
+	},
+	"take_first_k": func(kw *py.Dict) (filter, error) {
+		kv, _ := kw.Get("k")
+		k, ok := kv.(int64)
+		if !ok {
+			return nil, fmt.Errorf("take_first_k needs an integer k")
+		}
+		return func(r []any) ([]any, error) {
+			out := make([]any, len(r))
+			for i, v := range r {
+				x, err := asList(v, "take_first_k")
+				if err != nil {
+					return nil, err
+				}
+				if int64(len(x)) < k {
+					return nil, fmt.Errorf("take_first_k: need %d responses per document, got %d (increase repeats)", k, len(x))
+				}
+				out[i] = x[:k]
+			}
+			return out, nil
+		}, nil
+	},
+	"majority_vote": func(*py.Dict) (filter, error) {
+		return func(r []any) ([]any, error) {
+			out := make([]any, len(r))
+			for i, v := range r {
+				x, err := asList(v, "majority_vote")
+				if err != nil {
+					return nil, err
+				}
+				// Counter.most_common(1): the highest count, first seen on ties.
+				counts := map[string]int{}
+				var order []string
+				vals := map[string]any{}
+				for _, v := range x {
+					k := py.Repr(v)
+					if counts[k] == 0 {
+						order = append(order, k)
+						vals[k] = v
+					}
+					counts[k]++
+				}
+				best := ""
+				for _, k := range order {
+					if best == "" || counts[k] > counts[best] {
+						best = k
+					}
+				}
+				out[i] = []any{vals[best]}
+			}
+			return out, nil
+		}, nil
+	},
+	"lowercase":         mapStrings(strings.ToLower),
+	"uppercase":         mapStrings(strings.ToUpper),
+	"remove_whitespace": mapStrings(func(s string) string { return py.Strip(s, nil) }),
+	"regex": func(kw *py.Dict) (filter, error) {
+		pattern := `#### (\-?[0-9\.\,]+)`
+		if v, ok := kw.Get("regex_pattern"); ok {
+			pattern = py.Str(v)
+		}
+		group := int64(0)
+		if v, ok := kw.Get("group_select"); ok {
+			group, _ = v.(int64)
+		}
+		fallback := "[invalid]"
+		if v, ok := kw.Get("fallback"); ok {
+			fallback = py.Str(v)
+		}
+		re, err := py.Compile(pattern)
+		if err != nil {
+			return nil, err
+		}
+		return func(r []any) ([]any, error) {
+			out := make([]any, len(r))
+			for i, v := range r {
+				x, err := asList(v, "regex")
+				if err != nil {
+					return nil, err
+				}
+				res := make([]any, len(x))
+				for j, e := range x {
+					s, ok := e.(string)
+					if !ok {
+						s = ""
+					}
+					if res[j], err = regexExtract(re, s, int(group), fallback); err != nil {
+						return nil, err
+					}
+				}
+				out[i] = res
+			}
+			return out, nil
+		}, nil
+	},
+}
+
+// regexExtract is lm-eval's RegexFilter on one response.
+func regexExtract(re *py.Regexp, s string, group int, fallback string) (string, error) {
+	matches, err := re.FindAll(s)
+	if err != nil {
+		return "", err
+	}
+	if len(matches) == 0 {
+		return fallback, nil
+	}
+	if group < 0 {
+		group += len(matches)
+	}
+	if group < 0 || group >= len(matches) {
+		return "", fmt.Errorf("regex filter: group_select %d out of range (%d matches)", group, len(matches))
+	}
+	m := matches[group]
+	if t, ok := m.(py.Tuple); ok {
+		m = fallback
+		for _, g := range t {
+			if g.(string) != "" {
+				m = g
+				break
+			}
+		}
+	}
+	return py.Strip(m.(string), nil), nil
+}
+
+func mapStrings(f func(string) string) func(*py.Dict) (filter, error) {
+	return func(*py.Dict) (filter, error) {
+		return func(r []any) ([]any, error) {
+			out := make([]any, len(r))
+			for i, v := range r {
+				x, err := asList(v, "string filter")
+				if err != nil {
+					return nil, err
+				}
+				res := make([]any, len(x))
+				for j, e := range x {
+					s, ok := e.(string)
+					if !ok {
+						return nil, fmt.Errorf("string filter applied to a non-string response %s", py.Repr(e))
+					}
+					res[j] = f(s)
+				}
+				out[i] = res
+			}
+			return out, nil
+		}, nil
+	}
+}
+
+func filterNames() []string {
+	names := make([]string, 0, len(filterFactories))
+	for k := range filterFactories {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// pipeline runs a filter_list entry; the result is one value per request
+// when the last step takes a single response (take_first, majority_vote),
+// else the list.
+type pipeline struct {
+	name  string
+	steps []filter
+}
+
+func buildPipelines(cfgs []FilterConfig) ([]pipeline, error) {
+	var out []pipeline
+	for _, fc := range cfgs {
+		p := pipeline{name: fc.Name}
+		for _, s := range fc.Steps {
+			f, err := filterFactories[s.Function](s.Kwargs)
+			if err != nil {
+				return nil, fmt.Errorf("filter %s: %s: %w", fc.Name, s.Function, err)
+			}
+			p.steps = append(p.steps, f)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// apply runs the pipeline over every request's responses.
+func (p pipeline) apply(resps []any) ([]any, error) {
+	cur := resps
+	for _, f := range p.steps {
+		var err error
+		if cur, err = f(cur); err != nil {
+			return nil, err
+		}
+	}
+	return cur, nil
+}

@@ -1,0 +1,340 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/fmkit/fmkit/data"
+	"github.com/fmkit/fmkit/eval/internal/jinja"
+	"github.com/fmkit/fmkit/eval/internal/py"
+)
+
+// Task is one loaded task: its config, documents and compiled templates.
+type Task struct {
+	Name   string
+	Config *TaskConfig
+	File   string
+
+	// NumFewshot is the number of few-shot examples used (the config's
+	// num_fewshot unless overridden); FewshotSeed seeds the sampler.
+	NumFewshot  int
+	FewshotSeed int64
+
+	evalDocs    []data.Doc
+	fewshotDocs []data.Doc
+	evalSplit   string
+
+	tmplMu sync.Mutex
+	tmpls  map[string]*jinja.Template
+}
+
+func newTask(tc *TaskConfig, file string) (*Task, error) {
+	t := &Task{Name: tc.Task, Config: tc, File: file, FewshotSeed: 1234, tmpls: map[string]*jinja.Template{}}
+	if tc.NumFewshot != nil {
+		t.NumFewshot = *tc.NumFewshot
+	}
+	// Compile every template now so that syntax errors surface before any
+	// download or model call.
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"doc_to_text", tc.DocToText}, {"doc_to_target", tc.DocToTarget}, {"doc_to_choice", tc.DocToChoice}, {"description", tc.Description},
+		{"fewshot_config.doc_to_text", tc.Fewshot.DocToText}, {"fewshot_config.doc_to_target", tc.Fewshot.DocToTarget}} {
+		if s, ok := f.v.(string); ok {
+			if _, err := t.template(s); err != nil {
+				return nil, &ConfigError{File: tc.raw.file, Line: tc.raw.lines[strings.TrimPrefix(f.name, "fewshot_config.")], Msg: fmt.Sprintf("%s: %v", f.name, err)}
+			}
+		}
+	}
+	for _, fn := range []*Function{tc.ProcessDocs, tc.Fewshot.ProcessDocs} {
+		if fn != nil {
+			if _, err := lookupFunction(fn); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if tc.ProcessResults != nil {
+		return nil, &ConfigError{File: fn2file(tc.ProcessResults), Line: tc.ProcessResults.Line, Msg: fmt.Sprintf("process_results: !function %s: custom process_results functions are not supported", tc.ProcessResults.Name)}
+	}
+	return t, nil
+}
+
+func fn2file(f *Function) string { return f.File }
+
+func (t *Task) template(src string) (*jinja.Template, error) {
+	t.tmplMu.Lock()
+	defer t.tmplMu.Unlock()
+	if tp, ok := t.tmpls[src]; ok {
+		return tp, nil
+	}
+	tp, err := jinja.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	t.tmpls[src] = tp
+	return tp, nil
+}
+
+// Docs returns the evaluation documents (after process_docs); Load must
+// have been called.
+func (t *Task) Docs() []data.Doc { return t.evalDocs }
+
+// EvalSplit is the split the task evaluates on: test_split, else
+// validation_split.
+func (t *Task) EvalSplit() string {
+	if t.Config.TestSplit != "" {
+		return t.Config.TestSplit
+	}
+	return t.Config.ValidationSplit
+}
+
+// Load reads the task's documents: the evaluation split and, when
+// few-shot examples are needed, the few-shot source.
+func (t *Task) Load(ctx context.Context, l *data.Loader) error {
+	tc := t.Config
+	src := data.Source{Path: tc.DatasetPath, Name: tc.DatasetName}
+	if tc.DatasetKwargs != nil {
+		for _, k := range tc.DatasetKwargs.Keys() {
+			v, _ := tc.DatasetKwargs.Get(k)
+			switch k {
+			case "data_files":
+				src.DataFiles = dataFiles(v)
+			case "data_dir":
+				src.DataDir = py.Str(v)
+			case "revision":
+				src.Revision = py.Str(v)
+			case "trust_remote_code", "name":
+			default:
+				return fmt.Errorf("eval: task %s: dataset_kwargs.%s is not supported", t.Name, k)
+			}
+		}
+	}
+	if tc.DatasetPath == "" {
+		return fmt.Errorf("eval: task %s: no dataset_path", t.Name)
+	}
+	load := func(split string, process *Function) ([]data.Doc, error) {
+		docs, err := l.Load(ctx, src, split)
+		if err != nil {
+			return nil, fmt.Errorf("eval: task %s: split %s: %w", t.Name, split, err)
+		}
+		if process != nil {
+			fn, err := lookupFunction(process)
+			if err != nil {
+				return nil, err
+			}
+			if docs, err = fn(docs); err != nil {
+				return nil, fmt.Errorf("eval: task %s: process_docs %s: %w", t.Name, process.Name, err)
+			}
+		}
+		return docs, nil
+	}
+	t.evalSplit = t.EvalSplit()
+	var err error
+	if t.evalDocs, err = load(t.evalSplit, tc.ProcessDocs); err != nil {
+		return err
+	}
+	if len(t.evalDocs) == 0 {
+		return fmt.Errorf("eval: task %s: split %s has no documents", t.Name, t.evalSplit)
+	}
+	if t.NumFewshot > 0 {
+		switch {
+		case tc.Fewshot.Split != "":
+			t.fewshotDocs, err = load(tc.Fewshot.Split, tc.Fewshot.ProcessDocs)
+		case tc.Fewshot.Samples != nil:
+			t.fewshotDocs = tc.Fewshot.Samples
+		case tc.TrainingSplit != "":
+			t.fewshotDocs, err = load(tc.TrainingSplit, tc.ProcessDocs)
+		case tc.ValidationSplit != "":
+			t.fewshotDocs, err = load(tc.ValidationSplit, tc.ProcessDocs)
+		default:
+			t.fewshotDocs = t.evalDocs
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetDocs sets the documents directly (for callers that load them
+// themselves, and tests).
+func (t *Task) SetDocs(eval, fewshot []data.Doc) {
+	t.evalSplit = t.EvalSplit()
+	t.evalDocs, t.fewshotDocs = eval, fewshot
+}
+
+func dataFiles(v any) map[string][]string {
+	out := map[string][]string{}
+	add := func(split string, x any) {
+		switch y := x.(type) {
+		case string:
+			out[split] = append(out[split], y)
+		case []any:
+			for _, e := range y {
+				out[split] = append(out[split], py.Str(e))
+			}
+		}
+	}
+	switch x := v.(type) {
+	case *py.Dict:
+		for _, k := range x.Keys() {
+			e, _ := x.Get(k)
+			add(k, e)
+		}
+	default:
+		add("train", x)
+	}
+	return out
+}
+
+// DocError is a template that failed on one document.
+type DocError struct {
+	Task  string
+	DocID int
+	Field string
+	Err   error
+}
+
+func (e *DocError) Error() string {
+	var ue *jinja.UndefinedError
+	if errors.As(e.Err, &ue) && ue.Name != "" {
+		return fmt.Sprintf("eval: task %s: document %d: %s references column %q, which the document does not have", e.Task, e.DocID, e.Field, ue.Name)
+	}
+	return fmt.Sprintf("eval: task %s: document %d: %s: %v", e.Task, e.DocID, e.Field, e.Err)
+}
+
+func (e *DocError) Unwrap() error { return e.Err }
+
+// resolveField is lm-eval's doc_to_text/doc_to_target/doc_to_choice on a
+// string: a column name gives the raw value, else the rendered template,
+// which becomes an int if digits (with doc_to_choice set) or, for
+// targets and choices, a list if it looks like one.
+func (t *Task) resolveField(doc data.Doc, spec any, field string) (any, error) {
+	switch x := spec.(type) {
+	case nil:
+		return nil, fmt.Errorf("%s is not set", field)
+	case int64:
+		return x, nil
+	case []any:
+		return x, nil
+	case *py.Dict:
+		var vals []any
+		for _, k := range x.Keys() {
+			v, _ := x.Get(k)
+			vals = append(vals, v)
+		}
+		return vals, nil
+	case Function:
+		return nil, fmt.Errorf("%s: !function %s: Go template functions are not supported; use a Jinja template", field, x.Name)
+	case string:
+		if v, ok := doc.Get(x); ok {
+			return v, nil
+		}
+		tp, err := t.template(x)
+		if err != nil {
+			return nil, err
+		}
+		s, err := tp.Render(doc)
+		if err != nil {
+			return nil, err
+		}
+		switch field {
+		case "doc_to_choice":
+			v, err := py.LiteralEval(s)
+			if err != nil {
+				return nil, fmt.Errorf("doc_to_choice rendered %q, which is not a Python literal list: %v", s, err)
+			}
+			return v, nil
+		case "doc_to_text", "doc_to_target":
+			if t.Config.DocToChoice != nil && isDigits(s) {
+				v, err := py.LiteralEval(s)
+				if err == nil {
+					return v, nil
+				}
+			}
+			if field == "doc_to_target" && len(s) >= 2 && s[0] == '[' && s[len(s)-1] == ']' {
+				if v, err := py.LiteralEval(s); err == nil {
+					return v, nil
+				}
+			}
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("%s: unsupported value %s", field, describe(spec))
+}
+
+// isDigits is Python's str.isdigit for ASCII digit strings (the only kind
+// literal_eval accepts).
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *Task) docText(doc data.Doc, spec any) (any, error) {
+	return t.resolveField(doc, spec, "doc_to_text")
+}
+
+func (t *Task) docTarget(doc data.Doc, spec any) (any, error) {
+	return t.resolveField(doc, spec, "doc_to_target")
+}
+
+func (t *Task) docChoices(doc data.Doc, spec any) ([]string, error) {
+	v, err := t.resolveField(doc, spec, "doc_to_choice")
+	if err != nil {
+		return nil, err
+	}
+	list, ok := v.([]any)
+	if !ok {
+		if tup, isTup := v.(py.Tuple); isTup {
+			list = tup
+		} else {
+			return nil, fmt.Errorf("doc_to_choice gave %s, expected a list", describe(v))
+		}
+	}
+	out := make([]string, len(list))
+	for i, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			return nil, fmt.Errorf("doc_to_choice item %d is %s, expected a string", i, describe(e))
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// answerText is build_qa_turn's answer: an int indexes the choices, a list
+// gives its first element.
+func answerText(a any, choices []string) (string, error) {
+	switch x := a.(type) {
+	case int64:
+		if choices != nil {
+			if x < 0 || x >= int64(len(choices)) {
+				return "", fmt.Errorf("target index %d out of range for %d choices", x, len(choices))
+			}
+			return choices[x], nil
+		}
+		return py.Str(x), fmt.Errorf("target is the integer %d but the task has no doc_to_choice", x)
+	case []any:
+		if len(x) == 0 {
+			return "", errors.New("target is an empty list")
+		}
+		s, ok := x[0].(string)
+		if !ok {
+			return "", fmt.Errorf("target list item is %s, expected a string", describe(x[0]))
+		}
+		return s, nil
+	case string:
+		return x, nil
+	}
+	return "", fmt.Errorf("target is %s, expected a string, an index or a list", describe(a))
+}

@@ -1,0 +1,36 @@
+// Package tasks holds fmkit's built-in task definitions as embedded YAML in
+// lm-evaluation-harness's format: KMMLU in all five variants (kmmlu,
+// kmmlu_direct, kmmlu_hard, kmmlu_direct_hard, kmmlu_cot_hard) with their
+// subject groups, exactly as lm-eval defines them (metadata version 2.0),
+// and the published reference figures for KMMLU.
+package tasks
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed all:kmmlu
+var files embed.FS
+
+// FS returns the built-in task YAMLs.
+func FS() fs.FS { return files }
+
+// Reference is a published figure for a benchmark.
+type Reference struct {
+	System string
+	Score  float64 // percent
+	Note   string
+}
+
+// References are the KMMLU paper's headline figures (Son et al., 2024,
+// arXiv:2402.11548), for `fmkit tasks show kmmlu`. The paper reports the
+// macro average over subjects; lm-eval's group score is the micro average.
+var References = map[string][]Reference{
+	"kmmlu": {
+		{System: "Human (average test-taker)", Score: 62.6, Note: "average human accuracy over the questions that report it"},
+		{System: "GPT-4", Score: 59.95, Note: "best proprietary model in the paper"},
+		{System: "HyperCLOVA X", Score: 53.40, Note: "Korean-focused proprietary model"},
+		{System: "Best public model (Qwen-72B)", Score: 50.54, Note: "5-shot"},
+	},
+}

@@ -1,0 +1,266 @@
+package eval
+
+import (
+	"fmt"
+	"io/fs"
+	"math"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/fmkit/fmkit/eval/internal/py"
+)
+
+// Function is a `!function module.name` reference in a task YAML, resolved
+// against the registry of Go functions (see RegisterFunction).
+type Function struct {
+	Name string
+	File string
+	Line int
+}
+
+func (f Function) String() string { return "!function " + f.Name }
+
+// ConfigError is a problem in a task or group YAML file, with its position.
+type ConfigError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// rawConfig is a parsed YAML mapping: values are nil, bool, int64,
+// float64, string, []any, *py.Dict and Function, typed as PyYAML (YAML 1.1)
+// types them; lines maps top-level keys to their line for errors.
+type rawConfig struct {
+	file  string
+	dict  *py.Dict
+	lines map[string]int
+}
+
+// loadYAML parses file from fsys and merges its includes (included files
+// first, the file's own keys win), as lm-eval's load_yaml does.
+func loadYAML(fsys fs.FS, file string, seen map[string]bool) (*rawConfig, error) {
+	if seen[file] {
+		return nil, &ConfigError{File: file, Msg: "include cycle"}
+	}
+	seen[file] = true
+	defer delete(seen, file)
+	b, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return nil, &ConfigError{File: file, Msg: err.Error()}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, &ConfigError{File: file, Line: yamlErrLine(err), Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if len(root.Content) == 0 {
+		return nil, &ConfigError{File: file, Msg: "empty file, expected a mapping"}
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		return nil, &ConfigError{File: file, Line: doc.Line, Msg: "expected a mapping at the top level"}
+	}
+	v, err := yamlValue(doc, file)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &rawConfig{file: file, dict: v.(*py.Dict), lines: map[string]int{}}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		cfg.lines[doc.Content[i].Value] = doc.Content[i].Line
+	}
+	inc, ok := cfg.dict.Get("include")
+	if !ok {
+		return cfg, nil
+	}
+	var incs []string
+	switch x := inc.(type) {
+	case string:
+		incs = []string{x}
+	case []any:
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, &ConfigError{File: file, Line: cfg.lines["include"], Msg: "include: expected file names"}
+			}
+			incs = append(incs, s)
+		}
+	default:
+		return nil, &ConfigError{File: file, Line: cfg.lines["include"], Msg: "include: expected a file name or a list of them"}
+	}
+	merged := py.NewDict()
+	lines := map[string]int{}
+	for _, name := range incs {
+		incPath := path.Clean(path.Join(path.Dir(file), name))
+		sub, err := loadYAML(fsys, incPath, seen)
+		if err != nil {
+			if _, statErr := fs.Stat(fsys, incPath); statErr != nil {
+				return nil, &ConfigError{File: file, Line: cfg.lines["include"], Msg: fmt.Sprintf("include %q: no such file", name)}
+			}
+			return nil, err
+		}
+		for _, k := range sub.dict.Keys() {
+			if k == "task_list" {
+				continue
+			}
+			v, _ := sub.dict.Get(k)
+			merged.Set(k, v)
+			lines[k] = sub.lines[k]
+		}
+	}
+	for _, k := range cfg.dict.Keys() {
+		if k == "include" {
+			continue
+		}
+		v, _ := cfg.dict.Get(k)
+		merged.Set(k, v)
+		lines[k] = cfg.lines[k]
+	}
+	cfg.dict, cfg.lines = merged, lines
+	return cfg, nil
+}
+
+var yamlLineRe = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrLine(err error) int {
+	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}
+
+// yamlValue converts a node with PyYAML's (YAML 1.1) implicit typing;
+// duplicate keys keep the last value, as PyYAML does.
+func yamlValue(n *yaml.Node, file string) (any, error) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return yamlValue(n.Content[0], file)
+	case yaml.AliasNode:
+		return yamlValue(n.Alias, file)
+	case yaml.MappingNode:
+		d := py.NewDict()
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "<<" && k.Tag == "!!merge" {
+				mv, err := yamlValue(v, file)
+				if err != nil {
+					return nil, err
+				}
+				if md, ok := mv.(*py.Dict); ok {
+					for _, mk := range md.Keys() {
+						x, _ := md.Get(mk)
+						d.Set(mk, x)
+					}
+				}
+				continue
+			}
+			val, err := yamlValue(v, file)
+			if err != nil {
+				return nil, err
+			}
+			key, err := yamlValue(k, file)
+			if err != nil {
+				return nil, err
+			}
+			d.Set(py.Str(key), val)
+		}
+		return d, nil
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := yamlValue(c, file)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		return yamlScalar(n, file)
+	}
+	return nil, &ConfigError{File: file, Line: n.Line, Msg: "unsupported YAML node"}
+}
+
+var (
+	yaml11Bool  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
+	yaml11Int   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$`)
+	yaml11Float = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+	yaml11Null  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
+)
+
+func yamlScalar(n *yaml.Node, file string) (any, error) {
+	switch n.Tag {
+	case "!function":
+		return Function{Name: n.Value, File: file, Line: n.Line}, nil
+	case "!!str":
+		return n.Value, nil
+	}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return n.Value, nil
+	}
+	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
+		return nil, &ConfigError{File: file, Line: n.Line, Msg: fmt.Sprintf("unknown YAML tag %s (only !function is supported)", n.Tag)}
+	}
+	s := n.Value
+	switch {
+	case yaml11Null.MatchString(s):
+		return nil, nil
+	case yaml11Bool.MatchString(s):
+		switch strings.ToLower(s) {
+		case "yes", "true", "on":
+			return true, nil
+		}
+		return false, nil
+	case yaml11Int.MatchString(s):
+		t := strings.ReplaceAll(s, "_", "")
+		neg := strings.HasPrefix(t, "-")
+		t = strings.TrimLeft(t, "+-")
+		base := 10
+		switch {
+		case strings.HasPrefix(t, "0b"):
+			base, t = 2, t[2:]
+		case strings.HasPrefix(t, "0x"):
+			base, t = 16, t[2:]
+		case len(t) > 1 && t[0] == '0':
+			base = 8
+		}
+		v, err := strconv.ParseInt(t, base, 64)
+		if err != nil {
+			return nil, &ConfigError{File: file, Line: n.Line, Msg: fmt.Sprintf("integer %q out of range", s)}
+		}
+		if neg {
+			v = -v
+		}
+		return v, nil
+	case yaml11Float.MatchString(s):
+		t := strings.ToLower(strings.ReplaceAll(s, "_", ""))
+		switch strings.TrimLeft(t, "+-") {
+		case ".inf":
+			if strings.HasPrefix(t, "-") {
+				return math.Inf(-1), nil
+			}
+			return math.Inf(1), nil
+		case ".nan":
+			return math.NaN(), nil
+		}
+		f, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			return nil, &ConfigError{File: file, Line: n.Line, Msg: fmt.Sprintf("bad float %q", s)}
+		}
+		return f, nil
+	}
+	return s, nil
+}

@@ -1,0 +1,25 @@
+//go:build unix
+
+package hub
+
+import (
+	"os"
+	"syscall"
+)
+
+// lockFile takes an exclusive advisory lock so that two processes never
+// write the same partial blob.
+func lockFile(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}

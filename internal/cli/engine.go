@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fmkit/fmkit/hub"
+	"github.com/fmkit/fmkit/model"
+)
+
+// engineFlags are the flags shared by the native-engine commands.
+type engineFlags struct {
+	model string
+	dtype string
+}
+
+func (f *engineFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.model, "model", "", "model directory in Hugging Face layout, or hf:ORG/NAME to download it into the Hugging Face cache")
+	cmd.Flags().StringVar(&f.dtype, "dtype", "", "convert weight matrices to f32, bf16 or f16 (default: keep the checkpoint's dtype)")
+}
+
+// modelFiles are the files of a Hub model repository the engine reads.
+func modelFiles(p string) bool {
+	base := path.Base(p)
+	switch base {
+	case "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+		"special_tokens_map.json", "model.safetensors.index.json":
+		return true
+	}
+	return strings.HasSuffix(base, ".safetensors") && !strings.Contains(p, "/")
+}
+
+// resolveModel turns --model into a local directory, downloading hf: models
+// (resumable, into the Hugging Face cache; HF_HOME, HF_TOKEN and
+// HF_HUB_OFFLINE apply) with progress on stderr.
+func resolveModel(ctx context.Context, spec string, stderr io.Writer) (string, error) {
+	if spec == "" {
+		return "", fmt.Errorf("--model is required: a model directory or hf:ORG/NAME")
+	}
+	id, ok := strings.CutPrefix(spec, "hf:")
+	if !ok {
+		return spec, nil
+	}
+	repo := hub.Repo{Type: hub.Model, ID: id}
+	if name, rev, ok := strings.Cut(id, "@"); ok {
+		repo.ID, repo.Revision = name, rev
+	}
+	last := ""
+	dir, err := hub.FromEnvironment().Snapshot(ctx, repo, modelFiles, func(file string, done, total int64) {
+		if file != last || done == total {
+			fmt.Fprintf(stderr, "\rdownloading %s: %d/%d MB", file, done>>20, total>>20)
+			if done == total {
+				fmt.Fprintln(stderr)
+			}
+			last = file
+		}
+	})
+	if err != nil {
+		return "", fmt.Errorf("--model %s: %w", spec, err)
+	}
+	return dir, nil
+}
+
+func (f *engineFlags) load(cmd *cobra.Command) (*model.Model, error) {
+	dir, err := resolveModel(cmd.Context(), f.model, cmd.ErrOrStderr())
+	if err != nil {
+		return nil, err
+	}
+	switch f.dtype {
+	case "", "f32", "bf16", "f16":
+	default:
+		return nil, fmt.Errorf("--dtype %q: expected f32, bf16 or f16", f.dtype)
+	}
+	return model.Load(dir, &model.Options{DType: model.DType(f.dtype)})
+}
+
+// parseIDs parses comma-separated token ids.
+func parseIDs(flag, s string) ([]int, error) {
+	var ids []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%s %q: expected non-negative token ids separated by commas", flag, s)
+		}
+		ids = append(ids, n)
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%s: no token ids given", flag)
+	}
+	return ids, nil
+}

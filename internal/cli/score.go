@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fmkit/fmkit/lm/native"
+)
+
+type scoreResult struct {
+	LogProb             float64 `json:"logprob"`
+	IsGreedy            bool    `json:"is_greedy"`
+	ContextTokens       int     `json:"context_tokens"`
+	ContinuationTokens  int     `json:"continuation_tokens"`
+	MeanLogProbPerToken float64 `json:"mean_logprob_per_token"`
+}
+
+func newScoreCmd() *cobra.Command {
+	var (
+		ef          engineFlags
+		contextIDs  string
+		contIDs     string
+		asJSON      bool
+		prefixToken int
+	)
+	cmd := &cobra.Command{
+		Use:   "score",
+		Short: "Log-probability of a continuation after a context (lm-evaluation-harness loglikelihood)",
+		Long: `score prints the summed log-probability of the continuation's tokens after the
+context and whether greedy decoding would have produced them, as
+lm-evaluation-harness's loglikelihood request computes them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cont, err := parseIDs("--continuation-ids", contIDs)
+			if err != nil {
+				return err
+			}
+			var ctxIDs []int
+			if contextIDs != "" {
+				if ctxIDs, err = parseIDs("--context-ids", contextIDs); err != nil {
+					return err
+				}
+			}
+			m, err := ef.load(cmd)
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			if len(ctxIDs) == 0 {
+				p := prefixToken
+				if p < 0 {
+					p = m.Config.BOS
+				}
+				if p < 0 && len(m.Config.EOS) > 0 {
+					p = m.Config.EOS[0]
+				}
+				if p < 0 {
+					return fmt.Errorf("no --context-ids, and the config has no bos_token_id or eos_token_id to condition on; give --prefix-token")
+				}
+				ctxIDs = []int{p}
+			}
+			b, err := native.New(m, nil, &native.Options{PrefixToken: max(prefixToken, 0)})
+			if err != nil {
+				return err
+			}
+			res, err := b.LoglikelihoodTokens(cmd.Context(), []native.TokenRequest{{Context: ctxIDs, Continuation: cont}}, nil)
+			if err != nil {
+				return err
+			}
+			r := scoreResult{LogProb: res[0].LogProb, IsGreedy: res[0].IsGreedy, ContextTokens: len(ctxIDs),
+				ContinuationTokens: len(cont), MeanLogProbPerToken: res[0].LogProb / float64(len(cont))}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				return json.NewEncoder(w).Encode(r)
+			}
+			fmt.Fprintf(w, "%-22s %.6f\n%-22s %v\n%-22s %d\n%-22s %d\n%-22s %.6f\n",
+				"log-probability", r.LogProb, "greedy", r.IsGreedy, "context tokens", r.ContextTokens,
+				"continuation tokens", r.ContinuationTokens, "mean per token", r.MeanLogProbPerToken)
+			return nil
+		},
+	}
+	ef.register(cmd)
+	cmd.Flags().StringVar(&contextIDs, "context-ids", "", "context token ids, comma-separated (empty: the prefix token)")
+	cmd.Flags().StringVar(&contIDs, "continuation-ids", "", "continuation token ids, comma-separated")
+	cmd.Flags().IntVar(&prefixToken, "prefix-token", -1, "token to condition on when the context is empty (default: BOS, else EOS)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}

@@ -1,0 +1,69 @@
+// Package model runs Hugging Face causal language models (GPT-NeoX/Pythia,
+// Llama 2/3, Code Llama, Llemma, GPT-2) natively on the CPU, with key/value
+// caches, batching of sequences of different lengths, layer hooks and
+// sampling.
+//
+// # Loading
+//
+// Load reads a model directory in Hugging Face layout (config.json and
+// safetensors weights, single or sharded). Weights stay in their stored
+// dtype (f32, bf16 or f16) and are read in place from the memory-mapped
+// files; Options.DType converts them at load time instead. Activations and
+// the KV cache are float32.
+//
+// # Sequences and steps
+//
+// The engine's one mechanism is Forward: a step that appends new tokens to
+// any number of Sequences in one pass. Each Input pairs a Sequence with its
+// new tokens; inputs have any lengths and their sequences any cached
+// lengths. Rows are packed without padding, and attention is causal within
+// each sequence and never crosses sequences. Everything else is built from
+// it:
+//
+//   - Scoring: one Input per text with Logits: AllLogits; the Logits callback
+//     receives every position's next-token logits, chunk by chunk, so scoring
+//     32×512 tokens never holds 16384×vocab floats.
+//   - Incremental decoding: a prefill step with Logits: 1, then one-token
+//     steps. Model.Generate does this with sampling and stopping.
+//   - Prefix reuse: run the shared context once, then Fork the sequence once
+//     per continuation. Forks share the parent's cache without copying it and
+//     can run in one batch (the four choices of a multiple-choice question
+//     cost one context pass).
+//   - Classifier-free guidance: two sequences (conditional and
+//     unconditional) as two Inputs of the same step; combine their logits in
+//     the callback.
+//   - Continuous batching: a server keeps one Sequence per request and calls
+//     Forward with whichever requests have work; sequences join and leave
+//     between steps, Reset or Release them when done.
+//
+// A Sequence's cache is allocated when it is created, for a fixed capacity
+// (Model.CacheBytes says how much memory), so running out of memory happens
+// there and not in the middle of a step.
+//
+// # Logits and log-probabilities
+//
+// ForwardOptions.Logits receives the raw logits of each requested row; use
+// tensor.LogSoftmaxTo for the full next-token log-probability distribution.
+//
+// # Hooks
+//
+// ForwardOptions.Hooks attaches functions to named sites:
+//
+//	layers.N.attn_in     the attention input (after the input norm)
+//	layers.N.mlp_in      the MLP's normalised input
+//	layers.N.resid_out   the residual stream after layer N
+//	final_norm_out       the final norm's output, the LM head's input
+//
+// A hook receives the whole step's activations at that site, [rows, hidden],
+// with the sequence, position and token of every row, and may read them or
+// modify them in place. ForwardOptions.StopAfter ends the pass after a site
+// without advancing the sequences, so a caller can fit something to a site's
+// activations and run the same tokens again with a new hook installed (layer
+// by layer concept erasure does exactly that).
+//
+// # Concurrency and memory
+//
+// A Model is safe for concurrent use; each Forward takes its scratch space
+// from a pool. A Sequence belongs to one Forward at a time. Matrix kernels
+// use up to GOMAXPROCS goroutines, and so does attention.
+package model

@@ -1,0 +1,228 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/fmkit/fmkit/safetensors"
+	"github.com/fmkit/fmkit/tensor"
+)
+
+// DType is the element type weight matrices are kept in.
+type DType string
+
+// The weight element types the engine computes with. Activations are always
+// float32; 16-bit weights are widened inside the GEMM and GEMV kernels.
+const (
+	Auto    DType = ""     // keep the checkpoint's dtype
+	Float32 DType = "f32"  // float32
+	BF16    DType = "bf16" // bfloat16
+	F16     DType = "f16"  // IEEE half precision
+)
+
+// matrix is a weight matrix in its stored dtype, exactly one of f32, bf16
+// and f16 set. rows × cols is the stored shape.
+type matrix struct {
+	dtype      DType
+	f32        []float32
+	bf16       []tensor.BF16
+	f16        []tensor.F16
+	rows, cols int
+}
+
+func (m *matrix) bytes() int64 {
+	n := int64(m.rows) * int64(m.cols)
+	if m.dtype == Float32 {
+		return 4 * n
+	}
+	return 2 * n
+}
+
+// linear is y = x·Wᵀ + b with W stored [out, in] (torch.nn.Linear), or
+// y = x·W + b with W stored [in, out] when inOut is set (GPT-2's Conv1D).
+type linear struct {
+	w       matrix
+	bias    []float32
+	in, out int
+	inOut   bool
+}
+
+// apply computes rows rows of y (row stride ldy) from x (row stride ldx).
+// One row runs as a GEMV, which reads each weight once and is bound by
+// memory bandwidth; more rows run as one GEMM.
+func (l *linear) apply(y []float32, ldy int, x []float32, ldx int, rows int) {
+	if rows == 0 {
+		return
+	}
+	w := &l.w
+	if rows == 1 {
+		switch w.dtype {
+		case Float32:
+			tensor.Gemv(l.inOut, w.rows, w.cols, 1, w.f32, w.cols, x[:l.in], 0, y[:l.out])
+		case BF16:
+			tensor.GemvBF16(l.inOut, w.rows, w.cols, 1, w.bf16, w.cols, x[:l.in], 0, y[:l.out])
+		case F16:
+			tensor.GemvF16(l.inOut, w.rows, w.cols, 1, w.f16, w.cols, x[:l.in], 0, y[:l.out])
+		}
+	} else {
+		transB := !l.inOut
+		switch w.dtype {
+		case Float32:
+			tensor.Gemm(false, transB, rows, l.out, l.in, 1, x, ldx, w.f32, w.cols, 0, y, ldy)
+		case BF16:
+			tensor.GemmBF16(false, transB, rows, l.out, l.in, 1, x, ldx, w.bf16, w.cols, 0, y, ldy)
+		case F16:
+			tensor.GemmF16(false, transB, rows, l.out, l.in, 1, x, ldx, w.f16, w.cols, 0, y, ldy)
+		}
+	}
+	if l.bias != nil {
+		for r := 0; r < rows; r++ {
+			row := y[r*ldy : r*ldy+l.out]
+			for i, b := range l.bias {
+				row[i] += b
+			}
+		}
+	}
+}
+
+// binder looks tensors up in a checkpoint, checks their shapes and converts
+// them, collecting every problem so that one error lists all of them.
+type binder struct {
+	ckpt    *safetensors.Checkpoint
+	prefix  string // the base-model prefix the checkpoint uses, e.g. "model."
+	dtype   DType  // requested matrix dtype, Auto for the stored one
+	missing []string
+	errs    []string
+	used    map[string]bool
+	bytes   int64 // bytes of weights held (mapped or allocated)
+	alloc   int64 // bytes allocated on the heap by conversions
+}
+
+func (b *binder) lookup(name string, shape ...int) (safetensors.Tensor, bool) {
+	full := name
+	t, ok := b.ckpt.Tensor(full)
+	if !ok && b.prefix != "" && strings.HasPrefix(name, b.prefix) {
+		// Base-model checkpoints (GPT2Model, LlamaModel) drop the prefix.
+		full = strings.TrimPrefix(name, b.prefix)
+		t, ok = b.ckpt.Tensor(full)
+	}
+	if !ok {
+		b.missing = append(b.missing, name)
+		return t, false
+	}
+	b.used[full] = true
+	if !equalShape(t.Shape, shape) {
+		b.errs = append(b.errs, fmt.Sprintf("tensor %q has shape %v, the config implies %v", full, t.Shape, shape))
+		return t, false
+	}
+	return t, true
+}
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// vector returns a float32 copy of a 1-D tensor (norm weights and biases are
+// small, so widening them costs nothing).
+func (b *binder) vector(name string, n int) []float32 {
+	t, ok := b.lookup(name, n)
+	if !ok {
+		return nil
+	}
+	v, err := t.ToFloat32()
+	if err != nil || !isFloat(t.DType) {
+		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16", name, t.DType))
+		return nil
+	}
+	b.bytes += int64(4 * n)
+	b.alloc += int64(4 * n)
+	return v
+}
+
+func isFloat(d safetensors.DType) bool {
+	return d == safetensors.F32 || d == safetensors.BF16 || d == safetensors.F16
+}
+
+// matrix returns a rows×cols tensor in the requested dtype, aliasing the
+// mapped file when no conversion is needed.
+func (b *binder) matrix(name string, rows, cols int) matrix {
+	t, ok := b.lookup(name, rows, cols)
+	if !ok {
+		return matrix{}
+	}
+	m := matrix{rows: rows, cols: cols}
+	if !isFloat(t.DType) {
+		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16", name, t.DType))
+		return m
+	}
+	want := b.dtype
+	stored := map[safetensors.DType]DType{safetensors.F32: Float32, safetensors.BF16: BF16, safetensors.F16: F16}[t.DType]
+	if want == Auto {
+		want = stored
+	}
+	m.dtype = want
+	if want == stored {
+		switch stored {
+		case Float32:
+			m.f32, _ = t.Float32()
+		case BF16:
+			m.bf16, _ = t.BF16()
+		case F16:
+			m.f16, _ = t.F16()
+		}
+		b.bytes += m.bytes()
+		return m
+	}
+	wide, _ := t.ToFloat32()
+	switch want {
+	case Float32:
+		m.f32 = wide
+	case BF16:
+		m.bf16 = make([]tensor.BF16, len(wide))
+		tensor.Float32ToBF16(m.bf16, wide)
+	case F16:
+		m.f16 = make([]tensor.F16, len(wide))
+		tensor.Float32ToF16(m.f16, wide)
+	}
+	b.bytes += m.bytes()
+	b.alloc += m.bytes()
+	return m
+}
+
+func (b *binder) linear(name string, in, out int, bias, inOut bool) linear {
+	l := linear{in: in, out: out, inOut: inOut}
+	if inOut {
+		l.w = b.matrix(name+".weight", in, out)
+	} else {
+		l.w = b.matrix(name+".weight", out, in)
+	}
+	if bias {
+		l.bias = b.vector(name+".bias", out)
+	}
+	return l
+}
+
+func (b *binder) err() error {
+	var parts []string
+	if n := len(b.missing); n > 0 {
+		shown := b.missing[:min(n, 8)]
+		s := fmt.Sprintf("missing %d tensors: %s", n, strings.Join(shown, ", "))
+		if n > len(shown) {
+			s += fmt.Sprintf(", … (%d more)", n-len(shown))
+		}
+		parts = append(parts, s)
+	}
+	parts = append(parts, b.errs...)
+	if len(parts) == 0 {
+		return nil
+	}
+	return fmt.Errorf("model: checkpoint does not match its config: %s", strings.Join(parts, "; "))
+}

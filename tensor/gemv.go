@@ -1,0 +1,205 @@
+package tensor
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Gemv computes y = alpha·op(A)·x + beta·y, where A is m×n row-major with
+// row stride lda and op(A) is A, or Aᵀ when trans is set. When beta is zero
+// y is overwritten without being read. It panics on length mismatches.
+//
+// Large products are split over GOMAXPROCS goroutines: by rows of A, or
+// for Aᵀ by column ranges of A (each goroutine owns a range of y).
+func Gemv(trans bool, m, n int, alpha float32, a []float32, lda int, x []float32, beta float32, y []float32) {
+	gemvCheck(trans, m, n, len(a), lda, len(x), len(y))
+	g := gemvPool.Get().(*gemvJob)
+	g.gemvArgs = gemvArgs{trans: trans, m: m, n: n, alpha: alpha, a32: a, lda: lda, x: x, beta: beta, y: y}
+	g.run(maxThreads())
+	g.release()
+}
+
+// GemvBF16 is Gemv with A stored as bfloat16 (the decode-time weight layout).
+func GemvBF16(trans bool, m, n int, alpha float32, a []BF16, lda int, x []float32, beta float32, y []float32) {
+	gemvCheck(trans, m, n, len(a), lda, len(x), len(y))
+	g := gemvPool.Get().(*gemvJob)
+	g.gemvArgs = gemvArgs{trans: trans, m: m, n: n, alpha: alpha, aBF16: a, lda: lda, x: x, beta: beta, y: y}
+	g.run(maxThreads())
+	g.release()
+}
+
+// GemvF16 is Gemv with A stored as IEEE half precision.
+func GemvF16(trans bool, m, n int, alpha float32, a []F16, lda int, x []float32, beta float32, y []float32) {
+	gemvCheck(trans, m, n, len(a), lda, len(x), len(y))
+	g := gemvPool.Get().(*gemvJob)
+	g.gemvArgs = gemvArgs{trans: trans, m: m, n: n, alpha: alpha, aF16: a, lda: lda, x: x, beta: beta, y: y}
+	g.run(maxThreads())
+	g.release()
+}
+
+func gemvCheck(trans bool, m, n, lenA, lda, lenX, lenY int) {
+	if m < 0 || n < 0 {
+		panic(fmt.Sprintf("tensor: Gemv: negative dimension m=%d n=%d", m, n))
+	}
+	checkMatrix("A", m, n, lenA, lda)
+	xs, ys := n, m
+	if trans {
+		xs, ys = m, n
+	}
+	if lenX < xs || lenY < ys {
+		panic(fmt.Sprintf("tensor: Gemv: x has %d elements (need %d), y has %d (need %d)", lenX, xs, lenY, ys))
+	}
+}
+
+// gemvMinPart is the least number of matrix elements worth handing to one
+// more goroutine (about 10µs of memory traffic).
+const gemvMinPart = 1 << 16
+
+// gemvJob is one GEMV call. Exactly one of a32, aBF16 and aF16 is set.
+type gemvJob struct {
+	gemvArgs
+	ks    *kernelSet
+	parts int
+	wg    sync.WaitGroup
+	xp    []float32 // x reordered for dot4BF16 (kept across uses)
+}
+
+// gemvArgs are the arguments of one GEMV call.
+type gemvArgs struct {
+	trans       bool
+	m, n        int
+	alpha, beta float32
+	a32         []float32
+	aBF16       []BF16
+	aF16        []F16
+	lda         int
+	x, y        []float32
+}
+
+var gemvPool = sync.Pool{New: func() any { return new(gemvJob) }}
+
+func (g *gemvJob) release() {
+	g.gemvArgs, g.ks = gemvArgs{}, nil
+	gemvPool.Put(g)
+}
+
+func (g *gemvJob) run(threads int) {
+	g.ks = kernels()
+	rows := g.m // the dimension the parts split: rows of A, or of y for Aᵀ
+	if g.trans {
+		rows = g.n
+	}
+	if rows == 0 {
+		return
+	}
+	g.parts = max(1, min(threads, g.m*g.n/gemvMinPart, rows/16))
+	if g.aBF16 != nil && !g.trans {
+		n32 := g.n &^ 31
+		if cap(g.xp) < n32 {
+			g.xp = make([]float32, n32)
+		}
+		splitPairs(g.xp[:n32], g.x[:n32])
+	}
+	parallel(g, g.parts, &g.wg)
+}
+
+func (g *gemvJob) runPart(part int, s *scratch) {
+	if !g.trans {
+		lo, hi := span(g.m, 4, g.parts, part)
+		g.rows(lo, hi, &s.dot)
+		return
+	}
+	// 16 floats is one cache line of y: parts never share a line.
+	lo, hi := span(g.n, 16, g.parts, part)
+	g.cols(lo, hi)
+}
+
+// rows computes y[lo:hi] = alpha·A[lo:hi]·x + beta·y[lo:hi], four rows at
+// a time.
+func (g *gemvJob) rows(lo, hi int, d *[4]float32) {
+	x := g.x[:g.n]
+	n16 := g.n &^ 15 // what dot4F32 covers
+	n32 := g.n &^ 31 // what dot4BF16 covers
+	i := lo
+	for ; i+4 <= hi; i += 4 {
+		off := i * g.lda
+		end := off + 3*g.lda + g.n // the last element of the fourth row
+		switch {
+		case g.a32 != nil:
+			a := g.a32[off:end]
+			g.ks.dot4F32(a, g.lda, x[:n16], d)
+			for r := range d {
+				d[r] += dotF32Generic(a[r*g.lda+n16:], x[n16:])
+			}
+		case g.aBF16 != nil:
+			a := g.aBF16[off:end]
+			g.ks.dot4BF16(a, g.lda, x[:n32], g.xp[:n32], d)
+			for r := range d {
+				d[r] += dotBF16Generic(a[r*g.lda+n32:], x[n32:])
+			}
+		default:
+			a := g.aF16[off:end]
+			g.ks.dot4F16(a, g.lda, x[:n16], d)
+			for r := range d {
+				d[r] += dotF16Generic(a[r*g.lda+n16:], x[n16:])
+			}
+		}
+		for r, v := range d {
+			if g.beta == 0 {
+				g.y[i+r] = g.alpha * v
+			} else {
+				g.y[i+r] = g.alpha*v + g.beta*g.y[i+r]
+			}
+		}
+	}
+	for ; i < hi; i++ {
+		off := i * g.lda
+		var d float32
+		switch {
+		case g.a32 != nil:
+			d = g.ks.dotF32(g.a32[off:off+g.n], x)
+		case g.aBF16 != nil:
+			d = g.ks.dotBF16(g.aBF16[off:off+g.n], x)
+		default:
+			d = g.ks.dotF16(g.aF16[off:off+g.n], x)
+		}
+		if g.beta == 0 {
+			g.y[i] = g.alpha * d
+		} else {
+			g.y[i] = g.alpha*d + g.beta*g.y[i]
+		}
+	}
+}
+
+// cols computes y[lo:hi] = alpha·(Aᵀx)[lo:hi] + beta·y[lo:hi] as a sum of
+// scaled row pieces A[i][lo:hi], so that A is still read row-wise.
+func (g *gemvJob) cols(lo, hi int) {
+	y := g.y[lo:hi]
+	scaleRow(y, g.beta)
+	for i := 0; i < g.m; i++ {
+		s := g.alpha * g.x[i]
+		off := i*g.lda + lo
+		switch {
+		case g.a32 != nil:
+			g.ks.axpyF32(s, g.a32[off:off+len(y)], y)
+		case g.aBF16 != nil:
+			g.ks.axpyBF16(s, g.aBF16[off:off+len(y)], y)
+		default:
+			g.ks.axpyF16(s, g.aF16[off:off+len(y)], y)
+		}
+	}
+}
+
+// asGemv computes a one-row GEMM (batch-1 decoding: x·Wᵀ) as a GEMV over
+// the stored B, without packing.
+func (g *gemmJob) asGemv(threads int) {
+	v := gemvPool.Get().(*gemvJob)
+	v.gemvArgs = gemvArgs{alpha: g.alpha, beta: g.beta, a32: g.b32, aBF16: g.bBF16, aF16: g.bF16, lda: g.ldb, x: g.a[:g.k], y: g.c[:g.n]}
+	if g.transB {
+		v.m, v.n = g.n, g.k // y[j] = B[j]·x
+	} else {
+		v.trans, v.m, v.n = true, g.k, g.n // y = Bᵀ·x
+	}
+	v.run(threads)
+	v.release()
+}

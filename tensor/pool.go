@@ -1,0 +1,99 @@
+package tensor
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// A partJob is work split into numbered parts that can run concurrently.
+// runPart must not itself call parallel: pool workers never wait on each
+// other, which is what keeps the pool free of deadlock.
+type partJob interface {
+	runPart(part int, s *scratch)
+}
+
+type workItem struct {
+	job  partJob
+	part int
+	wg   *sync.WaitGroup
+}
+
+// workers is the process-wide pool of kernel goroutines. It grows to
+// GOMAXPROCS-1 goroutines on first use (the caller runs part 0 itself) and
+// each worker owns a scratch buffer for packing, so that a steady stream of
+// GEMMs allocates nothing.
+var workers struct {
+	mu      sync.Mutex
+	started atomic.Int64
+	items   chan workItem
+}
+
+func startWorkers(n int) {
+	workers.mu.Lock()
+	defer workers.mu.Unlock()
+	if workers.items == nil {
+		workers.items = make(chan workItem, 256)
+	}
+	for ; workers.started.Load() < int64(n); workers.started.Add(1) {
+		go func() {
+			s := new(scratch)
+			for it := range workers.items {
+				it.job.runPart(it.part, s)
+				it.wg.Done()
+			}
+		}()
+	}
+}
+
+// callerScratch holds scratch buffers for the part that runs on the calling
+// goroutine.
+var callerScratch = sync.Pool{New: func() any { return new(scratch) }}
+
+// parallel runs job's parts 0..parts-1, part 0 on the calling goroutine and
+// the rest on the pool, and returns when all are done. wg must be unused.
+func parallel(job partJob, parts int, wg *sync.WaitGroup) {
+	if parts > 1 {
+		if workers.started.Load() < int64(parts-1) {
+			startWorkers(parts - 1)
+		}
+		wg.Add(parts - 1)
+		for p := 1; p < parts; p++ {
+			workers.items <- workItem{job: job, part: p, wg: wg}
+		}
+	}
+	s := callerScratch.Get().(*scratch)
+	job.runPart(0, s)
+	callerScratch.Put(s)
+	if parts > 1 {
+		wg.Wait()
+	}
+}
+
+// maxThreads is the number of goroutines a kernel may use.
+func maxThreads() int { return runtime.GOMAXPROCS(0) }
+
+// scratch is per-goroutine packing space, grown on demand and reused.
+type scratch struct {
+	a, b, row []float32
+	tile      [maxTile]float32
+	dot       [4]float32 // GEMV results (a field, so that it does not escape)
+}
+
+// maxTile is the largest mr·nr of any kernel family (AVX-512: 12×32).
+const maxTile = 12 * 32
+
+// floats returns buf resized to n elements, starting on a 64-byte boundary
+// so that packed panels never straddle cache lines unevenly.
+func floats(buf *[]float32, n int) []float32 {
+	const align = 16 // float32s per 64 bytes
+	if cap(*buf) < n+align {
+		*buf = make([]float32, n+align)
+	}
+	b := (*buf)[:cap(*buf)]
+	off := 0
+	for uintptrOf(b[off:])%64 != 0 {
+		off++
+	}
+	return b[off : off+n]
+}

@@ -1,0 +1,140 @@
+//go:build !noasm && !gccgo
+
+package tensor
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run gen_gemm_amd64.go
+
+// asmKernelSets returns the assembly families this CPU can run, fastest
+// first. The AVX-512 family differs from the AVX2 one only in its GEMM
+// micro-kernel; the memory-bound vector kernels gain nothing from wider
+// registers and stay AVX2.
+func asmKernelSets() []*kernelSet {
+	var sets []*kernelSet
+	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA || !cpu.X86.HasF16C {
+		return nil
+	}
+	if cpu.X86.HasAVX512F {
+		k := *avx2Kernels
+		k.name = "avx512"
+		k.mr, k.nr, k.kc, k.mc, k.nc = 12, 32, 256, 192, 4096
+		k.tile = gemmTileAVX512
+		sets = append(sets, &k)
+	}
+	return append(sets, avx2Kernels)
+}
+
+// avx2Kernels is the AVX2+FMA+F16C family. Its GEMM tile is 6×16 (12 ymm
+// accumulators); the blocks suit a core with 32 KiB of L1d and 512 KiB of
+// L2: a 256×16 sliver of B is 16 KiB, a 144×256 block of A 144 KiB.
+var avx2Kernels = &kernelSet{
+	name: "avx2+fma",
+	mr:   6, nr: 16, kc: 256, mc: 144, nc: 2048,
+	tile:       gemmTileAVX2,
+	dotF32:     dotF32AVX2,
+	dotBF16:    dotBF16AVX2,
+	dotF16:     dotF16AVX2,
+	dot4F32:    dot4F32AVX2,
+	dot4BF16:   dot4BF16AVX2,
+	dot4F16:    dot4F16AVX2,
+	axpyF32:    axpyF32AVX2,
+	axpyBF16:   axpyBF16AVX2,
+	axpyF16:    axpyF16AVX2,
+	widenBF16:  widenBF16AVX2,
+	widenF16:   widenF16AVX2,
+	narrowBF16: narrowBF16Generic,
+	narrowF16:  narrowF16AVX2,
+}
+
+// gemmTileAVX2 is gemmTileGeneric for a 6×16 tile: a holds k groups of 6
+// rows, b k groups of 16 columns, and
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[p*6+i] * b[p*16+j] // fused multiply-add
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * s
+//			} else {
+//				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+// It does not check lengths: the caller guarantees the tile is in bounds.
+//
+//go:noescape
+func gemmTileAVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+// gemmTileAVX512 is gemmTileAVX2 for a 12×32 tile (24 zmm accumulators).
+//
+//go:noescape
+func gemmTileAVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+// dotF32AVX2 returns Σ a[i]·x[i] over i < len(x), like dotF32Generic but
+// with 32 partial sums. len(a) >= len(x) is not checked.
+//
+//go:noescape
+func dotF32AVX2(a, x []float32) float32
+
+// dotBF16AVX2 is dotF32AVX2 with a widened from bfloat16 (a[i] << 16).
+//
+//go:noescape
+func dotBF16AVX2(a []BF16, x []float32) float32
+
+// dotF16AVX2 is dotF32AVX2 with a widened from binary16 (VCVTPH2PS).
+//
+//go:noescape
+func dotF16AVX2(a []F16, x []float32) float32
+
+// axpyF32AVX2 computes y[i] += alpha·x[i] for i < len(y) (fused).
+// len(x) >= len(y) is not checked.
+//
+//go:noescape
+func axpyF32AVX2(alpha float32, x, y []float32)
+
+// axpyBF16AVX2 is axpyF32AVX2 with x widened from bfloat16.
+//
+//go:noescape
+func axpyBF16AVX2(alpha float32, x []BF16, y []float32)
+
+// axpyF16AVX2 is axpyF32AVX2 with x widened from binary16.
+//
+//go:noescape
+func axpyF16AVX2(alpha float32, x []F16, y []float32)
+
+// widenBF16AVX2 sets dst[i] = float32(src[i]) for i < len(dst).
+//
+//go:noescape
+func widenBF16AVX2(dst []float32, src []BF16)
+
+// widenF16AVX2 sets dst[i] = src[i].Float32() for i < len(dst).
+//
+//go:noescape
+func widenF16AVX2(dst []float32, src []F16)
+
+// narrowF16AVX2 sets dst[i] = F16FromFloat32(src[i]) for i < len(dst),
+// with VCVTPS2PH in round-to-nearest-even mode.
+//
+//go:noescape
+func narrowF16AVX2(dst []F16, src []float32)
+
+// dot4F32AVX2 sets y[r] = Σ_i a[r*lda+i]·x[i] for the four rows r < 4 and
+// i < len(x), which must be a multiple of 16 (not checked, nor is len(a)).
+//
+//go:noescape
+func dot4F32AVX2(a []float32, lda int, x []float32, y *[4]float32)
+
+// dot4BF16AVX2 is dot4F32AVX2 with a widened from bfloat16 and x given
+// as xp = splitPairs(x), len(xp) a multiple of 32; x itself is unused.
+//
+//go:noescape
+func dot4BF16AVX2(a []BF16, lda int, x, xp []float32, y *[4]float32)
+
+// dot4F16AVX2 is dot4F32AVX2 with a widened from binary16.
+//
+//go:noescape
+func dot4F16AVX2(a []F16, lda int, x []float32, y *[4]float32)
