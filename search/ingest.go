@@ -32,6 +32,7 @@ const (
 	kindJSONL inputKind = iota
 	kindText
 	kindParquet
+	kindHub // a Hugging Face dataset split, read through package data
 )
 
 // expandInputs turns the paths given by the user into files: a directory
@@ -40,6 +41,10 @@ const (
 func expandInputs(paths []string) ([]inputFile, error) {
 	var out []inputFile
 	for _, p := range paths {
+		if strings.HasPrefix(p, hfPrefix) {
+			out = append(out, inputFile{path: p, name: p, kind: kindHub})
+			continue
+		}
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("search: input %s: %w", p, err)

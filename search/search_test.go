@@ -393,3 +393,22 @@ func TestCompressedAndTextInputs(t *testing.T) {
 		t.Errorf("fox: %s total %d", ids(r), r.Total)
 	}
 }
+
+func TestHubDatasetInput(t *testing.T) {
+	ds := t.TempDir()
+	writeFile(t, ds, "train.jsonl", smallCorpus)
+	writeFile(t, ds, "test.jsonl", `{"id": "t1", "contents": "only in the test split"}`+"\n")
+	dir := t.TempDir()
+	res, err := Build(context.Background(), dir, []string{"hf:" + ds + ":test"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Docs != 1 {
+		t.Fatalf("docs = %d, want the 1 of the test split", res.Docs)
+	}
+	for _, bad := range []string{"hf:justname", "hf:a/b/c/d", "hf:org/name:"} {
+		if _, err := Build(context.Background(), t.TempDir(), []string{bad}, nil); err == nil || !strings.Contains(err.Error(), "hf:") {
+			t.Errorf("input %q: error %v", bad, err)
+		}
+	}
+}

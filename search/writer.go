@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fmkit/fmkit/data"
 	"github.com/fmkit/fmkit/search/analysis"
 )
 
@@ -62,6 +63,9 @@ type Options struct {
 	NoFinalMerge bool
 	// Progress, if set, is called about every 200 ms and at the end.
 	Progress func(Progress)
+	// Datasets loads "hf:" inputs. The default value reads local and
+	// cached files only (a zero data.Loader).
+	Datasets *data.Loader
 }
 
 func (o *Options) withDefaults() Options {
@@ -341,8 +345,12 @@ func (b *build) readInputs(ctx context.Context, out chan<- batch) error {
 	defer func() { b.nextSeq = seq }()
 	for i := range b.files {
 		f := &b.files[i]
-		if f.kind == kindParquet {
-			next, err := b.readParquet(ctx, f, seq, out)
+		if f.kind == kindParquet || f.kind == kindHub {
+			read := b.readParquet
+			if f.kind == kindHub {
+				read = b.readHub
+			}
+			next, err := read(ctx, f, seq, out)
 			if err != nil {
 				return err
 			}

@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/fmkit/fmkit/data"
+	"github.com/fmkit/fmkit/hub"
 	"github.com/fmkit/fmkit/search"
 )
 
@@ -81,6 +83,7 @@ func newSearchIndexCmd() *cobra.Command {
 			if showBar {
 				opts.Progress = func(p search.Progress) { renderIndexProgress(errw, p) }
 			}
+			opts.Datasets = &data.Loader{Hub: hub.FromEnvironment()}
 			res, err := search.Build(cmd.Context(), dir, inputs, opts)
 			if showBar {
 				fmt.Fprintln(errw)
@@ -104,7 +107,7 @@ func newSearchIndexCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&inputs, "input", nil, "input file or directory (repeatable; .jsonl, .json, .parquet, .txt, optionally .gz or .zst)")
+	f.StringArrayVar(&inputs, "input", nil, "input file or directory (repeatable; .jsonl, .json, .parquet, .txt, optionally .gz or .zst), or hf:ORG/NAME[/CONFIG][:SPLIT] for a Hugging Face dataset")
 	f.StringVar(&dir, "index", "", "index directory")
 	f.StringVar(&analyzer, "analyzer", "english", "analyzer: english, standard, whitespace, cjk or tokenizer:PATH")
 	f.StringVar(&segment, "segment", "", "index passages of SIZE whitespace tokens overlapping by OVERLAP, as SIZE:OVERLAP (e.g. 256:16)")
