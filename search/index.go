@@ -217,7 +217,8 @@ func (ix *Index) Verify() error {
 var ErrNotFound = errors.New("search: document not found")
 
 // Doc returns the stored record of the document with the given id.
-func (ix *Index) Doc(id string) ([]byte, error) {
+func (ix *Index) Doc(id string) (rec []byte, err error) {
+	defer recoverCorrupt(&err)
 	for _, segs := range ix.shards {
 		for _, s := range segs {
 			if docs := s.lookupValue(idField, id); len(docs) > 0 {

@@ -73,7 +73,8 @@ func (ix *Index) Search(ctx context.Context, q string, opts *SearchOptions) (*Re
 }
 
 // SearchQuery runs a parsed query.
-func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) (*Results, error) {
+func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) (res *Results, err error) {
+	defer recoverCorrupt(&err)
 	start := time.Now()
 	o := SearchOptions{K: 10}
 	if opts != nil {
@@ -98,7 +99,7 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 	if err != nil {
 		return nil, err
 	}
-	res := &Results{Hits: []Hit{}, TotalExact: true}
+	res = &Results{Hits: []Hit{}, TotalExact: true}
 	if w == nil {
 		res.Took = time.Since(start)
 		return res, nil
@@ -107,11 +108,13 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 	tops := make([]*topK, len(ix.shards))
 	totals := make([]int64, len(ix.shards))
 	exacts := make([]bool, len(ix.shards))
+	errs := make([]error, len(ix.shards))
 	var wg sync.WaitGroup
 	for i, segs := range ix.shards {
 		wg.Add(1)
 		go func(i int, segs []*segment) {
 			defer wg.Done()
+			defer recoverCorrupt(&errs[i])
 			tk := &topK{k: want}
 			exacts[i] = true
 			for _, s := range segs {
@@ -128,6 +131,11 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	all := &topK{k: want}
 	for i, tk := range tops {
@@ -212,9 +220,18 @@ func (t *topK) sorted() []scored {
 	return out
 }
 
+// recoverCorrupt turns a panic from reading a damaged segment (an index
+// out of range while decoding) into an ErrCorrupt error.
+func recoverCorrupt(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %v (run fmkit search stats --verify)", ErrCorrupt, r)
+	}
+}
+
 // hit loads the stored record of a result.
-func (ix *Index) hit(s scored, terms map[string]bool, snippet, meta bool) (Hit, error) {
-	h := Hit{ID: s.seg.docID(uint32(s.doc)), Score: s.score}
+func (ix *Index) hit(s scored, terms map[string]bool, snippet, meta bool) (h Hit, err error) {
+	defer recoverCorrupt(&err)
+	h = Hit{ID: s.seg.docID(uint32(s.doc)), Score: s.score}
 	if !snippet && !meta {
 		return h, nil
 	}

@@ -412,3 +412,44 @@ func TestHubDatasetInput(t *testing.T) {
 		}
 	}
 }
+
+func TestCorruptSegment(t *testing.T) {
+	ix := buildSmall(t, nil)
+	dir := ix.dir
+	ix.Close()
+	names, _ := filepath.Glob(filepath.Join(dir, "*.fmx"))
+	data, _ := os.ReadFile(names[0])
+	for i := 12; i < len(data)/2; i++ {
+		data[i] ^= 0x5a // scramble the postings and dictionary
+	}
+	os.WriteFile(names[0], data, 0o644)
+	ix2, err := Open(dir)
+	if err != nil {
+		if !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("Open: %v, want ErrCorrupt", err)
+		}
+		return
+	}
+	defer ix2.Close()
+	if err := ix2.Verify(); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Verify: %v, want ErrCorrupt", err)
+	}
+	for _, q := range []string{"fox", "quick brown", `"lazy dog"`, "+fox +dog"} {
+		if _, err := ix2.Search(context.Background(), q, nil); err != nil && !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%q: %v", q, err)
+		}
+	}
+}
+
+func TestConcurrentWritersExcluded(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := lockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	in := writeFile(t, t.TempDir(), "c.jsonl", smallCorpus)
+	if _, err := Build(context.Background(), dir, []string{in}, nil); err == nil || !strings.Contains(err.Error(), "another process") {
+		t.Fatalf("second writer: %v", err)
+	}
+}

@@ -165,6 +165,11 @@ func Build(ctx context.Context, dir string, inputs []string, opts *Options) (*Re
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("search: create index dir: %w", err)
 	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	old, err := readCommit(dir)
 	if err != nil && !strings.Contains(err.Error(), "is not an index") {
 		return nil, err
