@@ -112,6 +112,15 @@ func (t *Tokens) Add(term []byte, pos, start, end int, typ TokenType) {
 	t.Type = append(t.Type, typ)
 }
 
+func (t *Tokens) addString(term string, pos, start, end int, typ TokenType) {
+	t.terms = append(t.terms, term...)
+	t.ends = append(t.ends, int32(len(t.terms)))
+	t.Pos = append(t.Pos, int32(pos))
+	t.Start = append(t.Start, int32(start))
+	t.End = append(t.End, int32(end))
+	t.Type = append(t.Type, typ)
+}
+
 // Analyzer turns text into terms.
 type Analyzer interface {
 	// Analyze resets dst and fills it with the tokens of text.
@@ -134,7 +143,7 @@ func New(name string) (Analyzer, error) {
 		return &CJK{}, nil
 	}
 	if strings.HasPrefix(name, "tokenizer:") {
-		return nil, fmt.Errorf("analysis: analyzer %q: tokenizer-based analyzers are not available in this build", name)
+		return nil, fmt.Errorf("analysis: analyzer %q: tokenizer.json analyzers need package tokenizer, which this build does not include yet", name)
 	}
 	return nil, fmt.Errorf("analysis: unknown analyzer %q (want english, standard, whitespace, cjk or tokenizer:PATH)", name)
 }
@@ -283,7 +292,7 @@ func (Whitespace) Analyze(dst *Tokens, text string) {
 	start, units := -1, 0
 	flush := func(end int) {
 		if start >= 0 {
-			dst.Add([]byte(text[start:end]), pos, start, end, TypeWord)
+			dst.addString(text[start:end], pos, start, end, TypeWord)
 			pos++
 			start, units = -1, 0
 		}

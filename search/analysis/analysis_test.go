@@ -167,3 +167,34 @@ func TestTokenizerEveryCodePoint(t *testing.T) {
 		t.Errorf("%d code points differ from Lucene", bad)
 	}
 }
+
+func TestWhitespaceAndNew(t *testing.T) {
+	var ts Tokens
+	Whitespace{}.Analyze(&ts, " Hello,\tWORLD\u00a0x "+strings.Repeat("y", 300))
+	got := describe(&ts)
+	want := [][3]string{{"Hello,", "word", "1"}, {"WORLD", "word", "1"}, {"x", "word", "1"}, {strings.Repeat("y", 255), "word", "1"}, {strings.Repeat("y", 45), "word", "1"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("whitespace: %v", got)
+	}
+	for _, name := range []string{"english", "standard", "whitespace", "cjk"} {
+		a, err := New(name)
+		if err != nil || a.Name() != name {
+			t.Errorf("New(%q) = %v, %v", name, a, err)
+		}
+	}
+	for _, name := range []string{"klingon", "tokenizer:/nope.json"} {
+		if _, err := New(name); err == nil {
+			t.Errorf("New(%q) succeeded", name)
+		}
+	}
+}
+
+func BenchmarkEnglish(b *testing.B) {
+	text := strings.Repeat("The quick brown fox's jumps over the lazy dogs; running, generalization and 3.14 apples. ", 100)
+	var ts Tokens
+	a := NewEnglish()
+	b.SetBytes(int64(len(text)))
+	for i := 0; i < b.N; i++ {
+		a.Analyze(&ts, text)
+	}
+}
