@@ -44,7 +44,8 @@ type builder struct {
 	ords        []uint64
 	lens        []uint32
 	sumTermFreq uint64
-	ids         []string
+	idBytes     []byte
+	idEnds      []uint32
 	meta        map[string]map[string][]uint32
 	store       *storeEncoder
 	ramBytes    int
@@ -98,7 +99,8 @@ func (b *builder) add(doc *Document, ord uint64) {
 	b.lens = append(b.lens, n)
 	b.sumTermFreq += uint64(n)
 	b.ords = append(b.ords, ord)
-	b.ids = append(b.ids, doc.ID)
+	b.idBytes = append(b.idBytes, doc.ID...)
+	b.idEnds = append(b.idEnds, uint32(len(b.idBytes)))
 	b.ramBytes += len(doc.ID) + 16 + 12
 	for k, v := range doc.Meta {
 		vals := b.meta[k]
@@ -145,7 +147,8 @@ func (b *builder) flush(path string) error {
 		lens:        b.lens,
 		store:       b.store.blocks,
 		fields:      b.valueFields(),
-		docIDs:      b.ids,
+		idBytes:     b.idBytes,
+		idEnds:      b.idEnds,
 	}
 	return sw.finish(c)
 }
@@ -177,9 +180,11 @@ func (t *termBuf) decode(docs, freqs, positions []uint32) ([]uint32, []uint32, [
 
 // valueFields returns the id field and the meta fields, sorted.
 func (b *builder) valueFields() []valueField {
-	ids := make([]valueEntry, len(b.ids))
-	for i, id := range b.ids {
-		ids[i] = valueEntry{value: id, docs: []uint32{uint32(i)}}
+	ids := make([]valueEntry, len(b.idEnds))
+	start := uint32(0)
+	for i, end := range b.idEnds {
+		ids[i] = valueEntry{value: string(b.idBytes[start:end]), docs: []uint32{uint32(i)}}
+		start = end
 	}
 	slices.SortFunc(ids, func(x, y valueEntry) int { return strings.Compare(x.value, y.value) })
 	fields := []valueField{{name: idField, entries: ids}}

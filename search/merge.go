@@ -38,14 +38,15 @@ func mergeSegments(paths []string, out string) error {
 		for d := uint32(0); d < s.ft.Docs; d++ {
 			c.lens = append(c.lens, s.docLen(d))
 			c.ords = append(c.ords, s.ordinal(d))
-			c.docIDs = append(c.docIDs, s.docID(d))
+			c.idBytes = append(c.idBytes, s.docID(d)...)
+			c.idEnds = append(c.idEnds, uint32(len(c.idBytes)))
 		}
 		for b := 0; b < int(s.ft.StoreBlocks); b++ {
 			first, data := s.storeBlockRaw(b)
 			c.store = append(c.store, storeBlock{firstDoc: first + bases[i], data: data})
 		}
 	}
-	c.fields = mergeValueFields(segs, bases)
+	c.fieldBytes = mergeValueFields(segs, bases)
 
 	sw, err := newSegmentWriter(out, c.lens)
 	if err != nil {
@@ -57,7 +58,7 @@ func mergeSegments(paths []string, out string) error {
 		readers[i] = &dictReader{dict: s.dict}
 		live[i] = readers[i].next()
 	}
-	var docs, freqs, positions []uint32
+	var positions []uint32
 	var term []byte
 	var it postings
 	for {
@@ -72,20 +73,22 @@ func mergeSegments(paths []string, out string) error {
 		if !found {
 			break
 		}
-		docs, freqs, positions = docs[:0], freqs[:0], positions[:0]
+		sw.startTerm(term)
 		for i, r := range readers {
 			if !live[i] || !bytes.Equal(r.term, term) {
 				continue
 			}
 			it.reset(segs[i], r.info)
 			for d := it.nextDoc(); d != noMoreDocs; d = it.nextDoc() {
-				docs = append(docs, uint32(d)+bases[i])
-				freqs = append(freqs, it.freq())
-				positions = it.positionsTo(positions)
+				positions = it.positionsTo(positions[:0])
+				if err := sw.addDoc(uint32(d)+bases[i], it.freq(), positions); err != nil {
+					sw.abort()
+					return err
+				}
 			}
 			live[i] = r.next()
 		}
-		if err := sw.addTerm(term, docs, freqs, positions); err != nil {
+		if err := sw.finishTerm(); err != nil {
 			sw.abort()
 			return err
 		}
@@ -93,33 +96,96 @@ func mergeSegments(paths []string, out string) error {
 	return sw.finish(&c)
 }
 
-// mergeValueFields combines the exact-match fields of segs.
-func mergeValueFields(segs []*segment, bases []uint32) []valueField {
+// mergeValueFields combines the exact-match fields of segs, streaming each
+// field's sorted values through a k-way merge.
+func mergeValueFields(segs []*segment, bases []uint32) []byte {
 	names := map[string]bool{}
 	for _, s := range segs {
 		for n := range s.fields {
 			names[n] = true
 		}
 	}
-	var fields []valueField
-	for name := range names {
-		byValue := map[string][]uint32{}
-		for i, s := range segs {
-			s.allValues(name, func(v string, docs []uint32) {
-				for _, d := range docs {
-					byValue[v] = append(byValue[v], d+bases[i])
-				}
-			})
-		}
-		f := valueField{name: name, entries: make([]valueEntry, 0, len(byValue))}
-		for v, docs := range byValue {
-			f.entries = append(f.entries, valueEntry{value: v, docs: docs})
-		}
-		sort.Slice(f.entries, func(a, b int) bool { return f.entries[a].value < f.entries[b].value })
-		fields = append(fields, f)
+	sorted := make([]string, 0, len(names))
+	for n := range names {
+		sorted = append(sorted, n)
 	}
-	sort.Slice(fields, func(a, b int) bool { return fields[a].name < fields[b].name })
-	return fields
+	sort.Strings(sorted)
+	out := appendUvarint(nil, uint64(len(sorted)))
+	var docs []uint32
+	for _, name := range sorted {
+		its := make([]*valueIter, 0, len(segs))
+		for i, s := range segs {
+			if vd := s.fields[name]; vd != nil {
+				it := &valueIter{vd: vd, base: bases[i]}
+				if it.next() {
+					its = append(its, it)
+				}
+			}
+		}
+		var vw valueFieldWriter
+		var cur []byte
+		for len(its) > 0 {
+			cur = append(cur[:0], its[0].cur...)
+			for _, it := range its[1:] {
+				if bytes.Compare(it.cur, cur) < 0 {
+					cur = append(cur[:0], it.cur...)
+				}
+			}
+			docs = docs[:0]
+			live := its[:0]
+			for _, it := range its {
+				ok := true
+				if bytes.Equal(it.cur, cur) {
+					docs = append(docs, it.docs...)
+					ok = it.next()
+				}
+				if ok {
+					live = append(live, it)
+				}
+			}
+			its = live
+			vw.add(cur, docs)
+		}
+		out = vw.appendTo(out, name)
+	}
+	return out
+}
+
+// valueIter walks one segment's values of a field in order, with their
+// documents shifted by base.
+type valueIter struct {
+	vd   *valueDict
+	base uint32
+	off  int
+	i    int
+	cur  []byte
+	docs []uint32
+}
+
+func (it *valueIter) next() bool {
+	vd := it.vd
+	if it.i >= vd.n || it.off >= len(vd.dict) {
+		return false
+	}
+	if it.i%termIndexEvery == 0 {
+		it.cur = it.cur[:0]
+	}
+	it.i++
+	prefix := int(uvarint(vd.dict, &it.off))
+	n := int(uvarint(vd.dict, &it.off))
+	if prefix > len(it.cur) || it.off+n > len(vd.dict) {
+		return false
+	}
+	it.cur = append(it.cur[:prefix], vd.dict[it.off:it.off+n]...)
+	it.off += n
+	ndocs := int(uvarint(vd.dict, &it.off))
+	it.docs = it.docs[:0]
+	last := uint32(0)
+	for j := 0; j < ndocs; j++ {
+		last += uint32(uvarint(vd.dict, &it.off))
+		it.docs = append(it.docs, last+it.base)
+	}
+	return true
 }
 
 // segmentSize returns the size of a segment file, or 0.

@@ -29,14 +29,13 @@ func (p *postings) reset(s *segment, info termInfo) {
 	p.info = info
 	p.nblocks = int((info.df + blockSize - 1) / blockSize)
 	start := int(info.postOff)
-	skipLen := 0
 	if p.nblocks > 1 {
-		skipLen = p.nblocks * skipEntryBytes
-		p.skip = s.postings[start : start+skipLen]
+		at := start + int(info.blocksLen)
+		p.skip = s.postings[at : at+p.nblocks*skipEntryBytes]
 	} else {
 		p.skip = nil
 	}
-	p.data = s.postings[start+skipLen:]
+	p.data = s.postings[start:]
 	p.pos = s.positions[min(int(info.posOff), len(s.positions)):]
 	p.block, p.n, p.i, p.doc = -1, 0, 0, -1
 }

@@ -190,6 +190,7 @@ func (s *segment) ordinal(doc uint32) uint64 {
 type termInfo struct {
 	df, maxFreq, minLen uint32
 	postOff, posOff     uint64
+	blocksLen           uint64 // multi-block terms: where the skip table starts
 }
 
 // dictReader walks the term dictionary's entries in order.
@@ -225,6 +226,10 @@ func (r *dictReader) next() bool {
 	r.info.posOff += uvarint(r.dict, &r.off)
 	r.info.maxFreq = uint32(uvarint(r.dict, &r.off))
 	r.info.minLen = uint32(uvarint(r.dict, &r.off))
+	r.info.blocksLen = 0
+	if r.info.df > blockSize {
+		r.info.blocksLen = uvarint(r.dict, &r.off)
+	}
 	return r.off <= len(r.dict)
 }
 

@@ -22,13 +22,13 @@ import (
 //	footer   the segmentFooter fields, then uint32 footer length,
 //	         uint32 CRC-32 of everything before it, and the magic again
 //
-// A term's postings start with its skip table when it has more than one
-// block: per block the last doc, the block's byte offset in the postings,
-// its byte offset in the positions, the block's largest frequency and its
-// smallest document length (five uint32). Then come the blocks: full
-// blocks of 128 documents as bit-packed doc deltas and frequencies minus
-// one; the last, partial block as uvarint pairs. Positions are uvarint
-// deltas within each document.
+// A term's postings are blocks: full blocks of 128 documents as bit-packed
+// doc deltas and frequencies minus one; the last, partial block as uvarint
+// pairs. A term of more than one block is followed by its skip table: per
+// block the last doc, the block's byte offset in the postings, its byte
+// offset in the positions, the block's largest frequency and its smallest
+// document length (five uint32). Positions are uvarint deltas within each
+// document.
 const (
 	segMagic        = "FMKSEG\x00\x00"
 	segVersion      = 1
@@ -91,8 +91,17 @@ type segmentWriter struct {
 	posBuf    *bufio.Writer
 
 	lens []uint32 // document lengths, for per-block minimum lengths
-	tmp  [blockSize]uint32
-	tmp2 [blockSize]uint32
+
+	// The term being written.
+	term                  []byte
+	tmp, tmp2             [blockSize]uint32 // docs and freqs of the open block
+	n                     int
+	df                    uint32
+	prevDoc               uint32
+	termPost, termPos     uint64 // bytes of the term written so far
+	blockPosStart         uint64
+	skip                  []byte
+	maxFreqAll, minLenAll uint32
 }
 
 func newSegmentWriter(path string, lens []uint32) (*segmentWriter, error) {
@@ -126,77 +135,132 @@ func (sw *segmentWriter) write(b []byte) error {
 
 // addTerm encodes one term's postings: docs ascending, freqs[i] >= 1, and
 // positions holding freqs[i] ascending positions per document in turn.
-// positions is nil for fields without positions.
 func (sw *segmentWriter) addTerm(term []byte, docs, freqs, positions []uint32) error {
-	df := len(docs)
-	nblocks := (df + blockSize - 1) / blockSize
-	sw.postings = sw.postings[:0]
-	sw.positions = sw.positions[:0]
-	var skip []byte
-	if nblocks > 1 {
-		skip = make([]byte, nblocks*skipEntryBytes)
-	}
-	maxFreqAll, minLenAll := uint32(0), ^uint32(0)
-	prevDoc := uint32(0)
+	sw.startTerm(term)
 	pi := 0
-	for b := 0; b < nblocks; b++ {
-		lo, hi := b*blockSize, min((b+1)*blockSize, df)
-		blockPostOff, blockPosOff := len(sw.postings), len(sw.positions)
-		maxFreq, minLen := uint32(0), ^uint32(0)
-		for i := lo; i < hi; i++ {
-			maxFreq = max(maxFreq, freqs[i])
-			if sw.lens != nil {
-				minLen = min(minLen, sw.lens[docs[i]])
-			}
+	for i, d := range docs {
+		f := freqs[i]
+		if err := sw.addDoc(d, f, positions[pi:pi+int(f)]); err != nil {
+			return err
 		}
-		if hi-lo == blockSize {
-			for i := lo; i < hi; i++ {
-				sw.tmp[i-lo] = docs[i] - prevDoc
-				sw.tmp2[i-lo] = freqs[i] - 1
-				prevDoc = docs[i]
-			}
-			sw.postings = appendPacked(sw.postings, sw.tmp[:])
-			sw.postings = appendPacked(sw.postings, sw.tmp2[:])
-		} else {
-			for i := lo; i < hi; i++ {
-				sw.postings = appendUvarint(sw.postings, uint64(docs[i]-prevDoc))
-				sw.postings = appendUvarint(sw.postings, uint64(freqs[i]))
-				prevDoc = docs[i]
-			}
-		}
-		if positions != nil {
-			for i := lo; i < hi; i++ {
-				last := uint32(0)
-				for j := 0; j < int(freqs[i]); j++ {
-					p := positions[pi]
-					sw.positions = appendUvarint(sw.positions, uint64(p-last))
-					last = p
-					pi++
-				}
-			}
-		}
-		if skip != nil {
-			e := skip[b*skipEntryBytes:]
-			binary.LittleEndian.PutUint32(e[0:], docs[hi-1])
-			binary.LittleEndian.PutUint32(e[4:], uint32(blockPostOff))
-			binary.LittleEndian.PutUint32(e[8:], uint32(blockPosOff))
-			binary.LittleEndian.PutUint32(e[12:], maxFreq)
-			binary.LittleEndian.PutUint32(e[16:], minLen)
-		}
-		maxFreqAll = max(maxFreqAll, maxFreq)
-		minLenAll = min(minLenAll, minLen)
+		pi += int(f)
 	}
-	if len(sw.postings) > 1<<32-1 || len(sw.positions) > 1<<32-1 {
-		return fmt.Errorf("term %q: postings over 4 GiB", term)
+	return sw.finishTerm()
+}
+
+// startTerm begins a term; addDoc then adds its documents in order and
+// finishTerm writes its dictionary entry. Postings stream to the
+// temporary files block by block, so a term of any size takes constant
+// memory (plus its skip table, 20 bytes per 128 documents).
+func (sw *segmentWriter) startTerm(term []byte) {
+	sw.term = append(sw.term[:0], term...)
+	sw.n, sw.df, sw.prevDoc = 0, 0, 0
+	sw.termPost, sw.termPos = 0, 0
+	sw.skip = sw.skip[:0]
+	sw.maxFreqAll, sw.minLenAll = 0, ^uint32(0)
+	sw.blockPosStart = 0
+}
+
+// addDoc adds one document of the current term with its positions.
+func (sw *segmentWriter) addDoc(doc, freq uint32, positions []uint32) error {
+	if sw.n == 0 {
+		sw.blockPosStart = sw.termPos
+	}
+	sw.tmp[sw.n], sw.tmp2[sw.n] = doc, freq
+	sw.n++
+	sw.df++
+	sw.positions = sw.positions[:0]
+	last := uint32(0)
+	for _, p := range positions {
+		sw.positions = appendUvarint(sw.positions, uint64(p-last))
+		last = p
+	}
+	if _, err := sw.posBuf.Write(sw.positions); err != nil {
+		return err
+	}
+	sw.termPos += uint64(len(sw.positions))
+	if sw.n == blockSize {
+		return sw.flushBlock(true)
+	}
+	return nil
+}
+
+// flushBlock encodes the buffered documents: bit-packed when the block is
+// full, uvarint pairs for the last, partial block.
+func (sw *segmentWriter) flushBlock(full bool) error {
+	blockPostOff := sw.termPost
+	maxFreq, minLen := uint32(0), ^uint32(0)
+	for i := 0; i < sw.n; i++ {
+		maxFreq = max(maxFreq, sw.tmp2[i])
+		minLen = min(minLen, sw.lens[sw.tmp[i]])
+	}
+	lastDoc := sw.tmp[sw.n-1]
+	sw.postings = sw.postings[:0]
+	if full {
+		var deltas, fm1 [blockSize]uint32
+		prev := sw.prevDoc
+		for i := 0; i < blockSize; i++ {
+			deltas[i] = sw.tmp[i] - prev
+			fm1[i] = sw.tmp2[i] - 1
+			prev = sw.tmp[i]
+		}
+		sw.postings = appendPacked(sw.postings, deltas[:])
+		sw.postings = appendPacked(sw.postings, fm1[:])
+	} else {
+		prev := sw.prevDoc
+		for i := 0; i < sw.n; i++ {
+			sw.postings = appendUvarint(sw.postings, uint64(sw.tmp[i]-prev))
+			sw.postings = appendUvarint(sw.postings, uint64(sw.tmp2[i]))
+			prev = sw.tmp[i]
+		}
+	}
+	if _, err := sw.postBuf.Write(sw.postings); err != nil {
+		return err
+	}
+	sw.termPost += uint64(len(sw.postings))
+	if sw.termPost > 1<<32-1 || sw.termPos > 1<<32-1 {
+		return fmt.Errorf("term %q: postings over 4 GiB", sw.term)
+	}
+	var e [skipEntryBytes]byte
+	binary.LittleEndian.PutUint32(e[0:], lastDoc)
+	binary.LittleEndian.PutUint32(e[4:], uint32(blockPostOff))
+	binary.LittleEndian.PutUint32(e[8:], uint32(sw.blockPosStart))
+	binary.LittleEndian.PutUint32(e[12:], maxFreq)
+	binary.LittleEndian.PutUint32(e[16:], minLen)
+	sw.skip = append(sw.skip, e[:]...)
+	sw.maxFreqAll = max(sw.maxFreqAll, maxFreq)
+	sw.minLenAll = min(sw.minLenAll, minLen)
+	sw.prevDoc = lastDoc
+	sw.n = 0
+	return nil
+}
+
+// finishTerm writes the last block, the skip table (after the blocks, for
+// terms of more than one block) and the dictionary entry: prefix length
+// shared with the previous term, suffix, df, postings and positions
+// offsets (deltas within an index block), max frequency, min length, and
+// for multi-block terms the length of the blocks, where the skip table
+// starts.
+func (sw *segmentWriter) finishTerm() error {
+	if sw.n > 0 {
+		if err := sw.flushBlock(false); err != nil {
+			return err
+		}
+	}
+	nblocks := len(sw.skip) / skipEntryBytes
+	blocksLen := sw.termPost
+	if nblocks > 1 {
+		if _, err := sw.postBuf.Write(sw.skip); err != nil {
+			return err
+		}
+		sw.termPost += uint64(len(sw.skip))
 	}
 	if sw.numTerms%termIndexEvery == 0 {
 		sw.dictIndex = binary.LittleEndian.AppendUint32(sw.dictIndex, uint32(len(sw.dict)))
 		sw.prevTerm = sw.prevTerm[:0]
 		sw.prevPost, sw.prevPos = 0, 0
 	}
-	// Dictionary entry: prefix length shared with the previous term, suffix,
-	// df, postings and positions offsets (delta within an index block), max
-	// frequency, min length.
+	term := sw.term
 	prefix := 0
 	for prefix < len(term) && prefix < len(sw.prevTerm) && term[prefix] == sw.prevTerm[prefix] {
 		prefix++
@@ -204,28 +268,19 @@ func (sw *segmentWriter) addTerm(term []byte, docs, freqs, positions []uint32) e
 	sw.dict = appendUvarint(sw.dict, uint64(prefix))
 	sw.dict = appendUvarint(sw.dict, uint64(len(term)-prefix))
 	sw.dict = append(sw.dict, term[prefix:]...)
-	sw.dict = appendUvarint(sw.dict, uint64(df))
+	sw.dict = appendUvarint(sw.dict, uint64(sw.df))
 	sw.dict = appendUvarint(sw.dict, sw.postBase-sw.prevPost)
 	sw.dict = appendUvarint(sw.dict, sw.posBase-sw.prevPos)
-	sw.prevPost, sw.prevPos = sw.postBase, sw.posBase
-	sw.dict = appendUvarint(sw.dict, uint64(maxFreqAll))
-	if sw.lens == nil {
-		minLenAll = 0
+	sw.dict = appendUvarint(sw.dict, uint64(sw.maxFreqAll))
+	sw.dict = appendUvarint(sw.dict, uint64(sw.minLenAll))
+	if nblocks > 1 {
+		sw.dict = appendUvarint(sw.dict, blocksLen)
 	}
-	sw.dict = appendUvarint(sw.dict, uint64(minLenAll))
+	sw.prevPost, sw.prevPos = sw.postBase, sw.posBase
 	sw.prevTerm = append(sw.prevTerm[:0], term...)
 	sw.numTerms++
-	if _, err := sw.postBuf.Write(skip); err != nil {
-		return err
-	}
-	if _, err := sw.postBuf.Write(sw.postings); err != nil {
-		return err
-	}
-	if _, err := sw.posBuf.Write(sw.positions); err != nil {
-		return err
-	}
-	sw.postBase += uint64(len(skip) + len(sw.postings))
-	sw.posBase += uint64(len(sw.positions))
+	sw.postBase += sw.termPost
+	sw.posBase += sw.termPos
 	return nil
 }
 
@@ -244,7 +299,9 @@ type segmentContents struct {
 	lens        []uint32
 	store       []storeBlock
 	fields      []valueField // "id" and the meta fields, sorted by name
-	docIDs      []string     // by document number
+	fieldBytes  []byte       // or the same, already encoded
+	idBytes     []byte       // the document ids, concatenated
+	idEnds      []uint32     // end of each id in idBytes
 }
 
 // finish writes the remaining sections, the footer, syncs and closes the
@@ -345,33 +402,27 @@ func (sw *segmentWriter) finish(c *segmentContents) (err error) {
 		return err
 	}
 	ft.MetaOff = sw.off
-	meta := encodeValueFields(c.fields)
+	meta := c.fieldBytes
+	if meta == nil {
+		meta = encodeValueFields(c.fields)
+	}
 	ft.MetaLen = uint64(len(meta))
 	if err := sw.write(meta); err != nil {
 		return err
 	}
 	// Doc ids by document number, for results without the store.
 	ft.IDsOff = sw.off
-	ends := make([]uint32, len(c.docIDs)+1)
-	total := 0
-	for i, id := range c.docIDs {
-		total += len(id)
-		ends[i+1] = uint32(total)
-	}
-	if total > 1<<32-1 {
+	if uint64(len(c.idBytes)) > 1<<32-1 {
 		return fmt.Errorf("document ids over 4 GiB")
 	}
+	ends := append([]uint32{0}, c.idEnds...)
 	ft.IDsWidth = uint8(bitWidth(ends))
 	idTable := appendFixed(nil, ends, int(ft.IDsWidth))
 	if err := sw.write(idTable); err != nil {
 		return err
 	}
 	ft.IDBytesOff = sw.off
-	idBytes := make([]byte, 0, total)
-	for _, id := range c.docIDs {
-		idBytes = append(idBytes, id...)
-	}
-	if err := sw.write(idBytes); err != nil {
+	if err := sw.write(c.idBytes); err != nil {
 		return err
 	}
 	var foot []byte
@@ -466,37 +517,53 @@ func appendFixed64(dst []byte, vs []uint64, width int) []byte {
 func encodeValueFields(fields []valueField) []byte {
 	out := appendUvarint(nil, uint64(len(fields)))
 	for _, f := range fields {
-		var dict, index []byte
-		var prev string
-		for i, e := range f.entries {
-			if i%termIndexEvery == 0 {
-				index = binary.LittleEndian.AppendUint32(index, uint32(len(dict)))
-				prev = ""
-			}
-			p := 0
-			for p < len(e.value) && p < len(prev) && e.value[p] == prev[p] {
-				p++
-			}
-			dict = appendUvarint(dict, uint64(p))
-			dict = appendUvarint(dict, uint64(len(e.value)-p))
-			dict = append(dict, e.value[p:]...)
-			dict = appendUvarint(dict, uint64(len(e.docs)))
-			last := uint32(0)
-			for _, d := range e.docs {
-				dict = appendUvarint(dict, uint64(d-last))
-				last = d
-			}
-			prev = e.value
+		var vw valueFieldWriter
+		for _, e := range f.entries {
+			vw.add([]byte(e.value), e.docs)
 		}
-		out = appendUvarint(out, uint64(len(f.name)))
-		out = append(out, f.name...)
-		out = appendUvarint(out, uint64(len(f.entries)))
-		out = appendUvarint(out, uint64(len(dict)))
-		out = appendUvarint(out, uint64(len(index)))
-		out = append(out, dict...)
-		out = append(out, index...)
+		out = vw.appendTo(out, f.name)
 	}
 	return out
+}
+
+// valueFieldWriter encodes one exact-match field, values in order.
+type valueFieldWriter struct {
+	dict, index []byte
+	prev        []byte
+	n           int
+}
+
+func (w *valueFieldWriter) add(value []byte, docs []uint32) {
+	if w.n%termIndexEvery == 0 {
+		w.index = binary.LittleEndian.AppendUint32(w.index, uint32(len(w.dict)))
+		w.prev = w.prev[:0]
+	}
+	p := 0
+	for p < len(value) && p < len(w.prev) && value[p] == w.prev[p] {
+		p++
+	}
+	w.dict = appendUvarint(w.dict, uint64(p))
+	w.dict = appendUvarint(w.dict, uint64(len(value)-p))
+	w.dict = append(w.dict, value[p:]...)
+	w.dict = appendUvarint(w.dict, uint64(len(docs)))
+	last := uint32(0)
+	for _, d := range docs {
+		w.dict = appendUvarint(w.dict, uint64(d-last))
+		last = d
+	}
+	w.prev = append(w.prev[:0], value...)
+	w.n++
+}
+
+// appendTo appends the field's header and data to out.
+func (w *valueFieldWriter) appendTo(out []byte, name string) []byte {
+	out = appendUvarint(out, uint64(len(name)))
+	out = append(out, name...)
+	out = appendUvarint(out, uint64(w.n))
+	out = appendUvarint(out, uint64(len(w.dict)))
+	out = appendUvarint(out, uint64(len(w.index)))
+	out = append(out, w.dict...)
+	return append(out, w.index...)
 }
 
 // storeEncoder compresses documents into store blocks.
