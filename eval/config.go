@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/fmkit/fmkit/data"
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
 )
 
 // Output types of lm-evaluation-harness tasks.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/fmkit/fmkit/data"
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
 	"github.com/fmkit/fmkit/lm"
 )
 

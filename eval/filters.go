@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
 )
 
 // A filter maps every request's responses to new responses. Each item

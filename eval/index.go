@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
 )
 
 // Kind says what a name in the index stands for.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
 )
 
 type metricDef struct {

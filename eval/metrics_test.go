@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
 )
 
 // TestMetricsMatchLMEvalFormulas compares aggregations and standard

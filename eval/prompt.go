@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fmkit/fmkit/data"
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
 	"github.com/fmkit/fmkit/lm"
 )
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/fmkit/fmkit/data"
-	"github.com/fmkit/fmkit/eval/internal/py"
 	"github.com/fmkit/fmkit/eval/tasks"
+	"github.com/fmkit/fmkit/internal/py"
 )
 
 func testIndex(t *testing.T) *Index {

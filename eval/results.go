@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
 )
 
 // GroupResult is a group's aggregated metrics: the micro average (weighted

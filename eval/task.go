@@ -8,8 +8,8 @@ import (
 	"sync"
 
 	"github.com/fmkit/fmkit/data"
-	"github.com/fmkit/fmkit/eval/internal/jinja"
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
+	"github.com/fmkit/fmkit/jinja"
 )
 
 // Task is one loaded task: its config, documents and compiled templates.

@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/fmkit/fmkit/eval/internal/py"
+	"github.com/fmkit/fmkit/internal/py"
 )
 
 // Function is a `!function module.name` reference in a task YAML, resolved

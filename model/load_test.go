@@ -106,6 +106,13 @@ func TestLoadErrors(t *testing.T) {
 			os.Remove(filepath.Join(dir, "model.safetensors"))
 			return dir
 		}, nil, "has neither model.safetensors nor model.safetensors.index.json"},
+		{"pickle weights only", func(t *testing.T) string {
+			dir := copyFixture(t, "gpt2", nil, nil)
+			os.Rename(filepath.Join(dir, "model.safetensors"), filepath.Join(dir, "pytorch_model.bin"))
+			return dir
+		}, nil, "PyTorch pickle weights, which fmkit does not read"},
+		{"not a directory", func(t *testing.T) string { return filepath.Join(t.TempDir(), "absent") },
+			nil, "expected a model directory with config.json"},
 		{"too large", func(t *testing.T) string { return filepath.Join("testdata", "gpt2") },
 			&Options{MemoryLimit: 1000}, "the weights need"},
 		{"bad dtype option", func(t *testing.T) string { return filepath.Join("testdata", "gpt2") },

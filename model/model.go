@@ -81,12 +81,18 @@ func Load(dir string, opts *Options) (*Model, error) {
 	default:
 		return nil, fmt.Errorf("model: dtype %q: expected f32, bf16 or f16", opts.DType)
 	}
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("model: %s: expected a model directory with config.json and safetensors weights", dir)
+	}
 	cfg, err := ReadConfig(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return nil, err
 	}
 	ckpt, err := safetensors.OpenCheckpoint(dir)
 	if err != nil {
+		if pickled, _ := filepath.Glob(filepath.Join(dir, "pytorch_model*.bin")); len(pickled) > 0 {
+			return nil, fmt.Errorf("%w (the directory has PyTorch pickle weights, which fmkit does not read: convert them to safetensors, or use a revision of the model that has them)", err)
+		}
 		return nil, err
 	}
 	if err := checkMemory(ckpt, opts); err != nil {

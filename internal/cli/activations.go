@@ -13,6 +13,7 @@ func newActivationsCmd() *cobra.Command {
 	var (
 		ef   engineFlags
 		ids  string
+		text string
 		site string
 		out  string
 	)
@@ -30,17 +31,17 @@ writes its activations, float32 [tokens, hidden], to a .npy file.`,
 			if _, err := model.ParseSite(site); err != nil {
 				return fmt.Errorf("--site: %w", err)
 			}
-			tokens, err := parseIDs("--ids", ids)
-			if err != nil {
-				return err
-			}
 			m, err := ef.load(cmd)
 			if err != nil {
 				return err
 			}
 			defer m.Close()
+			tokens, err := inputTokens(m, ids, text)
+			if err != nil {
+				return err
+			}
 			if lim := m.Config.PositionLimit(); len(tokens) > lim {
-				return fmt.Errorf("--ids: %d tokens, the model accepts at most %d (max_position_embeddings)", len(tokens), lim)
+				return fmt.Errorf("input: %d tokens, the model accepts at most %d (max_position_embeddings)", len(tokens), lim)
 			}
 			seq, err := m.NewSequence(len(tokens))
 			if err != nil {
@@ -67,6 +68,7 @@ writes its activations, float32 [tokens, hidden], to a .npy file.`,
 	}
 	ef.register(cmd)
 	cmd.Flags().StringVar(&ids, "ids", "", "token ids, comma-separated")
+	cmd.Flags().StringVar(&text, "text", "", "text to tokenize with the model's tokenizer (special tokens added) instead of --ids")
 	cmd.Flags().StringVar(&site, "site", "", "hook site, e.g. layers.3.mlp_in")
 	cmd.Flags().StringVar(&out, "npy", "", "output .npy file")
 	return cmd

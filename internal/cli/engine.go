@@ -11,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fmkit/fmkit/hub"
+	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/model"
+	"github.com/fmkit/fmkit/tokenizer"
 )
 
 // engineFlags are the flags shared by the native-engine commands.
@@ -68,16 +70,78 @@ func resolveModel(ctx context.Context, spec string, stderr io.Writer) (string, e
 }
 
 func (f *engineFlags) load(cmd *cobra.Command) (*model.Model, error) {
-	dir, err := resolveModel(cmd.Context(), f.model, cmd.ErrOrStderr())
+	return loadModel(cmd.Context(), f.model, f.dtype, cmd.ErrOrStderr())
+}
+
+func loadModel(ctx context.Context, spec, dtype string, stderr io.Writer) (*model.Model, error) {
+	switch dtype {
+	case "", "f32", "bf16", "f16":
+	default:
+		return nil, fmt.Errorf("--dtype %q: expected f32, bf16 or f16", dtype)
+	}
+	dir, err := resolveModel(ctx, spec, stderr)
 	if err != nil {
 		return nil, err
 	}
-	switch f.dtype {
-	case "", "f32", "bf16", "f16":
-	default:
-		return nil, fmt.Errorf("--dtype %q: expected f32, bf16 or f16", f.dtype)
+	return model.Load(dir, &model.Options{DType: model.DType(dtype)})
+}
+
+// loadTokenizer reads the tokenizer files that sit beside the weights.
+func loadTokenizer(m *model.Model) (*tokenizer.Tokenizer, error) {
+	tok, err := tokenizer.Load(m.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("text input needs the model's tokenizer: %w", err)
 	}
-	return model.Load(dir, &model.Options{DType: model.DType(f.dtype)})
+	return tok, nil
+}
+
+// openNative loads a model with its tokenizer as an lm backend named after
+// the --model spec. The caller closes the returned model.
+func openNative(ctx context.Context, spec, dtype string, stderr io.Writer, opts native.Options) (*native.Model, *model.Model, error) {
+	m, err := loadModel(ctx, spec, dtype, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	tok, err := loadTokenizer(m)
+	if err != nil {
+		m.Close()
+		return nil, nil, err
+	}
+	if opts.Name == "" {
+		opts.Name = spec
+	}
+	if opts.PrefixToken == 0 {
+		opts.PrefixToken = -1
+	}
+	b, err := native.New(m, tok, &opts)
+	if err != nil {
+		m.Close()
+		return nil, nil, err
+	}
+	return b, m, nil
+}
+
+// inputTokens returns the token ids given by exactly one of --ids and
+// --text, tokenizing text with the model's tokenizer and its special tokens
+// (BOS for Llama), as Hugging Face's tokenizer(text) does by default.
+func inputTokens(m *model.Model, ids, text string) ([]int, error) {
+	switch {
+	case ids != "" && text != "":
+		return nil, fmt.Errorf("--ids and --text: give one of them, not both")
+	case ids != "":
+		return parseIDs("--ids", ids)
+	case text == "":
+		return nil, fmt.Errorf("--ids or --text is required")
+	}
+	tok, err := loadTokenizer(m)
+	if err != nil {
+		return nil, err
+	}
+	tokens := tok.Encode(text, true)
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("--text %q: encodes to no tokens", text)
+	}
+	return tokens, nil
 }
 
 // parseIDs parses comma-separated token ids.

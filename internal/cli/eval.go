@@ -1,10 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -15,45 +15,26 @@ import (
 	"github.com/fmkit/fmkit/eval"
 	"github.com/fmkit/fmkit/hub"
 	"github.com/fmkit/fmkit/lm"
+	"github.com/fmkit/fmkit/lm/native"
 )
 
-// modelOpener builds a model from the part of --model after its prefix.
-type modelOpener func(spec string) (lm.Model, error)
-
-// modelOpeners maps --model prefixes to backends ("" is a local directory).
-// Backends add themselves here as they land: "hf:" and "" for the native
-// engine, "http:"/"https:"/"openai:" for servers.
-var modelOpeners = map[string]modelOpener{}
-
-func openModel(spec string) (lm.Model, error) {
-	prefix, rest := "", spec
-	if i := strings.Index(spec, ":"); i > 0 {
-		prefix, rest = spec[:i+1], spec[i+1:]
+// openModel turns --model into a backend and a function that releases it.
+// A local directory or hf:ORG/NAME runs on the native engine.
+func openModel(ctx context.Context, spec, dtype string, stderr io.Writer) (lm.Model, func(), error) {
+	b, m, err := openNative(ctx, spec, dtype, stderr, native.Options{})
+	if err != nil {
+		return nil, nil, err
 	}
-	if open, ok := modelOpeners[prefix]; ok {
-		return open(rest)
-	}
-	if open, ok := modelOpeners[""]; ok && prefix == "" {
-		return open(spec)
-	}
-	var known []string
-	for k := range modelOpeners {
-		known = append(known, k)
-	}
-	sort.Strings(known)
-	if len(known) == 0 {
-		return nil, fmt.Errorf("--model %s: this build has no model backend yet (the native engine and HTTP backends are not linked in)", spec)
-	}
-	return nil, fmt.Errorf("--model %s: unknown model spec; expected a local model directory or one of the prefixes %s", spec, strings.Join(known, ", "))
+	return b, func() { m.Close() }, nil
 }
 
 func newEvalCmd() *cobra.Command {
 	var (
-		modelSpec, tasksArg, output, sysInstr, genKwargs, seeds string
-		includes                                                []string
-		numFewshot, batchSize, bootstrap                        int
-		limit                                                   float64
-		logSamples, chat, asJSON                                bool
+		modelSpec, dtype, tasksArg, output, sysInstr, genKwargs, seeds string
+		includes                                                       []string
+		numFewshot, batchSize, bootstrap                               int
+		limit                                                          float64
+		logSamples, chat, asJSON                                       bool
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --model SPEC --tasks LIST",
@@ -110,10 +91,11 @@ func newEvalCmd() *cobra.Command {
 			if batchSize > 0 {
 				opts.ChunkSize = batchSize
 			}
-			model, err := openModel(modelSpec)
+			model, closeModel, err := openModel(cmd.Context(), modelSpec, dtype, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
+			defer closeModel()
 			if chat {
 				ct, ok := model.(lm.ChatTemplater)
 				if !ok || !model.Capabilities().ChatTemplate {
@@ -151,6 +133,7 @@ func newEvalCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&modelSpec, "model", "", "model: a local directory, hf:ORG/NAME, or a server URL where supported")
+	f.StringVar(&dtype, "dtype", "", "native engine: convert weights to f32, bf16 or f16 (default: as stored)")
 	f.StringVar(&tasksArg, "tasks", "", "comma-separated tasks, groups or tags")
 	f.IntVar(&numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
 	f.IntVar(&batchSize, "batch-size", 0, "requests per model call (default 256)")

@@ -11,9 +11,10 @@ import (
 
 func newForwardCmd() *cobra.Command {
 	var (
-		ef  engineFlags
-		ids string
-		out string
+		ef   engineFlags
+		ids  string
+		text string
+		out  string
 	)
 	cmd := &cobra.Command{
 		Use:   "forward",
@@ -25,17 +26,17 @@ for every position, float32 [tokens, vocab], to a .npy file.`,
 			if out == "" {
 				return fmt.Errorf("--npy is required: the output .npy path")
 			}
-			tokens, err := parseIDs("--ids", ids)
-			if err != nil {
-				return err
-			}
 			m, err := ef.load(cmd)
 			if err != nil {
 				return err
 			}
 			defer m.Close()
+			tokens, err := inputTokens(m, ids, text)
+			if err != nil {
+				return err
+			}
 			if lim := m.Config.PositionLimit(); len(tokens) > lim {
-				return fmt.Errorf("--ids: %d tokens, the model accepts at most %d (max_position_embeddings)", len(tokens), lim)
+				return fmt.Errorf("input: %d tokens, the model accepts at most %d (max_position_embeddings)", len(tokens), lim)
 			}
 			seq, err := m.NewSequence(len(tokens))
 			if err != nil {
@@ -58,6 +59,7 @@ for every position, float32 [tokens, vocab], to a .npy file.`,
 	}
 	ef.register(cmd)
 	cmd.Flags().StringVar(&ids, "ids", "", "token ids, comma-separated")
+	cmd.Flags().StringVar(&text, "text", "", "text to tokenize with the model's tokenizer (special tokens added) instead of --ids")
 	cmd.Flags().StringVar(&out, "npy", "", "output .npy file")
 	return cmd
 }

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/model"
 )
 
@@ -51,49 +53,82 @@ func (f *samplingFlags) validate() (model.SamplerOptions, error) {
 
 func newGenerateCmd() *cobra.Command {
 	var (
-		ef     engineFlags
-		sf     samplingFlags
-		prompt string
-		stops  []int
+		ef        engineFlags
+		sf        samplingFlags
+		prompt    string
+		promptIDs string
+		until     []string
+		stops     []int
 	)
 	cmd := &cobra.Command{
 		Use:   "generate",
-		Short: "Continue a prompt with the native engine, streaming tokens to stdout",
-		Args:  cobra.NoArgs,
+		Short: "Continue a prompt with the native engine, streaming text to stdout",
+		Long: `generate continues --prompt (text, tokenized with the model's tokenizer and
+its special tokens) and streams the new text to stdout, stopping at EOS, at
+any --stop string or after --max-new-tokens. With --prompt-ids it works on
+token ids and prints the new ids instead.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sampler, err := sf.validate()
 			if err != nil {
 				return err
 			}
-			ids, err := parseIDs("--prompt-ids", prompt)
-			if err != nil {
-				return err
+			switch {
+			case prompt != "" && promptIDs != "":
+				return fmt.Errorf("--prompt and --prompt-ids: give one of them, not both")
+			case prompt == "" && promptIDs == "":
+				return fmt.Errorf("--prompt or --prompt-ids is required")
+			case promptIDs != "":
+				return generateIDs(cmd, &ef, sf.maxNew, sampler, promptIDs, stops)
 			}
-			m, err := ef.load(cmd)
+			b, m, err := openNative(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), native.Options{AddSpecialTokens: true})
 			if err != nil {
 				return err
 			}
 			defer m.Close()
 			w := cmd.OutOrStdout()
-			stopTokens := append(append([]int(nil), m.Config.EOS...), stops...)
-			sep := ""
-			_, err = m.Generate(cmd.Context(), [][]int{ids}, &model.GenerateOptions{
-				MaxNewTokens: sf.maxNew,
-				Sampler:      sampler,
-				StopTokens:   stopTokens,
-				Stream: func(_ int, tok int) error {
-					_, err := fmt.Fprint(w, sep+strconv.Itoa(tok))
-					sep = ","
+			_, err = b.Generate(cmd.Context(), []string{prompt}, native.GenerateOptions{MaxTokens: sf.maxNew, Until: until, Sampler: sampler},
+				func(_ int, text string) error {
+					_, err := io.WriteString(w, text)
 					return err
-				},
-			})
+				})
 			fmt.Fprintln(w)
 			return err
 		},
 	}
 	ef.register(cmd)
 	sf.register(cmd)
-	cmd.Flags().StringVar(&prompt, "prompt-ids", "", "prompt token ids, comma-separated")
-	cmd.Flags().IntSliceVar(&stops, "stop-token", nil, "extra token ids that end generation (the config's EOS always does)")
+	cmd.Flags().StringVar(&prompt, "prompt", "", "prompt text")
+	cmd.Flags().StringVar(&promptIDs, "prompt-ids", "", "prompt token ids, comma-separated (prints token ids)")
+	cmd.Flags().StringArrayVar(&until, "stop", nil, "text that ends generation, not printed (repeatable)")
+	cmd.Flags().IntSliceVar(&stops, "stop-token", nil, "with --prompt-ids: extra token ids that end generation (the config's EOS always does)")
 	return cmd
+}
+
+// generateIDs is generate on token ids, printing the new ids as they come.
+func generateIDs(cmd *cobra.Command, ef *engineFlags, maxNew int, sampler model.SamplerOptions, promptIDs string, stops []int) error {
+	ids, err := parseIDs("--prompt-ids", promptIDs)
+	if err != nil {
+		return err
+	}
+	m, err := ef.load(cmd)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	w := cmd.OutOrStdout()
+	stopTokens := append(append([]int(nil), m.Config.EOS...), stops...)
+	sep := ""
+	_, err = m.Generate(cmd.Context(), [][]int{ids}, &model.GenerateOptions{
+		MaxNewTokens: maxNew,
+		Sampler:      sampler,
+		StopTokens:   stopTokens,
+		Stream: func(_ int, tok int) error {
+			_, err := fmt.Fprint(w, sep+strconv.Itoa(tok))
+			sep = ","
+			return err
+		},
+	})
+	fmt.Fprintln(w)
+	return err
 }

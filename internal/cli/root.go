@@ -42,6 +42,8 @@ their training data and sizes them for hardware, from one binary.`,
 	root.AddCommand(
 		newActivationsCmd(),
 		newBenchCmd(),
+		newDetokenizeCmd(),
+		newEraseCmd(),
 		newEvalCmd(),
 		newForwardCmd(),
 		newGenerateCmd(),
@@ -49,6 +51,7 @@ their training data and sizes them for hardware, from one binary.`,
 		newSearchCmd(),
 		newShapesCmd(),
 		newTasksCmd(),
+		newTokenizeCmd(),
 		newVersionCmd(),
 	)
 	return root

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/lm/native"
 )
 
@@ -20,6 +21,8 @@ type scoreResult struct {
 func newScoreCmd() *cobra.Command {
 	var (
 		ef          engineFlags
+		context     string
+		cont        string
 		contextIDs  string
 		contIDs     string
 		asJSON      bool
@@ -33,44 +36,21 @@ context and whether greedy decoding would have produced them, as
 lm-evaluation-harness's loglikelihood request computes them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cont, err := parseIDs("--continuation-ids", contIDs)
+			var r scoreResult
+			var err error
+			switch {
+			case (cont != "" || context != "") && (contIDs != "" || contextIDs != ""):
+				return fmt.Errorf("give text (--context, --continuation) or ids (--context-ids, --continuation-ids), not both")
+			case context != "" && cont == "":
+				return fmt.Errorf("--continuation is required with --context")
+			case cont != "":
+				r, err = scoreText(cmd, &ef, context, cont)
+			default:
+				r, err = scoreIDs(cmd, &ef, contextIDs, contIDs, prefixToken)
+			}
 			if err != nil {
 				return err
 			}
-			var ctxIDs []int
-			if contextIDs != "" {
-				if ctxIDs, err = parseIDs("--context-ids", contextIDs); err != nil {
-					return err
-				}
-			}
-			m, err := ef.load(cmd)
-			if err != nil {
-				return err
-			}
-			defer m.Close()
-			if len(ctxIDs) == 0 {
-				p := prefixToken
-				if p < 0 {
-					p = m.Config.BOS
-				}
-				if p < 0 && len(m.Config.EOS) > 0 {
-					p = m.Config.EOS[0]
-				}
-				if p < 0 {
-					return fmt.Errorf("no --context-ids, and the config has no bos_token_id or eos_token_id to condition on; give --prefix-token")
-				}
-				ctxIDs = []int{p}
-			}
-			b, err := native.New(m, nil, &native.Options{PrefixToken: max(prefixToken, 0)})
-			if err != nil {
-				return err
-			}
-			res, err := b.LoglikelihoodTokens(cmd.Context(), []native.TokenRequest{{Context: ctxIDs, Continuation: cont}}, nil)
-			if err != nil {
-				return err
-			}
-			r := scoreResult{LogProb: res[0].LogProb, IsGreedy: res[0].IsGreedy, ContextTokens: len(ctxIDs),
-				ContinuationTokens: len(cont), MeanLogProbPerToken: res[0].LogProb / float64(len(cont))}
 			w := cmd.OutOrStdout()
 			if asJSON {
 				return json.NewEncoder(w).Encode(r)
@@ -82,9 +62,72 @@ lm-evaluation-harness's loglikelihood request computes them.`,
 		},
 	}
 	ef.register(cmd)
+	cmd.Flags().StringVar(&context, "context", "", "context text")
+	cmd.Flags().StringVar(&cont, "continuation", "", "continuation text (scored with lm-evaluation-harness's tokenization)")
 	cmd.Flags().StringVar(&contextIDs, "context-ids", "", "context token ids, comma-separated (empty: the prefix token)")
 	cmd.Flags().StringVar(&contIDs, "continuation-ids", "", "continuation token ids, comma-separated")
 	cmd.Flags().IntVar(&prefixToken, "prefix-token", -1, "token to condition on when the context is empty (default: BOS, else EOS)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
+}
+
+// scoreText scores text with the harness's conventions: context and
+// continuation tokenized together and split at the context boundary.
+func scoreText(cmd *cobra.Command, ef *engineFlags, context, cont string) (scoreResult, error) {
+	b, m, err := openNative(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), native.Options{})
+	if err != nil {
+		return scoreResult{}, err
+	}
+	defer m.Close()
+	res, err := b.Loglikelihood(cmd.Context(), []lm.LoglikelihoodRequest{{Context: context, Continuation: cont}}, nil)
+	if err != nil {
+		return scoreResult{}, err
+	}
+	ctxTokens, contTokens := b.EncodePair(context, cont)
+	return newScoreResult(res[0], len(ctxTokens), len(contTokens)), nil
+}
+
+func newScoreResult(res lm.LoglikelihoodResult, nctx, ncont int) scoreResult {
+	return scoreResult{LogProb: res.LogProb, IsGreedy: res.IsGreedy, ContextTokens: nctx,
+		ContinuationTokens: ncont, MeanLogProbPerToken: res.LogProb / float64(max(ncont, 1))}
+}
+
+func scoreIDs(cmd *cobra.Command, ef *engineFlags, contextIDs, contIDs string, prefixToken int) (scoreResult, error) {
+	cont, err := parseIDs("--continuation-ids", contIDs)
+	if err != nil {
+		return scoreResult{}, err
+	}
+	var ctxIDs []int
+	if contextIDs != "" {
+		if ctxIDs, err = parseIDs("--context-ids", contextIDs); err != nil {
+			return scoreResult{}, err
+		}
+	}
+	m, err := ef.load(cmd)
+	if err != nil {
+		return scoreResult{}, err
+	}
+	defer m.Close()
+	if len(ctxIDs) == 0 {
+		p := prefixToken
+		if p < 0 {
+			p = m.Config.BOS
+		}
+		if p < 0 && len(m.Config.EOS) > 0 {
+			p = m.Config.EOS[0]
+		}
+		if p < 0 {
+			return scoreResult{}, fmt.Errorf("no --context-ids, and the config has no bos_token_id or eos_token_id to condition on; give --prefix-token")
+		}
+		ctxIDs = []int{p}
+	}
+	b, err := native.New(m, nil, &native.Options{PrefixToken: max(prefixToken, 0)})
+	if err != nil {
+		return scoreResult{}, err
+	}
+	res, err := b.LoglikelihoodTokens(cmd.Context(), []native.TokenRequest{{Context: ctxIDs, Continuation: cont}}, nil)
+	if err != nil {
+		return scoreResult{}, err
+	}
+	return newScoreResult(res[0], len(ctxIDs), len(cont)), nil
 }
