@@ -106,8 +106,7 @@ type Index struct {
 	docs     uint64
 	sumTF    uint64
 
-	analyzers sync.Pool // of analysis.Analyzer, for concurrent query parsing
-	normCache sync.Map  // normKey -> *normTable
+	normCache sync.Map // normKey -> *normTable
 }
 
 // Open opens the index in dir.
@@ -121,7 +120,6 @@ func Open(dir string) (*Index, error) {
 		return nil, fmt.Errorf("search: index %s: %w", dir, err)
 	}
 	ix := &Index{dir: dir, commit: c, analyzer: a}
-	ix.analyzers.New = func() any { a, _ := analysis.New(c.Analyzer); return a }
 	for _, names := range c.Shards {
 		var segs []*segment
 		for _, name := range names {

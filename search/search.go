@@ -93,9 +93,7 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 	if o.BM25 != nil {
 		params = *o.BM25
 	}
-	a := ix.analyzers.Get().(analysis.Analyzer)
-	w, err := ix.compile(q, a, params)
-	ix.analyzers.Put(a)
+	w, err := ix.compile(q, ix.analyzer, params)
 	if err != nil {
 		return nil, err
 	}
@@ -250,9 +248,7 @@ func (ix *Index) hit(s scored, terms map[string]bool, snippet, meta bool) (h Hit
 	if snippet {
 		var text string
 		json.Unmarshal(fields[f.Contents], &text)
-		a := ix.analyzers.Get().(analysis.Analyzer)
-		h.Snippet = makeSnippet(a, text, terms)
-		ix.analyzers.Put(a)
+		h.Snippet = makeSnippet(ix.analyzer, text, terms)
 	}
 	return h, nil
 }

@@ -453,3 +453,22 @@ func TestConcurrentWritersExcluded(t *testing.T) {
 		t.Fatalf("second writer: %v", err)
 	}
 }
+
+func TestTokenizerAnalyzerIndex(t *testing.T) {
+	ix := buildSmall(t, &Options{Analyzer: "tokenizer:../tokenizer/testdata/gpt2/tokenizer.json"})
+	if a := ix.Stats().Analyzer; !strings.HasPrefix(a, "tokenizer:/") {
+		t.Errorf("analyzer %q not stored with an absolute path", a)
+	}
+	// GPT-2 tokens keep the leading space: " fox" is "Ġfox" in both documents.
+	r, err := ix.Search(context.Background(), `"a fox"`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Total != 0 {
+		t.Errorf(`"a fox": total %d, want 0`, r.Total)
+	}
+	r, _ = ix.Search(context.Background(), `" brown fox"`, &SearchOptions{Snippets: true})
+	if ids(r) != "d1" || !strings.Contains(r.Hits[0].Snippet, "<b> brown</b><b> fox</b>") {
+		t.Errorf(`" brown fox": %s %+v`, ids(r), r.Hits)
+	}
+}

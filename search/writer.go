@@ -96,8 +96,8 @@ func (o *Options) withDefaults() Options {
 func (o *Options) Validate() error {
 	d := o.withDefaults()
 	var errs []string
-	if _, err := analysis.New(d.Analyzer); err != nil {
-		errs = append(errs, err.Error())
+	if !validAnalyzerName(d.Analyzer) {
+		errs = append(errs, fmt.Sprintf("Analyzer (%q) must be english, standard, whitespace, cjk or tokenizer:PATH", d.Analyzer))
 	}
 	if d.K1 < 0 {
 		errs = append(errs, fmt.Sprintf("K1 (%g) must be >= 0", d.K1))
@@ -112,6 +112,14 @@ func (o *Options) Validate() error {
 		return errors.New("search: invalid options: " + strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+func validAnalyzerName(name string) bool {
+	switch name {
+	case "english", "standard", "whitespace", "cjk":
+		return true
+	}
+	return strings.HasPrefix(name, "tokenizer:") && len(name) > len("tokenizer:")
 }
 
 // Progress reports an indexing run.
@@ -158,6 +166,14 @@ func Build(ctx context.Context, dir string, inputs []string, opts *Options) (*Re
 		return nil, err
 	}
 	o := opts.withDefaults()
+	if path, ok := strings.CutPrefix(o.Analyzer, "tokenizer:"); ok {
+		// The commit names the analyzer; make it valid from any directory.
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, fmt.Errorf("search: analyzer %s: %w", o.Analyzer, err)
+		}
+		o.Analyzer = "tokenizer:" + abs
+	}
 	files, err := expandInputs(inputs)
 	if err != nil {
 		return nil, err
@@ -174,7 +190,11 @@ func Build(ctx context.Context, dir string, inputs []string, opts *Options) (*Re
 	if err != nil && !strings.Contains(err.Error(), "is not an index") {
 		return nil, err
 	}
-	b := &build{dir: dir, opts: o, files: files, start: time.Now()}
+	a, err := analysis.New(o.Analyzer)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	b := &build{dir: dir, opts: o, files: files, start: time.Now(), analyzer: a}
 	if old != nil {
 		if old.Analyzer != o.Analyzer {
 			return nil, fmt.Errorf("search: index %s uses analyzer %q, not %q", dir, old.Analyzer, o.Analyzer)
@@ -191,11 +211,12 @@ func Build(ctx context.Context, dir string, inputs []string, opts *Options) (*Re
 
 // build is the state of one Build call.
 type build struct {
-	dir   string
-	opts  Options
-	files []inputFile
-	old   *commit
-	start time.Time
+	dir      string
+	opts     Options
+	files    []inputFile
+	old      *commit
+	start    time.Time
+	analyzer analysis.Analyzer // shared by the workers (safe for concurrent use)
 
 	idSeed maphash.Seed
 	idMu   sync.Mutex
@@ -428,10 +449,7 @@ func (b *build) readInputs(ctx context.Context, out chan<- batch) error {
 // worker indexes batches into its own in-memory segment, flushing it to
 // its shard when it outgrows its share of the RAM budget.
 func (b *build) worker(ctx context.Context, shard int, batches <-chan batch) error {
-	a, err := analysis.New(b.opts.Analyzer)
-	if err != nil {
-		return err
-	}
+	a := b.analyzer
 	budget := int(b.opts.RAMBufferBytes / int64(b.opts.Threads))
 	bl := newBuilder(a)
 	var doc Document

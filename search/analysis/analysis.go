@@ -12,6 +12,7 @@
 //   - cjk: Lucene's CJKAnalyzer: StandardTokenizer, width folding,
 //     lowercase, overlapping bigrams of Han, Hiragana, Katakana and Hangul,
 //     and its stop set.
+//   - tokenizer:PATH: the tokens of a Hugging Face tokenizer.json.
 //
 // An Analyzer writes into a reusable Tokens value, so analysing a document
 // allocates nothing once the buffers have grown.
@@ -121,7 +122,8 @@ func (t *Tokens) addString(term string, pos, start, end int, typ TokenType) {
 	t.Type = append(t.Type, typ)
 }
 
-// Analyzer turns text into terms.
+// Analyzer turns text into terms. The analyzers of this package are safe
+// for concurrent use.
 type Analyzer interface {
 	// Analyze resets dst and fills it with the tokens of text.
 	Analyze(dst *Tokens, text string)
@@ -142,8 +144,8 @@ func New(name string) (Analyzer, error) {
 	case "cjk":
 		return &CJK{}, nil
 	}
-	if strings.HasPrefix(name, "tokenizer:") {
-		return nil, fmt.Errorf("analysis: analyzer %q: tokenizer.json analyzers need package tokenizer, which this build does not include yet", name)
+	if path, ok := strings.CutPrefix(name, "tokenizer:"); ok && path != "" {
+		return NewTokenizer(path)
 	}
 	return nil, fmt.Errorf("analysis: unknown analyzer %q (want english, standard, whitespace, cjk or tokenizer:PATH)", name)
 }

@@ -182,7 +182,7 @@ func TestWhitespaceAndNew(t *testing.T) {
 			t.Errorf("New(%q) = %v, %v", name, a, err)
 		}
 	}
-	for _, name := range []string{"klingon", "tokenizer:/nope.json"} {
+	for _, name := range []string{"klingon", "tokenizer:/nope.json", "tokenizer:"} {
 		if _, err := New(name); err == nil {
 			t.Errorf("New(%q) succeeded", name)
 		}
@@ -196,5 +196,33 @@ func BenchmarkEnglish(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for i := 0; i < b.N; i++ {
 		a.Analyze(&ts, text)
+	}
+}
+
+func TestTokenizerAnalyzer(t *testing.T) {
+	a, err := New("tokenizer:../../tokenizer/testdata/gpt2/tokenizer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts Tokens
+	text := "Hello world, hello!"
+	a.Analyze(&ts, text)
+	// GPT-2's vocabulary: Hello=15496, Ġworld=995, ,=11, Ġhello=23748, !=0.
+	want := []string{"Hello", "Ġworld", ",", "Ġhello", "!"}
+	var got []string
+	for i := 0; i < ts.Len(); i++ {
+		got = append(got, string(ts.Term(i)))
+		if int(ts.Pos[i]) != i {
+			t.Errorf("token %d at position %d", i, ts.Pos[i])
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("tokens %q, want %q", got, want)
+	}
+	if s := text[ts.Start[1]:ts.End[1]]; s != " world" {
+		t.Errorf("offsets of Ġworld cover %q", s)
+	}
+	if _, err := New("tokenizer:/no/such/tokenizer.json"); err == nil || !strings.Contains(err.Error(), "tokenizer:/no/such") {
+		t.Errorf("missing tokenizer: %v", err)
 	}
 }

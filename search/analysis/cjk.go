@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -20,17 +21,23 @@ var cjkStopWords = map[string]bool{
 // lowercase, CJKBigramFilter (bigrams of adjacent Han, Hiragana, Katakana
 // and Hangul characters; a lone one becomes a unigram) and its stop set.
 type CJK struct {
-	tmp, grams Tokens
+	scratch sync.Pool // of *cjkScratch
 }
+
+type cjkScratch struct{ tmp, grams Tokens }
 
 // Name returns "cjk".
 func (*CJK) Name() string { return "cjk" }
 
-// Analyze implements Analyzer. A CJK value is not safe for concurrent use;
-// use one per goroutine.
+// Analyze implements Analyzer.
 func (c *CJK) Analyze(dst *Tokens, text string) {
-	// Tokenize, fold widths and lowercase into c.tmp.
-	c.tmp.Reset()
+	sc, _ := c.scratch.Get().(*cjkScratch)
+	if sc == nil {
+		sc = new(cjkScratch)
+	}
+	defer c.scratch.Put(sc)
+	// Tokenize, fold widths and lowercase into sc.tmp.
+	sc.tmp.Reset()
 	d := standardDFA()
 	var scratch, folded [64]byte
 	pos := -1
@@ -42,22 +49,22 @@ func (c *CJK) Analyze(dst *Tokens, text string) {
 		p = end
 		pos++
 		f := foldWidth(folded[:0], text[start:end])
-		c.tmp.Add(lowerInto(scratch[:0], string(f)), pos, start, end, typ)
+		sc.tmp.Add(lowerInto(scratch[:0], string(f)), pos, start, end, typ)
 	}
-	c.grams.Reset()
-	bigrams(&c.grams, &c.tmp)
+	sc.grams.Reset()
+	bigrams(&sc.grams, &sc.tmp)
 	// The stop filter runs last: a removed token's position increment
 	// carries over to the next token kept.
 	dst.Reset()
 	prevIn, prevOut := int32(-1), int32(-1)
-	for i := 0; i < c.grams.Len(); i++ {
-		term := c.grams.Term(i)
+	for i := 0; i < sc.grams.Len(); i++ {
+		term := sc.grams.Term(i)
 		if cjkStopWords[string(term)] {
 			continue
 		}
-		prevOut += c.grams.Pos[i] - prevIn
-		prevIn = c.grams.Pos[i]
-		dst.Add(term, int(prevOut), int(c.grams.Start[i]), int(c.grams.End[i]), c.grams.Type[i])
+		prevOut += sc.grams.Pos[i] - prevIn
+		prevIn = sc.grams.Pos[i]
+		dst.Add(term, int(prevOut), int(sc.grams.Start[i]), int(sc.grams.End[i]), sc.grams.Type[i])
 	}
 }
 
