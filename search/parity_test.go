@@ -12,6 +12,9 @@ import (
 	"testing"
 )
 
+// gcideDir is the directory gcideIndex built, removed by TestMain.
+var gcideDir string
+
 // gcideIndex builds (once per test binary) an index of the committed GCIDE
 // sample with Lucene norms, two threads and therefore two shards.
 var gcideIndex = sync.OnceValues(func() (string, error) {
@@ -19,11 +22,20 @@ var gcideIndex = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	gcideDir = dir
 	_, err = Build(context.Background(), dir, []string{"testdata/gcide8.jsonl.gz"}, &Options{
 		LuceneNorms: true, Threads: 2, RAMBufferBytes: 4 << 20, MergeFactor: 3,
 	})
 	return dir, err
 })
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if gcideDir != "" {
+		os.RemoveAll(gcideDir)
+	}
+	os.Exit(code)
+}
 
 func openGCIDE(t *testing.T) *Index {
 	t.Helper()
