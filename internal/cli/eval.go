@@ -15,12 +15,19 @@ import (
 	"github.com/fmkit/fmkit/eval"
 	"github.com/fmkit/fmkit/hub"
 	"github.com/fmkit/fmkit/lm"
+	"github.com/fmkit/fmkit/lm/cache"
 	"github.com/fmkit/fmkit/lm/native"
 )
 
 // openModel turns --model into a backend and a function that releases it.
-// A local directory or hf:ORG/NAME runs on the native engine.
-func openModel(ctx context.Context, spec, dtype string, stderr io.Writer) (lm.Model, func(), error) {
+// openai:URL... is a set of OpenAI-compatible servers (concurrency: requests
+// in flight, 0 for the default); a local directory or hf:ORG/NAME runs on
+// the native engine.
+func openModel(ctx context.Context, spec, dtype string, concurrency int, stderr io.Writer) (lm.Model, func(), error) {
+	if rest, ok := strings.CutPrefix(spec, "openai:"); ok {
+		m, err := openOpenAI(ctx, rest, concurrency)
+		return m, func() {}, err
+	}
 	b, m, err := openNative(ctx, spec, dtype, stderr, native.Options{})
 	if err != nil {
 		return nil, nil, err
@@ -31,6 +38,8 @@ func openModel(ctx context.Context, spec, dtype string, stderr io.Writer) (lm.Mo
 func newEvalCmd() *cobra.Command {
 	var (
 		modelSpec, dtype, tasksArg, output, sysInstr, genKwargs, seeds string
+		cachePath                                                      string
+		concurrency                                                    int
 		includes                                                       []string
 		numFewshot, batchSize, bootstrap                               int
 		limit                                                          float64
@@ -91,7 +100,10 @@ func newEvalCmd() *cobra.Command {
 			if batchSize > 0 {
 				opts.ChunkSize = batchSize
 			}
-			model, closeModel, err := openModel(cmd.Context(), modelSpec, dtype, cmd.ErrOrStderr())
+			if concurrency < 0 {
+				return fmt.Errorf("--concurrency %d: expected 1 or more", concurrency)
+			}
+			model, closeModel, err := openModel(cmd.Context(), modelSpec, dtype, concurrency, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -102,6 +114,16 @@ func newEvalCmd() *cobra.Command {
 					return fmt.Errorf("--apply-chat-template: model %s has no chat template", model.Name())
 				}
 				opts.Prompt.ChatTemplate = ct
+			}
+			if cachePath != "" {
+				// Answers are stored as they arrive, so an interrupted run
+				// (Ctrl-C, a dead server) resumes where it stopped.
+				c, err := cache.Open(cachePath, nil)
+				if err != nil {
+					return fmt.Errorf("--cache: %w", err)
+				}
+				defer c.Close()
+				model = cache.Wrap(model, c)
 			}
 			stderr := cmd.ErrOrStderr()
 			bar := &progressBar{w: stderr}
@@ -132,7 +154,9 @@ func newEvalCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&modelSpec, "model", "", "model: a local directory, hf:ORG/NAME, or a server URL where supported")
+	f.StringVar(&modelSpec, "model", "", "model: a local directory, hf:ORG/NAME, or openai:URL[,URL...][,model=NAME,tokenizer=DIR,...] for OpenAI-compatible servers")
+	f.IntVar(&concurrency, "concurrency", 0, "requests in flight to model servers (default 32)")
+	f.StringVar(&cachePath, "cache", "", "SQLite file caching every answer; a rerun resumes without repeating finished requests")
 	f.StringVar(&dtype, "dtype", "", "native engine: convert weights to f32, bf16 or f16 (default: as stored)")
 	f.StringVar(&tasksArg, "tasks", "", "comma-separated tasks, groups or tags")
 	f.IntVar(&numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")

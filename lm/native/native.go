@@ -10,8 +10,10 @@ import (
 	"math"
 	"strings"
 
+	"github.com/fmkit/fmkit/jinja"
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/model"
+	"github.com/fmkit/fmkit/tokenizer"
 )
 
 // Tokenizer is what the backend needs from a tokenizer; *tokenizer.Tokenizer
@@ -52,9 +54,23 @@ type Model struct {
 	tok  Tokenizer
 	opts Options
 	eos  []int
+	// chat is the tokenizer's chat template, nil when it has none; chatErr
+	// is why it could not be parsed, reported when a chat prompt is asked.
+	chat    *jinja.ChatTemplate
+	chatErr error
 }
 
-var _ lm.Model = (*Model)(nil)
+var (
+	_ lm.Model         = (*Model)(nil)
+	_ lm.ChatTemplater = (*Model)(nil)
+)
+
+// chatTokenizer is a tokenizer that carries a chat template and the
+// special-token strings templates insert; *tokenizer.Tokenizer is one.
+type chatTokenizer interface {
+	ChatTemplate() string
+	Config() tokenizer.Config
+}
 
 // New returns a backend for m and tok. tok may be nil: the backend then
 // answers only token-level requests (LoglikelihoodTokens), and its text
@@ -103,7 +119,27 @@ func New(m *model.Model, tok Tokenizer, opts *Options) (*Model, error) {
 			n.eos = append(n.eos, id)
 		}
 	}
+	if ct, ok := tok.(chatTokenizer); ok && ct.ChatTemplate() != "" {
+		cfg := ct.Config()
+		n.chat, n.chatErr = jinja.NewChatTemplate(ct.ChatTemplate(), cfg.BOSToken, cfg.EOSToken)
+	}
 	return n, nil
+}
+
+// ApplyChatTemplate renders messages with the tokenizer's chat template, as
+// transformers' apply_chat_template(tokenize=False) does.
+func (n *Model) ApplyChatTemplate(messages []lm.Message, addGenerationPrompt bool) (string, error) {
+	if n.chatErr != nil {
+		return "", n.chatErr
+	}
+	if n.chat == nil {
+		return "", fmt.Errorf("native: %s: the tokenizer has no chat_template: %w", n.opts.Name, lm.ErrUnsupported)
+	}
+	msgs := make([]jinja.ChatMessage, len(messages))
+	for i, m := range messages {
+		msgs[i] = jinja.ChatMessage{Role: m.Role, Content: m.Content}
+	}
+	return n.chat.Render(msgs, addGenerationPrompt)
 }
 
 // noTokenizer stands in for a missing tokenizer: it has no special tokens
@@ -145,9 +181,7 @@ func (n *Model) Engine() *model.Model { return n.m }
 // Capabilities reports all three request types.
 func (n *Model) Capabilities() lm.Capabilities {
 	c := lm.Capabilities{Loglikelihood: true, Rolling: true, Generate: true}
-	if t, ok := n.tok.(interface{ ChatTemplate() string }); ok {
-		c.ChatTemplate = t.ChatTemplate() != ""
-	}
+	c.ChatTemplate = n.chat != nil
 	return c
 }
 
