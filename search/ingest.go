@@ -199,6 +199,12 @@ func parseRecord(line []byte, f *Fields, doc *Document, buf *[]byte) error {
 	if scanRecord(line, f, doc, buf) {
 		return nil
 	}
+	return parseRecordSlow(line, f, doc)
+}
+
+// parseRecordSlow is parseRecord through encoding/json, which also words
+// the errors.
+func parseRecordSlow(line []byte, f *Fields, doc *Document) error {
 	var rec map[string]json.RawMessage
 	if err := json.Unmarshal(line, &rec); err != nil {
 		return fmt.Errorf("malformed JSON: %v", jsonErrText(err))

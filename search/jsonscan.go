@@ -18,7 +18,7 @@ func scanRecord(line []byte, f *Fields, doc *Document, buf *[]byte) (ok bool) {
 	if !s.eat('{') {
 		return false
 	}
-	var gotID, gotText bool
+	var gotID, gotText, gotMeta bool
 	clear(doc.Meta)
 	s.ws()
 	if s.eat('}') {
@@ -36,7 +36,9 @@ func scanRecord(line []byte, f *Fields, doc *Document, buf *[]byte) (ok bool) {
 		}
 		s.ws()
 		switch {
-		case string(key) == f.ID && !gotID:
+		case string(key) == f.ID && gotID, string(key) == f.Contents && gotText, string(key) == f.Meta && gotMeta:
+			return false // a repeated key: encoding/json keeps the last one
+		case string(key) == f.ID:
 			if s.peek() == '"' {
 				v, ok := s.stringValue(buf)
 				if !ok || v == "" {
@@ -55,7 +57,7 @@ func scanRecord(line []byte, f *Fields, doc *Document, buf *[]byte) (ok bool) {
 				doc.ID = num
 			}
 			gotID = true
-		case string(key) == f.Contents && !gotText:
+		case string(key) == f.Contents:
 			v, ok := s.stringValue(buf)
 			if !ok {
 				return false
@@ -63,6 +65,7 @@ func scanRecord(line []byte, f *Fields, doc *Document, buf *[]byte) (ok bool) {
 			doc.Contents = v
 			gotText = true
 		case string(key) == f.Meta:
+			gotMeta = true
 			start := s.i
 			if !s.skip() {
 				return false
@@ -260,8 +263,21 @@ func (s *jsonScanner) hex4() (rune, bool) {
 	return rune(v), true
 }
 
-// skip passes over any JSON value, checking only its structure.
+// skip passes over any JSON value and reports whether it is valid JSON.
 func (s *jsonScanner) skip() bool {
+	start := s.i
+	if !s.skipStructure() {
+		return false
+	}
+	if c := s.b[start]; c == '"' || c == '{' || c == '[' {
+		return json.Valid(s.b[start:s.i])
+	}
+	return true
+}
+
+// skipStructure passes over a JSON value by its brackets and quotes;
+// literals are checked, strings and containers are not.
+func (s *jsonScanner) skipStructure() bool {
 	switch c := s.peek(); {
 	case c == '"':
 		s.i++
@@ -290,7 +306,7 @@ func (s *jsonScanner) skip() bool {
 					return true
 				}
 			case '"':
-				if !s.skip() {
+				if !s.skipStructure() {
 					return false
 				}
 				continue
