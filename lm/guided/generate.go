@@ -216,11 +216,11 @@ func (g *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 			failed = err
 			return true
 		}
-		cut, stopped := cutAtStop(full, opts.Until)
+		cut, stopped := lm.CutAtStop(full, opts.Until)
 		texts[i] = cut
 		safe := len(cut)
 		if !stopped {
-			safe -= stopPrefixLen(cut, opts.Until)
+			safe -= lm.StopPrefixLen(cut, opts.Until)
 			for safe > emitted[i] && !utf8.ValidString(cut[emitted[i]:safe]) {
 				safe--
 			}
@@ -256,38 +256,6 @@ func (g *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 		}
 	}
 	return texts, nil
-}
-
-// cutAtStop returns s before the earliest occurrence of any stop string.
-func cutAtStop(s string, stops []string) (string, bool) {
-	best := -1
-	for _, st := range stops {
-		if st == "" {
-			continue
-		}
-		if i := strings.Index(s, st); i >= 0 && (best < 0 || i < best) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return s, false
-	}
-	return s[:best], true
-}
-
-// stopPrefixLen returns the length of the longest suffix of s that begins
-// some stop string: text that a later token could complete into one.
-func stopPrefixLen(s string, stops []string) int {
-	best := 0
-	for _, st := range stops {
-		for k := min(len(st)-1, len(s)); k > best; k-- {
-			if strings.HasSuffix(s, st[:k]) {
-				best = k
-				break
-			}
-		}
-	}
-	return best
 }
 
 // GenerateUntil answers generation requests as the harness does, with

@@ -32,7 +32,8 @@ func (m *Model) StreamGenerateUntil(ctx context.Context, reqs []lm.GenerateReque
 			return fmt.Errorf("openai: generate_until requests %v: %w", idx, err)
 		}
 		for k, i := range idx {
-			emit(i, cutAtStop(texts[k], reqs[i].Until))
+			cut, _ := lm.CutAtStop(texts[k], reqs[i].Until) // servers may apply only some stops (the OpenAI API takes four)
+			emit(i, cut)
 		}
 		return nil
 	})
@@ -68,20 +69,6 @@ func groupBySettings(reqs []lm.GenerateRequest, size int) [][]int {
 		}
 	}
 	return jobs
-}
-
-// cutAtStop cuts s before the first stop string, as servers may apply only
-// some of them (the OpenAI API takes four).
-func cutAtStop(s string, until []string) string {
-	for _, u := range until {
-		if u == "" {
-			continue
-		}
-		if i := strings.Index(s, u); i >= 0 {
-			s = s[:i]
-		}
-	}
-	return s
 }
 
 // generate sends one request for reqs[idx...], which share their settings.
