@@ -183,12 +183,15 @@ func (t *Task) limit(l float64) int {
 // BuildRequests renders every document's prompt and builds its requests,
 // in document order.
 func (t *Task) BuildRequests(opts Options) ([]*DocRequests, error) {
+	if err := t.detectMultipleInput(); err != nil {
+		return nil, err
+	}
 	b := newPromptBuilder(t, opts.Prompt)
 	n := t.limit(opts.Limit)
 	out := make([]*DocRequests, 0, n)
 	for id := 0; id < n; id++ {
 		doc := t.evalDocs[id]
-		ctx, err := b.context(doc)
+		ctx, err := b.contexts(doc)
 		if err != nil {
 			return nil, &DocError{Task: t.Name, DocID: id, Field: "prompt", Err: err}
 		}

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/fmkit/fmkit/data"
+	"github.com/fmkit/fmkit/internal/py"
 )
 
 // A DocsFunc is a Go function that a task YAML names with
@@ -33,38 +34,71 @@ func RegisterFunction(name string, fn DocsFunc) {
 	functions[name] = fn
 }
 
+// A DocFunc is a Go function that a task YAML names with
+// `doc_to_text: !function module.name` (or doc_to_target, doc_to_choice):
+// it computes that field from one document, returning what the Python
+// function returns (a string, an int64 index, or a []any of strings).
+type DocFunc func(doc data.Doc) (any, error)
+
+var docFunctions = map[string]DocFunc{}
+
+// RegisterDocFunction makes fn available to task YAMLs as
+// `doc_to_text: !function name` and the like. It panics on a duplicate
+// name, as a programmer error; call it from init.
+func RegisterDocFunction(name string, fn DocFunc) {
+	functionsMu.Lock()
+	defer functionsMu.Unlock()
+	if _, dup := docFunctions[name]; dup {
+		panic("eval: RegisterDocFunction called twice for " + name)
+	}
+	docFunctions[name] = fn
+}
+
 func lookupFunction(f *Function) (DocsFunc, error) {
+	return lookup(functions, f, "process_docs")
+}
+
+func lookupDocFunction(f *Function) (DocFunc, error) {
+	return lookup(docFunctions, f, "document")
+}
+
+func lookup[F any](registry map[string]F, f *Function, kind string) (F, error) {
 	functionsMu.RLock()
 	defer functionsMu.RUnlock()
 	// A name is looked up qualified by the YAML's folder first, as Python
 	// resolves utils.py next to the YAML: hellaswag/x.yaml's
 	// "utils.process_docs" is "hellaswag.utils.process_docs".
 	if dir := path.Base(path.Dir(f.File)); dir != "." && dir != "/" {
-		if fn, ok := functions[dir+"."+f.Name]; ok {
+		if fn, ok := registry[dir+"."+f.Name]; ok {
 			return fn, nil
 		}
 	}
-	if fn, ok := functions[f.Name]; ok {
+	if fn, ok := registry[f.Name]; ok {
 		return fn, nil
 	}
-	names := make([]string, 0, len(functions))
-	for n := range functions {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return nil, &ConfigError{File: f.File, Line: f.Line, Msg: fmt.Sprintf("unknown !function %q (registered Go functions: %s)", f.Name, strings.Join(names, ", "))}
+	var zero F
+	return zero, &ConfigError{File: f.File, Line: f.Line, Msg: fmt.Sprintf("unknown !function %q (registered Go %s functions: %s)", f.Name, kind, strings.Join(names, ", "))}
 }
 
 func init() {
 	RegisterFunction("hellaswag.utils.process_docs", hellaswagProcessDocs)
+	RegisterDocFunction("winogrande.preprocess_winogrande.doc_to_text", winograndeText)
+	RegisterDocFunction("winogrande.preprocess_winogrande.doc_to_target", winograndeTarget)
+	RegisterDocFunction("winogrande.preprocess_winogrande.doc_to_choice", winograndeChoices)
 }
 
-var bracketRe = regexp.MustCompile(` \[.*?\]`)
+var bracketRe = regexp.MustCompile(`\[.*?\]`)
 
-// hellaswagPreprocess is lm-eval's hellaswag preprocess(): strip, drop the
-// " [title]" markers and bracketed spans, collapse double spaces.
+// hellaswagPreprocess is lm-eval's hellaswag preprocess(): strip, turn the
+// " [title]" markers into sentence ends, drop bracketed spans, collapse
+// double spaces.
 func hellaswagPreprocess(text string) string {
-	text = strings.TrimSpace(text)
+	text = py.Strip(text, nil)
 	text = strings.ReplaceAll(text, " [title]", ". ")
 	text = bracketRe.ReplaceAllString(text, "")
 	return strings.ReplaceAll(text, "  ", " ")
@@ -137,4 +171,72 @@ func capitalizeFirst(s string) string {
 	}
 	r := []rune(s)
 	return strings.ToUpper(string(r[0])) + strings.ToLower(string(r[1:]))
+}
+
+// winograndeField returns a text column of a WinoGrande document.
+func winograndeField(doc data.Doc, name string) (string, error) {
+	v, ok := doc.Get(name)
+	s, isStr := v.(string)
+	if !ok || !isStr {
+		return "", fmt.Errorf("winogrande: column %q missing or not text", name)
+	}
+	return s, nil
+}
+
+// winograndeBlank returns the sentence and the byte offset of its "_".
+func winograndeBlank(doc data.Doc) (string, int, error) {
+	s, err := winograndeField(doc, "sentence")
+	if err != nil {
+		return "", 0, err
+	}
+	i := strings.IndexByte(s, '_')
+	if i < 0 {
+		return "", 0, fmt.Errorf("winogrande: sentence %q has no blank \"_\"", s)
+	}
+	return s, i, nil
+}
+
+// winograndeText is lm-eval's preprocess_winogrande.doc_to_text: the index
+// of the correct option, which makes WinoGrande a multiple-input task (one
+// context per option, one shared continuation).
+func winograndeText(doc data.Doc) (any, error) {
+	a, err := winograndeField(doc, "answer")
+	if err != nil {
+		return nil, err
+	}
+	switch a {
+	case "1":
+		return int64(0), nil
+	case "2":
+		return int64(1), nil
+	}
+	return nil, fmt.Errorf("winogrande: answer %q is not \"1\" or \"2\"", a)
+}
+
+// winograndeTarget is doc_to_target: the sentence after the blank,
+// stripped (partial scoring: only this part is scored).
+func winograndeTarget(doc data.Doc) (any, error) {
+	s, i, err := winograndeBlank(doc)
+	if err != nil {
+		return nil, err
+	}
+	return py.Strip(s[i+1:], nil), nil
+}
+
+// winograndeChoices is doc_to_choice: the sentence up to the blank, filled
+// with each option.
+func winograndeChoices(doc data.Doc) (any, error) {
+	s, i, err := winograndeBlank(doc)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 2)
+	for j, col := range []string{"option1", "option2"} {
+		o, err := winograndeField(doc, col)
+		if err != nil {
+			return nil, err
+		}
+		out[j] = s[:i] + o
+	}
+	return out, nil
 }

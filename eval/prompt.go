@@ -122,10 +122,17 @@ func (b *promptBuilder) turn(i int) ([]message, error) {
 		if err == nil {
 			a, err = t.docTarget(doc, fc.DocToTarget)
 		}
+		if err == nil && t.multipleInput {
+			// For multiple inputs doc_to_text is the index of the right
+			// choice, and the example shows that choice's text as its
+			// question: q = c[q], no choices.
+			q, err = choiceAt(q, choices)
+			choices = nil
+		}
 		if err == nil {
 			qs, ok := q.(string)
 			if !ok {
-				err = fmt.Errorf("few-shot doc_to_text gave %s, expected text (multiple-input tasks are not supported)", describe(q))
+				err = fmt.Errorf("few-shot doc_to_text gave %s, expected text", describe(q))
 			} else {
 				genPrefix, gerr := t.genPrefix(doc, fc.GenPrefix)
 				err = gerr
@@ -204,9 +211,22 @@ func (b *promptBuilder) sample(doc data.Doc, n int) ([]int, error) {
 	return out, nil
 }
 
-// context builds the prompt of one evaluation document (lm-eval's
-// fewshot_context).
-func (b *promptBuilder) context(doc data.Doc) (string, error) {
+// choiceAt returns choices[i] for a multiple-input document's index.
+func choiceAt(i any, choices []string) (string, error) {
+	n, ok := i.(int64)
+	if !ok {
+		return "", fmt.Errorf("doc_to_text gave %s, but this is a multiple-input task: expected the index of a choice", describe(i))
+	}
+	if n < 0 || n >= int64(len(choices)) {
+		return "", fmt.Errorf("doc_to_text index %d is out of range for %d choices", n, len(choices))
+	}
+	return choices[n], nil
+}
+
+// contexts builds the prompts of one evaluation document (lm-eval's
+// fewshot_context): one prompt, or for a multiple-input task one prompt per
+// choice, each ending in that choice's text.
+func (b *promptBuilder) contexts(doc data.Doc) ([]string, error) {
 	t := b.t
 	var msgs []message
 	description := ""
@@ -216,10 +236,10 @@ func (b *promptBuilder) context(doc data.Doc) (string, error) {
 		} else {
 			tp, err := t.template(d)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			if description, err = tp.Render(doc); err != nil {
-				return "", fmt.Errorf("description: %w", err)
+				return nil, fmt.Errorf("description: %w", err)
 			}
 		}
 	}
@@ -229,30 +249,54 @@ func (b *promptBuilder) context(doc data.Doc) (string, error) {
 	if t.NumFewshot > 0 {
 		idx, err := b.sample(doc, t.NumFewshot)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		for _, i := range idx {
 			turn, err := b.turn(i)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			msgs = append(msgs, turn...)
 		}
 	}
+	genPrefix, err := t.genPrefix(doc, t.Config.GenPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("gen_prefix: %w", err)
+	}
+	if t.multipleInput {
+		// lm-eval's multiple_input_context: the shared messages, then each
+		// choice as the question, with no target delimiter after it.
+		choices, err := t.docChoices(doc, t.Config.DocToChoice)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]string, len(choices))
+		for i, c := range choices {
+			turn, _ := qaTurn(c, nil, nil, false, genPrefix, "", "")
+			if out[i], err = b.render(append(msgs[:len(msgs):len(msgs)], turn...), genPrefix); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
 	q, err := t.docText(doc, t.Config.DocToText)
 	if err != nil {
-		return "", fmt.Errorf("doc_to_text: %w", err)
+		return nil, fmt.Errorf("doc_to_text: %w", err)
 	}
 	qs, ok := q.(string)
 	if !ok {
-		return "", fmt.Errorf("doc_to_text gave %s, expected text (multiple-input tasks are not supported)", describe(q))
-	}
-	genPrefix, err := t.genPrefix(doc, t.Config.GenPrefix)
-	if err != nil {
-		return "", fmt.Errorf("gen_prefix: %w", err)
+		return nil, fmt.Errorf("doc_to_text gave %s, expected text", describe(q))
 	}
 	turn, _ := qaTurn(qs, nil, nil, false, genPrefix, t.Config.TargetDelimiter, "")
-	msgs = append(msgs, turn...)
+	one, err := b.render(append(msgs, turn...), genPrefix)
+	if err != nil {
+		return nil, err
+	}
+	return []string{one}, nil
+}
+
+// render joins messages as plain text, or through the chat template.
+func (b *promptBuilder) render(msgs []message, genPrefix string) (string, error) {
 	if b.opts.ChatTemplate != nil {
 		return b.chat(msgs, genPrefix == "")
 	}

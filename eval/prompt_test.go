@@ -65,7 +65,21 @@ func TestPromptsMatchPython(t *testing.T) {
 		} else {
 			fewshot = task.Config.Fewshot.Samples
 		}
-		task.SetDocs(readDocs(t, c.Test), fewshot)
+		evalDocs := readDocs(t, c.Test)
+		if pd := task.Config.ProcessDocs; pd != nil {
+			// What Load does after reading a split (hellaswag).
+			fn, err := lookupFunction(pd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if evalDocs, err = fn(evalDocs); err != nil {
+				t.Fatal(err)
+			}
+			if fewshot, err = fn(fewshot); err != nil {
+				t.Fatal(err)
+			}
+		}
+		task.SetDocs(evalDocs, fewshot)
 		task.NumFewshot = c.NumFewshot
 		docs, err := task.BuildRequests(Options{})
 		if err != nil {

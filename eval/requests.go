@@ -31,8 +31,10 @@ type DocRequests struct {
 	Insts []*Instance
 }
 
-// buildDoc builds the requests of one document given its context.
-func (t *Task) buildDoc(docID int, doc data.Doc, ctx string, chat bool) (*DocRequests, error) {
+// buildDoc builds the requests of one document given its contexts (one,
+// or one per choice for a multiple-input task).
+func (t *Task) buildDoc(docID int, doc data.Doc, ctxs []string, chat bool) (*DocRequests, error) {
+	ctx := ctxs[0]
 	dr := &DocRequests{DocID: docID, Doc: doc}
 	tc := t.Config
 	add := func(typ string, args ...any) {
@@ -48,8 +50,20 @@ func (t *Task) buildDoc(docID int, doc data.Doc, ctx string, chat bool) (*DocReq
 		if chat && (tc.GenPrefix == "" || isSpaceRune(tc.GenPrefix, true)) {
 			delim = ""
 		}
-		for _, c := range choices {
-			add(Loglikelihood, ctx, delim+c)
+		if t.multipleInput {
+			// The choices are in the contexts; every context is followed
+			// by the same continuation.
+			target, err := t.docTarget(doc, tc.DocToTarget)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range ctxs {
+				add(Loglikelihood, c, delim+py.Str(target))
+			}
+		} else {
+			for _, c := range choices {
+				add(Loglikelihood, ctx, delim+c)
+			}
 		}
 		if t.hasMetric("acc_mutual_info") {
 			for _, c := range choices {
@@ -270,7 +284,13 @@ func (t *Task) processMultipleChoice(doc data.Doc, results []any, multipleTarget
 		normBytes[i] = lls[i] / float64(len(c))
 	}
 	pred, predNorm, predBytes := argmax(lls), argmax(normChars), argmax(normBytes)
-	gold, err := t.docTarget(doc, tc.DocToTarget)
+	// A multiple-input task's gold is the index doc_to_text gives.
+	var gold any
+	if t.multipleInput {
+		gold, err = t.docText(doc, tc.DocToText)
+	} else {
+		gold, err = t.docTarget(doc, tc.DocToTarget)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

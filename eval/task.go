@@ -29,6 +29,26 @@ type Task struct {
 
 	tmplMu sync.Mutex
 	tmpls  map[string]*jinja.Template
+
+	// multipleInput is lm-eval's multiple_input: doc_to_text gives the
+	// index of the right choice, and each choice is a context of its own
+	// followed by one shared continuation (WinoGrande's partial scoring).
+	multipleInput bool
+}
+
+// detectMultipleInput decides multipleInput as lm-eval does, from the first
+// evaluation document: the task has choices and doc_to_text gives an int.
+func (t *Task) detectMultipleInput() error {
+	t.multipleInput = false
+	if t.Config.DocToChoice == nil || len(t.evalDocs) == 0 {
+		return nil
+	}
+	q, err := t.docText(t.evalDocs[0], t.Config.DocToText)
+	if err != nil {
+		return &DocError{Task: t.Name, DocID: 0, Field: "doc_to_text", Err: err}
+	}
+	_, t.multipleInput = q.(int64)
+	return nil
 }
 
 func newTask(tc *TaskConfig, file string) (*Task, error) {
@@ -52,6 +72,13 @@ func newTask(tc *TaskConfig, file string) (*Task, error) {
 	for _, fn := range []*Function{tc.ProcessDocs, tc.Fewshot.ProcessDocs} {
 		if fn != nil {
 			if _, err := lookupFunction(fn); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, v := range []any{tc.DocToText, tc.DocToTarget, tc.DocToChoice, tc.Fewshot.DocToText, tc.Fewshot.DocToTarget, tc.Fewshot.DocToChoice} {
+		if fn, ok := v.(Function); ok {
+			if _, err := lookupDocFunction(&fn); err != nil {
 				return nil, err
 			}
 		}
@@ -228,7 +255,11 @@ func (t *Task) resolveField(doc data.Doc, spec any, field string) (any, error) {
 		}
 		return vals, nil
 	case Function:
-		return nil, fmt.Errorf("%s: !function %s: Go template functions are not supported; use a Jinja template", field, x.Name)
+		fn, err := lookupDocFunction(&x)
+		if err != nil {
+			return nil, err
+		}
+		return fn(doc)
 	case string:
 		if v, ok := doc.Get(x); ok {
 			return v, nil

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -107,6 +108,7 @@ func (h *fakeHub) serveTree(w http.ResponseWriter, r *http.Request) {
 	for f := range h.files {
 		names = append(names, f)
 	}
+	sort.Strings(names) // pages must agree on one order across requests
 	// Two pages: the first file, then the rest, to exercise Link paging.
 	page := names
 	if r.URL.Query().Get("cursor") == "" && len(names) > 1 {

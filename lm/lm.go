@@ -75,6 +75,21 @@ type Model interface {
 	GenerateUntil(ctx context.Context, reqs []GenerateRequest, progress Progress) ([]string, error)
 }
 
+// Streamer is implemented by models that can hand over each answer as soon
+// as it is known, not only when the whole batch is done. lm/cache uses it to
+// store finished work at once, so that an interrupted run repeats no finished
+// request; models without it are called in smaller chunks instead.
+//
+// Each method calls emit exactly once for every request it answers, with i
+// indexing reqs, in any order and possibly from several goroutines at once.
+// On error (including cancellation) the requests already emitted stay
+// answered; the others are not.
+type Streamer interface {
+	StreamLoglikelihood(ctx context.Context, reqs []LoglikelihoodRequest, emit func(i int, r LoglikelihoodResult)) error
+	StreamLoglikelihoodRolling(ctx context.Context, reqs []RollingRequest, emit func(i int, logprob float64)) error
+	StreamGenerateUntil(ctx context.Context, reqs []GenerateRequest, emit func(i int, text string)) error
+}
+
 // Capabilities says which request types a model can answer, so that a run
 // can stop before it starts instead of failing half way.
 type Capabilities struct {

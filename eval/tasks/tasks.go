@@ -1,8 +1,11 @@
 // Package tasks holds fmkit's built-in task definitions as embedded YAML in
-// lm-evaluation-harness's format: KMMLU in all five variants (kmmlu,
-// kmmlu_direct, kmmlu_hard, kmmlu_direct_hard, kmmlu_cot_hard) with their
-// subject groups, exactly as lm-eval defines them (metadata version 2.0),
-// and the published reference figures for KMMLU.
+// lm-evaluation-harness's format, exactly as lm-eval defines them: KMMLU in
+// all five variants (kmmlu, kmmlu_direct, kmmlu_hard, kmmlu_direct_hard,
+// kmmlu_cot_hard) with their subject groups (metadata version 2.0), and the
+// nine zero-shot tasks of the classifier-free guidance paper (arc_easy,
+// arc_challenge, boolq, hellaswag, lambada_openai, piqa, sciq, triviaqa,
+// winogrande; the group cfg_paper lists them); and KMMLU's published
+// reference figures.
 package tasks
 
 import (
@@ -10,7 +13,7 @@ import (
 	"io/fs"
 )
 
-//go:embed all:kmmlu
+//go:embed all:kmmlu all:arc all:boolq all:hellaswag all:lambada all:piqa all:sciq all:triviaqa all:winogrande all:cfg
 var files embed.FS
 
 // FS returns the built-in task YAMLs.

@@ -110,9 +110,6 @@ func openNative(ctx context.Context, spec, dtype string, stderr io.Writer, opts 
 	if opts.Name == "" {
 		opts.Name = spec
 	}
-	if opts.PrefixToken == 0 {
-		opts.PrefixToken = -1
-	}
 	b, err := native.New(m, tok, &opts)
 	if err != nil {
 		m.Close()
@@ -162,4 +159,13 @@ func parseIDs(flag, s string) ([]int, error) {
 		return nil, fmt.Errorf("%s: no token ids given", flag)
 	}
 	return ids, nil
+}
+
+// prefixTokenOption turns a --prefix-token flag (negative: unset) into
+// native.Options.PrefixToken.
+func prefixTokenOption(flag int) *int {
+	if flag < 0 {
+		return nil
+	}
+	return &flag
 }

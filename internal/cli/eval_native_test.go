@@ -231,3 +231,55 @@ func loggedFloat(t *testing.T, v any) float64 {
 	t.Fatalf("sample log response %v: expected a number", v)
 	return 0
 }
+
+// --apply-chat-template renders prompts with the chat_template of
+// tokenizer_config.json.
+func TestEvalNativeChatTemplate(t *testing.T) {
+	dir := t.TempDir()
+	writeTinyNeoX(t, dir)
+	writeFile(t, filepath.Join(dir, "tokenizer_config.json"), `{"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
+	  "chat_template": "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}"}`)
+	docs, _ := filepath.Abs("../../eval/testdata/docs")
+	tasks := t.TempDir()
+	writeFile(t, filepath.Join(tasks, "chat_local.yaml"), fmt.Sprintf(`task: chat_local
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: %s/kmmlu_test.jsonl
+output_type: multiple_choice
+test_split: test
+doc_to_text: "Q: {{question.strip()}}"
+doc_to_choice: ["A", "B", "C", "D"]
+doc_to_target: "{{answer-1}}"
+metric_list:
+  - metric: acc
+`, docs))
+	out := t.TempDir()
+	_, e, code := run(t, "eval", "--model", dir, "--tasks", "chat_local", "--include-path", tasks, "--limit", "1",
+		"--apply-chat-template", "--system-instruction", "Be exact.", "--output", out, "--log-samples")
+	if code != 0 {
+		t.Fatal(e)
+	}
+	samples, _ := filepath.Glob(filepath.Join(out, "*", "samples_chat_local_*.jsonl"))
+	if len(samples) != 1 {
+		t.Fatalf("samples: %v", samples)
+	}
+	raw, _ := os.ReadFile(samples[0])
+	var s struct {
+		Arguments map[string]map[string]string `json:"arguments"`
+	}
+	json.Unmarshal(raw, &s)
+	got := s.Arguments["gen_args_0"]["arg_0"]
+	want := "[system] Be exact.\n[user] Q: 재무상태표에 관한 설명으로 옳은 것은? [test 0]\n[assistant]"
+	if got != want {
+		t.Errorf("chat prompt %q, want %q", got, want)
+	}
+
+	// Without a template the flag is refused before any work.
+	plain := t.TempDir()
+	writeTinyNeoX(t, plain)
+	_, e, code = run(t, "eval", "--model", plain, "--tasks", "chat_local", "--include-path", tasks, "--apply-chat-template")
+	if code == 0 || !strings.Contains(e, "has no chat template") {
+		t.Errorf("exit %d, stderr %q", code, e)
+	}
+}

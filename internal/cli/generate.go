@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fmkit/fmkit/lm/guided"
 	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/model"
 )
@@ -51,10 +54,87 @@ func (f *samplingFlags) validate() (model.SamplerOptions, error) {
 	return o, nil
 }
 
+// cfgFlags are the classifier-free guidance flags of generate, score and
+// eval.
+type cfgFlags struct {
+	scale    float64
+	uncond   string
+	negative string
+}
+
+func (f *cfgFlags) register(cmd *cobra.Command) {
+	cmd.Flags().Float64Var(&f.scale, "cfg", 1, "classifier-free guidance scale γ (1: off; 1.5 for benchmarks, about 3 for steering)")
+	cmd.Flags().StringVar(&f.uncond, "cfg-uncond", "", "guidance's unconditional branch: last-token (the default) or empty")
+	cmd.Flags().StringVar(&f.negative, "negative-prompt", "", "guide away from this text: the unconditional branch is conditioned on it")
+}
+
+// enabled reports whether guidance was asked for.
+func (f *cfgFlags) enabled(cmd *cobra.Command) bool { return cmd.Flags().Changed("cfg") }
+
+// options checks the guidance flags and turns them into guided.Options;
+// guiding says whether guidance was asked for (by --cfg, or eval's
+// --cfg-sweep).
+func (f *cfgFlags) options(cmd *cobra.Command, guiding bool) (*guided.Options, error) {
+	neg := cmd.Flags().Changed("negative-prompt")
+	un := cmd.Flags().Changed("cfg-uncond")
+	switch {
+	case !guiding && (neg || un):
+		return nil, fmt.Errorf("--negative-prompt and --cfg-uncond need --cfg SCALE")
+	case neg && un:
+		return nil, fmt.Errorf("--negative-prompt and --cfg-uncond: give one of them; a negative prompt is its own unconditional branch")
+	case neg && f.negative == "":
+		return nil, fmt.Errorf("--negative-prompt: the text is empty; for the empty prompt use --cfg-uncond empty")
+	case math.IsNaN(f.scale) || math.IsInf(f.scale, 0):
+		return nil, fmt.Errorf("--cfg %g: expected a finite guidance scale", f.scale)
+	}
+	o := &guided.Options{NegativePrompt: f.negative}
+	if un {
+		u, err := guided.ParseUncond(f.uncond)
+		if err != nil {
+			return nil, fmt.Errorf("--cfg-uncond %q: expected last-token or empty", f.uncond)
+		}
+		o.Uncond = u
+	}
+	return o, nil
+}
+
+// openGuided loads --model as a guidance backend, with the tokenizer when
+// needTokenizer. The caller closes the returned model.
+func openGuided(cmd *cobra.Command, ef *engineFlags, opts native.Options, needTokenizer bool) (*guided.Native, *model.Model, error) {
+	return openGuidedSpec(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), opts, needTokenizer)
+}
+
+// openGuidedSpec is openGuided for a model spec and dtype.
+func openGuidedSpec(ctx context.Context, spec, dtype string, stderr io.Writer, opts native.Options, needTokenizer bool) (*guided.Native, *model.Model, error) {
+	m, err := loadModel(ctx, spec, dtype, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	var tok native.Tokenizer
+	if needTokenizer {
+		t, err := loadTokenizer(m)
+		if err != nil {
+			m.Close()
+			return nil, nil, err
+		}
+		tok = t
+	}
+	if opts.Name == "" {
+		opts.Name = spec
+	}
+	b, err := guided.NewNative(m, tok, &opts)
+	if err != nil {
+		m.Close()
+		return nil, nil, err
+	}
+	return b, m, nil
+}
+
 func newGenerateCmd() *cobra.Command {
 	var (
 		ef        engineFlags
 		sf        samplingFlags
+		cf        cfgFlags
 		prompt    string
 		promptIDs string
 		until     []string
@@ -66,10 +146,20 @@ func newGenerateCmd() *cobra.Command {
 		Long: `generate continues --prompt (text, tokenized with the model's tokenizer and
 its special tokens) and streams the new text to stdout, stopping at EOS, at
 any --stop string or after --max-new-tokens. With --prompt-ids it works on
-token ids and prints the new ids instead.`,
+token ids and prints the new ids instead.
+
+--cfg SCALE decodes with classifier-free guidance: every next-token
+distribution is log P(w|c̄) + SCALE·(log P(w|c) − log P(w|c̄)), before the
+sampling settings apply. The unconditional branch c̄ is the prompt's last
+token unless --cfg-uncond empty (the prefix token alone) or
+--negative-prompt TEXT (guide away from TEXT) says otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sampler, err := sf.validate()
+			if err != nil {
+				return err
+			}
+			gopts, err := cf.options(cmd, cf.enabled(cmd))
 			if err != nil {
 				return err
 			}
@@ -78,8 +168,12 @@ token ids and prints the new ids instead.`,
 				return fmt.Errorf("--prompt and --prompt-ids: give one of them, not both")
 			case prompt == "" && promptIDs == "":
 				return fmt.Errorf("--prompt or --prompt-ids is required")
+			case promptIDs != "" && cf.enabled(cmd):
+				return generateGuidedIDs(cmd, &ef, cf.scale, gopts, sf.maxNew, sampler, promptIDs, stops)
 			case promptIDs != "":
 				return generateIDs(cmd, &ef, sf.maxNew, sampler, promptIDs, stops)
+			case cf.enabled(cmd):
+				return generateGuided(cmd, &ef, cf.scale, gopts, guided.GenerateOptions{MaxTokens: sf.maxNew, Until: until, Sampler: sampler}, prompt)
 			}
 			b, m, err := openNative(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), native.Options{AddSpecialTokens: true})
 			if err != nil {
@@ -98,6 +192,7 @@ token ids and prints the new ids instead.`,
 	}
 	ef.register(cmd)
 	sf.register(cmd)
+	cf.register(cmd)
 	cmd.Flags().StringVar(&prompt, "prompt", "", "prompt text")
 	cmd.Flags().StringVar(&promptIDs, "prompt-ids", "", "prompt token ids, comma-separated (prints token ids)")
 	cmd.Flags().StringArrayVar(&until, "stop", nil, "text that ends generation, not printed (repeatable)")
@@ -123,6 +218,58 @@ func generateIDs(cmd *cobra.Command, ef *engineFlags, maxNew int, sampler model.
 		MaxNewTokens: maxNew,
 		Sampler:      sampler,
 		StopTokens:   stopTokens,
+		Stream: func(_ int, tok int) error {
+			_, err := fmt.Fprint(w, sep+strconv.Itoa(tok))
+			sep = ","
+			return err
+		},
+	})
+	fmt.Fprintln(w)
+	return err
+}
+
+// generateGuided streams the guided continuation of a text prompt.
+func generateGuided(cmd *cobra.Command, ef *engineFlags, scale float64, gopts *guided.Options, opts guided.GenerateOptions, prompt string) error {
+	b, m, err := openGuided(cmd, ef, native.Options{AddSpecialTokens: true}, true)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	g, err := guided.New(b, scale, gopts)
+	if err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	_, err = g.Generate(cmd.Context(), []string{prompt}, opts, func(_ int, text string) error {
+		_, err := io.WriteString(w, text)
+		return err
+	})
+	fmt.Fprintln(w)
+	return err
+}
+
+// generateGuidedIDs is guided generate on token ids, printing the new ids.
+func generateGuidedIDs(cmd *cobra.Command, ef *engineFlags, scale float64, gopts *guided.Options, maxNew int, sampler model.SamplerOptions, promptIDs string, stops []int) error {
+	ids, err := parseIDs("--prompt-ids", promptIDs)
+	if err != nil {
+		return err
+	}
+	// A negative prompt is text; only then is the tokenizer needed.
+	b, m, err := openGuided(cmd, ef, native.Options{AddSpecialTokens: true}, gopts.NegativePrompt != "")
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	g, err := guided.New(b, scale, gopts)
+	if err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	sep := ""
+	_, err = g.GenerateTokens(cmd.Context(), [][]int{ids}, &guided.TokenOptions{
+		MaxNewTokens: maxNew,
+		Sampler:      sampler,
+		StopTokens:   append(append([]int(nil), m.Config.EOS...), stops...),
 		Stream: func(_ int, tok int) error {
 			_, err := fmt.Fprint(w, sep+strconv.Itoa(tok))
 			sep = ","

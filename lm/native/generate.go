@@ -39,7 +39,7 @@ func (n *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 	for i, p := range prompts {
 		ids[i] = n.encode(p)
 		if len(ids[i]) == 0 {
-			ids[i] = []int{n.opts.PrefixToken}
+			ids[i] = []int{n.prefix}
 		}
 		// Left-truncate so that context and new tokens fit, as the harness.
 		if keep := n.opts.MaxLength - maxNew; len(ids[i]) > keep {
@@ -54,11 +54,11 @@ func (n *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 	// what is safe to show. It reports whether a stop string was found.
 	update := func(i int, gen []int) bool {
 		full := n.tok.Decode(gen, true)
-		cut, stopped := cutAtStop(full, opts.Until)
+		cut, stopped := lm.CutAtStop(full, opts.Until)
 		texts[i] = cut
 		safe := len(cut)
 		if !stopped {
-			safe = len(cut) - stopPrefixLen(cut, opts.Until)
+			safe = len(cut) - lm.StopPrefixLen(cut, opts.Until)
 			for safe > emitted[i] && !utf8.ValidString(cut[emitted[i]:safe]) {
 				safe--
 			}
@@ -96,38 +96,6 @@ func (n *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 		}
 	}
 	return texts, nil
-}
-
-// cutAtStop returns s before the earliest occurrence of any stop string.
-func cutAtStop(s string, stops []string) (string, bool) {
-	best := -1
-	for _, st := range stops {
-		if st == "" {
-			continue
-		}
-		if i := strings.Index(s, st); i >= 0 && (best < 0 || i < best) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return s, false
-	}
-	return s[:best], true
-}
-
-// stopPrefixLen returns the length of the longest suffix of s that is a
-// proper prefix of a stop string: text that must be held back.
-func stopPrefixLen(s string, stops []string) int {
-	best := 0
-	for _, st := range stops {
-		for k := min(len(st)-1, len(s)); k > best; k-- {
-			if strings.HasSuffix(s, st[:k]) {
-				best = k
-				break
-			}
-		}
-	}
-	return best
 }
 
 // GenerateUntil answers generation requests as the harness does: greedy

@@ -7,11 +7,14 @@ package native
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 
+	"github.com/fmkit/fmkit/jinja"
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/model"
-	"github.com/fmkit/fmkit/tensor"
+	"github.com/fmkit/fmkit/tokenizer"
 )
 
 // Tokenizer is what the backend needs from a tokenizer; *tokenizer.Tokenizer
@@ -35,9 +38,10 @@ type Options struct {
 	// the harness's default for causal models is false.
 	AddSpecialTokens bool
 	// PrefixToken is the token scored texts are conditioned on when there is
-	// no context (empty contexts, the first rolling window). The default, -1,
-	// uses BOS if the tokenizer has one, else EOS, as the harness does.
-	PrefixToken int
+	// no context (empty contexts, the first rolling window). The default,
+	// nil, uses BOS if the tokenizer has one, else EOS, as the harness does.
+	// (A pointer because token 0 is a real choice: Pythia's EOS is 0.)
+	PrefixToken *int
 	// MaxGenTokens caps generation when a request gives no MaxTokens. The
 	// default is 256.
 	MaxGenTokens int
@@ -52,15 +56,31 @@ type Model struct {
 	tok  Tokenizer
 	opts Options
 	eos  []int
+	// prefix is the resolved Options.PrefixToken.
+	prefix int
+	// chat is the tokenizer's chat template, nil when it has none; chatErr
+	// is why it could not be parsed, reported when a chat prompt is asked.
+	chat    *jinja.ChatTemplate
+	chatErr error
 }
 
-var _ lm.Model = (*Model)(nil)
+var (
+	_ lm.Model         = (*Model)(nil)
+	_ lm.ChatTemplater = (*Model)(nil)
+)
+
+// chatTokenizer is a tokenizer that carries a chat template and the
+// special-token strings templates insert; *tokenizer.Tokenizer is one.
+type chatTokenizer interface {
+	ChatTemplate() string
+	Config() tokenizer.Config
+}
 
 // New returns a backend for m and tok. tok may be nil: the backend then
 // answers only token-level requests (LoglikelihoodTokens), and its text
 // methods return an error.
 func New(m *model.Model, tok Tokenizer, opts *Options) (*Model, error) {
-	o := Options{PrefixToken: -1}
+	var o Options
 	if opts != nil {
 		o = *opts
 	}
@@ -84,13 +104,16 @@ func New(m *model.Model, tok Tokenizer, opts *Options) (*Model, error) {
 		tok = noTokenizer{}
 	}
 	n.tok = tok
-	if o.PrefixToken < 0 {
-		if id, ok := tok.BOS(); ok {
-			n.opts.PrefixToken = id
-		} else if id, ok := tok.EOS(); ok {
-			n.opts.PrefixToken = id
+	switch id, bosOK := tok.BOS(); {
+	case o.PrefixToken != nil:
+		n.prefix = *o.PrefixToken
+	case bosOK:
+		n.prefix = id
+	default:
+		if id, ok := tok.EOS(); ok {
+			n.prefix = id
 		} else if m.Config.BOS >= 0 {
-			n.opts.PrefixToken = m.Config.BOS
+			n.prefix = m.Config.BOS
 		} else {
 			return nil, fmt.Errorf("native: the tokenizer has neither BOS nor EOS; set Options.PrefixToken")
 		}
@@ -103,7 +126,27 @@ func New(m *model.Model, tok Tokenizer, opts *Options) (*Model, error) {
 			n.eos = append(n.eos, id)
 		}
 	}
+	if ct, ok := tok.(chatTokenizer); ok && ct.ChatTemplate() != "" {
+		cfg := ct.Config()
+		n.chat, n.chatErr = jinja.NewChatTemplate(ct.ChatTemplate(), cfg.BOSToken, cfg.EOSToken)
+	}
 	return n, nil
+}
+
+// ApplyChatTemplate renders messages with the tokenizer's chat template, as
+// transformers' apply_chat_template(tokenize=False) does.
+func (n *Model) ApplyChatTemplate(messages []lm.Message, addGenerationPrompt bool) (string, error) {
+	if n.chatErr != nil {
+		return "", n.chatErr
+	}
+	if n.chat == nil {
+		return "", fmt.Errorf("native: %s: the tokenizer has no chat_template: %w", n.opts.Name, lm.ErrUnsupported)
+	}
+	msgs := make([]jinja.ChatMessage, len(messages))
+	for i, m := range messages {
+		msgs[i] = jinja.ChatMessage{Role: m.Role, Content: m.Content}
+	}
+	return n.chat.Render(msgs, addGenerationPrompt)
 }
 
 // noTokenizer stands in for a missing tokenizer: it has no special tokens
@@ -135,6 +178,20 @@ func containsInt(s []int, v int) bool {
 	return false
 }
 
+// PrefixToken returns the token that texts without a context are
+// conditioned on.
+func (n *Model) PrefixToken() int { return n.prefix }
+
+// MaxLength returns the longest input scored or generated from, in tokens.
+func (n *Model) MaxLength() int { return n.opts.MaxLength }
+
+// MaxGenTokens returns the generation cap used when a request gives none.
+func (n *Model) MaxGenTokens() int { return n.opts.MaxGenTokens }
+
+// StopTokens returns the tokens that end generation: the tokenizer's EOS
+// and the config's eos_token_id(s).
+func (n *Model) StopTokens() []int { return slices.Clone(n.eos) }
+
 // Name returns the configured name.
 func (n *Model) Name() string { return n.opts.Name }
 
@@ -145,9 +202,7 @@ func (n *Model) Engine() *model.Model { return n.m }
 // Capabilities reports all three request types.
 func (n *Model) Capabilities() lm.Capabilities {
 	c := lm.Capabilities{Loglikelihood: true, Rolling: true, Generate: true}
-	if t, ok := n.tok.(interface{ ChatTemplate() string }); ok {
-		c.ChatTemplate = t.ChatTemplate() != ""
-	}
+	c.ChatTemplate = n.chat != nil
 	return c
 }
 
@@ -160,7 +215,7 @@ func (n *Model) encode(s string) []int { return n.tok.Encode(s, n.opts.AddSpecia
 // the context's own tokenisation. An empty context becomes the prefix token.
 func (n *Model) EncodePair(context, continuation string) (ctx, cont []int) {
 	if context == "" {
-		return []int{n.opts.PrefixToken}, n.encode(continuation)
+		return []int{n.prefix}, n.encode(continuation)
 	}
 	trimmed := strings.TrimRightFunc(context, isSpace)
 	if k := len(context) - len(trimmed); k > 0 {
@@ -211,7 +266,7 @@ func (n *Model) LoglikelihoodRolling(ctx context.Context, reqs []lm.RollingReque
 	var treqs []TokenRequest
 	owner := []int{}
 	for i, r := range reqs {
-		for _, w := range RollingWindows(n.encode(r.Text), n.opts.PrefixToken, n.opts.MaxLength) {
+		for _, w := range RollingWindows(n.encode(r.Text), n.prefix, n.opts.MaxLength) {
 			treqs = append(treqs, w)
 			owner = append(owner, i)
 		}
@@ -252,9 +307,19 @@ func RollingWindows(tokens []int, prefix, maxLen int) []TokenRequest {
 	return out
 }
 
-// logProbOf returns logProbs[target] (the engine's log-softmax, see
-// model.ForwardOptions.LogProbs) and whether target is its argmax, the first
-// maximum, as lm-evaluation-harness takes argmax of the log-softmax.
-func logProbOf(logProbs []float32, target int) (float64, bool) {
-	return float64(logProbs[target]), tensor.Argmax(logProbs) == target
+// logProbOf returns log softmax(logits)[target] and whether target is the
+// argmax (the first maximum, as torch.argmax).
+func logProbOf(logits []float32, target int) (float64, bool) {
+	mx := logits[0]
+	arg := 0
+	for i, v := range logits {
+		if v > mx {
+			mx, arg = v, i
+		}
+	}
+	var sum float64
+	for _, v := range logits {
+		sum += math.Exp(float64(v - mx))
+	}
+	return float64(logits[target]-mx) - math.Log(sum), arg == target
 }

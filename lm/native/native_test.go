@@ -264,3 +264,18 @@ func TestGenerateUntilAndStream(t *testing.T) {
 		})
 	}
 }
+
+// PrefixToken defaults to BOS; an explicit token, zero included, wins.
+func TestPrefixTokenOption(t *testing.T) {
+	n, _ := open(t, "gpt2", nil)
+	if got := n.PrefixToken(); got != 0 {
+		t.Errorf("default prefix %d, want the tokenizer's BOS 0", got)
+	}
+	for _, want := range []int{0, 7} {
+		n, _ := open(t, "gpt2", &Options{PrefixToken: &want})
+		ctx, _ := n.EncodePair("", "ab")
+		if n.PrefixToken() != want || len(ctx) != 1 || ctx[0] != want {
+			t.Errorf("PrefixToken %d: got %d, empty context %v", want, n.PrefixToken(), ctx)
+		}
+	}
+}

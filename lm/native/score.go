@@ -115,7 +115,7 @@ func (n *Model) scoreChunk(ctx context.Context, chunk [][]scored, out []lm.Logli
 		seqs = append(seqs, s)
 		parents[i] = model.Input{Seq: s, Tokens: g[0].prefix, Logits: 1}
 	}
-	err := m.Forward(ctx, parents, &model.ForwardOptions{LogProbs: true, Logits: func(r model.Row, logits []float32) error {
+	err := m.Forward(ctx, parents, &model.ForwardOptions{Logits: func(r model.Row, logits []float32) error {
 		for _, s := range chunk[r.Input] {
 			lp, greedy := logProbOf(logits, s.cont[0])
 			out[s.index] = lm.LoglikelihoodResult{LogProb: lp, IsGreedy: greedy}
@@ -144,7 +144,7 @@ func (n *Model) scoreChunk(ctx context.Context, chunk [][]scored, out []lm.Logli
 	if len(children) == 0 {
 		return nil
 	}
-	return m.Forward(ctx, children, &model.ForwardOptions{LogProbs: true, Logits: func(r model.Row, logits []float32) error {
+	return m.Forward(ctx, children, &model.ForwardOptions{Logits: func(r model.Row, logits []float32) error {
 		s := owner[r.Input]
 		j := r.Pos - len(s.prefix) + 1 // the continuation token this row predicts
 		lp, greedy := logProbOf(logits, s.cont[j])

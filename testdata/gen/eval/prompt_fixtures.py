@@ -5,9 +5,12 @@ write them as eval/testdata/prompts.json for eval's prompt tests.
 
 This is an independent re-implementation of the parts of lm-eval's
 ConfigurableTask that decide prompts (fewshot_context, build_qa_turn,
-doc_to_text/target/choice, ContextSampler/FirstNSampler, construct_requests)
-written from lm-eval's documented behaviour; the randomness and templating
-are Python's own. Run from the repository root:
+doc_to_text/target/choice, ContextSampler/FirstNSampler, construct_requests,
+multiple-input tasks) written from lm-eval's documented behaviour; the
+randomness and templating are Python's own. The Python functions that
+lm-eval's task folders name with !function (hellaswag's process_docs,
+winogrande's doc_to_text/target/choice) are re-implemented below from their
+definitions. Run from the repository root:
 
     /usr/bin/python3 testdata/gen/eval/prompt_fixtures.py
 """
@@ -35,6 +38,7 @@ Loader.add_constructor("!function", lambda loader, node: "!function " + loader.c
 def load_yaml(path):
     with open(path, encoding="utf-8") as f:
         cfg = yaml.load(f, Loader=Loader)
+    cfg["_folder"] = os.path.basename(os.path.dirname(path))
     if "include" in cfg:
         incs = cfg.pop("include")
         merged = {}
@@ -43,6 +47,56 @@ def load_yaml(path):
         merged.update(cfg)
         cfg = merged
     return cfg
+
+
+# Functions that task YAMLs name with !function, by YAML folder and name.
+def hellaswag_preprocess(text):
+    text = text.strip()
+    text = text.replace(" [title]", ". ")
+    text = re.sub("\\[.*?\\]", "", text)
+    text = text.replace("  ", " ")
+    return text
+
+
+def hellaswag_process_docs(docs):
+    out = []
+    for doc in docs:
+        ctx = doc["ctx_a"] + " " + doc["ctx_b"].capitalize()
+        d = dict(doc)
+        d["query"] = hellaswag_preprocess(doc["activity_label"] + ": " + ctx)
+        d["choices"] = [hellaswag_preprocess(e) for e in doc["endings"]]
+        d["gold"] = int(doc["label"])
+        out.append(d)
+    return out
+
+
+def winogrande_text(doc):
+    return {"1": 0, "2": 1}[doc["answer"]]
+
+
+def winogrande_target(doc):
+    i = doc["sentence"].index("_") + 1
+    return doc["sentence"][i:].strip()
+
+
+def winogrande_choice(doc):
+    i = doc["sentence"].index("_")
+    return [doc["sentence"][:i] + o for o in (doc["option1"], doc["option2"])]
+
+
+FUNCTIONS = {
+    "hellaswag/utils.process_docs": hellaswag_process_docs,
+    "winogrande/preprocess_winogrande.doc_to_text": winogrande_text,
+    "winogrande/preprocess_winogrande.doc_to_target": winogrande_target,
+    "winogrande/preprocess_winogrande.doc_to_choice": winogrande_choice,
+}
+
+
+def function(cfg, value):
+    """The Python function a "!function name" value names, or None."""
+    if isinstance(value, str) and value.startswith("!function "):
+        return FUNCTIONS[cfg["_folder"] + "/" + value[len("!function "):]]
+    return None
 
 
 def read_jsonl(path):
@@ -63,12 +117,16 @@ class Task:
         self.rnd = random.Random(seed)
         self.tdelim = cfg.get("target_delimiter", " ")
         self.fdelim = cfg.get("fewshot_delimiter", "\n\n")
+        # lm-eval's multiple_input: decided on the first evaluation document.
+        self.multiple_input = cfg.get("doc_to_choice") is not None and isinstance(self.text(eval_docs[0]), int)
 
     def render(self, tpl, doc):
         return env.from_string(tpl).render(**doc)
 
     def text(self, doc):
         t = self.cfg["doc_to_text"]
+        if function(self.cfg, t):
+            return function(self.cfg, t)(doc)
         if t in self.features and t in doc:
             return doc[t]
         s = self.render(t, doc)
@@ -78,6 +136,10 @@ class Task:
 
     def target(self, doc):
         t = self.cfg["doc_to_target"]
+        if function(self.cfg, t):
+            return function(self.cfg, t)(doc)
+        if isinstance(t, int):
+            return t
         if t in self.features and t in doc:
             return doc[t]
         s = self.render(t, doc)
@@ -92,6 +154,8 @@ class Task:
 
     def choices(self, doc):
         c = self.cfg["doc_to_choice"]
+        if function(self.cfg, c):
+            return function(self.cfg, c)(doc)
         if isinstance(c, list):
             return c
         if c in self.features:
@@ -109,6 +173,7 @@ class Task:
         return [x for x in self.rnd.sample(list(self.fs_docs), n + 1) if x != doc][:n]
 
     def context(self, doc):
+        """The prompt, or for a multiple-input task the list of prompts."""
         out = self.cfg.get("description", "")
         if out and out in doc:
             out = doc[out]
@@ -119,14 +184,23 @@ class Task:
                 q = self.text(fs)
                 a = self.target(fs)
                 c = self.choices(fs) if self.cfg.get("doc_to_choice") is not None else None
+                if self.multiple_input:
+                    # The example's question is its right choice; no choices.
+                    q, c = c[q], None
                 ans = c[a] if (c and isinstance(a, int)) else a[0] if isinstance(a, list) else a
                 out += q + self.tdelim + ans + self.fdelim
+        if self.multiple_input:
+            return [out + c for c in self.choices(doc)]
         return out + self.text(doc)
 
     def requests(self, doc, ctx):
         ot = self.cfg["output_type"]
+        if ot == "multiple_choice" and self.multiple_input:
+            return [[c, self.tdelim + str(self.target(doc))] for c in ctx]
         if ot == "multiple_choice":
             return [[ctx, self.tdelim + c] for c in self.choices(doc)]
+        if ot == "loglikelihood":
+            return [[ctx, self.target(doc)]]
         if ot == "generate_until":
             g = deepcopy(self.cfg.get("generation_kwargs"))
             if "temperature" in g:
@@ -145,6 +219,23 @@ CASES = [
     ("kmmlu_cot_hard_accounting", "eval/tasks/kmmlu/cot_hard/kmmlu_cot_hard_accounting.yaml", "kmmlu_test.jsonl", None, 5),
     ("arc_easy", "eval/testdata/tasks/arc/arc_easy.yaml", "arc_test.jsonl", "arc_train.jsonl", 4),
     ("selfshot_gen", "eval/testdata/tasks/selfshot/selfshot.yaml", "self_test.jsonl", "self_test.jsonl", 3),
+    # The classifier-free guidance paper's zero-shot suite (built-in YAMLs),
+    # zero-shot and with few-shot examples.
+    ("lambada_openai", "eval/tasks/lambada/lambada_openai.yaml", "cfg/lambada_test.jsonl", None, 0),
+    ("arc_challenge", "eval/tasks/arc/arc_challenge.yaml", "arc_test.jsonl", "arc_train.jsonl", 0),
+    ("arc_challenge", "eval/tasks/arc/arc_challenge.yaml", "arc_test.jsonl", "arc_train.jsonl", 2),
+    ("boolq", "eval/tasks/boolq/boolq.yaml", "cfg/boolq_validation.jsonl", "cfg/boolq_train.jsonl", 0),
+    ("boolq", "eval/tasks/boolq/boolq.yaml", "cfg/boolq_validation.jsonl", "cfg/boolq_train.jsonl", 2),
+    ("hellaswag", "eval/tasks/hellaswag/hellaswag.yaml", "cfg/hellaswag_validation.jsonl", "cfg/hellaswag_train.jsonl", 0),
+    ("hellaswag", "eval/tasks/hellaswag/hellaswag.yaml", "cfg/hellaswag_validation.jsonl", "cfg/hellaswag_train.jsonl", 2),
+    ("piqa", "eval/tasks/piqa/piqa.yaml", "cfg/piqa_validation.jsonl", "cfg/piqa_train.jsonl", 0),
+    ("piqa", "eval/tasks/piqa/piqa.yaml", "cfg/piqa_validation.jsonl", "cfg/piqa_train.jsonl", 1),
+    ("sciq", "eval/tasks/sciq/sciq.yaml", "cfg/sciq_test.jsonl", "cfg/sciq_train.jsonl", 0),
+    ("sciq", "eval/tasks/sciq/sciq.yaml", "cfg/sciq_test.jsonl", "cfg/sciq_train.jsonl", 2),
+    ("triviaqa", "eval/tasks/triviaqa/triviaqa.yaml", "cfg/triviaqa_validation.jsonl", "cfg/triviaqa_train.jsonl", 0),
+    ("triviaqa", "eval/tasks/triviaqa/triviaqa.yaml", "cfg/triviaqa_validation.jsonl", "cfg/triviaqa_train.jsonl", 1),
+    ("winogrande", "eval/tasks/winogrande/winogrande.yaml", "cfg/winogrande_validation.jsonl", "cfg/winogrande_train.jsonl", 0),
+    ("winogrande", "eval/tasks/winogrande/winogrande.yaml", "cfg/winogrande_validation.jsonl", "cfg/winogrande_train.jsonl", 3),
 ]
 
 out = []
@@ -152,14 +243,19 @@ for name, yml, test, fs, k in CASES:
     cfg = load_yaml(yml)
     docs = read_jsonl(os.path.join(D, test))
     if fs is None:
-        fs_docs = cfg["fewshot_config"]["samples"]
+        fs_docs = (cfg.get("fewshot_config") or {}).get("samples", [])
     else:
         fs_docs = read_jsonl(os.path.join(D, fs))
+    process = function(cfg, cfg.get("process_docs"))
+    if process:
+        docs, fs_docs = process(docs), process(fs_docs)
     task = Task(cfg, docs, fs_docs, k)
     items = []
     for i, doc in enumerate(docs):
         ctx = task.context(doc)
-        items.append({"doc_id": i, "context": ctx, "arguments": task.requests(doc, ctx), "target": str(task.target(doc))})
+        contexts = ctx if isinstance(ctx, list) else [ctx]
+        items.append({"doc_id": i, "context": contexts[0], "contexts": contexts,
+                      "arguments": task.requests(doc, ctx), "target": str(task.target(doc))})
     out.append({"task": name, "num_fewshot": k, "test": test, "fewshot": fs, "docs": items})
 
 with open("eval/testdata/prompts.json", "w", encoding="utf-8") as f:

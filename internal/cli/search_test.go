@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSearchCommands(t *testing.T) {
+	tmp := t.TempDir()
+	corpus := filepath.Join(tmp, "c.jsonl")
+	os.WriteFile(corpus, []byte(`{"id": "a", "contents": "The cat sat on the mat.", "meta": {"lang": "en"}}
+{"id": "b", "contents": "Cats and dogs are friends.", "meta": {"lang": "en"}}
+not json
+{"id": "c", "contents": "Die Katze sitzt auf der Matte.", "meta": {"lang": "de"}}
+`), 0o644)
+	idx := filepath.Join(tmp, "idx")
+
+	_, errOut, code := run(t, "search", "index", "--input", corpus, "--index", idx)
+	if code == 0 || !strings.Contains(errOut, "c.jsonl:3: malformed JSON") {
+		t.Fatalf("stop on bad line: code %d, stderr %q", code, errOut)
+	}
+	out, errOut, code := run(t, "search", "index", "--input", corpus, "--index", idx, "--on-error", "skip", "--lucene-norms", "--json")
+	if code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	var sum struct {
+		Docs, Skipped int
+		Errors        []string
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Docs != 3 || sum.Skipped != 1 || !strings.Contains(sum.Errors[0], "c.jsonl:3") {
+		t.Fatalf("index summary %s (%v)", out, err)
+	}
+
+	out, errOut, code = run(t, "search", "query", "--index", idx, "--json", "cats")
+	if code != 0 {
+		t.Fatalf("query: %s", errOut)
+	}
+	var res struct {
+		Hits []struct {
+			ID      string
+			Score   float64
+			Snippet string
+			Meta    map[string]string
+		}
+		Total  int
+		TookMS *float64 `json:"took_ms"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Total != 2 || len(res.Hits) != 2 || res.TookMS == nil {
+		t.Fatalf("query output %s (%v)", out, err)
+	}
+	if res.Hits[0].Meta["lang"] != "en" || !strings.Contains(res.Hits[0].Snippet, "<b>") {
+		t.Errorf("hit %+v lacks meta or highlight", res.Hits[0])
+	}
+
+	qf := filepath.Join(tmp, "q.txt")
+	os.WriteFile(qf, []byte("cats\n\"sat on\"\n(unbalanced\nmeta.lang:de\n"), 0o644)
+	out, _, code = run(t, "search", "query", "--index", idx, "--queries", qf, "-k", "1")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 4 {
+		t.Fatalf("--queries: code %d, %d lines:\n%s", code, len(lines), out)
+	}
+	if !strings.Contains(lines[2], `"error":"query: unbalanced parenthesis`) || !strings.Contains(lines[3], `"id":"c"`) {
+		t.Errorf("--queries lines:\n%s", out)
+	}
+
+	out, _, code = run(t, "search", "stats", "--index", idx, "--verify")
+	if code != 0 || !strings.Contains(out, "documents              3") || !strings.Contains(out, "checksums              ok") {
+		t.Errorf("stats:\n%s", out)
+	}
+	out, _, code = run(t, "search", "doc", "--index", idx, "c")
+	if code != 0 || !strings.Contains(out, "Katze") {
+		t.Errorf("doc: %s", out)
+	}
+	_, errOut, code = run(t, "search", "doc", "--index", idx, "zzz")
+	if code == 0 || !strings.Contains(errOut, `document not found: "zzz"`) {
+		t.Errorf("doc zzz: %q", errOut)
+	}
+	for _, args := range [][]string{
+		{"search", "index", "--input", corpus, "--index", idx, "--on-error", "maybe"},
+		{"search", "index", "--input", corpus},
+		{"search", "index", "--input", corpus, "--index", idx, "--segment", "16:16"},
+		{"search", "query", "--index", filepath.Join(tmp, "nope"), "x"},
+		{"search", "query", "--index", idx},
+	} {
+		if _, errOut, code := run(t, args...); code == 0 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("%v: code %d, stderr %q (want one error line)", args, code, errOut)
+		}
+	}
+}

@@ -1,0 +1,327 @@
+package guided
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/fmkit/fmkit/lm"
+	"github.com/fmkit/fmkit/model"
+	"github.com/fmkit/fmkit/tensor"
+)
+
+// TokenOptions configures GenerateTokens.
+type TokenOptions struct {
+	// MaxNewTokens caps the tokens generated per prompt; 0 means the
+	// backend's MaxGenTokens. It is lowered where a branch would run past
+	// the position limit.
+	MaxNewTokens int
+	// Sampler chooses tokens from the guided distribution (after guidance:
+	// repetition penalty, temperature, top-k, top-p, min-p); the zero value
+	// is greedy. Every prompt samples from its own stream (Seed, 0), so a
+	// prompt's tokens do not depend on the rest of the batch.
+	Sampler model.SamplerOptions
+	// StopTokens end a prompt's generation; they are not output.
+	StopTokens []int
+	// Stop, if set, is called after each new token with the tokens
+	// generated so far for prompt i; true ends that prompt.
+	Stop func(i int, generated []int) bool
+	// Stream, if set, receives each token as it is chosen; an error ends
+	// generation and is returned.
+	Stream func(i int, token int) error
+}
+
+// genState is one prompt being continued: its two branches, its sampler
+// and what it has generated.
+type genState struct {
+	cond, unc Stream
+	sampler   *model.Sampler
+	history   []int
+	out       []int
+	budget    int
+	done      bool
+}
+
+// GenerateTokens continues each prompt with guided decoding, all prompts in
+// one batch and both branches of each in the same steps: a prefill step of
+// the prompts and their unconditional prompts, then one step per token in
+// which each branch is fed the chosen token. It returns the generated
+// tokens per prompt.
+func (g *Model) GenerateTokens(ctx context.Context, prompts [][]int, opts *TokenOptions) ([][]int, error) {
+	if opts == nil {
+		opts = &TokenOptions{}
+	}
+	maxNew := opts.MaxNewTokens
+	if maxNew <= 0 {
+		maxNew = g.lim.MaxGenTokens
+	}
+	guided := !g.unguided()
+	limit := g.lim.PositionLimit
+	states := make([]*genState, len(prompts))
+	defer func() {
+		for _, s := range states {
+			if s == nil {
+				continue
+			}
+			s.cond.Release()
+			if s.unc != nil {
+				s.unc.Release()
+			}
+		}
+	}()
+	per := 1
+	if guided {
+		per = 2
+	}
+	batch := make([]Input, 0, per*len(prompts))
+	owner := make([]int, 0, len(prompts))
+	for i, p := range prompts {
+		if len(p) == 0 {
+			return nil, fmt.Errorf("guided: generate: prompt %d is empty", i)
+		}
+		var unc []int
+		longest := len(p)
+		if guided {
+			unc = g.uncondPrompt(p)
+			longest = max(longest, len(unc))
+		}
+		if longest >= limit {
+			return nil, fmt.Errorf("guided: generate: prompt %d has %d tokens, the position limit is %d", i, longest, limit)
+		}
+		s := &genState{budget: min(maxNew, limit-longest), history: slices.Clone(p),
+			sampler: model.NewSampler(opts.Sampler, 0)}
+		var err error
+		if s.cond, err = g.b.NewStream(len(p) + s.budget); err != nil {
+			return nil, err
+		}
+		states[i] = s
+		batch = append(batch, Input{Stream: s.cond, Tokens: p, Logits: 1})
+		if guided {
+			if s.unc, err = g.b.NewStream(len(unc) + s.budget); err != nil {
+				return nil, err
+			}
+			batch = append(batch, Input{Stream: s.unc, Tokens: unc, Logits: 1})
+		}
+		owner = append(owner, i)
+	}
+	next := make([]int, len(prompts))
+	var condLP []float32
+	if guided {
+		condLP = make([]float32, g.lim.Vocab)
+	}
+	// Rows come in batch order, so a prompt's conditional row is followed
+	// by its unconditional row: one buffer holds the first until the
+	// second arrives.
+	onLogits := func(input, _ int, logits []float32) error {
+		i := owner[input/per]
+		s := states[i]
+		switch {
+		case !guided:
+			next[i] = s.sampler.Sample(logits, s.history)
+		case input%2 == 0:
+			tensor.LogSoftmaxTo(condLP, logits)
+		default:
+			mixTo(condLP, logits, g.scale)
+			next[i] = s.sampler.Sample(condLP, s.history)
+		}
+		return nil
+	}
+	for len(batch) > 0 {
+		if err := g.b.Step(ctx, batch, onLogits); err != nil {
+			return nil, err
+		}
+		batch, owner = batch[:0], owner[:0]
+		for i, s := range states {
+			if s.done {
+				continue
+			}
+			tok := next[i]
+			if slices.Contains(opts.StopTokens, tok) {
+				s.done = true
+				continue
+			}
+			s.out = append(s.out, tok)
+			s.history = append(s.history, tok)
+			if opts.Stream != nil {
+				if err := opts.Stream(i, tok); err != nil {
+					return nil, err
+				}
+			}
+			if (opts.Stop != nil && opts.Stop(i, s.out)) || len(s.out) >= s.budget {
+				s.done = true
+				continue
+			}
+			last := s.out[len(s.out)-1:]
+			batch = append(batch, Input{Stream: s.cond, Tokens: last, Logits: 1})
+			if guided {
+				batch = append(batch, Input{Stream: s.unc, Tokens: last, Logits: 1})
+			}
+			owner = append(owner, i)
+		}
+	}
+	out := make([][]int, len(prompts))
+	for i, s := range states {
+		out[i] = s.out
+	}
+	return out, nil
+}
+
+// GenerateOptions configures Generate.
+type GenerateOptions struct {
+	// MaxTokens caps the new tokens; 0 means the backend's MaxGenTokens.
+	MaxTokens int
+	// Until lists stop strings: the output ends before the first one.
+	Until   []string
+	Sampler model.SamplerOptions
+}
+
+// Generate continues each prompt with guided decoding and returns the
+// texts, each cut before its first stop string; generation also ends at the
+// backend's end-of-sequence tokens. Prompts are tokenised and left-truncated
+// to leave room for the new tokens as the backend does. stream, if set,
+// receives text as soon as it can no longer turn into a stop string or a
+// longer UTF-8 character, so the pieces of prompt i concatenate to text i.
+func (g *Model) Generate(ctx context.Context, prompts []string, opts GenerateOptions, stream func(i int, text string) error) ([]string, error) {
+	maxNew := opts.MaxTokens
+	if maxNew <= 0 {
+		maxNew = g.lim.MaxGenTokens
+	}
+	if maxNew >= g.lim.MaxLength {
+		return nil, fmt.Errorf("guided: %d new tokens leave no room for a context in the max length %d", maxNew, g.lim.MaxLength)
+	}
+	ids := make([][]int, len(prompts))
+	for i, p := range prompts {
+		enc, err := g.b.Encode(p)
+		if err != nil {
+			return nil, err
+		}
+		if len(enc) == 0 {
+			enc = []int{g.lim.PrefixToken}
+		}
+		if keep := g.lim.MaxLength - maxNew; len(enc) > keep {
+			enc = enc[len(enc)-keep:]
+		}
+		ids[i] = enc
+	}
+	texts := make([]string, len(prompts))
+	emitted := make([]int, len(prompts))
+	var failed error
+	// update decodes prompt i's tokens, cuts at a stop string and streams
+	// what is safe to show; it reports whether a stop string was found.
+	update := func(i int, gen []int) bool {
+		full, err := g.b.Decode(gen, true)
+		if err != nil {
+			failed = err
+			return true
+		}
+		cut, stopped := lm.CutAtStop(full, opts.Until)
+		texts[i] = cut
+		safe := len(cut)
+		if !stopped {
+			safe -= lm.StopPrefixLen(cut, opts.Until)
+			for safe > emitted[i] && !utf8.ValidString(cut[emitted[i]:safe]) {
+				safe--
+			}
+			// A replacement character may be the first half of a character
+			// split across tokens; hold it back until the next token.
+			if r, _ := utf8.DecodeLastRuneInString(cut[:safe]); r == utf8.RuneError && safe > emitted[i] {
+				safe--
+			}
+		}
+		if stream != nil && safe > emitted[i] && failed == nil {
+			failed = stream(i, cut[emitted[i]:safe])
+			emitted[i] = safe
+		}
+		return stopped || failed != nil
+	}
+	_, err := g.GenerateTokens(ctx, ids, &TokenOptions{
+		MaxNewTokens: maxNew,
+		Sampler:      opts.Sampler,
+		StopTokens:   g.lim.StopTokens,
+		Stop:         update,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if failed != nil {
+		return nil, failed
+	}
+	for i := range texts {
+		if stream != nil && len(texts[i]) > emitted[i] {
+			if err := stream(i, texts[i][emitted[i]:]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return texts, nil
+}
+
+// GenerateUntil answers generation requests as the harness does, with
+// guided decoding: greedy unless DoSample (temperature 0 then means 1), the
+// decoded end-of-sequence token added to the stop strings, contexts
+// left-truncated to leave room for the new tokens, and the output cut before
+// the first stop string. At scale 1 the requests pass through to the
+// backend.
+func (g *Model) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest, progress lm.Progress) ([]string, error) {
+	if g.unguided() {
+		return g.b.GenerateUntil(ctx, reqs, progress)
+	}
+	eos := ""
+	if len(g.lim.StopTokens) > 0 {
+		s, err := g.b.Decode(g.lim.StopTokens[:1], false)
+		if err != nil {
+			return nil, err
+		}
+		eos = s
+	}
+	type key struct {
+		sampler model.SamplerOptions
+		max     int
+		until   string
+	}
+	groups := map[key][]int{}
+	var order []key
+	for i, r := range reqs {
+		k := key{max: r.MaxTokens, until: strings.Join(r.Until, "\x00")}
+		if r.DoSample {
+			k.sampler = model.SamplerOptions{Temperature: r.Temperature, TopP: r.TopP, TopK: r.TopK, Seed: uint64(r.Seed)}
+			if k.sampler.Temperature == 0 {
+				k.sampler.Temperature = 1
+			}
+		}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	out := make([]string, len(reqs))
+	done := 0
+	for _, k := range order {
+		idx := groups[k]
+		until := slices.Clone(reqs[idx[0]].Until)
+		if eos != "" && !slices.Contains(until, eos) {
+			until = append(until, eos)
+		}
+		for s := 0; s < len(idx); s += g.opts.GenerateBatch {
+			part := idx[s:min(len(idx), s+g.opts.GenerateBatch)]
+			prompts := make([]string, len(part))
+			for j, i := range part {
+				prompts[j] = reqs[i].Context
+			}
+			texts, err := g.Generate(ctx, prompts, GenerateOptions{MaxTokens: k.max, Until: until, Sampler: k.sampler}, nil)
+			if err != nil {
+				return nil, err
+			}
+			for j, i := range part {
+				out[i] = texts[j]
+			}
+			done += len(part)
+			if progress != nil {
+				progress(done)
+			}
+		}
+	}
+	return out, nil
+}

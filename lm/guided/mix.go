@@ -1,0 +1,91 @@
+package guided
+
+import (
+	"math"
+
+	"github.com/fmkit/fmkit/tensor"
+)
+
+// LogProbsTo writes the guided next-token distribution into dst from the raw
+// logits of the conditional and unconditional branches:
+//
+//	dst = log softmax(uncond) + scale·(log softmax(cond) − log softmax(uncond))
+//
+// Both branches are log-softmaxed first and the mix is not renormalised, as
+// in Hugging Face transformers' UnbatchedClassifierFreeGuidanceLogitsProcessor.
+// uncond is overwritten with its log-probabilities; dst may be cond. It
+// panics if the lengths differ.
+func LogProbsTo(dst, cond, uncond []float32, scale float64) {
+	if len(cond) != len(dst) || len(uncond) != len(dst) {
+		panic("guided: LogProbsTo length mismatch")
+	}
+	tensor.LogSoftmaxTo(dst, cond)
+	mixTo(dst, uncond, scale)
+}
+
+// mixTo turns dst, the conditional log-probabilities, into the guided ones
+// given the unconditional branch's raw logits (overwritten).
+func mixTo(dst, uncond []float32, scale float64) {
+	tensor.LogSoftmaxTo(uncond, uncond)
+	s := float32(scale)
+	for i, u := range uncond {
+		dst[i] = u + s*(dst[i]-u)
+	}
+}
+
+// rowLogSoftmax is one logits row's log-softmax in float64, computed as
+// lm/native computes a scored token's log-probability, so that a branch
+// used alone gives the same numbers bit for bit: lp(v) = float64(x[v]-max)
+// - logSum.
+type rowLogSoftmax struct {
+	max    float32
+	logSum float64
+}
+
+func logSoftmaxOf(x []float32) rowLogSoftmax {
+	mx := x[0]
+	for _, v := range x {
+		if v > mx {
+			mx = v
+		}
+	}
+	var sum float64
+	for _, v := range x {
+		sum += math.Exp(float64(v - mx))
+	}
+	return rowLogSoftmax{max: mx, logSum: math.Log(sum)}
+}
+
+func (r rowLogSoftmax) at(x []float32, v int) float64 { return float64(x[v]-r.max) - r.logSum }
+
+// guidedAt returns the guided log-probability of token v; uncond == nil
+// means the conditional branch alone (scale 1), computed exactly as an
+// unguided backend computes it.
+func guidedAt(cond, uncond []float32, sc, su rowLogSoftmax, scale float64, v int) float64 {
+	if uncond == nil {
+		return sc.at(cond, v)
+	}
+	lu := su.at(uncond, v)
+	return lu + scale*(sc.at(cond, v)-lu)
+}
+
+// guidedArgmax returns the first maximum of the guided distribution, as
+// torch.argmax picks it.
+func guidedArgmax(cond, uncond []float32, sc, su rowLogSoftmax, scale float64) int {
+	arg := 0
+	if uncond == nil {
+		for i, v := range cond {
+			if v > cond[arg] {
+				arg = i
+			}
+		}
+		return arg
+	}
+	best := math.Inf(-1)
+	for v := range cond {
+		if g := guidedAt(cond, uncond, sc, su, scale, v); g > best {
+			best, arg = g, v
+		}
+	}
+	return arg
+}
