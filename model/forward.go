@@ -68,11 +68,18 @@ type qkvLayout struct {
 	qBase, qStride, kBase, kStride, vBase, vStride int
 }
 
-// logitsChunk is the number of rows whose logits are materialised at once,
-// bounding scratch memory to logitsChunk × Vocab floats however many rows
-// are scored. 48 is a whole number of the GEMM micro-kernels' row tiles
-// (4, 6 and 12 rows).
-const logitsChunk = 48
+// logitsRows is the number of rows whose logits are materialised at once,
+// bounding scratch memory to that many × Vocab floats however many rows are
+// scored: 48 (a whole number of the GEMM micro-kernels' row tiles of 4, 6
+// and 12 rows) when the output layer is packed, 192 when it is 16-bit,
+// since each GEMM call then repacks the whole output matrix (50304×768
+// takes about as long as multiplying 48 rows by it).
+func (m *Model) logitsRows() int {
+	if m.head.packed != nil {
+		return 48
+	}
+	return 192
+}
 
 // Forward runs one forward pass over a batch: every Input's tokens are
 // appended to its sequence, attending causally to that sequence's cached
@@ -434,11 +441,12 @@ func (m *Model) logits(ctx context.Context, ws *workspace, batch []Input, h []fl
 		row += n
 	}
 	ws.sel = sel
-	for c0 := 0; c0 < len(sel); c0 += logitsChunk {
+	chunk := m.logitsRows()
+	for c0 := 0; c0 < len(sel); c0 += chunk {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows := sel[c0:min(len(sel), c0+logitsChunk)]
+		rows := sel[c0:min(len(sel), c0+chunk)]
 		in := ws.selHidden[:len(rows)*H]
 		for i, r := range rows {
 			copy(in[i*H:(i+1)*H], h[r*H:(r+1)*H])

@@ -63,8 +63,8 @@ func (m *Model) getWorkspace(total int, batch []Input) *workspace {
 		ws.cos = grow(ws.cos, total*m.rope.dim/2)
 		ws.sin = grow(ws.sin, total*m.rope.dim/2)
 	}
-	ws.selHidden = grow(ws.selHidden, min(total, logitsChunk)*H)
-	ws.logits = grow(ws.logits, min(total, logitsChunk)*c.Vocab)
+	ws.selHidden = grow(ws.selHidden, min(total, m.logitsRows())*H)
+	ws.logits = grow(ws.logits, min(total, m.logitsRows())*c.Vocab)
 
 	ws.rows, ws.ids, ws.pos, ws.rowStart = ws.rows[:0], ws.ids[:0], ws.pos[:0], ws.rowStart[:0]
 	ws.tasks = ws.tasks[:0]
