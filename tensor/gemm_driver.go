@@ -53,20 +53,20 @@ func (g *gemmJob) run(threads int) {
 	if g.trivial() {
 		return
 	}
-	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
-	parts := max(1, min(threads, int(flops/parallelMinFlops)))
 	if g.m == 1 && !g.transA {
 		if g.packed == nil {
 			g.asGemv(threads)
 			return
 		}
 		// Memory-bound: split the columns, each part streaming its
-		// slivers once.
-		parts = max(1, min(threads, g.k*g.n/gemvMinPart, ceilDiv(g.n, g.ks.nr)))
-		g.gemv, g.tm, g.tn = true, 1, parts
+		// slivers of the packed B once.
+		g.gemv, g.tm = true, 1
+		g.tn = max(1, min(threads, g.k*g.n/gemvMinPart, ceilDiv(g.n, g.ks.nr)))
 		parallel(g, g.tn, &g.wg)
 		return
 	}
+	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
+	parts := max(1, min(threads, int(flops/parallelMinFlops)))
 	g.tm, g.tn = splitGrid(parts, g.m, g.n, g.ks.mr, g.ks.nr, g.packed != nil)
 	if parts == 1 {
 		s := callerScratch.Get().(*scratch)
