@@ -260,6 +260,13 @@ func (s *scrubber) sequence(n int) (*model.Sequence, error) {
 	return q, q.Reset()
 }
 
+// reuse returns the inputs' sequences to the free list.
+func (s *scrubber) reuse(inputs []model.Input) {
+	for _, in := range inputs {
+		s.free = append(s.free, in.Seq)
+	}
+}
+
 func (s *scrubber) release() {
 	for _, q := range s.free {
 		q.Release()
@@ -276,16 +283,18 @@ func (s *scrubber) pass(ctx context.Context, stage, site string, after int, opts
 	H := s.m.Config.Hidden
 	done := 0
 	for _, b := range s.batches {
-		inputs := make([]model.Input, len(b))
-		for i, di := range b {
+		inputs := make([]model.Input, 0, len(b))
+		for _, di := range b {
 			seq, err := s.sequence(len(s.docs[di].Tokens))
 			if err != nil {
+				s.reuse(inputs)
 				return err
 			}
-			inputs[i] = model.Input{Seq: seq, Tokens: s.docs[di].Tokens}
+			in := model.Input{Seq: seq, Tokens: s.docs[di].Tokens}
 			if opts.Logits != nil {
-				inputs[i].Logits = model.AllLogits
+				in.Logits = model.AllLogits
 			}
+			inputs = append(inputs, in)
 			done += len(s.docs[di].Tokens)
 		}
 		if after >= 0 {
@@ -295,9 +304,7 @@ func (s *scrubber) pass(ctx context.Context, stage, site string, after int, opts
 		}
 		*cur = b
 		err := s.m.Forward(ctx, inputs, opts)
-		for _, in := range inputs {
-			s.free = append(s.free, in.Seq)
-		}
+		s.reuse(inputs)
 		if err != nil {
 			return err
 		}
