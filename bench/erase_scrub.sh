@@ -4,23 +4,34 @@
 # parallel residual, rotary on 25% of each head) over TOKENS tokens of
 # random documents of 2048 tokens with 17 per-token classes.
 #
-#   bash bench/erase_scrub.sh [TOKENS]    (default 65536)
+#   bash bench/erase_scrub.sh [TOKENS [FLAGS...]]   (default 65536 tokens)
 #
-# Fitting runs the engine from the tokens up to each site, about L/2 forward
-# passes for L layers, plus three scoring passes; on the 2-core development
-# machine (shared, load 6-8) 2048 tokens took 362 s, so 65536 take hours.
+# FLAGS go to fmkit erase scrub (for example --dtype f32). WORKDIR, if set,
+# keeps the checkpoint and data there (and reuses them) instead of a
+# temporary directory.
+#
+# Scrub carries the residual stream through the model one layer per pass,
+# so it costs about one forward pass for fitting and applying every layer,
+# plus the clean and random-control loss passes and the output layer on the
+# scrubbed stream.
 #
 # Needs Debian's python3-torch and python3-numpy to write the checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tokens=${1:-65536}
+shift || true
 
 if ! /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
 	apt-get install -y python3-torch python3-numpy >/dev/null
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-/usr/bin/python3 - "$tmp" "$tokens" <<'PY'
+if [ -n "${WORKDIR:-}" ]; then
+	tmp=$WORKDIR
+	mkdir -p "$tmp"
+else
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+fi
+[ -f "$tmp/docs-$tokens.jsonl" ] || /usr/bin/python3 - "$tmp" "$tokens" <<'PY'
 import json, struct, sys
 import numpy as np
 out, tokens = sys.argv[1], int(sys.argv[2])
@@ -58,12 +69,13 @@ with open(out + "/model.safetensors", "wb") as f:
     f.write(struct.pack("<Q", len(h)) + h)
     for b in blobs:
         f.write(b)
-with open(out + "/docs.jsonl", "w") as f:
+with open(out + f"/docs-{tokens}.jsonl", "w") as f:
     for _ in range((tokens + P - 1) // P):
         ids = rng.integers(0, V, P)
         f.write(json.dumps({"tokens": ids.tolist(), "pos": (ids % 17).tolist(), "num_bytes": 4 * P}) + "\n")
 PY
 go build -o "$tmp/fmkit" ./cmd/fmkit
-start=$(date +%s)
-"$tmp/fmkit" erase scrub --model "$tmp" --data "$tmp/docs.jsonl" --labels pos --max-tokens "$tokens" --out "$tmp/erasers"
-echo "scrub of $tokens tokens: $(( $(date +%s) - start )) s wall"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+/usr/bin/time -f "scrub of $tokens tokens: %e s wall, %U s user, %S s system, peak RSS %M KB" \
+	"$tmp/fmkit" erase scrub --model "$tmp" --data "$tmp/docs-$tokens.jsonl" --labels pos --max-tokens "$tokens" --out "$tmp/erasers" "$@"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/fmkit/fmkit/linalg"
+	"github.com/fmkit/fmkit/safetensors"
 )
 
 // OracleOptions configures an OracleFitter. A nil *OracleOptions means the
@@ -121,9 +122,9 @@ func (e *OracleEraser) Apply(dst, x []float64, z Concept) error {
 // Save writes the oracle eraser as safetensors ("coef" [D, K], "mean_z"
 // [K], float64), atomically.
 func (e *OracleEraser) Save(path string) error {
-	return saveTensors(path, map[string]stTensor{
-		"coef":   f64Tensor([]int{e.D, e.K}, e.Coef),
-		"mean_z": f64Tensor([]int{e.K}, e.MeanZ),
+	return saveTensors(path, []safetensors.Tensor{
+		safetensors.FromFloat64("coef", []int{e.D, e.K}, e.Coef),
+		safetensors.FromFloat64("mean_z", []int{e.K}, e.MeanZ),
 	}, e.Metadata, formatOracle)
 }
 
@@ -147,5 +148,5 @@ func LoadOracleEraser(path string) (*OracleEraser, error) {
 	if coef.Shape[0] == 0 || coef.Shape[1] == 0 {
 		return nil, fmt.Errorf("%s: coef has empty shape %v", path, coef.Shape)
 	}
-	return &OracleEraser{D: coef.Shape[0], K: coef.Shape[1], Coef: coef.float64s(), MeanZ: mz.float64s(), Metadata: meta}, nil
+	return &OracleEraser{D: coef.Shape[0], K: coef.Shape[1], Coef: coef.Data, MeanZ: mz.Data, Metadata: meta}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fmkit/fmkit/npy"
+	"github.com/fmkit/fmkit/safetensors"
 )
 
 // formatKey and the format names mark what kind of eraser a safetensors
@@ -27,27 +28,25 @@ func (e *Eraser) Save(path string) error {
 	if err := e.check(); err != nil {
 		return err
 	}
-	t := map[string]stTensor{
-		"proj_left":  f64Tensor([]int{e.D, e.R}, e.Left),
-		"proj_right": f64Tensor([]int{e.R, e.D}, e.Right),
+	t := []safetensors.Tensor{
+		safetensors.FromFloat64("proj_left", []int{e.D, e.R}, e.Left),
+		safetensors.FromFloat64("proj_right", []int{e.R, e.D}, e.Right),
 	}
 	if e.Bias != nil {
-		t["bias"] = f64Tensor([]int{e.D}, e.Bias)
+		t = append(t, safetensors.FromFloat64("bias", []int{e.D}, e.Bias))
 	}
 	return saveTensors(path, t, e.Metadata, formatLEACE)
 }
 
-func saveTensors(path string, t map[string]stTensor, meta map[string]string, format string) error {
+// saveTensors writes float64 tensors and the metadata, marked with the
+// eraser's format, atomically.
+func saveTensors(path string, t []safetensors.Tensor, meta map[string]string, format string) error {
 	m := maps.Clone(meta)
 	if m == nil {
 		m = map[string]string{}
 	}
 	m[formatKey] = format
-	b, err := encodeSafetensors(t, m)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(path, b)
+	return safetensors.WriteFile(path, t, m)
 }
 
 // LoadEraser reads an eraser written by Eraser.Save.
@@ -64,7 +63,7 @@ func LoadEraser(path string) (*Eraser, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Eraser{D: left.Shape[0], R: left.Shape[1], Left: left.float64s(), Right: right.float64s(), Metadata: meta}
+	e := &Eraser{D: left.Shape[0], R: left.Shape[1], Left: left.Data, Right: right.Data, Metadata: meta}
 	if right.Shape[0] != e.R || right.Shape[1] != e.D {
 		return nil, fmt.Errorf("%s: proj_right has shape %v, expected [%d %d] to match proj_left %v", path, right.Shape, e.R, e.D, left.Shape)
 	}
@@ -72,7 +71,7 @@ func LoadEraser(path string) (*Eraser, error) {
 		if len(b.Shape) != 1 || b.Shape[0] != e.D {
 			return nil, fmt.Errorf("%s: bias has shape %v, expected [%d]", path, b.Shape, e.D)
 		}
-		e.Bias = b.float64s()
+		e.Bias = b.Data
 	}
 	if err := e.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -80,11 +79,22 @@ func LoadEraser(path string) (*Eraser, error) {
 	return e, nil
 }
 
-func loadTensors(path, format string) (map[string]stTensor, map[string]string, error) {
-	t, meta, err := readSafetensors(path)
+// array is a tensor of a saved eraser, read as float64.
+type array struct {
+	DType safetensors.DType
+	Shape []int
+	Data  []float64
+}
+
+// loadTensors reads every tensor of a safetensors file holding the given
+// eraser format, and its metadata without the format key.
+func loadTensors(path, format string) (map[string]array, map[string]string, error) {
+	f, err := safetensors.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
+	defer f.Close()
+	meta := maps.Clone(f.Metadata())
 	if got := meta[formatKey]; got != format {
 		if got == "" {
 			got = "no format metadata"
@@ -92,20 +102,29 @@ func loadTensors(path, format string) (map[string]stTensor, map[string]string, e
 		return nil, nil, fmt.Errorf("%s: expected a %s file, found %s", path, format, got)
 	}
 	delete(meta, formatKey)
-	return t, meta, nil
+	out := map[string]array{}
+	for _, info := range f.Tensors() {
+		t, _ := f.Tensor(info.Name)
+		data, err := t.ToFloat64()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out[info.Name] = array{DType: t.DType, Shape: t.Shape, Data: data}
+	}
+	return out, meta, nil
 }
 
 // need returns tensor name of the given rank, or an error naming the file.
-func need(t map[string]stTensor, path, name string, rank int) (stTensor, error) {
+func need(t map[string]array, path, name string, rank int) (array, error) {
 	v, ok := t[name]
 	if !ok {
-		return stTensor{}, fmt.Errorf("%s: missing tensor %q", path, name)
+		return array{}, fmt.Errorf("%s: missing tensor %q", path, name)
 	}
 	if len(v.Shape) != rank {
-		return stTensor{}, fmt.Errorf("%s: tensor %q has shape %v, expected %d dimensions", path, name, v.Shape, rank)
+		return array{}, fmt.Errorf("%s: tensor %q has shape %v, expected %d dimensions", path, name, v.Shape, rank)
 	}
-	if v.DType != "F64" && v.DType != "F32" {
-		return stTensor{}, fmt.Errorf("%s: tensor %q has dtype %s, expected F64 or F32", path, name, v.DType)
+	if v.DType != safetensors.F64 && v.DType != safetensors.F32 {
+		return array{}, fmt.Errorf("%s: tensor %q has dtype %s, expected F64 or F32", path, name, v.DType)
 	}
 	return v, nil
 }
@@ -154,38 +173,37 @@ func readNpy(path string) (*Array, error) {
 }
 
 func readSafetensorsArray(path, name string) (*Array, error) {
-	t, _, err := readSafetensors(path)
+	f, err := safetensors.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
 	if name == "" {
-		if len(t) != 1 {
-			names := make([]string, 0, len(t))
-			for k := range t {
-				names = append(names, k)
+		infos := f.Tensors()
+		if len(infos) != 1 {
+			names := make([]string, len(infos))
+			for i, t := range infos {
+				names[i] = t.Name
 			}
-			return nil, fmt.Errorf("%s: holds %d tensors %v; name the one to read", path, len(t), names)
+			return nil, fmt.Errorf("%s: holds %d tensors %v; name the one to read", path, len(infos), names)
 		}
-		for k := range t {
-			name = k
-		}
+		name = infos[0].Name
 	}
-	v, ok := t[name]
+	t, ok := f.Tensor(name)
 	if !ok {
 		return nil, fmt.Errorf("%s: no tensor named %q", path, name)
 	}
-	out := &Array{Shape: v.Shape}
-	vals := v.float64s()
+	out := &Array{Shape: t.Shape}
 	switch {
-	case v.isInteger():
-		out.Int = make([]int64, len(vals))
-		for i, f := range vals {
-			out.Int[i] = int64(f)
-		}
-	case v.DType == "F64":
-		out.F64 = vals
+	case t.DType.IsInteger():
+		out.Int, err = t.ToInt64()
+	case t.DType == safetensors.F64:
+		out.F64, err = t.ToFloat64()
 	default:
-		out.F32 = toFloat32(vals)
+		out.F32, err = t.ToFloat32()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return out, nil
 }

@@ -7,6 +7,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/fmkit/fmkit/safetensors"
 )
 
 // QuadraticOptions configures a QuadraticFitter. A nil *QuadraticOptions
@@ -197,10 +199,10 @@ func (e *QuadraticEraser) Apply(dst, x []float64, labels []int) error {
 // Save writes the quadratic eraser as safetensors ("class_means" [K, D],
 // "global_mean" [D], "ot_maps" [K, D, D], float64), atomically.
 func (e *QuadraticEraser) Save(path string) error {
-	return saveTensors(path, map[string]stTensor{
-		"class_means": f64Tensor([]int{e.K, e.D}, e.ClassMeans),
-		"global_mean": f64Tensor([]int{e.D}, e.GlobalMean),
-		"ot_maps":     f64Tensor([]int{e.K, e.D, e.D}, e.Maps),
+	return saveTensors(path, []safetensors.Tensor{
+		safetensors.FromFloat64("class_means", []int{e.K, e.D}, e.ClassMeans),
+		safetensors.FromFloat64("global_mean", []int{e.D}, e.GlobalMean),
+		safetensors.FromFloat64("ot_maps", []int{e.K, e.D, e.D}, e.Maps),
 	}, e.Metadata, formatQuad)
 }
 
@@ -227,5 +229,5 @@ func LoadQuadraticEraser(path string) (*QuadraticEraser, error) {
 	if k < 2 || d == 0 || gm.Shape[0] != d || maps.Shape[0] != k || maps.Shape[1] != d || maps.Shape[2] != d {
 		return nil, fmt.Errorf("%s: shapes class_means %v, global_mean %v, ot_maps %v do not fit K×D, D, K×D×D", path, means.Shape, gm.Shape, maps.Shape)
 	}
-	return &QuadraticEraser{D: d, K: k, ClassMeans: means.float64s(), GlobalMean: gm.float64s(), Maps: maps.float64s(), Metadata: meta}, nil
+	return &QuadraticEraser{D: d, K: k, ClassMeans: means.Data, GlobalMean: gm.Data, Maps: maps.Data, Metadata: meta}, nil
 }

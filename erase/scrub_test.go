@@ -66,8 +66,8 @@ func TestScrubAgainstPyTorch(t *testing.T) {
 			if m.Config.ParallelResidual {
 				wantFits = m.Config.Layers
 			}
-			if len(stages) != wantFits+3 {
-				t.Errorf("stages %v: want %d fitting passes and 3 loss passes", stages, wantFits)
+			if len(stages) != wantFits+m.Config.Layers+3 {
+				t.Errorf("stages %v: want %d fitting passes, %d applying passes and 3 loss passes", stages, wantFits, m.Config.Layers)
 			}
 			if len(res.Sites) != 2*m.Config.Layers {
 				t.Fatalf("sites %v", res.Sites)
@@ -159,8 +159,9 @@ func TestScrubErasesEverySite(t *testing.T) {
 			return nil
 		}
 	}
-	s := &scrubber{m: m, docs: docs, opts: ScrubOptions{Classes: 3}, progress: func(ScrubProgress) {}, batches: batchDocs(docs, 4096)}
-	if err := s.pass(context.Background(), "check", "", &model.ForwardOptions{Hooks: hooks}, &cur); err != nil {
+	s := newScrubber(m, docs, ScrubOptions{Classes: 3, BatchTokens: 4096}, nil)
+	defer s.release()
+	if err := s.pass(context.Background(), "check", "", -1, &model.ForwardOptions{Hooks: hooks}, &cur); err != nil {
 		t.Fatal(err)
 	}
 	z := oneHot(labels, 3)

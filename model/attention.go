@@ -17,9 +17,10 @@ type attnTask struct {
 }
 
 // attention runs the projections, rotary embedding, cache writes and
-// attention of layer l for every row, leaving the heads' outputs in ws.att
-// ([rows, heads·headDim]).
-func (m *Model) attention(ws *workspace, batch []Input, l int, h []float32) {
+// attention of layer l for every row, leaving the heads' outputs in att
+// ([rows, heads·headDim]), which may overlap h: h is read only by the
+// projections, which come first.
+func (m *Model) attention(ws *workspace, batch []Input, l int, h, att []float32) {
 	c := &m.Config
 	T, W := len(ws.rows), m.layout.width
 	lay := m.layout
@@ -88,7 +89,7 @@ func (m *Model) attention(ws *workspace, batch []Input, l int, h []float32) {
 			tensor.SoftmaxTo(row[:valid], row[:valid])
 			clear(row[valid:])
 		}
-		out := ws.att[first*ldo+task.head*d:]
+		out := att[first*ldo+task.head*d:]
 		beta := float32(0)
 		for _, sg := range segs {
 			if sg.start >= nk {

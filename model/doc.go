@@ -42,8 +42,9 @@
 //
 // # Logits and log-probabilities
 //
-// ForwardOptions.Logits receives the raw logits of each requested row; use
-// tensor.LogSoftmaxTo for the full next-token log-probability distribution.
+// ForwardOptions.Logits receives the raw logits of each requested row, or
+// with ForwardOptions.LogProbs the next-token log-probabilities, computed
+// by the engine on all cores.
 //
 // # Hooks
 //
@@ -60,6 +61,26 @@
 // without advancing the sequences, so a caller can fit something to a site's
 // activations and run the same tokens again with a new hook installed (layer
 // by layer concept erasure does exactly that).
+//
+// # Running from a residual stream
+//
+// ForwardOptions.StartAfter ("layers.N.resid_out") with
+// ForwardOptions.Residual starts a pass from a given residual stream after
+// layer N instead of from the tokens: layers 0..N are skipped. With a hook
+// that keeps layers.M.resid_out and StopAfter there, a caller carries the
+// stream through the model a few layers per pass, running each layer once
+// over a whole corpus (see Example_startAfter). Such passes do not advance
+// the sequences, whose caches then lack the skipped layers.
+//
+// # Speed
+//
+// Float32 weight matrices are packed once at load into the layout the GEMM
+// micro-kernel reads (tensor.PackB), so no step repacks them; the mapped
+// originals are then evicted so that each weight is held once. 16-bit
+// weights stay 16-bit (packing would widen them to twice the memory) and
+// are widened inside the kernels: batch-1 decoding, which is bound by
+// memory bandwidth, is fastest with bf16 weights, and batch scoring with
+// f32 weights (Options.DType converts at load).
 //
 // # Concurrency and memory
 //

@@ -77,3 +77,53 @@ func Example_hooks() {
 	// captured 4 rows, error <nil> sequence length 0
 	// erased pass error <nil> sequence length 4 next token 24
 }
+
+// Carry a residual stream through a model one layer at a time: each pass
+// starts from the stream after the previous layer (StartAfter) and stops
+// after its own layer, where a hook keeps the new stream. Work that needs
+// every layer's activations over a whole corpus (layer-by-layer concept
+// scrubbing) then runs each layer once instead of re-running the layers
+// below it from the tokens every time. The last pass starts after the last
+// layer and gives the log-probabilities.
+func Example_startAfter() {
+	m, err := model.Load("testdata/llama_gqa", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer m.Close()
+	ids := []int{5, 17, 42, 8}
+	ctx := context.Background()
+	seq, _ := m.NewSequence(len(ids))
+
+	var resid []float32 // the stream after the layers run so far
+	for l := 0; l < m.Config.Layers; l++ {
+		site := fmt.Sprintf("layers.%d.resid_out", l)
+		opts := &model.ForwardOptions{StopAfter: site, Hooks: map[string]model.Hook{
+			site: func(a *model.Activations) error {
+				resid = append(resid[:0], a.Data...) // edit it here to intervene
+				return nil
+			}}}
+		if l > 0 {
+			opts.StartAfter = fmt.Sprintf("layers.%d.resid_out", l-1)
+			opts.Residual = resid
+		}
+		if err := m.Forward(ctx, []model.Input{{Seq: seq, Tokens: ids}}, opts); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	err = m.Forward(ctx, []model.Input{{Seq: seq, Tokens: ids, Logits: 1}}, &model.ForwardOptions{
+		StartAfter: fmt.Sprintf("layers.%d.resid_out", m.Config.Layers-1),
+		Residual:   resid,
+		LogProbs:   true,
+		Logits: func(r model.Row, logp []float32) error {
+			fmt.Println("next token", tensor.Argmax(logp), "at position", r.Pos)
+			return nil
+		},
+	})
+	fmt.Println("error", err, "sequence length", seq.Len())
+	// Output:
+	// next token 22 at position 3
+	// error <nil> sequence length 0
+}

@@ -34,12 +34,28 @@ type ForwardOptions struct {
 	// the new tokens only for the layers that ran, so the same tokens can be
 	// run again (with other hooks) from the same state.
 	StopAfter string
+	// StartAfter names a layers.N.resid_out site at which the pass starts
+	// from Residual, the residual stream after layer N for every row of the
+	// batch ([rows, Hidden] in batch and position order, read before any
+	// hook runs), instead of from the token embeddings: layers 0..N are
+	// skipped, and their hooks and caches are not touched. The sequences are
+	// not advanced, since their caches then miss the skipped layers; the
+	// new tokens may attend only to cached positions whose later layers are
+	// cached (for example a fresh sequence). With a hook capturing
+	// layers.M.resid_out and StopAfter there, a caller can carry a residual
+	// stream through a model a few layers at a time.
+	StartAfter string
+	Residual   []float32
 	// Logits receives the next-token logits (len Vocab) of every row asked
 	// for by an Input's Logits field, in batch order and position order. The
 	// slice is scratch space, valid only during the call, and may be
 	// modified (for example turned into log-probabilities in place with
 	// tensor.LogSoftmaxTo). An error stops the pass.
 	Logits func(row Row, logits []float32) error
+	// LogProbs passes log-probabilities (the log-softmax of the logits) to
+	// Logits instead of logits. The engine computes them on all cores, where
+	// a callback would run them one row at a time.
+	LogProbs bool
 }
 
 // errStopped ends a pass at ForwardOptions.StopAfter.
@@ -52,10 +68,18 @@ type qkvLayout struct {
 	qBase, qStride, kBase, kStride, vBase, vStride int
 }
 
-// logitsChunk is the number of rows whose logits are materialised at once,
-// bounding scratch memory to logitsChunk × Vocab floats however many rows
-// are scored.
-const logitsChunk = 32
+// logitsRows is the number of rows whose logits are materialised at once,
+// bounding scratch memory to that many × Vocab floats however many rows are
+// scored: 48 (a whole number of the GEMM micro-kernels' row tiles of 4, 6
+// and 12 rows) when the output layer is packed, 192 when it is 16-bit,
+// since each GEMM call then repacks the whole output matrix (50304×768
+// takes about as long as multiplying 48 rows by it).
+func (m *Model) logitsRows() int {
+	if m.head.packed != nil {
+		return 48
+	}
+	return 192
+}
 
 // Forward runs one forward pass over a batch: every Input's tokens are
 // appended to its sequence, attending causally to that sequence's cached
@@ -79,6 +103,9 @@ func (m *Model) Forward(ctx context.Context, batch []Input, opts *ForwardOptions
 	if err != nil {
 		return err
 	}
+	if hooks.start >= 0 && len(opts.Residual) != total*m.Config.Hidden {
+		return fmt.Errorf("model: StartAfter %s: Residual has %d values, the batch needs %d rows × %d", opts.StartAfter, len(opts.Residual), total, m.Config.Hidden)
+	}
 	for _, in := range batch {
 		in.Seq.inStep = true
 	}
@@ -94,7 +121,7 @@ func (m *Model) Forward(ctx context.Context, batch []Input, opts *ForwardOptions
 	defer m.putWorkspace(ws)
 
 	err = m.run(ctx, ws, batch, hooks, opts)
-	if errors.Is(err, errStopped) {
+	if errors.Is(err, errStopped) || err == nil && hooks.start >= 0 {
 		return nil
 	}
 	if err != nil {
@@ -151,9 +178,13 @@ func (m *Model) checkBatch(batch []Input) (int, error) {
 func (m *Model) run(ctx context.Context, ws *workspace, batch []Input, hooks *hookTable, opts *ForwardOptions) error {
 	c := &m.Config
 	T, H := len(ws.rows), c.Hidden
-	m.embedRows(ws)
+	if hooks.start >= 0 {
+		copy(ws.x[:T*H], opts.Residual)
+	} else {
+		m.embedRows(ws)
+	}
 	m.ropeRows(ws, batch)
-	for l := range m.layers {
+	for l := hooks.start + 1; l < len(m.layers); l++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -173,7 +204,7 @@ func (m *Model) run(ctx context.Context, ws *workspace, batch []Input, hooks *ho
 	if opts.Logits == nil {
 		return nil
 	}
-	return m.logits(ctx, ws, batch, h, opts.Logits)
+	return m.logits(ctx, ws, batch, h, opts)
 }
 
 func callHook(h Hook, s Site, ws *workspace, data []float32) error {
@@ -190,12 +221,16 @@ func (m *Model) embedRows(ws *workspace) {
 	H := m.Config.Hidden
 	ids := ws.ids
 	x := ws.x[:len(ids)*H]
-	switch m.embed.dtype {
-	case Float32:
+	switch {
+	case m.embedPacked != nil:
+		for i, id := range ids {
+			m.embedPacked.ColTo(x[i*H:(i+1)*H], id)
+		}
+	case m.embed.dtype == Float32:
 		tensor.Gather(x, m.embed.f32, H, ids)
-	case BF16:
+	case m.embed.dtype == BF16:
 		tensor.GatherBF16(x, m.embed.bf16, H, ids)
-	case F16:
+	default:
 		tensor.GatherF16(x, m.embed.f16, H, ids)
 	}
 	if m.positions.rows == 0 {
@@ -211,7 +246,7 @@ func (m *Model) embedRows(ws *workspace) {
 	case F16:
 		tensor.GatherF16(p, m.positions.f16, H, pos)
 	}
-	addTo(x, p)
+	axpyRows(x, p)
 }
 
 // ropeRows fills the per-row cos/sin tables for the step.
@@ -251,41 +286,52 @@ func (m *Model) ropeRows(ws *workspace, batch []Input) {
 	}
 }
 
-// layer runs decoder block l over all rows.
+// layer runs decoder block l over all rows. Buffers are reused as soon as
+// their contents are dead, to keep a step's memory small next to the
+// weights and the KV cache: the heads' outputs overwrite the attention
+// input, and for sequential-residual models the MLP input overwrites the
+// attention output once it is added to the residual stream. For
+// parallel-residual models both norms (and their hooks) come before the
+// attention, which their inputs do not depend on, so that a pass stopped
+// after mlp_in skips the attention.
 func (m *Model) layer(ws *workspace, batch []Input, l int, hooks *hookTable) error {
 	c := &m.Config
 	L := &m.layers[l]
-	T, H := len(ws.rows), c.Hidden
+	T, H, AW := len(ws.rows), c.Hidden, c.Heads*c.HeadDim
 	x, h := ws.x[:T*H], ws.h[:T*H]
 
 	m.normRows(h, x, T, &L.attnNorm)
 	if err := m.site(ws, hooks, Site{AttnIn, l}, h); err != nil {
 		return err
 	}
-	m.attention(ws, batch, l, h)
-	attnOut := ws.proj[:T*H]
-	L.out.apply(attnOut, H, ws.att, c.Heads*c.HeadDim, T)
-
-	mlpIn := ws.h2[:T*H]
+	var mlpIn []float32
 	if c.ParallelResidual {
+		mlpIn = ws.h2[:T*H]
 		m.normRows(mlpIn, x, T, &L.mlpNorm)
-	} else {
-		addTo(x, attnOut)
+		if err := m.site(ws, hooks, Site{MLPIn, l}, mlpIn); err != nil {
+			return err
+		}
+	}
+	att := ws.h[:T*AW]
+	m.attention(ws, batch, l, h, att)
+	attnOut := ws.proj[:T*H]
+	L.out.apply(attnOut, H, att, AW, T)
+
+	if !c.ParallelResidual {
+		axpyRows(x, attnOut)
+		mlpIn = attnOut
 		m.normRows(mlpIn, x, T, &L.mlpNorm)
+		if err := m.site(ws, hooks, Site{MLPIn, l}, mlpIn); err != nil {
+			return err
+		}
 	}
-	if err := m.site(ws, hooks, Site{MLPIn, l}, mlpIn); err != nil {
-		return err
-	}
-	mlpOut := ws.h[:T*H] // the attention input is no longer needed
+	mlpOut := ws.h[:T*H]
 	m.mlp(ws, L, mlpIn, mlpOut, T)
 	if c.ParallelResidual {
 		// x + attn + mlp, summed as transformers does: (mlp + attn) + x.
-		for i := range x {
-			x[i] += mlpOut[i] + attnOut[i]
-		}
-	} else {
-		addTo(x, mlpOut)
+		axpyRows(mlpOut, attnOut)
 	}
+	axpyRows(x, mlpOut)
 	return m.site(ws, hooks, Site{ResidOut, l}, x)
 }
 
@@ -312,22 +358,31 @@ func (m *Model) normRows(dst, x []float32, rows int, n *norm) {
 	})
 }
 
+// mlpRows is the number of rows the MLP runs at once: its hidden
+// activations (rows × intermediate, twice with a gate) are the largest
+// buffers of a step, and blocks of this many rows still keep the GEMMs at
+// full speed. (A variable so that tests can cut steps into many blocks.)
+var mlpRows = 1024
+
 func (m *Model) mlp(ws *workspace, L *layer, in, out []float32, T int) {
 	c := &m.Config
-	I := c.Intermediate
-	up := ws.up[:T*I]
-	L.up.apply(up, I, in, c.Hidden, T)
-	if L.hasGate {
-		gate := ws.gate[:T*I]
-		L.gate.apply(gate, I, in, c.Hidden, T)
-		activate(c.Act, gate)
-		for i := range up {
-			up[i] *= gate[i]
+	H, I := c.Hidden, c.Intermediate
+	for r0 := 0; r0 < T; r0 += mlpRows {
+		n := min(mlpRows, T-r0)
+		up := ws.up[:n*I]
+		L.up.apply(up, I, in[r0*H:], H, n)
+		if L.hasGate {
+			gate := ws.gate[:n*I]
+			L.gate.apply(gate, I, in[r0*H:], H, n)
+			activate(c.Act, gate)
+			for i := range up {
+				up[i] *= gate[i]
+			}
+		} else {
+			activate(c.Act, up)
 		}
-	} else {
-		activate(c.Act, up)
+		L.down.apply(out[r0*H:], H, up, I, n)
 	}
-	L.down.apply(out, c.Hidden, up, I, T)
 }
 
 // activate applies the activation in place, in parallel chunks.
@@ -359,15 +414,18 @@ func activate(a Activation, x []float32) {
 	})
 }
 
-func addTo(dst, x []float32) {
-	for i, v := range x {
-		dst[i] += v
-	}
+// axpyRows adds x to dst (vectorised; y + 1·x rounds exactly as y + x).
+func axpyRows(dst, x []float32) {
+	const chunk = 1 << 14
+	parallelFor((len(x)+chunk-1)/chunk, 4, func(_, i int) {
+		lo, hi := i*chunk, min(len(x), (i+1)*chunk)
+		tensor.Axpy(1, x[lo:hi], dst[lo:hi])
+	})
 }
 
-// logits computes the requested rows' logits chunk by chunk and passes them
-// to fn in row order.
-func (m *Model) logits(ctx context.Context, ws *workspace, batch []Input, h []float32, fn func(Row, []float32) error) error {
+// logits computes the requested rows' logits (or log-probabilities) chunk by
+// chunk and passes them to opts.Logits in row order.
+func (m *Model) logits(ctx context.Context, ws *workspace, batch []Input, h []float32, opts *ForwardOptions) error {
 	H, V := m.Config.Hidden, m.Config.Vocab
 	sel := ws.sel[:0]
 	row := 0
@@ -383,19 +441,25 @@ func (m *Model) logits(ctx context.Context, ws *workspace, batch []Input, h []fl
 		row += n
 	}
 	ws.sel = sel
-	for c0 := 0; c0 < len(sel); c0 += logitsChunk {
+	chunk := m.logitsRows()
+	for c0 := 0; c0 < len(sel); c0 += chunk {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows := sel[c0:min(len(sel), c0+logitsChunk)]
+		rows := sel[c0:min(len(sel), c0+chunk)]
 		in := ws.selHidden[:len(rows)*H]
 		for i, r := range rows {
 			copy(in[i*H:(i+1)*H], h[r*H:(r+1)*H])
 		}
 		out := ws.logits[:len(rows)*V]
 		m.head.apply(out, V, in, H, len(rows))
+		if opts.LogProbs {
+			parallelFor(len(rows), 1, func(_, i int) {
+				tensor.LogSoftmaxTo(out[i*V:(i+1)*V], out[i*V:(i+1)*V])
+			})
+		}
 		for i, r := range rows {
-			if err := fn(ws.rows[r], out[i*V:(i+1)*V]); err != nil {
+			if err := opts.Logits(ws.rows[r], out[i*V:(i+1)*V]); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -357,5 +358,82 @@ func TestSamplerFilters(t *testing.T) {
 	}
 	if got := NewSampler(SamplerOptions{RepetitionPenalty: 10}, 0).Sample(logits, []int{1}); got != 2 {
 		t.Errorf("greedy with penalty on 1 = %d, want 2", got)
+	}
+}
+
+// Carrying the residual stream through the model one layer per pass
+// (StartAfter the previous layer's resid_out, StopAfter this one's) gives
+// exactly the logits of one full pass, and leaves the sequences unadvanced.
+func TestStartAfterChain(t *testing.T) {
+	for _, name := range fixtures {
+		t.Run(name, func(t *testing.T) {
+			m, ref := loadFixture(t, name)
+			H := m.Config.Hidden
+			mk := func() []Input {
+				var b []Input
+				for _, ids := range ref.Sequences {
+					b = append(b, Input{Seq: newSeq(t, m, len(ids)), Tokens: ids, Logits: AllLogits})
+				}
+				return b
+			}
+			want := forwardAll(t, m, mk())
+			var resid []float32
+			for l := 0; l < m.Config.Layers; l++ {
+				site := fmt.Sprintf("layers.%d.resid_out", l)
+				opts := &ForwardOptions{StopAfter: site, Hooks: map[string]Hook{site: func(a *Activations) error {
+					resid = append(resid[:0], a.Data...)
+					return nil
+				}}}
+				if l > 0 {
+					opts.StartAfter, opts.Residual = fmt.Sprintf("layers.%d.resid_out", l-1), resid
+				}
+				batch := mk()
+				if err := m.Forward(context.Background(), batch, opts); err != nil {
+					t.Fatal(err)
+				}
+				if batch[0].Seq.Len() != 0 {
+					t.Fatalf("layer %d: sequence advanced to %d", l, batch[0].Seq.Len())
+				}
+				if len(resid) != H*(len(ref.Sequences[0])+len(ref.Sequences[1])) {
+					t.Fatalf("layer %d: captured %d values", l, len(resid))
+				}
+			}
+			batch := mk()
+			got := make([][]float32, len(batch))
+			err := m.Forward(context.Background(), batch, &ForwardOptions{
+				StartAfter: fmt.Sprintf("layers.%d.resid_out", m.Config.Layers-1), Residual: resid,
+				Logits: func(r Row, l []float32) error {
+					got[r.Input] = append(got[r.Input], l...)
+					return nil
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if !slices.Equal(got[i], want[i]) {
+					t.Errorf("input %d: logits from the carried residual stream differ from one full pass", i)
+				}
+			}
+		})
+	}
+}
+
+func TestStartAfterErrors(t *testing.T) {
+	m, _ := loadFixture(t, "llama_gqa")
+	H := m.Config.Hidden
+	ids := []int{1, 2, 3}
+	for _, c := range []struct {
+		opts ForwardOptions
+		want string
+	}{
+		{ForwardOptions{StartAfter: "layers.0.mlp_in", Residual: make([]float32, 3*H)}, "expected a layers.N.resid_out site"},
+		{ForwardOptions{StartAfter: "layers.9.resid_out", Residual: make([]float32, 3*H)}, "the model has layers"},
+		{ForwardOptions{StartAfter: "layers.0.resid_out", Residual: make([]float32, 2*H)}, "Residual has"},
+		{ForwardOptions{StartAfter: "layers.1.resid_out", StopAfter: "layers.1.attn_in", Residual: make([]float32, 3*H)}, "comes before StartAfter"},
+	} {
+		err := m.Forward(context.Background(), []Input{{Seq: newSeq(t, m, 3), Tokens: ids}}, &c.opts)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want %q", c.opts.StartAfter, err, c.want)
+		}
 	}
 }

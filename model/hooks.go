@@ -89,15 +89,15 @@ type Hook func(a *Activations) error
 
 // hookTable maps parsed sites to hooks for one forward pass.
 type hookTable struct {
-	layer     [][3]Hook // per layer: AttnIn, MLPIn, ResidOut
-	final     Hook
-	stop      Site
-	hasStop   bool
-	stopLayer int // the layer after which the pass stops, or -1
+	layer   [][3]Hook // per layer: AttnIn, MLPIn, ResidOut
+	final   Hook
+	stop    Site
+	hasStop bool
+	start   int // the layer after which the pass starts (StartAfter), or -1
 }
 
 func (m *Model) hookTable(opts *ForwardOptions) (*hookTable, error) {
-	t := &hookTable{stopLayer: -1}
+	t := &hookTable{start: -1}
 	if opts == nil {
 		return t, nil
 	}
@@ -131,6 +131,19 @@ func (m *Model) hookTable(opts *ForwardOptions) (*hookTable, error) {
 			return nil, err
 		}
 		t.stop, t.hasStop = s, true
+	}
+	if opts.StartAfter != "" {
+		s, err := check(opts.StartAfter)
+		if err != nil {
+			return nil, err
+		}
+		if s.Kind != ResidOut {
+			return nil, fmt.Errorf("model: StartAfter %q: expected a layers.N.resid_out site", opts.StartAfter)
+		}
+		if t.hasStop && t.stop.Kind != FinalNormOut && t.stop.Layer <= s.Layer {
+			return nil, fmt.Errorf("model: StopAfter %q comes before StartAfter %q", opts.StopAfter, opts.StartAfter)
+		}
+		t.start = s.Layer
 	}
 	return t, nil
 }

@@ -150,6 +150,25 @@ func TestWeightsReadInPlace(t *testing.T) {
 	}
 }
 
+// Float32 weights are packed at load and the unpacked copies let go; a
+// tied output layer is packed once and also serves embedding lookups.
+func TestWeightsPacked(t *testing.T) {
+	for _, name := range []string{"neox_parallel", "neox_sequential_tied", "gpt2"} {
+		m, _ := loadFixture(t, name)
+		for i, L := range m.layers {
+			for _, l := range append([]linear{L.out, L.up, L.down}, L.qkv...) {
+				if l.packed == nil || l.w.f32 != nil {
+					t.Fatalf("%s layer %d: float32 weight not packed (or kept twice)", name, i)
+				}
+			}
+		}
+		tied := m.Config.TieEmbed || m.Config.ModelType == "gpt2"
+		if m.head.packed == nil || tied != (m.embedPacked == m.head.packed) || tied != (m.embed.f32 == nil) {
+			t.Errorf("%s: head packed %v, embedding from the packed head %v, tied %v", name, m.head.packed != nil, m.embedPacked != nil, tied)
+		}
+	}
+}
+
 // --dtype conversions stay close to the full-precision logits and halve the
 // weight bytes.
 func TestDTypeOverride(t *testing.T) {
@@ -174,7 +193,9 @@ func TestDTypeOverride(t *testing.T) {
 	defer m.Close()
 	w := m.layers[0].up.w.bf16[5]
 	orig, _ := loadFixture(t, "neox_parallel")
-	if w != tensor.BF16FromFloat32(orig.layers[0].up.w.f32[5]) {
+	tt, _ := orig.ckpt.Tensor("gpt_neox.layers.0.mlp.dense_h_to_4h.weight")
+	stored, _ := tt.Float32()
+	if w != tensor.BF16FromFloat32(stored[5]) {
 		t.Error("bf16 conversion does not round to nearest even")
 	}
 }

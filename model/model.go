@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/fmkit/fmkit/safetensors"
+	"github.com/fmkit/fmkit/tensor"
 )
 
 // Options configures Load. A nil *Options means the defaults.
@@ -53,16 +54,19 @@ type Model struct {
 	// Dir is the directory the model was loaded from.
 	Dir string
 
-	ckpt      *safetensors.Checkpoint
-	embed     matrix // [vocab, hidden]
-	positions matrix // learned positions [max, hidden], GPT-2 only
-	layers    []layer
-	finalNorm norm
-	head      linear
-	layout    qkvLayout
-	rope      *rope
-	bytes     int64 // weight bytes held
-	dtype     DType
+	ckpt  *safetensors.Checkpoint
+	embed matrix // [vocab, hidden]; unused when embedPacked is set
+	// embedPacked is the packed tied output layer (op(B) = embedᵀ), read
+	// for embedding lookups of tied float32 models.
+	embedPacked *tensor.PackedB
+	positions   matrix // learned positions [max, hidden], GPT-2 only
+	layers      []layer
+	finalNorm   norm
+	head        linear
+	layout      qkvLayout
+	rope        *rope
+	bytes       int64 // weight bytes held
+	dtype       DType
 
 	mu         sync.Mutex
 	workspaces []*workspace
@@ -115,6 +119,7 @@ func Load(dir string, opts *Options) (*Model, error) {
 	}
 	m.bytes = b.bytes
 	m.dtype = m.head.w.dtype
+	m.prepack()
 	m.rope = newRope(cfg)
 	return m, nil
 }

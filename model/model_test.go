@@ -119,3 +119,74 @@ func TestLogitsMatchReference(t *testing.T) {
 		})
 	}
 }
+
+// LogProbs gives the log-softmax of the reference logits, also when the
+// rows span several logits chunks (here 5 copies of each sequence).
+func TestLogProbsMatchReference(t *testing.T) {
+	for _, name := range fixtures {
+		t.Run(name, func(t *testing.T) {
+			m, ref := loadFixture(t, name)
+			var batch []Input
+			var want [][]float32
+			for copies := 0; copies < 5; copies++ {
+				for i, ids := range ref.Sequences {
+					logits, _ := readNpy(t, filepath.Join("testdata", name, fmt.Sprintf("logits_%d.npy", i)))
+					want = append(want, logSoftmax64(logits, m.Config.Vocab))
+					batch = append(batch, Input{Seq: newSeq(t, m, len(ids)), Tokens: ids, Logits: AllLogits})
+				}
+			}
+			got := make([][]float32, len(batch))
+			err := m.Forward(context.Background(), batch, &ForwardOptions{LogProbs: true, Logits: func(r Row, l []float32) error {
+				got[r.Input] = append(got[r.Input], l...)
+				return nil
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range batch {
+				checkClose(t, fmt.Sprintf("input %d", i), got[i], want[i], relTol)
+			}
+		})
+	}
+}
+
+// logSoftmax64 is the log-softmax of each row of V logits, in float64.
+func logSoftmax64(logits []float32, V int) []float32 {
+	out := make([]float32, len(logits))
+	for r := 0; r+V <= len(logits); r += V {
+		row := logits[r : r+V]
+		mx := math.Inf(-1)
+		for _, v := range row {
+			mx = math.Max(mx, float64(v))
+		}
+		var sum float64
+		for _, v := range row {
+			sum += math.Exp(float64(v) - mx)
+		}
+		for j, v := range row {
+			out[r+j] = float32(float64(v) - mx - math.Log(sum))
+		}
+	}
+	return out
+}
+
+// The MLP runs in blocks of mlpRows rows; blocks that split sequences
+// anywhere give the reference logits.
+func TestMLPBlocks(t *testing.T) {
+	defer func(n int) { mlpRows = n }(mlpRows)
+	mlpRows = 5
+	for _, name := range fixtures {
+		t.Run(name, func(t *testing.T) {
+			m, ref := loadFixture(t, name)
+			var batch []Input
+			for _, ids := range ref.Sequences {
+				batch = append(batch, Input{Seq: newSeq(t, m, len(ids)), Tokens: ids, Logits: AllLogits})
+			}
+			got := forwardAll(t, m, batch)
+			for i := range ref.Sequences {
+				want, _ := readNpy(t, filepath.Join("testdata", name, fmt.Sprintf("logits_%d.npy", i)))
+				checkClose(t, fmt.Sprintf("sequence %d", i), got[i], want, relTol)
+			}
+		})
+	}
+}

@@ -28,6 +28,7 @@ type matrix struct {
 	bf16       []tensor.BF16
 	f16        []tensor.F16
 	rows, cols int
+	src        safetensors.Tensor // the checkpoint tensor, to release its pages once packed
 }
 
 func (m *matrix) bytes() int64 {
@@ -40,8 +41,11 @@ func (m *matrix) bytes() int64 {
 
 // linear is y = x·Wᵀ + b with W stored [out, in] (torch.nn.Linear), or
 // y = x·W + b with W stored [in, out] when inOut is set (GPT-2's Conv1D).
+// Float32 weights are packed once at load (packed set, w's data dropped);
+// 16-bit weights stay as stored and are widened by the kernels.
 type linear struct {
 	w       matrix
+	packed  *tensor.PackedB // op(W) = Wᵀ (or W) packed for GemmPacked
 	bias    []float32
 	in, out int
 	inOut   bool
@@ -55,33 +59,61 @@ func (l *linear) apply(y []float32, ldy int, x []float32, ldx int, rows int) {
 		return
 	}
 	w := &l.w
-	if rows == 1 {
-		switch w.dtype {
-		case Float32:
-			tensor.Gemv(l.inOut, w.rows, w.cols, 1, w.f32, w.cols, x[:l.in], 0, y[:l.out])
-		case BF16:
-			tensor.GemvBF16(l.inOut, w.rows, w.cols, 1, w.bf16, w.cols, x[:l.in], 0, y[:l.out])
-		case F16:
-			tensor.GemvF16(l.inOut, w.rows, w.cols, 1, w.f16, w.cols, x[:l.in], 0, y[:l.out])
-		}
-	} else {
-		transB := !l.inOut
-		switch w.dtype {
-		case Float32:
-			tensor.Gemm(false, transB, rows, l.out, l.in, 1, x, ldx, w.f32, w.cols, 0, y, ldy)
-		case BF16:
-			tensor.GemmBF16(false, transB, rows, l.out, l.in, 1, x, ldx, w.bf16, w.cols, 0, y, ldy)
-		case F16:
-			tensor.GemmF16(false, transB, rows, l.out, l.in, 1, x, ldx, w.f16, w.cols, 0, y, ldy)
-		}
+	switch {
+	case l.packed != nil:
+		tensor.GemmPacked(false, rows, 1, x, ldx, l.packed, 0, y, ldy)
+	case rows == 1 && w.dtype == BF16:
+		tensor.GemvBF16(l.inOut, w.rows, w.cols, 1, w.bf16, w.cols, x[:l.in], 0, y[:l.out])
+	case rows == 1 && w.dtype == F16:
+		tensor.GemvF16(l.inOut, w.rows, w.cols, 1, w.f16, w.cols, x[:l.in], 0, y[:l.out])
+	case w.dtype == BF16:
+		tensor.GemmBF16(false, !l.inOut, rows, l.out, l.in, 1, x, ldx, w.bf16, w.cols, 0, y, ldy)
+	case w.dtype == F16:
+		tensor.GemmF16(false, !l.inOut, rows, l.out, l.in, 1, x, ldx, w.f16, w.cols, 0, y, ldy)
+	default:
+		panic("model: float32 weights are used packed")
 	}
 	if l.bias != nil {
 		for r := 0; r < rows; r++ {
-			row := y[r*ldy : r*ldy+l.out]
-			for i, b := range l.bias {
-				row[i] += b
-			}
+			tensor.Axpy(1, l.bias, y[r*ldy:r*ldy+l.out])
 		}
+	}
+}
+
+// pack packs a float32 weight for GemmPacked and lets the original go: the
+// mapped pages are evicted (converted copies become garbage), so the weight
+// is held once. It returns the change in bytes held. 16-bit weights are
+// left as stored: packing widens to float32, which would double them.
+func (l *linear) pack() int64 {
+	if l.w.dtype != Float32 {
+		return 0
+	}
+	before := l.w.bytes()
+	l.packed = tensor.PackB(!l.inOut, l.in, l.out, l.w.f32, l.w.cols)
+	l.w.src.Evict()
+	l.w.f32 = nil
+	return l.packed.Bytes() - before
+}
+
+// prepack packs every float32 weight matrix once at load, so that no GEMM
+// packs weights again: packing a transposed weight matrix (the
+// torch.nn.Linear layout) on every call cost about as much as a sixth of
+// the multiplications. A tied output layer is packed from the embedding
+// table, and embedding lookups then read that packed copy instead of
+// keeping the table twice.
+func (m *Model) prepack() {
+	tied := m.embed.dtype == Float32 && m.head.w.dtype == Float32 && &m.embed.f32[0] == &m.head.w.f32[0]
+	for i := range m.layers {
+		L := &m.layers[i]
+		for j := range L.qkv {
+			m.bytes += L.qkv[j].pack()
+		}
+		m.bytes += L.out.pack() + L.up.pack() + L.gate.pack() + L.down.pack()
+	}
+	m.bytes += m.head.pack()
+	if tied {
+		m.embedPacked = m.head.packed
+		m.embed.f32 = nil
 	}
 }
 
@@ -170,6 +202,7 @@ func (b *binder) matrix(name string, rows, cols int) matrix {
 	}
 	m.dtype = want
 	if want == stored {
+		m.src = t
 		switch stored {
 		case Float32:
 			m.f32, _ = t.Float32()

@@ -9,10 +9,12 @@ type workspace struct {
 	rows     []Row
 	ids, pos []int
 	rowStart []int
-	x, h, h2 []float32
-	proj     []float32
-	qkv, att []float32
-	up, gate []float32
+	x        []float32 // the residual stream
+	h        []float32 // norm outputs, then the heads' outputs, then the MLP output
+	h2       []float32 // the MLP input of parallel-residual models
+	proj     []float32 // the attention output (for sequential models then the MLP input)
+	qkv      []float32
+	up, gate []float32 // mlpRows rows of MLP hidden activations
 	cos, sin []float32
 	invFreq  []float32
 	segs     [][]segment
@@ -47,21 +49,22 @@ func (m *Model) getWorkspace(total int, batch []Input) *workspace {
 	c := &m.Config
 	H, I := c.Hidden, c.Intermediate
 	ws.x = grow(ws.x, total*H)
-	ws.h = grow(ws.h, total*H)
-	ws.h2 = grow(ws.h2, total*H)
+	ws.h = grow(ws.h, total*max(H, c.Heads*c.HeadDim))
+	if c.ParallelResidual {
+		ws.h2 = grow(ws.h2, total*H)
+	}
 	ws.proj = grow(ws.proj, total*H)
 	ws.qkv = grow(ws.qkv, total*m.layout.width)
-	ws.att = grow(ws.att, total*c.Heads*c.HeadDim)
-	ws.up = grow(ws.up, total*I)
+	ws.up = grow(ws.up, min(total, mlpRows)*I)
 	if c.ModelType == "llama" {
-		ws.gate = grow(ws.gate, total*I)
+		ws.gate = grow(ws.gate, min(total, mlpRows)*I)
 	}
 	if m.rope != nil {
 		ws.cos = grow(ws.cos, total*m.rope.dim/2)
 		ws.sin = grow(ws.sin, total*m.rope.dim/2)
 	}
-	ws.selHidden = grow(ws.selHidden, min(total, logitsChunk)*H)
-	ws.logits = grow(ws.logits, min(total, logitsChunk)*c.Vocab)
+	ws.selHidden = grow(ws.selHidden, min(total, m.logitsRows())*H)
+	ws.logits = grow(ws.logits, min(total, m.logitsRows())*c.Vocab)
 
 	ws.rows, ws.ids, ws.pos, ws.rowStart = ws.rows[:0], ws.ids[:0], ws.pos[:0], ws.rowStart[:0]
 	ws.tasks = ws.tasks[:0]

@@ -102,13 +102,28 @@ func (f *File) Tensor(name string) (Tensor, bool) {
 		return Tensor{}, false
 	}
 	info := f.header.Tensors[i]
-	return Tensor{TensorInfo: info, Data: f.data[info.Begin:info.End:info.End]}, true
+	return Tensor{TensorInfo: info, Data: f.data[info.Begin:info.End:info.End], mapped: mapsFiles}, true
 }
 
 // Tensor is a named tensor with its raw little-endian bytes.
 type Tensor struct {
 	TensorInfo
 	Data []byte
+
+	mapped bool // Data lies in a file mapping (not on the heap)
+}
+
+// Evict tells the operating system that the tensor's mapped pages are not
+// needed for now, so that they stop counting toward the process's resident
+// memory (they stay in the page cache). A later read of Data faults them in
+// again, so the data stays valid. A caller that has copied a tensor into
+// another layout (packed weights, say) calls it to hold the tensor once.
+// Only whole pages inside the tensor are released; tensors that are not
+// memory-mapped are left alone.
+func (t Tensor) Evict() {
+	if t.mapped {
+		evictPages(t.Data)
+	}
 }
 
 var littleEndianHost = func() bool {
@@ -182,64 +197,122 @@ func halfView[T ~uint16](data []byte) []T {
 // converted to the type asked for.
 var ErrUnsupportedDType = errors.New("safetensors: unsupported dtype")
 
+// Float64 returns an F64 tensor's elements, aliasing the mapping when
+// aligned (read-only then), else a decoded copy.
+func (t Tensor) Float64() ([]float64, error) {
+	if t.DType != F64 {
+		return nil, t.errDType(F64)
+	}
+	if v := view[float64](t.Data, 8); v != nil {
+		return v, nil
+	}
+	return convert[float64](t)
+}
+
 // ToFloat32 returns a new float32 slice holding the tensor's elements
 // converted from F32, F16, BF16, F64, or any integer or bool dtype.
-func (t Tensor) ToFloat32() ([]float32, error) {
+func (t Tensor) ToFloat32() ([]float32, error) { return convert[float32](t) }
+
+// ToFloat64 returns a new float64 slice holding the tensor's elements
+// converted from any float, integer or bool dtype (integers beyond 2^53
+// round to the nearest float64).
+func (t Tensor) ToFloat64() ([]float64, error) { return convert[float64](t) }
+
+// convert decodes the tensor's little-endian elements into a new slice.
+func convert[T float32 | float64](t Tensor) ([]T, error) {
 	n := len(t.Data) / max(t.DType.Size(), 1)
-	out := make([]float32, n)
+	out := make([]T, n)
 	d := t.Data
 	le := binary.LittleEndian
 	switch t.DType {
 	case F32:
 		for i := range out {
-			out[i] = math.Float32frombits(le.Uint32(d[4*i:]))
+			out[i] = T(math.Float32frombits(le.Uint32(d[4*i:])))
 		}
 	case F16:
 		for i := range out {
-			out[i] = tensor.F16(le.Uint16(d[2*i:])).Float32()
+			out[i] = T(tensor.F16(le.Uint16(d[2*i:])).Float32())
 		}
 	case BF16:
 		for i := range out {
-			out[i] = tensor.BF16(le.Uint16(d[2*i:])).Float32()
+			out[i] = T(tensor.BF16(le.Uint16(d[2*i:])).Float32())
 		}
 	case F64:
 		for i := range out {
-			out[i] = float32(math.Float64frombits(le.Uint64(d[8*i:])))
-		}
-	case U8, Bool:
-		for i := range out {
-			out[i] = float32(d[i])
-		}
-	case I8:
-		for i := range out {
-			out[i] = float32(int8(d[i]))
-		}
-	case I16:
-		for i := range out {
-			out[i] = float32(int16(le.Uint16(d[2*i:])))
-		}
-	case U16:
-		for i := range out {
-			out[i] = float32(le.Uint16(d[2*i:]))
-		}
-	case I32:
-		for i := range out {
-			out[i] = float32(int32(le.Uint32(d[4*i:])))
-		}
-	case U32:
-		for i := range out {
-			out[i] = float32(le.Uint32(d[4*i:]))
-		}
-	case I64:
-		for i := range out {
-			out[i] = float32(int64(le.Uint64(d[8*i:])))
+			out[i] = T(math.Float64frombits(le.Uint64(d[8*i:])))
 		}
 	case U64:
 		for i := range out {
-			out[i] = float32(le.Uint64(d[8*i:]))
+			out[i] = T(le.Uint64(d[8*i:]))
 		}
 	default:
-		return nil, fmt.Errorf("tensor %q: dtype %s to float32: %w", t.Name, t.DType, ErrUnsupportedDType)
+		ints, err := t.ToInt64()
+		if err != nil {
+			return nil, fmt.Errorf("tensor %q: dtype %s to float: %w", t.Name, t.DType, ErrUnsupportedDType)
+		}
+		for i, v := range ints {
+			out[i] = T(v)
+		}
 	}
 	return out, nil
+}
+
+// ToInt64 returns a new int64 slice holding the elements of an integer or
+// bool tensor. Float dtypes, and U64 values above the int64 range, are an
+// error.
+func (t Tensor) ToInt64() ([]int64, error) {
+	n := len(t.Data) / max(t.DType.Size(), 1)
+	out := make([]int64, n)
+	d := t.Data
+	le := binary.LittleEndian
+	switch t.DType {
+	case U8, Bool:
+		for i := range out {
+			out[i] = int64(d[i])
+		}
+	case I8:
+		for i := range out {
+			out[i] = int64(int8(d[i]))
+		}
+	case I16:
+		for i := range out {
+			out[i] = int64(int16(le.Uint16(d[2*i:])))
+		}
+	case U16:
+		for i := range out {
+			out[i] = int64(le.Uint16(d[2*i:]))
+		}
+	case I32:
+		for i := range out {
+			out[i] = int64(int32(le.Uint32(d[4*i:])))
+		}
+	case U32:
+		for i := range out {
+			out[i] = int64(le.Uint32(d[4*i:]))
+		}
+	case I64:
+		for i := range out {
+			out[i] = int64(le.Uint64(d[8*i:]))
+		}
+	case U64:
+		for i := range out {
+			v := le.Uint64(d[8*i:])
+			if v > math.MaxInt64 {
+				return nil, fmt.Errorf("tensor %q: U64 element %d (%d) exceeds int64", t.Name, i, v)
+			}
+			out[i] = int64(v)
+		}
+	default:
+		return nil, fmt.Errorf("tensor %q: dtype %s to int64: %w", t.Name, t.DType, ErrUnsupportedDType)
+	}
+	return out, nil
+}
+
+// IsInteger reports whether the dtype holds integers or booleans.
+func (d DType) IsInteger() bool {
+	switch d {
+	case Bool, U8, I8, I16, U16, I32, U32, I64, U64:
+		return true
+	}
+	return false
 }

@@ -4,6 +4,7 @@ package safetensors
 
 import (
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,4 +20,23 @@ func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
 		return nil, nil, err
 	}
 	return data, func() error { return unix.Munmap(data) }, nil
+}
+
+const mapsFiles = true
+
+// evictPages drops the whole pages inside b from the process's page tables
+// (madvise MADV_DONTNEED). On a read-only shared file mapping this loses
+// nothing: the pages are read back from the page cache or the file.
+func evictPages(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	page := uintptr(os.Getpagesize())
+	start := uintptr(unsafe.Pointer(&b[0]))
+	lo := int((page - start%page) % page)
+	hi := len(b) - int((start+uintptr(len(b)))%page)
+	if hi <= lo {
+		return
+	}
+	_ = unix.Madvise(b[lo:hi], unix.MADV_DONTNEED)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -254,4 +255,83 @@ func FuzzParseHeader(f *testing.F) {
 			t.Fatalf("accepted header covering %d of %d bytes", pos, dataLen)
 		}
 	})
+}
+
+// TestPythonDTypes reads testdata/dtypes.safetensors, written by
+// testdata/gen/engine/st_dtypes.py with an encoder independent of this
+// package, through every typed accessor; the values are the ones that
+// script lists.
+func TestPythonDTypes(t *testing.T) {
+	f, err := Open("testdata/dtypes.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.Metadata(); got["format"] != "pt" || got["note"] != "one tensor per dtype" {
+		t.Errorf("metadata %v", got)
+	}
+	get := func(name string) Tensor {
+		x, ok := f.Tensor(name)
+		if !ok {
+			t.Fatalf("no tensor %q", name)
+		}
+		return x
+	}
+	f64 := get("f64")
+	view, err := f64.Float64()
+	want64 := []float64{0.1, -2.5, 1e-300, 3, math.Copysign(0, -1), math.MaxFloat64}
+	if err != nil || !cmp.Equal(view, want64) || !math.Signbit(view[4]) || !cmp.Equal(f64.Shape, []int{2, 3}) {
+		t.Errorf("f64 = %v %v, %v", view, f64.Shape, err)
+	}
+	floats := map[string][]float64{
+		"f64": want64, "f32": {1.5, -0.25}, "f16": {0.5, -3}, "bf16": {2, -0.125},
+		"i64": {-9007199254740992, 5}, // -2^53-1 rounds to even
+		"i32": {-2147483648, 7}, "i16": {-32768, 12}, "i8": {-128, 3}, "u8": {255, 0}, "bool": {1, 0},
+	}
+	for name, want := range floats {
+		got, err := get(name).ToFloat64()
+		if err != nil || !cmp.Equal(got, want) {
+			t.Errorf("%s ToFloat64 = %v, %v; want %v", name, got, err, want)
+		}
+	}
+	ints := map[string][]int64{
+		"i64": {-9007199254740993, 5}, "i32": {-2147483648, 7}, "i16": {-32768, 12},
+		"i8": {-128, 3}, "u8": {255, 0}, "bool": {1, 0},
+	}
+	for name, want := range ints {
+		x := get(name)
+		got, err := x.ToInt64()
+		if err != nil || !cmp.Equal(got, want) || !x.DType.IsInteger() {
+			t.Errorf("%s ToInt64 = %v, %v; want %v", name, got, err, want)
+		}
+	}
+	for _, name := range []string{"f64", "f32", "f16", "bf16"} {
+		if x := get(name); x.DType.IsInteger() {
+			t.Errorf("%s counts as an integer dtype", name)
+		} else if _, err := x.ToInt64(); !errors.Is(err, ErrUnsupportedDType) {
+			t.Errorf("%s ToInt64: %v, want ErrUnsupportedDType", name, err)
+		}
+	}
+	if _, err := get("f32").Float64(); err == nil {
+		t.Error("Float64 of an F32 tensor: no error")
+	}
+}
+
+// FromFloat64 round-trips through Write and Open.
+func TestFloat64RoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.safetensors")
+	want := []float64{1e-310, -1, math.Pi, math.Inf(1)}
+	if err := WriteFile(path, []Tensor{FromFloat64("w", []int{2, 2}, want)}, map[string]string{"k": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, _ := f.Tensor("w")
+	got, err := w.Float64()
+	if err != nil || !cmp.Equal(got, want) || f.Metadata()["k"] != "v" {
+		t.Errorf("read back %v %v %v", got, err, f.Metadata())
+	}
 }

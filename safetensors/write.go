@@ -26,6 +26,16 @@ func FromFloat32(name string, shape []int, data []float32) Tensor {
 	return newTensor(name, F32, shape, b)
 }
 
+// FromFloat64 returns an F64 tensor holding a little-endian copy of data.
+// It panics if len(data) does not match the shape.
+func FromFloat64(name string, shape []int, data []float64) Tensor {
+	b := make([]byte, 8*len(data))
+	for i, v := range data {
+		binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(v))
+	}
+	return newTensor(name, F64, shape, b)
+}
+
 // FromBF16 returns a BF16 tensor holding a copy of data.
 func FromBF16(name string, shape []int, data []tensor.BF16) Tensor {
 	b := make([]byte, 2*len(data))

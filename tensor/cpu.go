@@ -17,6 +17,9 @@ type kernelSet struct {
 	// multiple of mr and nc of nr.
 	mr, nr, kc, mc, nc int
 	tile               func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+	// gemvPanel multiplies a row vector by one sliver of a packed B
+	// (gemvPanelGeneric); nr is a multiple of 16 for the AVX2 kernel.
+	gemvPanel func(nr, kb int, a, panel, acc []float32)
 
 	// gemmF32, when set, replaces the packed GEMM for float32 B (the
 	// OpenBLAS family); 16-bit B still uses tile.
@@ -36,6 +39,14 @@ type kernelSet struct {
 	axpyF32  func(alpha float32, x, y []float32)
 	axpyBF16 func(alpha float32, x []BF16, y []float32)
 	axpyF16  func(alpha float32, x []F16, y []float32)
+
+	// Elementwise kernels with float32 exponentials; expSum writes
+	// exp(x[i]-m) to dst unless dst is empty and returns their float64 sum.
+	expSum   func(dst, x []float32, m float32) float64
+	max      func(x []float32) float32
+	gelu     func(dst, x []float32)
+	geluTanh func(dst, x []float32)
+	silu     func(dst, x []float32)
 
 	widenBF16  func(dst []float32, src []BF16)
 	widenF16   func(dst []float32, src []F16)

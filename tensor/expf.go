@@ -27,22 +27,33 @@ const (
 
 // expf returns e^x in float32 arithmetic. NaN gives NaN, x > expHi gives
 // +Inf, x < expLo gives 0.
-func expf(x float32) float32 {
+func expf(x float32) float32 { return expSplit(x, 0) }
+
+// expSplit returns e^(hi+lo) for an argument given as a float32 sum that
+// would lose precision if rounded to one float32: for a large exact hi (with
+// |lo| ≤ 2, say), hi+lo has an absolute rounding error of up to ulp(hi)/2,
+// which becomes a relative error of the result. Here n is chosen from
+// hi+lo, but the reduced argument r = hi - n·ln2 + lo is formed from hi
+// itself (hi - n·C1 is exact for large hi: the two are within a factor of
+// two), so that only r's own small rounding errors remain.
+func expSplit(hi, lo float32) float32 {
+	s := hi + lo
 	switch {
-	case x != x:
-		return x
-	case x > expHi:
+	case s != s:
+		return s
+	case s > expHi:
 		return float32(math.Inf(1))
-	case x < expLo:
+	case s < expLo:
 		return 0
 	}
-	// Adding 1.5·2^23 rounds x·log2e to the nearest integer (ties to
+	// Adding 1.5·2^23 rounds s·log2e to the nearest integer (ties to
 	// even) in the float32 addition itself; the integer is in the low
 	// mantissa bits of t.
-	t := x*expLog2e + roundMagic
+	t := s*expLog2e + roundMagic
 	n := t - roundMagic
-	r := x - n*expC1
+	r := hi - n*expC1
 	r -= n * expC2
+	r += lo
 	p := float32(expP0)
 	p = p*r + expP1
 	p = p*r + expP2

@@ -14,7 +14,8 @@ type gemmJob struct {
 	gemmArgs
 
 	ks     *kernelSet
-	tm, tn int // the grid of parts: tm row ranges × tn column ranges
+	tm, tn int  // the grid of parts: tm row ranges × tn column ranges
+	gemv   bool // a one-row product with a packed B: parts are column ranges
 	wg     sync.WaitGroup
 }
 
@@ -31,6 +32,7 @@ type gemmArgs struct {
 	ldb            int
 	c              []float32
 	ldc            int
+	packed         *PackedB // op(B) packed ahead of time; b32, bBF16 and bF16 unset
 }
 
 var gemmPool = sync.Pool{New: func() any { return new(gemmJob) }}
@@ -38,23 +40,34 @@ var gemmPool = sync.Pool{New: func() any { return new(gemmJob) }}
 // release drops the references to the caller's slices and returns g to the
 // pool.
 func (g *gemmJob) release() {
-	g.gemmArgs, g.ks = gemmArgs{}, nil
+	g.gemmArgs, g.ks, g.gemv = gemmArgs{}, nil, false
 	gemmPool.Put(g)
 }
 
 // run computes the product with up to threads goroutines.
 func (g *gemmJob) run(threads int) {
 	g.ks = kernels()
+	if g.packed != nil {
+		g.ks = g.packed.ks
+	}
 	if g.trivial() {
 		return
 	}
 	if g.m == 1 && !g.transA {
-		g.asGemv(threads)
+		if g.packed == nil {
+			g.asGemv(threads)
+			return
+		}
+		// Memory-bound: split the columns, each part streaming its
+		// slivers of the packed B once.
+		g.gemv, g.tm = true, 1
+		g.tn = max(1, min(threads, g.k*g.n/gemvMinPart, ceilDiv(g.n, g.ks.nr)))
+		parallel(g, g.tn, &g.wg)
 		return
 	}
 	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
 	parts := max(1, min(threads, int(flops/parallelMinFlops)))
-	g.tm, g.tn = splitGrid(parts, g.m, g.n, g.ks.mr, g.ks.nr)
+	g.tm, g.tn = splitGrid(parts, g.m, g.n, g.ks.mr, g.ks.nr, g.packed != nil)
 	if parts == 1 {
 		s := callerScratch.Get().(*scratch)
 		g.block(0, g.m, 0, g.n, s)
@@ -94,8 +107,13 @@ func scaleRow(y []float32, beta float32) {
 
 // splitGrid chooses tm×tn = parts for an m×n output, minimising the work of
 // the largest part (its area) plus the packing that every part repeats (its
-// perimeter, weighted by how much slower packing is than multiplying).
-func splitGrid(parts, m, n, mr, nr int) (tm, tn int) {
+// perimeter, weighted by how much slower packing is than multiplying). A
+// prepacked B is not packed again, only streamed, which costs less.
+func splitGrid(parts, m, n, mr, nr int, prepacked bool) (tm, tn int) {
+	colCost := 8.0
+	if prepacked {
+		colCost = 2
+	}
 	best := -1.0
 	for t := 1; t <= parts; t++ {
 		if parts%t != 0 {
@@ -103,7 +121,7 @@ func splitGrid(parts, m, n, mr, nr int) (tm, tn int) {
 		}
 		rows := ceilDiv(ceilDiv(m, mr), t) * mr
 		cols := ceilDiv(ceilDiv(n, nr), parts/t) * nr
-		cost := float64(rows)*float64(cols) + 8*float64(rows+cols)
+		cost := float64(rows)*float64(cols) + 8*float64(rows) + colCost*float64(cols)
 		if best < 0 || cost < best {
 			best, tm, tn = cost, t, parts/t
 		}
@@ -123,6 +141,11 @@ func span(n, unit, q, p int) (lo, hi int) {
 }
 
 func (g *gemmJob) runPart(part int, s *scratch) {
+	if g.gemv {
+		j0, j1 := span(g.n, g.ks.nr, g.tn, part)
+		g.gemvPacked(j0, j1, s)
+		return
+	}
 	i0, i1 := span(g.m, g.ks.mr, g.tm, part/g.tn)
 	j0, j1 := span(g.n, g.ks.nr, g.tn, part%g.tn)
 	if i0 < i1 && j0 < j1 {
@@ -137,10 +160,13 @@ func (g *gemmJob) runPart(part int, s *scratch) {
 // micro-kernel then streams one kc×nr sliver of B (in L1) against all the
 // mr-high slivers of A.
 func (g *gemmJob) block(i0, i1, j0, j1 int, s *scratch) {
+	if g.packed != nil {
+		g.blockPacked(i0, i1, j0, j1, s)
+		return
+	}
 	ks := g.ks
 	mr, nr := ks.mr, ks.nr
-	// Equal k slices rather than full ones and a short remainder.
-	kc := ceilDiv(g.k, ceilDiv(g.k, ks.kc))
+	kc := sliceDepth(g.k, ks.kc)
 	for jc := j0; jc < j1; jc += ks.nc {
 		nb := min(ks.nc, j1-jc)
 		for pc := 0; pc < g.k; pc += kc {
@@ -156,6 +182,32 @@ func (g *gemmJob) block(i0, i1, j0, j1 int, s *scratch) {
 				ap := floats(&s.a, kb*ceilDiv(mb, mr)*mr)
 				g.packA(ap, ic, mb, pc, kb)
 				g.macro(ap, bp, ic, mb, jc, nb, kb, beta, s)
+			}
+		}
+	}
+}
+
+// blockPacked is block for a prepacked B. With nothing to pack for B, the
+// loops turn inside out: each block of A is packed once and swept across
+// all columns, instead of once per nc-wide column block (13 times for one
+// half of a 50304-word output layer).
+func (g *gemmJob) blockPacked(i0, i1, j0, j1 int, s *scratch) {
+	ks := g.ks
+	mr := ks.mr
+	kc := sliceDepth(g.k, ks.kc)
+	for pc := 0; pc < g.k; pc += kc {
+		kb := min(kc, g.k-pc)
+		beta := g.beta
+		if pc > 0 {
+			beta = 1 // later slices accumulate onto the first
+		}
+		for ic := i0; ic < i1; ic += ks.mc {
+			mb := min(ks.mc, i1-ic)
+			ap := floats(&s.a, kb*ceilDiv(mb, mr)*mr)
+			g.packA(ap, ic, mb, pc, kb)
+			for jc := j0; jc < j1; jc += ks.nc {
+				nb := min(ks.nc, j1-jc)
+				g.macro(ap, g.packed.block(pc, kb, jc, nb), ic, mb, jc, nb, kb, beta, s)
 			}
 		}
 	}

@@ -15,7 +15,8 @@ func SoftmaxTo(dst, x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	sum := expShiftTo(dst, x, maxOf(x))
+	ks := kernels()
+	sum := ks.expSum(dst, x, ks.max(x))
 	inv := float32(1 / sum)
 	for i := range dst {
 		dst[i] *= inv
@@ -30,40 +31,24 @@ func LogSoftmaxTo(dst, x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	mx := maxOf(x)
-	lse := mx + float32(math.Log(expShiftTo(nil, x, mx)))
+	lse := LogSumExp(x)
 	for i, v := range x {
 		dst[i] = v - lse
 	}
 }
 
-// expShiftTo writes exp(x[i] - m) into dst (unless dst is nil) and returns
-// the sum of those values in float64.
-func expShiftTo(dst, x []float32, m float32) float64 {
-	var sum float64
-	if dst == nil {
-		for _, v := range x {
-			sum += float64(expf(v - m))
-		}
-		return sum
+// LogSumExp returns log(Σ exp(x[i])), computed as max + log(Σ exp(x[i] -
+// max)) with the sum in float64: the normaliser of a log-softmax, for
+// callers that need only some of its entries (the log-probability of one
+// token is x[token] - LogSumExp(x)). It is -Inf for an empty slice and NaN
+// for an all -Inf one.
+func LogSumExp(x []float32) float32 {
+	if len(x) == 0 {
+		return float32(math.Inf(-1))
 	}
-	dst = dst[:len(x)]
-	for i, v := range x {
-		e := expf(v - m)
-		dst[i] = e
-		sum += float64(e)
-	}
-	return sum
-}
-
-func maxOf(x []float32) float32 {
-	mx := float32(math.Inf(-1))
-	for _, v := range x {
-		if v > mx || v != v {
-			mx = v
-		}
-	}
-	return mx
+	ks := kernels()
+	mx := ks.max(x)
+	return mx + float32(math.Log(ks.expSum(nil, x, mx)))
 }
 
 // LayerNormTo writes (x - mean) / sqrt(var + eps) · weight + bias into dst,
@@ -119,13 +104,12 @@ func affine(dst, x, weight, bias []float32, norm func(float32) float32) {
 }
 
 // GELUTo writes the exact GELU, x·Φ(x) = 0.5·x·erfc(-x/√2), into dst
-// (Hugging Face "gelu"); the erfc form keeps full relative precision for
-// negative x. dst may be x. It panics if the lengths differ.
+// (Hugging Face "gelu"), in float32 with a relative error below 4·2⁻²³;
+// the erfc form keeps full relative precision for negative x (see geluf).
+// dst may be x. It panics if the lengths differ.
 func GELUTo(dst, x []float32) {
 	checkLen("GELUTo", len(dst), len(x))
-	for i, v := range x {
-		dst[i] = float32(0.5 * float64(v) * math.Erfc(-float64(v)/math.Sqrt2))
-	}
+	kernels().gelu(dst, x)
 }
 
 // GELUTanhTo writes the tanh approximation of GELU,
@@ -135,20 +119,14 @@ func GELUTo(dst, x []float32) {
 // x. It panics if the lengths differ.
 func GELUTanhTo(dst, x []float32) {
 	checkLen("GELUTanhTo", len(dst), len(x))
-	const c = 0.7978845608028654 // √(2/π)
-	for i, v := range x {
-		u := c * (v + 0.044715*v*v*v)
-		dst[i] = v / (1 + expf(-2*u))
-	}
+	kernels().geluTanh(dst, x)
 }
 
 // SiLUTo writes x·sigmoid(x) = x/(1+e^-x) into dst. dst may be x. It panics
 // if the lengths differ.
 func SiLUTo(dst, x []float32) {
 	checkLen("SiLUTo", len(dst), len(x))
-	for i, v := range x {
-		dst[i] = v / (1 + expf(-v))
-	}
+	kernels().silu(dst, x)
 }
 
 // AddTo writes x[i] + y[i] into dst. It panics if the lengths differ.

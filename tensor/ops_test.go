@@ -6,7 +6,10 @@ import (
 	"testing"
 )
 
-var inf32 = float32(math.Inf(1))
+var (
+	inf32 = float32(math.Inf(1))
+	nan32 = float32(math.NaN())
+)
 
 // softmaxRows are the rows every softmax test runs: ordinary, wide (a GPT-2
 // vocabulary), huge magnitudes that overflow exp without the max shift,
@@ -25,6 +28,10 @@ func softmaxRows() map[string][]float32 {
 		"masked":   {1, -inf32, 2, -inf32, 0.5},
 		"single":   {-42},
 		"all -Inf": {-inf32, -inf32, -inf32},
+		"len17":    randSlice(rng, 17),
+		"nan tail": {1, 2, 3, 4, 5, 6, 7, 8, nan32},
+		"nan vec":  {1, nan32, 3, 4, 5, 6, 7, 8, 9},
+		"vec+Inf":  {1, 2, inf32, 4, 5, 6, 7, 8, 9, 10},
 	}
 }
 
@@ -53,10 +60,14 @@ func softmaxTol(x, mx float32) float64 {
 }
 
 func TestSoftmax(t *testing.T) {
+	forEachKernels(t, testSoftmax)
+}
+
+func testSoftmax(t *testing.T) {
 	for name, x := range softmaxRows() {
 		t.Run(name, func(t *testing.T) {
 			want, lse := softmax64(x)
-			mx := maxOf(x)
+			mx := maxGeneric(x)
 			got := make([]float32, len(x))
 			SoftmaxTo(got, x)
 			logp := make([]float32, len(x))
@@ -64,7 +75,7 @@ func TestSoftmax(t *testing.T) {
 			inPlace := append([]float32(nil), x...)
 			SoftmaxTo(inPlace, inPlace)
 			for i := range x {
-				if name == "all -Inf" {
+				if name == "all -Inf" || name == "nan tail" || name == "nan vec" || name == "vec+Inf" {
 					if !math.IsNaN(float64(got[i])) || !math.IsNaN(float64(logp[i])) {
 						t.Fatalf("all -Inf row: softmax %v, log-softmax %v, want NaN", got[i], logp[i])
 					}
@@ -181,16 +192,31 @@ func activationInputs() []float32 {
 }
 
 func TestActivations(t *testing.T) {
-	xs := activationInputs()
+	forEachKernels(t, func(t *testing.T) {
+		xs := activationInputs()
+		// Every tail length after the whole vectors of the assembly.
+		for tail := 0; tail < 8; tail++ {
+			testActivations(t, xs[:len(xs)-tail])
+		}
+	})
+}
+
+func testActivations(t *testing.T, xs []float32) {
+	t.Helper()
 	n := len(xs)
 	gelu, geluTanh, silu := make([]float32, n), make([]float32, n), make([]float32, n)
 	GELUTo(gelu, xs)
 	GELUTanhTo(geluTanh, xs)
 	SiLUTo(silu, xs)
+	inPlace := append([]float32(nil), xs...)
+	GELUTo(inPlace, inPlace)
 	const c = 0.7978845608028654
 	for i, x32 := range xs {
 		x := float64(x32)
 		u := c * (x + 0.044715*x*x*x)
+		if math.Float32bits(inPlace[i]) != math.Float32bits(gelu[i]) {
+			t.Fatalf("in-place GELU(%v) = %v, out of place %v", x32, inPlace[i], gelu[i])
+		}
 		for _, a := range []struct {
 			name string
 			got  float32
@@ -212,6 +238,33 @@ func TestActivations(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestGELUDense checks the float32 GELU against float64's erfc at a million
+// points over the whole range where its result is above 1e-37 (smaller
+// results may flush to zero, as the exponential's do below 1.2e-38).
+func TestGELUDense(t *testing.T) {
+	var xs []float32
+	for x := float32(-13.2); x < 14; x += 0.000027 {
+		xs = append(xs, x)
+	}
+	forEachKernels(t, func(t *testing.T) {
+		got := make([]float32, len(xs))
+		GELUTo(got, xs)
+		worst, at := 0.0, float32(0)
+		for i, x := range xs {
+			want := 0.5 * float64(x) * math.Erfc(-float64(x)/math.Sqrt2)
+			if math.Abs(want) < 1e-37 {
+				continue
+			}
+			if e := math.Abs(float64(got[i])-want) / math.Abs(want); e > worst {
+				worst, at = e, x
+			}
+		}
+		if worst > 4*eps32 {
+			t.Errorf("GELU relative error %.2f·2⁻²³ at %v, want < 4", worst/eps32, at)
+		}
+	})
 }
 
 func TestRoPE(t *testing.T) {

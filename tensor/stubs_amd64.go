@@ -32,6 +32,7 @@ var avx2Kernels = &kernelSet{
 	name: "avx2+fma",
 	mr:   6, nr: 16, kc: 256, mc: 144, nc: 2048,
 	tile:       gemmTileAVX2,
+	gemvPanel:  gemvPanelAVX2,
 	dotF32:     dotF32AVX2,
 	dotBF16:    dotBF16AVX2,
 	dotF16:     dotF16AVX2,
@@ -41,6 +42,11 @@ var avx2Kernels = &kernelSet{
 	axpyF32:    axpyF32AVX2,
 	axpyBF16:   axpyBF16AVX2,
 	axpyF16:    axpyF16AVX2,
+	expSum:     expSumAVX2,
+	max:        maxAVX2,
+	gelu:       geluAVX2,
+	geluTanh:   geluTanhAVX2,
+	silu:       siluAVX2,
 	widenBF16:  widenBF16AVX2,
 	widenF16:   widenF16AVX2,
 	narrowBF16: narrowBF16Generic,
@@ -138,3 +144,82 @@ func dot4BF16AVX2(a []BF16, lda int, x, xp []float32, y *[4]float32)
 //
 //go:noescape
 func dot4F16AVX2(a []F16, lda int, x []float32, y *[4]float32)
+
+// gemvPanelAVX2 is gemvPanelGeneric for nr a multiple of 16:
+//
+//	for q := 0; q < kb; q++ {
+//		for j := 0; j < nr; j++ {
+//			acc[j] += a[q] * panel[q*nr+j]
+//		}
+//	}
+//
+// with the sum over q split into even and odd steps (fused multiply-add).
+// Lengths are not checked.
+//
+//go:noescape
+func gemvPanelAVX2(nr, kb int, a, panel, acc []float32)
+
+// The elementwise kernels below run in assembly over the first len&^7
+// elements (whole vectors, the *x8 functions) and finish the rest with the
+// Go twins, whose steps they follow lane by lane.
+
+func expSumAVX2(dst, x []float32, m float32) float64 {
+	n := len(x) &^ 7
+	var head, tail []float32
+	if len(dst) > 0 {
+		head, tail = dst[:n], dst[n:len(x)]
+	}
+	return expSumAVX2x8(head, x[:n], m) + expSumGeneric(tail, x[n:], m)
+}
+
+func maxAVX2(x []float32) float32 {
+	n := len(x) &^ 7
+	if n == 0 {
+		return maxGeneric(x)
+	}
+	return max(maxAVX2x8(x[:n]), maxGeneric(x[n:])) // max keeps a NaN
+}
+
+func geluAVX2(dst, x []float32) {
+	n := len(dst) &^ 7
+	geluAVX2x8(dst[:n], x[:n])
+	geluGeneric(dst[n:], x[n:len(dst)])
+}
+
+func geluTanhAVX2(dst, x []float32) {
+	n := len(dst) &^ 7
+	geluTanhAVX2x8(dst[:n], x[:n])
+	geluTanhGeneric(dst[n:], x[n:len(dst)])
+}
+
+func siluAVX2(dst, x []float32) {
+	n := len(dst) &^ 7
+	siluAVX2x8(dst[:n], x[:n])
+	siluGeneric(dst[n:], x[n:len(dst)])
+}
+
+// expSumAVX2x8 is expSumGeneric for len(x) a multiple of 8, with the sum
+// accumulated in eight float64 lanes. len(dst) is 0 or len(x).
+//
+//go:noescape
+func expSumAVX2x8(dst, x []float32, m float32) float64
+
+// maxAVX2x8 is maxGeneric for len(x) a positive multiple of 8.
+//
+//go:noescape
+func maxAVX2x8(x []float32) float32
+
+// geluAVX2x8 is geluGeneric for len(dst) a multiple of 8.
+//
+//go:noescape
+func geluAVX2x8(dst, x []float32)
+
+// geluTanhAVX2x8 is geluTanhGeneric for len(dst) a multiple of 8.
+//
+//go:noescape
+func geluTanhAVX2x8(dst, x []float32)
+
+// siluAVX2x8 is siluGeneric for len(dst) a multiple of 8.
+//
+//go:noescape
+func siluAVX2x8(dst, x []float32)

@@ -78,7 +78,6 @@ func run(dir, mode, dtype string, seqs, length, perStep, newTokens int) error {
 		res["kv_mb"] = float64(m.CacheBytes(length)*int64(perStep)) / (1 << 20)
 		start := time.Now()
 		var total float64
-		logp := make([]float32, V)
 		for b := 0; b < seqs; b += perStep {
 			batch := []model.Input{}
 			for i := b; i < min(seqs, b+perStep); i++ {
@@ -86,8 +85,7 @@ func run(dir, mode, dtype string, seqs, length, perStep, newTokens int) error {
 				s.Reset()
 				batch = append(batch, model.Input{Seq: s, Tokens: ids[i], Logits: model.AllLogits})
 			}
-			err := m.Forward(ctx, batch, &model.ForwardOptions{Logits: func(r model.Row, l []float32) error {
-				tensor.LogSoftmaxTo(logp, l)
+			err := m.Forward(ctx, batch, &model.ForwardOptions{LogProbs: true, Logits: func(r model.Row, logp []float32) error {
 				if next := r.Pos + 1; next < length {
 					total += float64(logp[ids[b+r.Input][next]])
 				}

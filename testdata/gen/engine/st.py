@@ -18,6 +18,7 @@ DTYPES = {
     torch.float64: "F64",
     torch.int64: "I64",
     torch.int32: "I32",
+    torch.int16: "I16",
     torch.uint8: "U8",
     torch.int8: "I8",
     torch.bool: "BOOL",

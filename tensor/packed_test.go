@@ -1,0 +1,88 @@
+package tensor
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestGemmPacked runs the GEMM shapes with op(B) packed ahead of time, for
+// both stored layouts of B, with several scalings, through the serial,
+// split-grid and one-row (GEMV) paths.
+func TestGemmPacked(t *testing.T) {
+	forEachKernels(t, func(t *testing.T) {
+		rng := newRand(5)
+		shapes := append(append([]gemmShape(nil), gemmShapes...), gemmShape{1, 50, 700}, gemmShape{1, 65, 257}, gemmShape{2, 100, 513}, gemmShape{48, 3000, 96})
+		for _, s := range shapes {
+			big := s.m*s.n*s.k > 1<<20
+			for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+				for ai, ab := range alphaBeta {
+					if big && ai > 1 {
+						break
+					}
+					g := newGemmCase(rng, tr[0], tr[1], s, ab.alpha, ab.beta, bF32)
+					p := PackB(g.transB, g.k, g.n, g.b, g.ldb)
+					if p.Rows() != g.k || p.Cols() != g.n {
+						t.Fatalf("PackB shape %d×%d, want %d×%d", p.Rows(), p.Cols(), g.k, g.n)
+					}
+					GemmPacked(g.transA, g.m, g.alpha, g.a, g.lda, p, g.beta, g.c, g.ldc)
+					t.Run(fmt.Sprintf("%dx%dx%d/tA=%v,tB=%v/α=%v,β=%v", s.m, s.n, s.k, tr[0], tr[1], ab.alpha, ab.beta), g.check)
+				}
+			}
+		}
+	})
+}
+
+// TestGemmPackedThreads forces split grids and split GEMVs with more parts
+// than this machine has cores.
+func TestGemmPackedThreads(t *testing.T) {
+	forEachKernels(t, func(t *testing.T) {
+		rng := newRand(6)
+		for _, threads := range []int{2, 3, 4, 6} {
+			for _, s := range []gemmShape{{97, 211, 130}, {300, 20, 64}, {1, 300, 512}, {20, 3000, 64}} {
+				g := newGemmCase(rng, false, true, s, 1.5, 0.5, bF32)
+				p := PackB(true, g.k, g.n, g.b, g.ldb)
+				j := &gemmJob{gemmArgs: gemmArgs{m: g.m, n: g.n, k: g.k, alpha: g.alpha, a: g.a, lda: g.lda, beta: g.beta, c: g.c, ldc: g.ldc, packed: p}}
+				j.run(threads)
+				t.Run(fmt.Sprintf("threads=%d/%dx%dx%d", threads, s.m, s.n, s.k), g.check)
+			}
+		}
+	})
+}
+
+// TestPackedColTo reads every column of op(B) back out of the packing.
+func TestPackedColTo(t *testing.T) {
+	forEachKernels(t, func(t *testing.T) {
+		rng := newRand(7)
+		for _, s := range []gemmShape{{0, 37, 600}, {0, 1, 1}, {0, 50, 3}} {
+			for _, transB := range []bool{false, true} {
+				g := newGemmCase(rng, false, transB, s, 1, 0, bF32)
+				p := PackB(transB, g.k, g.n, g.b, g.ldb)
+				col := make([]float32, g.k)
+				for j := 0; j < g.n; j++ {
+					p.ColTo(col, j)
+					for q, v := range col {
+						if float64(v) != g.bAt(q, j) {
+							t.Fatalf("%dx%d transB=%v: column %d row %d = %v, want %v", g.k, g.n, transB, j, q, v, g.bAt(q, j))
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestGemmPackedAllocs(t *testing.T) {
+	rng := newRand(8)
+	const n = 192
+	a, b, c := randSlice(rng, n*n), randSlice(rng, n*n), make([]float32, n*n)
+	p := PackB(true, n, n, b, n)
+	for name, f := range map[string]func(){
+		"GemmPacked":   func() { GemmPacked(false, n, 1, a, n, p, 0, c, n) },
+		"GemmPackedM1": func() { GemmPacked(false, 1, 1, a, n, p, 0, c, n) },
+	} {
+		f()
+		if allocs := testing.AllocsPerRun(20, f); allocs != 0 {
+			t.Errorf("%s: %v allocations per call", name, allocs)
+		}
+	}
+}
