@@ -7,6 +7,10 @@ import "sync"
 // it saves.
 const parallelMinFlops = 4e6
 
+// gemvMaxRows is the most rows of A for which a GEMM with an unpacked B
+// runs as GEMVs that share each block of B (see asGemv).
+const gemvMaxRows = 4
+
 // gemmJob is one GEMM call: its arguments, the kernel family it runs with
 // and how it is split over goroutines. Exactly one of b32, bBF16 and bF16
 // is set. Jobs are pooled, so a call allocates nothing.
@@ -53,11 +57,11 @@ func (g *gemmJob) run(threads int) {
 	if g.trivial() {
 		return
 	}
+	if g.m <= gemvMaxRows && !g.transA && g.packed == nil {
+		g.asGemv(threads)
+		return
+	}
 	if g.m == 1 && !g.transA {
-		if g.packed == nil {
-			g.asGemv(threads)
-			return
-		}
 		// Memory-bound: split the columns, each part streaming its
 		// slivers of the packed B once.
 		g.gemv, g.tm = true, 1

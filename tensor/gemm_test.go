@@ -18,11 +18,14 @@ type gemmShape struct{ m, n, k int }
 
 // gemmShapes are awkward on purpose: single elements, sizes that are not
 // multiples of any tile, k = 0, a k that needs two depth blocks, an n that
-// needs two column blocks, an m that needs several row blocks and threads.
+// needs two column blocks, an m that needs several row blocks and threads,
+// and the few-row products that run as GEMVs.
 var gemmShapes = []gemmShape{
 	{1, 1, 1}, {7, 13, 5}, {64, 64, 1}, {5, 7, 0}, {0, 3, 4}, {3, 0, 4},
 	{1, 37, 70}, {2, 33, 300}, {13, 17, 300}, {150, 40, 10}, {40, 2100, 20},
 	{31, 65, 257}, {4097, 33, 65}, {1, 4096, 4096},
+	// a few rows: GEMVs sharing each block of B, split over threads
+	{3, 71, 129}, {4, 1001, 300}, {5, 33, 64},
 }
 
 // alphaBeta are the scalings tried on every small shape; the big ones use

@@ -61,7 +61,7 @@ type gemvJob struct {
 	ks    *kernelSet
 	parts int
 	wg    sync.WaitGroup
-	xp    []float32 // x reordered for dot4BF16 (kept across uses)
+	xp    []float32 // each x reordered for dot4BF16 (kept across uses)
 }
 
 // gemvArgs are the arguments of one GEMV call.
@@ -74,6 +74,10 @@ type gemvArgs struct {
 	aF16        []F16
 	lda         int
 	x, y        []float32
+	// vecs > 1 multiplies several vectors by the same A: vector v is
+	// x[v·ldx:] and its result y[v·ldy:]. A is streamed from memory once
+	// and each block of it is reused from cache for every vector.
+	vecs, ldx, ldy int
 }
 
 var gemvPool = sync.Pool{New: func() any { return new(gemvJob) }}
@@ -92,13 +96,18 @@ func (g *gemvJob) run(threads int) {
 	if rows == 0 {
 		return
 	}
-	g.parts = max(1, min(threads, g.m*g.n/gemvMinPart, rows/16))
+	if g.vecs < 1 {
+		g.vecs = 1
+	}
+	g.parts = max(1, min(threads, g.m*g.n*g.vecs/gemvMinPart, rows/16))
 	if g.aBF16 != nil && !g.trans {
 		n32 := g.n &^ 31
-		if cap(g.xp) < n32 {
-			g.xp = make([]float32, n32)
+		if cap(g.xp) < g.vecs*n32 {
+			g.xp = make([]float32, g.vecs*n32)
 		}
-		splitPairs(g.xp[:n32], g.x[:n32])
+		for v := range g.vecs {
+			splitPairs(g.xp[v*n32:(v+1)*n32], g.x[v*g.ldx:v*g.ldx+n32])
+		}
 	}
 	parallel(g, g.parts, &g.wg)
 }
@@ -115,86 +124,103 @@ func (g *gemvJob) runPart(part int, s *scratch) {
 }
 
 // rows computes y[lo:hi] = alpha·A[lo:hi]·x + beta·y[lo:hi], four rows at
-// a time.
+// a time; with several vectors, each block of four rows is multiplied by
+// all of them while it is in cache.
 func (g *gemvJob) rows(lo, hi int, d *[4]float32) {
-	x := g.x[:g.n]
 	n16 := g.n &^ 15 // what dot4F32 covers
 	n32 := g.n &^ 31 // what dot4BF16 covers
 	i := lo
 	for ; i+4 <= hi; i += 4 {
 		off := i * g.lda
 		end := off + 3*g.lda + g.n // the last element of the fourth row
-		switch {
-		case g.a32 != nil:
-			a := g.a32[off:end]
-			g.ks.dot4F32(a, g.lda, x[:n16], d)
-			for r := range d {
-				d[r] += dotF32Generic(a[r*g.lda+n16:], x[n16:])
+		for v := range g.vecs {
+			x := g.x[v*g.ldx : v*g.ldx+g.n]
+			switch {
+			case g.a32 != nil:
+				a := g.a32[off:end]
+				g.ks.dot4F32(a, g.lda, x[:n16], d)
+				for r := range d {
+					d[r] += dotF32Generic(a[r*g.lda+n16:], x[n16:])
+				}
+			case g.aBF16 != nil:
+				a := g.aBF16[off:end]
+				g.ks.dot4BF16(a, g.lda, x[:n32], g.xp[v*n32:(v+1)*n32], d)
+				for r := range d {
+					d[r] += dotBF16Generic(a[r*g.lda+n32:], x[n32:])
+				}
+			default:
+				a := g.aF16[off:end]
+				g.ks.dot4F16(a, g.lda, x[:n16], d)
+				for r := range d {
+					d[r] += dotF16Generic(a[r*g.lda+n16:], x[n16:])
+				}
 			}
-		case g.aBF16 != nil:
-			a := g.aBF16[off:end]
-			g.ks.dot4BF16(a, g.lda, x[:n32], g.xp[:n32], d)
-			for r := range d {
-				d[r] += dotBF16Generic(a[r*g.lda+n32:], x[n32:])
-			}
-		default:
-			a := g.aF16[off:end]
-			g.ks.dot4F16(a, g.lda, x[:n16], d)
-			for r := range d {
-				d[r] += dotF16Generic(a[r*g.lda+n16:], x[n16:])
-			}
-		}
-		for r, v := range d {
-			if g.beta == 0 {
-				g.y[i+r] = g.alpha * v
-			} else {
-				g.y[i+r] = g.alpha*v + g.beta*g.y[i+r]
+			y := g.y[v*g.ldy+i : v*g.ldy+i+4]
+			for r, dr := range d {
+				y[r] = g.scaled(dr, y[r])
 			}
 		}
 	}
 	for ; i < hi; i++ {
 		off := i * g.lda
-		var d float32
-		switch {
-		case g.a32 != nil:
-			d = g.ks.dotF32(g.a32[off:off+g.n], x)
-		case g.aBF16 != nil:
-			d = g.ks.dotBF16(g.aBF16[off:off+g.n], x)
-		default:
-			d = g.ks.dotF16(g.aF16[off:off+g.n], x)
-		}
-		if g.beta == 0 {
-			g.y[i] = g.alpha * d
-		} else {
-			g.y[i] = g.alpha*d + g.beta*g.y[i]
+		for v := range g.vecs {
+			x := g.x[v*g.ldx : v*g.ldx+g.n]
+			var d float32
+			switch {
+			case g.a32 != nil:
+				d = g.ks.dotF32(g.a32[off:off+g.n], x)
+			case g.aBF16 != nil:
+				d = g.ks.dotBF16(g.aBF16[off:off+g.n], x)
+			default:
+				d = g.ks.dotF16(g.aF16[off:off+g.n], x)
+			}
+			y := &g.y[v*g.ldy+i]
+			*y = g.scaled(d, *y)
 		}
 	}
+}
+
+// scaled is alpha·d + beta·y, with y not read when beta is zero (it may
+// hold NaN).
+func (g *gemvJob) scaled(d, y float32) float32 {
+	if g.beta == 0 {
+		return g.alpha * d
+	}
+	return g.alpha*d + g.beta*y
 }
 
 // cols computes y[lo:hi] = alpha·(Aᵀx)[lo:hi] + beta·y[lo:hi] as a sum of
-// scaled row pieces A[i][lo:hi], so that A is still read row-wise.
+// scaled row pieces A[i][lo:hi], so that A is still read row-wise; each
+// piece is added into every vector's result while it is in cache.
 func (g *gemvJob) cols(lo, hi int) {
-	y := g.y[lo:hi]
-	scaleRow(y, g.beta)
+	for v := range g.vecs {
+		scaleRow(g.y[v*g.ldy+lo:v*g.ldy+hi], g.beta)
+	}
 	for i := 0; i < g.m; i++ {
-		s := g.alpha * g.x[i]
 		off := i*g.lda + lo
-		switch {
-		case g.a32 != nil:
-			g.ks.axpyF32(s, g.a32[off:off+len(y)], y)
-		case g.aBF16 != nil:
-			g.ks.axpyBF16(s, g.aBF16[off:off+len(y)], y)
-		default:
-			g.ks.axpyF16(s, g.aF16[off:off+len(y)], y)
+		for v := range g.vecs {
+			s := g.alpha * g.x[v*g.ldx+i]
+			y := g.y[v*g.ldy+lo : v*g.ldy+hi]
+			switch {
+			case g.a32 != nil:
+				g.ks.axpyF32(s, g.a32[off:off+len(y)], y)
+			case g.aBF16 != nil:
+				g.ks.axpyBF16(s, g.aBF16[off:off+len(y)], y)
+			default:
+				g.ks.axpyF16(s, g.aF16[off:off+len(y)], y)
+			}
 		}
 	}
 }
 
-// asGemv computes a one-row GEMM (batch-1 decoding: x·Wᵀ) as a GEMV over
-// the stored B, without packing.
+// asGemv computes a GEMM of a few rows (decoding one to gemvMaxRows
+// sequences: X·Wᵀ) as GEMVs over the stored B, without packing: B is read
+// once, and packing it (widening 16-bit weights on the way) would cost
+// more than the multiplications.
 func (g *gemmJob) asGemv(threads int) {
 	v := gemvPool.Get().(*gemvJob)
-	v.gemvArgs = gemvArgs{alpha: g.alpha, beta: g.beta, a32: g.b32, aBF16: g.bBF16, aF16: g.bF16, lda: g.ldb, x: g.a[:g.k], y: g.c[:g.n]}
+	v.gemvArgs = gemvArgs{alpha: g.alpha, beta: g.beta, a32: g.b32, aBF16: g.bBF16, aF16: g.bF16, lda: g.ldb, x: g.a, y: g.c,
+		vecs: g.m, ldx: g.lda, ldy: g.ldc}
 	if g.transB {
 		v.m, v.n = g.n, g.k // y[j] = B[j]·x
 	} else {
