@@ -25,7 +25,7 @@ var gemmShapes = []gemmShape{
 	{1, 37, 70}, {2, 33, 300}, {13, 17, 300}, {150, 40, 10}, {40, 2100, 20},
 	{31, 65, 257}, {4097, 33, 65}, {1, 4096, 4096},
 	// a few rows: GEMVs sharing each block of B, split over threads
-	{3, 71, 129}, {4, 1001, 300}, {5, 33, 64},
+	{3, 71, 129}, {4, 1001, 300}, {5, 33, 64}, {16, 300, 129}, {17, 40, 50},
 }
 
 // alphaBeta are the scalings tried on every small shape; the big ones use

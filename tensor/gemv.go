@@ -213,8 +213,7 @@ func (g *gemvJob) cols(lo, hi int) {
 	}
 }
 
-// asGemv computes a GEMM of a few rows (decoding one to gemvMaxRows
-// sequences: X·Wᵀ) as GEMVs over the stored B, without packing: B is read
+// asGemv computes a GEMM of a few rows (decoding a few sequences: X·Wᵀ) as GEMVs over the stored B, without packing: B is read
 // once, and packing it (widening 16-bit weights on the way) would cost
 // more than the multiplications.
 func (g *gemmJob) asGemv(threads int) {
