@@ -231,12 +231,19 @@ func TestBatchedEqualsUnbatched(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, other := range []lm.LoglikelihoodResult{all[i], chunked[i]} {
-				if math.Abs(one[0].LogProb-other.LogProb) > 1e-9 || one[0].IsGreedy != other.IsGreedy {
+				if !sameScore(one[0], other) {
 					t.Errorf("%s request %d: alone %v, in a batch %v", u, i, one[0], other)
 				}
 			}
 		}
 	}
+}
+
+// sameScore reports whether two answers for one request agree up to the
+// float32 rounding of different kernels: a step of a few rows runs as GEMVs
+// and a longer one as a GEMM, which sum in different orders.
+func sameScore(a, b lm.LoglikelihoodResult) bool {
+	return math.Abs(a.LogProb-b.LogProb) <= 1e-6*max(1, math.Abs(b.LogProb)) && a.IsGreedy == b.IsGreedy
 }
 
 // TestSplitContinuation runs a long continuation in several steps (a tiny
@@ -263,7 +270,7 @@ func TestSplitContinuation(t *testing.T) {
 	if err := s.chunkWithBudget(context.Background(), []*scoreGroup{gr}, 2); err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(s.out[0].LogProb-whole[0].LogProb) > 1e-9 || s.out[0].IsGreedy != whole[0].IsGreedy {
+	if !sameScore(s.out[0], whole[0]) {
 		t.Errorf("split in steps of 2: %v, in one step: %v", s.out[0], whole[0])
 	}
 	if math.Abs(whole[0].LogProb-c.LogProb) > engineTolerance(3, 7) {
