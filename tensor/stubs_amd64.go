@@ -20,7 +20,11 @@ func asmKernelSets() []*kernelSet {
 		k.name = "avx512"
 		k.mr, k.nr, k.kc, k.mc, k.nc = 12, 32, 256, 192, 4096
 		k.tile = gemmTileAVX512
-		sets = append(sets, &k)
+		if err := checkTile(&k); err != nil {
+			kernelNotes = append(kernelNotes, "avx512 left out: "+err.Error())
+		} else {
+			sets = append(sets, &k)
+		}
 	}
 	return append(sets, avx2Kernels)
 }

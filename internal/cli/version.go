@@ -18,6 +18,9 @@ type versionInfo struct {
 	GoVersion string `json:"go_version"`
 	Platform  string `json:"platform"`
 	Kernels   string `json:"kernels"`
+	// KernelNotes names kernel families the CPU supports that failed
+	// their start-up check (see tensor.KernelNotes).
+	KernelNotes []string `json:"kernel_notes,omitempty"`
 }
 
 func newVersionCmd() *cobra.Command {
@@ -38,6 +41,9 @@ func newVersionCmd() *cobra.Command {
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "fmkit %s\ncommit   %s\ngo       %s %s\nkernels  %s\n",
 				info.Version, commit, info.GoVersion, info.Platform, info.Kernels)
+			for _, n := range info.KernelNotes {
+				fmt.Fprintf(w, "         %s\n", n)
+			}
 			return nil
 		},
 	}
@@ -52,6 +58,8 @@ func readVersion() versionInfo {
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
 		Kernels:   tensor.Kernels(),
+
+		KernelNotes: tensor.KernelNotes(),
 	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
