@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"sync"
 )
 
@@ -61,7 +62,9 @@ type gemvJob struct {
 	ks    *kernelSet
 	parts int
 	wg    sync.WaitGroup
-	xp    []float32 // each x reordered for dot4BF16 (kept across uses)
+	xp    []float32 // each x reordered for dot4BF16 or scaled for dot4F16S (kept across uses)
+	// f16Scaled: xp holds each x·2¹¹² for dot4F16S.
+	f16Scaled bool
 }
 
 // gemvArgs are the arguments of one GEMV call.
@@ -109,6 +112,7 @@ func (g *gemvJob) run(threads int) {
 			splitPairs(g.xp[v*n32:(v+1)*n32], g.x[v*g.ldx:v*g.ldx+n32])
 		}
 	}
+	g.f16Scaled = g.aF16 != nil && !g.trans && g.ks.dot4F16S != nil && g.scaleForF16()
 	parallel(g, g.parts, &g.wg)
 }
 
@@ -121,6 +125,31 @@ func (g *gemvJob) runPart(part int, s *scratch) {
 	// 16 floats is one cache line of y: parts never share a line.
 	lo, hi := span(g.n, 16, g.parts, part)
 	g.cols(lo, hi)
+}
+
+// scaleForF16 fills xp with each x·2¹¹², split as splitPairs does, for
+// dot4F16S, and reports whether every |x| is below 2¹⁶ (so that the scaled
+// copy is finite and exact); otherwise dot4F16 is used.
+func (g *gemvJob) scaleForF16() bool {
+	n16 := g.n &^ 15
+	for v := range g.vecs {
+		for _, e := range g.x[v*g.ldx : v*g.ldx+n16] {
+			if !(math.Abs(float64(e)) < 0x1p16) {
+				return false
+			}
+		}
+	}
+	if cap(g.xp) < g.vecs*n16 {
+		g.xp = make([]float32, g.vecs*n16)
+	}
+	for v := range g.vecs {
+		xs := g.xp[v*n16 : (v+1)*n16]
+		splitPairs(xs, g.x[v*g.ldx:v*g.ldx+n16])
+		for i := range xs {
+			xs[i] *= 0x1p112
+		}
+	}
+	return true
 }
 
 // rows computes y[lo:hi] = alpha·A[lo:hi]·x + beta·y[lo:hi], four rows at
@@ -150,7 +179,9 @@ func (g *gemvJob) rows(lo, hi int, d *[4]float32) {
 				}
 			default:
 				a := g.aF16[off:end]
-				g.ks.dot4F16(a, g.lda, x[:n16], d)
+				if !g.f16Scaled || g.ks.dot4F16S(a, g.lda, g.xp[v*n16:(v+1)*n16], d) {
+					g.ks.dot4F16(a, g.lda, x[:n16], d)
+				}
 				for r := range d {
 					d[r] += dotF16Generic(a[r*g.lda+n16:], x[n16:])
 				}

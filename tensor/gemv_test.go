@@ -181,3 +181,55 @@ func TestVectorKernels(t *testing.T) {
 		}
 	})
 }
+
+// TestGemvF16Special runs half-precision GEMVs over the halves that a
+// widening by integer shifts could get wrong: subnormals, signed zeros, the
+// extremes of the normal range, infinities and NaNs in A, and x too large
+// to be scaled by 2¹¹² (which must fall back to the converting kernel).
+func TestGemvF16Special(t *testing.T) {
+	forEachKernels(t, func(t *testing.T) {
+		rng := newRand(11)
+		special := []uint16{0x0000, 0x8000, 0x0001, 0x8001, 0x03ff, 0x83ff, 0x0400, 0x8400, 0x7bff, 0xfbff, 0x3c00, 0xbc00, 0x0200, 0x3555}
+		const m, n = 8, 69
+		bits := make([]uint16, m*n)
+		for i := range bits {
+			if rng.IntN(3) == 0 {
+				bits[i] = uint16(rng.IntN(0x7c00)) | uint16(rng.IntN(2))<<15 // any finite half
+			} else {
+				bits[i] = special[rng.IntN(len(special))]
+			}
+		}
+		x := randSlice(rng, n)
+		cases := []struct {
+			name   string
+			change func(a []uint16, x []float32)
+		}{
+			{"finite", func([]uint16, []float32) {}},
+			{"+inf in row 2", func(a []uint16, _ []float32) { a[2*n+5] = 0x7c00 }},
+			{"-inf in row 5", func(a []uint16, _ []float32) { a[5*n+40] = 0xfc00 }},
+			{"NaN in row 0", func(a []uint16, _ []float32) { a[17] = 0x7e01 }},
+			{"|x| = 1e5", func(_ []uint16, x []float32) { x[3] = -1e5 }},
+			{"x holds +inf", func(_ []uint16, x []float32) { x[30] = float32(math.Inf(1)) }},
+			{"x at 65504", func(_ []uint16, x []float32) { x[9] = 65504 }},
+		}
+		for _, c := range cases {
+			a, xc := append([]uint16(nil), bits...), append([]float32(nil), x...)
+			c.change(a, xc)
+			af := make([]float32, len(a))
+			F16ToFloat32(af, f16From(a))
+			y := make([]float32, m)
+			GemvF16(false, m, n, 1, f16From(a), n, xc, 0, y)
+			for i := range y {
+				var sum, mag float64
+				for j := range n {
+					v := float64(af[i*n+j]) * float64(xc[j])
+					sum += v
+					mag += math.Abs(v)
+				}
+				if !closeTo(y[i], sum, mag, gemmTol) {
+					t.Errorf("%s: y[%d] = %v, want %v", c.name, i, y[i], sum)
+				}
+			}
+		}
+	})
+}

@@ -678,6 +678,120 @@ dot4f16_reduce:
 	MOVQ y+56(FP), DX
 	JMP  dot4store<>(SB)
 
+// evenHalvesHigh is a VPSHUFB control that moves the low half of each
+// dword to its high half and zeroes the low one (dword<<16).
+DATA evenHalvesHigh<>+0(SB)/8, $0x0504ffff0100ffff
+DATA evenHalvesHigh<>+8(SB)/8, $0x0d0cffff0908ffff
+DATA evenHalvesHigh<>+16(SB)/8, $0x0504ffff0100ffff
+DATA evenHalvesHigh<>+24(SB)/8, $0x0d0cffff0908ffff
+GLOBL evenHalvesHigh<>(SB), RODATA|NOPTR, $32
+
+// func dot4F16ScaledAVX2(a []F16, lda int, xs []float32, y *[4]float32) (special bool)
+//
+// dot4F16AVX2 without VCVTPH2PS, whose throughput (about 1.5 elements per
+// cycle on Zen 1) caps the half-precision GEMV below the memory bandwidth.
+// Shifting a half h into the top of a dword and arithmetic-shifting it
+// right by 3 gives, after masking, the float32 whose sign, exponent and
+// mantissa fields are h's: the value h·2⁻¹¹² (subnormal halves become
+// float32 subnormals, exactly). xs holds x·2¹¹², split into even and odd
+// elements per 16 as splitPairs does, so each product is exactly h·x and
+// the sums round as the converted kernel's do (in another order). The
+// caller keeps |x| < 2¹⁶ so that xs is finite. Infinities and NaNs in a
+// would read as finite numbers: special reports whether a holds any (a
+// half with all exponent bits set), and the caller then uses dot4F16AVX2.
+TEXT ·dot4F16ScaledAVX2(SB), NOSPLIT, $0-65
+	MOVQ a_base+0(FP), SI
+	MOVQ lda+24(FP), R8
+	SHLQ $1, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ xs_base+32(FP), DI
+	MOVQ xs_len+40(FP), CX
+	SHRQ $4, CX
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VPXOR  Y13, Y13, Y13 // the largest |h| seen, per word
+	MOVL   $0x8fffe000, AX // sign, then h's exponent and mantissa
+	VMOVD  AX, X14
+	VPBROADCASTD X14, Y14
+	VMOVDQU evenHalvesHigh<>(SB), Y12
+	MOVL   $0x7fff7fff, AX // each half without its sign
+	VMOVD  AX, X15
+	VPBROADCASTD X15, Y15
+	TESTQ CX, CX
+	JEQ   dot4f16s_reduce
+
+dot4f16s_loop:
+	PREFETCHT0 1024(SI)
+	PREFETCHT0 1024(SI)(R8*1)
+	PREFETCHT0 1024(SI)(R8*2)
+	PREFETCHT0 1024(SI)(R9*1)
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVDQU (SI), Y2
+	VPAND Y15, Y2, Y3
+	VPMAXUW Y3, Y13, Y13
+	VPSHUFB Y12, Y2, Y3
+	VPSRAD $3, Y3, Y3
+	VPAND Y14, Y3, Y3
+	VPSRAD $3, Y2, Y2
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y0, Y4
+	VFMADD231PS Y2, Y1, Y8
+	VMOVDQU (SI)(R8*1), Y2
+	VPAND Y15, Y2, Y3
+	VPMAXUW Y3, Y13, Y13
+	VPSHUFB Y12, Y2, Y3
+	VPSRAD $3, Y3, Y3
+	VPAND Y14, Y3, Y3
+	VPSRAD $3, Y2, Y2
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y0, Y5
+	VFMADD231PS Y2, Y1, Y9
+	VMOVDQU (SI)(R8*2), Y2
+	VPAND Y15, Y2, Y3
+	VPMAXUW Y3, Y13, Y13
+	VPSHUFB Y12, Y2, Y3
+	VPSRAD $3, Y3, Y3
+	VPAND Y14, Y3, Y3
+	VPSRAD $3, Y2, Y2
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y0, Y6
+	VFMADD231PS Y2, Y1, Y10
+	VMOVDQU (SI)(R9*1), Y2
+	VPAND Y15, Y2, Y3
+	VPMAXUW Y3, Y13, Y13
+	VPSHUFB Y12, Y2, Y3
+	VPSRAD $3, Y3, Y3
+	VPAND Y14, Y3, Y3
+	VPSRAD $3, Y2, Y2
+	VPAND Y14, Y2, Y2
+	VFMADD231PS Y3, Y0, Y7
+	VFMADD231PS Y2, Y1, Y11
+	ADDQ $32, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  dot4f16s_loop
+
+dot4f16s_reduce:
+	// An infinity or NaN has |h| >= 0x7c00.
+	VEXTRACTI128 $1, Y13, X15
+	VPMAXUW X15, X13, X13
+	MOVL  $0x7bff7bff, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, X15
+	VPSUBUSW X15, X13, X13
+	VPTEST X13, X13
+	SETNE AL
+	MOVB  AL, special+64(FP)
+	MOVQ y+56(FP), DX
+	JMP  dot4store<>(SB)
+
 // dot4store adds Y8..Y11 into Y4..Y7, sums each across its lanes and
 // stores the four sums at DX. It is jumped to, not called.
 TEXT dot4store<>(SB), NOSPLIT|NOFRAME, $0
