@@ -116,3 +116,23 @@ func TestGenerateInGroups(t *testing.T) {
 		t.Errorf("progress = %v, want %v", progress, wantP)
 	}
 }
+
+func TestCollect(t *testing.T) {
+	reqs := []RollingRequest{{"a"}, {"bb"}, {"ccc"}}
+	var progress []int
+	out, err := Collect(context.Background(), reqs, func(n int) { progress = append(progress, n) },
+		func(_ context.Context, reqs []RollingRequest, emit func(int, float64)) error {
+			for i := len(reqs) - 1; i >= 0; i-- { // out of order, as a concurrent backend may
+				emit(i, float64(len(reqs[i].Text)))
+			}
+			return nil
+		})
+	if err != nil || !slices.Equal(out, []float64{1, 2, 3}) || !slices.Equal(progress, []int{1, 2, 3}) {
+		t.Errorf("Collect = %v, %v (progress %v); want [1 2 3], nil (progress [1 2 3])", out, err, progress)
+	}
+	boom := errors.New("boom")
+	out, err = Collect(context.Background(), reqs, nil, func(context.Context, []RollingRequest, func(int, float64)) error { return boom })
+	if out != nil || !errors.Is(err, boom) {
+		t.Errorf("Collect on error = %v, %v; want nil, %v", out, err, boom)
+	}
+}
