@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -157,22 +158,10 @@ func TestRollingWindowsHarnessExample(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 	for i := range want {
-		if !equal(got[i].Context, want[i].Context) || !equal(got[i].Continuation, want[i].Continuation) {
+		if !slices.Equal(got[i].Context, want[i].Context) || !slices.Equal(got[i].Continuation, want[i].Continuation) {
 			t.Errorf("window %d = %v, want %v", i, got[i], want[i])
 		}
 	}
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestEncodePair(t *testing.T) {
@@ -193,7 +182,7 @@ func TestEncodePair(t *testing.T) {
 		}
 	}
 	c, k := n.EncodePair("", "ab")
-	if !equal(c, []int{0}) || !equal(k, []int{66, 67}) {
+	if !slices.Equal(c, []int{0}) || !slices.Equal(k, []int{66, 67}) {
 		t.Errorf("empty context: %v %v", c, k)
 	}
 }
