@@ -1,6 +1,7 @@
 package erase
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,24 +58,12 @@ func TestReadScrubDocsWords(t *testing.T) {
 	d := docs[0]
 	wantIDs := []int{464, 1885, 29207, 44390, 3699, 1976, 87, 44179, 3290}
 	wantLabels := []int{4, 1, 1, 1, 1, 2, 2, 2, 3}
-	if !equalInts(d.Tokens, wantIDs) || !equalInts(d.Labels, wantLabels) {
+	if !slices.Equal(d.Tokens, wantIDs) || !slices.Equal(d.Labels, wantLabels) {
 		t.Errorf("tokens %v labels %v, want %v %v", d.Tokens, d.Labels, wantIDs, wantLabels)
 	}
 	if d.Bytes != len("The antidisestablishmentarian zxqv dog") || maxLabel != 4 {
 		t.Errorf("bytes %d, max label %d", d.Bytes, maxLabel)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func FuzzReadScrubDocs(f *testing.F) {

@@ -21,22 +21,47 @@ func asList(v any, name string) ([]any, error) {
 	return l, nil
 }
 
+// perRequest is the filter that replaces each request's list of responses
+// by f of it.
+func perRequest(name string, f func(resps []any) (any, error)) filter {
+	return func(r []any) ([]any, error) {
+		out := make([]any, len(r))
+		for i, v := range r {
+			x, err := asList(v, name)
+			if err != nil {
+				return nil, err
+			}
+			if out[i], err = f(x); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+}
+
+// perResponse is the filter that maps every response of every request by f.
+func perResponse(name string, f func(resp any) (any, error)) filter {
+	return perRequest(name, func(x []any) (any, error) {
+		res := make([]any, len(x))
+		for j, e := range x {
+			var err error
+			if res[j], err = f(e); err != nil {
+				return nil, err
+			}
+		}
+		return res, nil
+	})
+}
+
 // filterFactories builds lm-eval's filters from their YAML arguments.
 var filterFactories = map[string]func(kw *py.Dict) (filter, error){
 	"take_first": func(*py.Dict) (filter, error) {
-		return func(r []any) ([]any, error) {
-			out := make([]any, len(r))
-			for i, v := range r {
-				x, err := asList(v, "take_first")
-				if err != nil {
-					return nil, err
-				}
-				if len(x) > 0 {
-					out[i] = x[0]
-				}
+		return perRequest("take_first", func(x []any) (any, error) {
+			if len(x) == 0 {
+				return nil, nil
 			}
-			return out, nil
-		}, nil
+			return x[0], nil
+		}), nil
 	},
 	"take_first_k": func(kw *py.Dict) (filter, error) {
 		kv, _ := kw.Get("k")
@@ -44,51 +69,35 @@ var filterFactories = map[string]func(kw *py.Dict) (filter, error){
 		if !ok {
 			return nil, fmt.Errorf("take_first_k needs an integer k")
 		}
-		return func(r []any) ([]any, error) {
-			out := make([]any, len(r))
-			for i, v := range r {
-				x, err := asList(v, "take_first_k")
-				if err != nil {
-					return nil, err
-				}
-				if int64(len(x)) < k {
-					return nil, fmt.Errorf("take_first_k: need %d responses per document, got %d (increase repeats)", k, len(x))
-				}
-				out[i] = x[:k]
+		return perRequest("take_first_k", func(x []any) (any, error) {
+			if int64(len(x)) < k {
+				return nil, fmt.Errorf("take_first_k: need %d responses per document, got %d (increase repeats)", k, len(x))
 			}
-			return out, nil
-		}, nil
+			return x[:k], nil
+		}), nil
 	},
 	"majority_vote": func(*py.Dict) (filter, error) {
-		return func(r []any) ([]any, error) {
-			out := make([]any, len(r))
-			for i, v := range r {
-				x, err := asList(v, "majority_vote")
-				if err != nil {
-					return nil, err
+		return perRequest("majority_vote", func(x []any) (any, error) {
+			// Counter.most_common(1): the highest count, first seen on ties.
+			counts := map[string]int{}
+			var order []string
+			vals := map[string]any{}
+			for _, v := range x {
+				k := py.Repr(v)
+				if counts[k] == 0 {
+					order = append(order, k)
+					vals[k] = v
 				}
-				// Counter.most_common(1): the highest count, first seen on ties.
-				counts := map[string]int{}
-				var order []string
-				vals := map[string]any{}
-				for _, v := range x {
-					k := py.Repr(v)
-					if counts[k] == 0 {
-						order = append(order, k)
-						vals[k] = v
-					}
-					counts[k]++
-				}
-				best := ""
-				for _, k := range order {
-					if best == "" || counts[k] > counts[best] {
-						best = k
-					}
-				}
-				out[i] = []any{vals[best]}
+				counts[k]++
 			}
-			return out, nil
-		}, nil
+			best := ""
+			for _, k := range order {
+				if best == "" || counts[k] > counts[best] {
+					best = k
+				}
+			}
+			return []any{vals[best]}, nil
+		}), nil
 	},
 	"lowercase":         mapStrings(strings.ToLower),
 	"uppercase":         mapStrings(strings.ToUpper),
@@ -110,27 +119,10 @@ var filterFactories = map[string]func(kw *py.Dict) (filter, error){
 		if err != nil {
 			return nil, err
 		}
-		return func(r []any) ([]any, error) {
-			out := make([]any, len(r))
-			for i, v := range r {
-				x, err := asList(v, "regex")
-				if err != nil {
-					return nil, err
-				}
-				res := make([]any, len(x))
-				for j, e := range x {
-					s, ok := e.(string)
-					if !ok {
-						s = ""
-					}
-					if res[j], err = regexExtract(re, s, int(group), fallback); err != nil {
-						return nil, err
-					}
-				}
-				out[i] = res
-			}
-			return out, nil
-		}, nil
+		return perResponse("regex", func(e any) (any, error) {
+			s, _ := e.(string) // a non-string response matches as ""
+			return regexExtract(re, s, int(group), fallback)
+		}), nil
 	},
 }
 
@@ -164,25 +156,13 @@ func regexExtract(re *py.Regexp, s string, group int, fallback string) (string, 
 
 func mapStrings(f func(string) string) func(*py.Dict) (filter, error) {
 	return func(*py.Dict) (filter, error) {
-		return func(r []any) ([]any, error) {
-			out := make([]any, len(r))
-			for i, v := range r {
-				x, err := asList(v, "string filter")
-				if err != nil {
-					return nil, err
-				}
-				res := make([]any, len(x))
-				for j, e := range x {
-					s, ok := e.(string)
-					if !ok {
-						return nil, fmt.Errorf("string filter applied to a non-string response %s", py.Repr(e))
-					}
-					res[j] = f(s)
-				}
-				out[i] = res
+		return perResponse("string filter", func(e any) (any, error) {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("string filter applied to a non-string response %s", py.Repr(e))
 			}
-			return out, nil
-		}, nil
+			return f(s), nil
+		}), nil
 	}
 }
 

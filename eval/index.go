@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fmkit/fmkit/internal/editdist"
 	"github.com/fmkit/fmkit/internal/py"
 )
 
@@ -193,7 +194,7 @@ func (ix *Index) unknown(name string) error {
 	var cands []cand
 	lname := strings.ToLower(name)
 	for n := range ix.entries {
-		d := editDistance(lname, strings.ToLower(n))
+		d := editdist.Levenshtein(lname, strings.ToLower(n))
 		if strings.HasPrefix(strings.ToLower(n), lname) {
 			d = min(d, 1)
 		}
@@ -212,27 +213,6 @@ func (ix *Index) unknown(name string) error {
 		e.Suggestions = append(e.Suggestions, cands[i].name)
 	}
 	return e
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // Group is a loaded group: its children in order (tasks and groups) and its

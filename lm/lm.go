@@ -11,6 +11,7 @@ package lm
 import (
 	"context"
 	"errors"
+	"sync"
 )
 
 // ErrUnsupported is returned (wrapped, naming the backend and the request
@@ -112,4 +113,27 @@ type Message struct {
 // appends the template's opening of the assistant turn.
 type ChatTemplater interface {
 	ApplyChatTemplate(messages []Message, addGenerationPrompt bool) (string, error)
+}
+
+// Collect answers a batch through one of a Streamer's methods, for the
+// Model methods of a Streamer: it gathers the emitted results in request
+// order and reports progress as they arrive, one call at a time.
+func Collect[R, T any](ctx context.Context, reqs []R, progress Progress,
+	stream func(ctx context.Context, reqs []R, emit func(i int, r T)) error) ([]T, error) {
+	out := make([]T, len(reqs))
+	var mu sync.Mutex
+	done := 0
+	emit := func(i int, r T) {
+		mu.Lock()
+		defer mu.Unlock()
+		out[i] = r
+		done++
+		if progress != nil {
+			progress(done)
+		}
+	}
+	if err := stream(ctx, reqs, emit); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -27,6 +27,62 @@ type GenerateOptions struct {
 	Stream func(i int, token int) error
 }
 
+// Generation is one sequence being generated: its sampler, the tokens it
+// has seen (for the repetition penalty) and those it has produced. Decoding
+// loops that feed their own batches (guided decoding runs two branches per
+// sequence) share it with Generate, so that they stop and stream alike.
+type Generation struct {
+	sampler *Sampler
+	history []int
+	out     []int
+	budget  int
+	done    bool
+}
+
+// NewGeneration starts generating after prompt with at most budget new
+// tokens, sampling from random stream stream of opts.
+func NewGeneration(prompt []int, opts SamplerOptions, stream uint64, budget int) *Generation {
+	return &Generation{sampler: NewSampler(opts, stream), history: slices.Clone(prompt), budget: budget}
+}
+
+// Sample chooses the next token from logits (which it may modify).
+func (g *Generation) Sample(logits []float32) int {
+	return g.sampler.Sample(logits, g.history)
+}
+
+// Advance takes tok, the token chosen for sequence i: a stop token ends the
+// sequence and is not output; any other is appended, streamed, and checked
+// against opts.Stop and the budget. It reports whether the sequence needs
+// another step; the error is opts.Stream's.
+func (g *Generation) Advance(i, tok int, opts *GenerateOptions) (bool, error) {
+	if slices.Contains(opts.StopTokens, tok) {
+		g.done = true
+		return false, nil
+	}
+	g.out = append(g.out, tok)
+	g.history = append(g.history, tok)
+	if opts.Stream != nil {
+		if err := opts.Stream(i, tok); err != nil {
+			return false, err
+		}
+	}
+	if (opts.Stop != nil && opts.Stop(i, g.out)) || len(g.out) >= g.budget {
+		g.done = true
+		return false, nil
+	}
+	return true, nil
+}
+
+// Done reports whether the sequence has ended.
+func (g *Generation) Done() bool { return g.done }
+
+// Tokens returns the tokens generated so far.
+func (g *Generation) Tokens() []int { return g.out }
+
+// Last returns the latest generated token as a one-token slice: the input
+// of the next step.
+func (g *Generation) Last() []int { return g.out[len(g.out)-1:] }
+
 // Generate continues each prompt, all prompts in one batch: a prefill step
 // for the prompts, then one step per new token over the sequences still
 // running. Sequences stop independently. It returns the generated tokens
@@ -40,15 +96,15 @@ func (m *Model) Generate(ctx context.Context, prompts [][]int, opts *GenerateOpt
 		maxNew = 256
 	}
 	limit := m.Config.PositionLimit()
-	type state struct {
-		seq     *Sequence
-		sampler *Sampler
-		history []int
-		out     []int
-		budget  int
-		done    bool
-	}
-	states := make([]*state, len(prompts))
+	gens := make([]*Generation, len(prompts))
+	seqs := make([]*Sequence, len(prompts))
+	defer func() {
+		for _, seq := range seqs {
+			if seq != nil {
+				seq.Release()
+			}
+		}
+	}()
 	for i, p := range prompts {
 		if len(p) == 0 {
 			return nil, fmt.Errorf("model: generate: prompt %d is empty", i)
@@ -61,25 +117,19 @@ func (m *Model) Generate(ctx context.Context, prompts [][]int, opts *GenerateOpt
 		if err != nil {
 			return nil, err
 		}
-		states[i] = &state{seq: seq, sampler: NewSampler(opts.Sampler, uint64(i)), history: slices.Clone(p), budget: budget}
+		seqs[i] = seq
+		gens[i] = NewGeneration(p, opts.Sampler, uint64(i), budget)
 	}
-	defer func() {
-		for _, s := range states {
-			if s != nil {
-				s.seq.Release()
-			}
-		}
-	}()
 	batch := make([]Input, 0, len(prompts))
 	owner := make([]int, 0, len(prompts))
 	for i, p := range prompts {
-		batch = append(batch, Input{Seq: states[i].seq, Tokens: p, Logits: 1})
+		batch = append(batch, Input{Seq: seqs[i], Tokens: p, Logits: 1})
 		owner = append(owner, i)
 	}
 	next := make([]int, len(prompts))
 	fopts := &ForwardOptions{Logits: func(r Row, logits []float32) error {
-		s := states[owner[r.Input]]
-		next[owner[r.Input]] = s.sampler.Sample(logits, s.history)
+		i := owner[r.Input]
+		next[i] = gens[i].Sample(logits)
 		return nil
 	}}
 	for len(batch) > 0 {
@@ -87,34 +137,23 @@ func (m *Model) Generate(ctx context.Context, prompts [][]int, opts *GenerateOpt
 			return nil, err
 		}
 		batch, owner = batch[:0], owner[:0]
-		for i, s := range states {
-			if s.done {
+		for i, g := range gens {
+			if g.Done() {
 				continue
 			}
-			tok := next[i]
-			if slices.Contains(opts.StopTokens, tok) {
-				s.done = true
-				continue
+			more, err := g.Advance(i, next[i], opts)
+			if err != nil {
+				return nil, err
 			}
-			s.out = append(s.out, tok)
-			s.history = append(s.history, tok)
-			if opts.Stream != nil {
-				if err := opts.Stream(i, tok); err != nil {
-					return nil, err
-				}
+			if more {
+				batch = append(batch, Input{Seq: seqs[i], Tokens: g.Last(), Logits: 1})
+				owner = append(owner, i)
 			}
-			stop := opts.Stop != nil && opts.Stop(i, s.out)
-			if stop || len(s.out) >= s.budget {
-				s.done = true
-				continue
-			}
-			batch = append(batch, Input{Seq: s.seq, Tokens: s.out[len(s.out)-1:], Logits: 1})
-			owner = append(owner, i)
 		}
 	}
 	out := make([][]int, len(prompts))
-	for i, s := range states {
-		out[i] = s.out
+	for i, g := range gens {
+		out[i] = g.Tokens()
 	}
 	return out, nil
 }

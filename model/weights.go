@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/fmkit/fmkit/safetensors"
@@ -143,23 +144,11 @@ func (b *binder) lookup(name string, shape ...int) (safetensors.Tensor, bool) {
 		return t, false
 	}
 	b.used[full] = true
-	if !equalShape(t.Shape, shape) {
+	if !slices.Equal(t.Shape, shape) {
 		b.errs = append(b.errs, fmt.Sprintf("tensor %q has shape %v, the config implies %v", full, t.Shape, shape))
 		return t, false
 	}
 	return t, true
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // vector returns a float32 copy of a 1-D tensor (norm weights and biases are

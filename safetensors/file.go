@@ -9,6 +9,7 @@ import (
 	"os"
 	"unsafe"
 
+	"github.com/fmkit/fmkit/internal/mmap"
 	"github.com/fmkit/fmkit/tensor"
 )
 
@@ -58,7 +59,7 @@ func Open(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	mapping, unmap, err := mapFile(f, size)
+	mapping, unmap, err := mmap.File(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: map into memory: %w", path, err)
 	}
@@ -102,7 +103,7 @@ func (f *File) Tensor(name string) (Tensor, bool) {
 		return Tensor{}, false
 	}
 	info := f.header.Tensors[i]
-	return Tensor{TensorInfo: info, Data: f.data[info.Begin:info.End:info.End], mapped: mapsFiles}, true
+	return Tensor{TensorInfo: info, Data: f.data[info.Begin:info.End:info.End], mapped: mmap.Maps}, true
 }
 
 // Tensor is a named tensor with its raw little-endian bytes.
@@ -122,7 +123,7 @@ type Tensor struct {
 // memory-mapped are left alone.
 func (t Tensor) Evict() {
 	if t.mapped {
-		evictPages(t.Data)
+		mmap.Evict(t.Data)
 	}
 }
 

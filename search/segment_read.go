@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/fmkit/fmkit/internal/mmap"
 )
 
 // ErrCorrupt marks errors caused by an index file that is damaged.
@@ -54,7 +56,7 @@ func openSegment(path string) (*segment, error) {
 	if st.Size() < 24 {
 		return nil, fmt.Errorf("segment %s: %w: file too short", path, ErrCorrupt)
 	}
-	data, unmap, err := mapFile(f, int(st.Size()))
+	data, unmap, err := mmap.File(f, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("segment %s: map: %w", path, err)
 	}

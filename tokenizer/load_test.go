@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -157,7 +158,7 @@ func TestEncodeBatchMatchesEncode(t *testing.T) {
 		tok := loadTestTokenizer(t, name)
 		batch := tok.EncodeBatch(texts, true)
 		for i, s := range texts {
-			if want := tok.Encode(s, true); !equalInts(batch[i], want) {
+			if want := tok.Encode(s, true); !slices.Equal(batch[i], want) {
 				t.Fatalf("%s: EncodeBatch[%d] = %v, Encode = %v", name, i, batch[i], want)
 			}
 		}

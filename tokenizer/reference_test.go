@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"unicode/utf8"
@@ -128,18 +129,6 @@ func charOffsets(text string, offs []Offset) []int {
 	return out
 }
 
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // TestReferenceFixtures compares IDs, offsets and decoded text with the Rust
 // tokenizers library on the whole fixture corpus, for all five tokenizers.
 func TestReferenceFixtures(t *testing.T) {
@@ -172,18 +161,18 @@ func compareWithReference(t *testing.T, name string, tok *Tokenizer, texts []str
 	for i, text := range texts {
 		r := refs[i]
 		ids, offs := tok.EncodeWithOffsets(text, false)
-		if !equalInts(ids, r.IDs) {
+		if !slices.Equal(ids, r.IDs) {
 			report(0, i, ids, r.IDs)
-		} else if co := charOffsets(text, offs); !equalInts(co, r.Offs) {
+		} else if co := charOffsets(text, offs); !slices.Equal(co, r.Offs) {
 			report(2, i, co, r.Offs)
 		}
-		if plain := tok.Encode(text, false); !equalInts(plain, ids) {
+		if plain := tok.Encode(text, false); !slices.Equal(plain, ids) {
 			report(0, i, plain, ids)
 		}
 		sids, soffs := tok.EncodeWithOffsets(text, true)
-		if !equalInts(sids, r.SIDs) {
+		if !slices.Equal(sids, r.SIDs) {
 			report(1, i, sids, r.SIDs)
-		} else if co := charOffsets(text, soffs); !equalInts(co, r.SOffs) {
+		} else if co := charOffsets(text, soffs); !slices.Equal(co, r.SOffs) {
 			report(3, i, co, r.SOffs)
 		}
 		if d := tok.Decode(r.IDs, false); d != r.Dec {

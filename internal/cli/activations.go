@@ -31,22 +31,11 @@ writes its activations, float32 [tokens, hidden], to a .npy file.`,
 			if _, err := model.ParseSite(site); err != nil {
 				return fmt.Errorf("--site: %w", err)
 			}
-			m, err := ef.load(cmd)
+			m, seq, tokens, err := ef.loadWithInput(cmd, ids, text)
 			if err != nil {
 				return err
 			}
 			defer m.Close()
-			tokens, err := inputTokens(m, ids, text)
-			if err != nil {
-				return err
-			}
-			if lim := m.Config.PositionLimit(); len(tokens) > lim {
-				return fmt.Errorf("input: %d tokens, the model accepts at most %d (max_position_embeddings)", len(tokens), lim)
-			}
-			seq, err := m.NewSequence(len(tokens))
-			if err != nil {
-				return err
-			}
 			var acts []float32
 			err = m.Forward(cmd.Context(), []model.Input{{Seq: seq, Tokens: tokens}}, &model.ForwardOptions{
 				Hooks: map[string]model.Hook{site: func(a *model.Activations) error {

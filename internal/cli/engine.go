@@ -141,6 +141,31 @@ func inputTokens(m *model.Model, ids, text string) ([]int, error) {
 	return tokens, nil
 }
 
+// loadWithInput loads --model and the tokens of --ids or --text, checked
+// against the model's position limit, with a new sequence that has room for
+// them. The caller closes the model.
+func (f *engineFlags) loadWithInput(cmd *cobra.Command, ids, text string) (*model.Model, *model.Sequence, []int, error) {
+	m, err := f.load(cmd)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tokens, err := inputTokens(m, ids, text)
+	if err != nil {
+		m.Close()
+		return nil, nil, nil, err
+	}
+	if lim := m.Config.PositionLimit(); len(tokens) > lim {
+		m.Close()
+		return nil, nil, nil, fmt.Errorf("input: %d tokens, the model accepts at most %d (max_position_embeddings)", len(tokens), lim)
+	}
+	seq, err := m.NewSequence(len(tokens))
+	if err != nil {
+		m.Close()
+		return nil, nil, nil, err
+	}
+	return m, seq, tokens, nil
+}
+
 // parseIDs parses comma-separated token ids.
 func parseIDs(flag, s string) ([]int, error) {
 	var ids []int

@@ -25,16 +25,21 @@ representations, which change as little as possible.`,
 	return cmd
 }
 
-// rowsOf flattens an array of shape [..., d] into n rows of d values.
-func rowsOf(a *erase.Array, flag, path string) (n, d int, err error) {
+// readX reads the representations of --x: an array of shape [..., d]
+// flattened into n rows of d values.
+func readX(path, key string) (a *erase.Array, n, d int, err error) {
+	a, err = erase.ReadArray(path, key)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("--x: %w", err)
+	}
 	if len(a.Shape) < 2 || a.Shape[len(a.Shape)-1] == 0 {
-		return 0, 0, fmt.Errorf("--%s %s: shape %v: expected [n, d] with d > 0", flag, path, a.Shape)
+		return nil, 0, 0, fmt.Errorf("--x %s: shape %v: expected [n, d] with d > 0", path, a.Shape)
 	}
 	d = a.Shape[len(a.Shape)-1]
 	if a.Int != nil {
-		return 0, 0, fmt.Errorf("--%s %s: integer data: expected float16/32/64 representations", flag, path)
+		return nil, 0, 0, fmt.Errorf("--x %s: integer data: expected float16/32/64 representations", path)
 	}
-	return (len(a.F32) + len(a.F64)) / d, d, nil
+	return a, (len(a.F32) + len(a.F64)) / d, d, nil
 }
 
 // readConcept reads Z: integer labels of shape [n] become classes (their
@@ -121,11 +126,7 @@ func newEraseFitCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--method: %w", err)
 			}
-			xa, err := erase.ReadArray(xPath, xKey)
-			if err != nil {
-				return fmt.Errorf("--x: %w", err)
-			}
-			n, d, err := rowsOf(xa, "x", xPath)
+			xa, n, d, err := readX(xPath, xKey)
 			if err != nil {
 				return err
 			}
@@ -219,11 +220,7 @@ func newEraseApplyCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--eraser: %w", err)
 			}
-			xa, err := erase.ReadArray(xPath, xKey)
-			if err != nil {
-				return fmt.Errorf("--x: %w", err)
-			}
-			n, d, err := rowsOf(xa, "x", xPath)
+			xa, n, d, err := readX(xPath, xKey)
 			if err != nil {
 				return err
 			}
@@ -279,11 +276,7 @@ baseline, with the largest entry of the cross-covariance Σ_XZ. Without
 			if xPath == "" || zPath == "" {
 				return fmt.Errorf("--x and --z are required")
 			}
-			xa, err := erase.ReadArray(xPath, xKey)
-			if err != nil {
-				return fmt.Errorf("--x: %w", err)
-			}
-			n, d, err := rowsOf(xa, "x", xPath)
+			xa, n, d, err := readX(xPath, xKey)
 			if err != nil {
 				return err
 			}

@@ -76,11 +76,7 @@ or the current folder).`,
 			if modelSpec == "" || tasksArg == "" {
 				return errors.New("--model and --tasks are required")
 			}
-			ix, err := taskIndex(includes)
-			if err != nil {
-				return err
-			}
-			suite, err := ix.Load(splitList(tasksArg))
+			suite, err := loadTasks(includes, splitList(tasksArg))
 			if err != nil {
 				return err
 			}

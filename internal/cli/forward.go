@@ -26,22 +26,11 @@ for every position, float32 [tokens, vocab], to a .npy file.`,
 			if out == "" {
 				return fmt.Errorf("--npy is required: the output .npy path")
 			}
-			m, err := ef.load(cmd)
+			m, seq, tokens, err := ef.loadWithInput(cmd, ids, text)
 			if err != nil {
 				return err
 			}
 			defer m.Close()
-			tokens, err := inputTokens(m, ids, text)
-			if err != nil {
-				return err
-			}
-			if lim := m.Config.PositionLimit(); len(tokens) > lim {
-				return fmt.Errorf("input: %d tokens, the model accepts at most %d (max_position_embeddings)", len(tokens), lim)
-			}
-			seq, err := m.NewSequence(len(tokens))
-			if err != nil {
-				return err
-			}
 			V := m.Config.Vocab
 			logits := make([]float32, 0, len(tokens)*V)
 			err = m.Forward(cmd.Context(), []model.Input{{Seq: seq, Tokens: tokens, Logits: model.AllLogits}}, &model.ForwardOptions{

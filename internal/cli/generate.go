@@ -130,6 +130,33 @@ func openGuidedSpec(ctx context.Context, spec, dtype string, stderr io.Writer, o
 	return b, m, nil
 }
 
+// openGuidedGenerator opens the model with generation's tokenisation (special
+// tokens added) and wraps it in guidance at scale. The caller closes the
+// model.
+func openGuidedGenerator(cmd *cobra.Command, ef *engineFlags, scale float64, gopts *guided.Options, needTokenizer bool) (*guided.Model, *model.Model, error) {
+	b, m, err := openGuided(cmd, ef, native.Options{AddSpecialTokens: true}, needTokenizer)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := guided.New(b, scale, gopts)
+	if err != nil {
+		m.Close()
+		return nil, nil, err
+	}
+	return g, m, nil
+}
+
+// idPrinter returns a token stream callback that prints the ids to w,
+// separated by commas.
+func idPrinter(w io.Writer) func(i, tok int) error {
+	sep := ""
+	return func(_ int, tok int) error {
+		_, err := fmt.Fprint(w, sep+strconv.Itoa(tok))
+		sep = ","
+		return err
+	}
+}
+
 func newGenerateCmd() *cobra.Command {
 	var (
 		ef        engineFlags
@@ -213,16 +240,11 @@ func generateIDs(cmd *cobra.Command, ef *engineFlags, maxNew int, sampler model.
 	defer m.Close()
 	w := cmd.OutOrStdout()
 	stopTokens := append(append([]int(nil), m.Config.EOS...), stops...)
-	sep := ""
 	_, err = m.Generate(cmd.Context(), [][]int{ids}, &model.GenerateOptions{
 		MaxNewTokens: maxNew,
 		Sampler:      sampler,
 		StopTokens:   stopTokens,
-		Stream: func(_ int, tok int) error {
-			_, err := fmt.Fprint(w, sep+strconv.Itoa(tok))
-			sep = ","
-			return err
-		},
+		Stream:       idPrinter(w),
 	})
 	fmt.Fprintln(w)
 	return err
@@ -230,15 +252,11 @@ func generateIDs(cmd *cobra.Command, ef *engineFlags, maxNew int, sampler model.
 
 // generateGuided streams the guided continuation of a text prompt.
 func generateGuided(cmd *cobra.Command, ef *engineFlags, scale float64, gopts *guided.Options, opts guided.GenerateOptions, prompt string) error {
-	b, m, err := openGuided(cmd, ef, native.Options{AddSpecialTokens: true}, true)
+	g, m, err := openGuidedGenerator(cmd, ef, scale, gopts, true)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	g, err := guided.New(b, scale, gopts)
-	if err != nil {
-		return err
-	}
 	w := cmd.OutOrStdout()
 	_, err = g.Generate(cmd.Context(), []string{prompt}, opts, func(_ int, text string) error {
 		_, err := io.WriteString(w, text)
@@ -255,26 +273,17 @@ func generateGuidedIDs(cmd *cobra.Command, ef *engineFlags, scale float64, gopts
 		return err
 	}
 	// A negative prompt is text; only then is the tokenizer needed.
-	b, m, err := openGuided(cmd, ef, native.Options{AddSpecialTokens: true}, gopts.NegativePrompt != "")
+	g, m, err := openGuidedGenerator(cmd, ef, scale, gopts, gopts.NegativePrompt != "")
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	g, err := guided.New(b, scale, gopts)
-	if err != nil {
-		return err
-	}
 	w := cmd.OutOrStdout()
-	sep := ""
 	_, err = g.GenerateTokens(cmd.Context(), [][]int{ids}, &guided.TokenOptions{
 		MaxNewTokens: maxNew,
 		Sampler:      sampler,
 		StopTokens:   append(append([]int(nil), m.Config.EOS...), stops...),
-		Stream: func(_ int, tok int) error {
-			_, err := fmt.Fprint(w, sep+strconv.Itoa(tok))
-			sep = ","
-			return err
-		},
+		Stream:       idPrinter(w),
 	})
 	fmt.Fprintln(w)
 	return err

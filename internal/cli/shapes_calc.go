@@ -59,18 +59,8 @@ ignores it in its arithmetic, fmkit uses it.`,
 				if err != nil {
 					return err
 				}
-				s := hf.Shape
-				setInt(fs, "vocab-size", &o.VocabSize, s.Vocab)
-				setInt(fs, "hidden-size", &o.HiddenSize, s.Hidden)
-				setInt(fs, "num-layers", &o.NumLayers, s.Layers)
-				setInt(fs, "sequence-length", &o.SequenceLength, s.Seq)
-				setInt(fs, "num-mlp-linears", &o.NumMLPLinears, s.MLPMatrices())
-				if !changed(fs, "ffn-hidden-size") && !changed(fs, "ffn-expansion-factor") {
-					o.FFNHiddenSize = s.FFN
-				}
-				if !changed(fs, "kv-size-ratio") {
-					o.KVSizeRatio = float64(s.KVHeads) / float64(s.Heads)
-				}
+				countFields{vocab: &o.VocabSize, hidden: &o.HiddenSize, layers: &o.NumLayers, seq: &o.SequenceLength,
+					mlpLinears: &o.NumMLPLinears, ffnHidden: &o.FFNHiddenSize, kvRatio: &o.KVSizeRatio}.fromConfig(fs, hf.Shape)
 			}
 			r, err := o.Count()
 			if err != nil {
@@ -139,17 +129,8 @@ nl·ff·L·h², with experts and gating for MoE.`,
 					return err
 				}
 				s := hf.Shape
-				setInt(fs, "vocab-size", &o.VocabSize, s.Vocab)
-				setInt(fs, "hidden-size", &o.HiddenSize, s.Hidden)
-				setInt(fs, "num-layers", &o.NumLayers, s.Layers)
-				setInt(fs, "sequence-length", &o.SequenceLength, s.Seq)
-				setInt(fs, "num-mlp-linears", &o.NumMLPLinears, s.MLPMatrices())
-				if !changed(fs, "ffn-hidden-size") && !changed(fs, "ffn-expansion-factor") {
-					o.FFNHiddenSize = s.FFN
-				}
-				if !changed(fs, "kv-size-ratio") {
-					o.KVSizeRatio = float64(s.KVHeads) / float64(s.Heads)
-				}
+				countFields{vocab: &o.VocabSize, hidden: &o.HiddenSize, layers: &o.NumLayers, seq: &o.SequenceLength,
+					mlpLinears: &o.NumMLPLinears, ffnHidden: &o.FFNHiddenSize, kvRatio: &o.KVSizeRatio}.fromConfig(fs, s)
 				if !changed(fs, "tied-embeddings") {
 					o.TiedEmbeddings = s.TiedEmbeddings
 				}
@@ -288,6 +269,27 @@ SwiGLU models, the three MLP matrices from the config.`,
 	fs.StringVar(&config, "config", "", configHelp)
 	fs.BoolVar(&asJSON, "json", false, `print {"options", "result"} as JSON (bytes, and GiB where named)`)
 	return cmd
+}
+
+// countFields are the options that flops and params share, which --config
+// fills where their flags were not given.
+type countFields struct {
+	vocab, hidden, layers, seq, mlpLinears, ffnHidden *int
+	kvRatio                                           *float64
+}
+
+func (f countFields) fromConfig(fs *pflag.FlagSet, s shapes.Shape) {
+	setInt(fs, "vocab-size", f.vocab, s.Vocab)
+	setInt(fs, "hidden-size", f.hidden, s.Hidden)
+	setInt(fs, "num-layers", f.layers, s.Layers)
+	setInt(fs, "sequence-length", f.seq, s.Seq)
+	setInt(fs, "num-mlp-linears", f.mlpLinears, s.MLPMatrices())
+	if !changed(fs, "ffn-hidden-size") && !changed(fs, "ffn-expansion-factor") {
+		*f.ffnHidden = s.FFN
+	}
+	if !changed(fs, "kv-size-ratio") {
+		*f.kvRatio = float64(s.KVHeads) / float64(s.Heads)
+	}
 }
 
 func setInt(fs *pflag.FlagSet, name string, dst *int, v int) {

@@ -26,6 +26,16 @@ func taskIndex(includes []string) (*eval.Index, error) {
 	return eval.NewIndex(srcs...)
 }
 
+// loadTasks loads the named tasks and groups from the built-in tasks and
+// the --include-path folders.
+func loadTasks(includes, names []string) (*eval.Suite, error) {
+	ix, err := taskIndex(includes)
+	if err != nil {
+		return nil, err
+	}
+	return ix.Load(names)
+}
+
 func newTasksCmd() *cobra.Command {
 	var includes []string
 	cmd := &cobra.Command{Use: "tasks", Short: "List, show and render evaluation tasks"}
@@ -67,11 +77,7 @@ func newTasksCmd() *cobra.Command {
 		Short: "Show a task's resolved config (or a group's members)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ix, err := taskIndex(includes)
-			if err != nil {
-				return err
-			}
-			s, err := ix.Load(args)
+			s, err := loadTasks(includes, args)
 			if err != nil {
 				return err
 			}
@@ -101,11 +107,7 @@ func newTasksCmd() *cobra.Command {
 		Short: "Print the exact prompt, requests and target of one document",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ix, err := taskIndex(includes)
-			if err != nil {
-				return err
-			}
-			s, err := ix.Load(args)
+			s, err := loadTasks(includes, args)
 			if err != nil {
 				return err
 			}

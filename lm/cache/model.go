@@ -34,48 +34,17 @@ func (m *Model) Capabilities() lm.Capabilities { return m.inner.Capabilities() }
 
 // Loglikelihood implements lm.Model.
 func (m *Model) Loglikelihood(ctx context.Context, reqs []lm.LoglikelihoodRequest, progress lm.Progress) ([]lm.LoglikelihoodResult, error) {
-	out := make([]lm.LoglikelihoodResult, len(reqs))
-	err := m.StreamLoglikelihood(ctx, reqs, collect(out, progress))
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return lm.Collect(ctx, reqs, progress, m.StreamLoglikelihood)
 }
 
 // LoglikelihoodRolling implements lm.Model.
 func (m *Model) LoglikelihoodRolling(ctx context.Context, reqs []lm.RollingRequest, progress lm.Progress) ([]float64, error) {
-	out := make([]float64, len(reqs))
-	err := m.StreamLoglikelihoodRolling(ctx, reqs, collect(out, progress))
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return lm.Collect(ctx, reqs, progress, m.StreamLoglikelihoodRolling)
 }
 
 // GenerateUntil implements lm.Model.
 func (m *Model) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest, progress lm.Progress) ([]string, error) {
-	out := make([]string, len(reqs))
-	err := m.StreamGenerateUntil(ctx, reqs, collect(out, progress))
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// collect returns an emit function that fills out and reports progress in
-// order, one call at a time.
-func collect[T any](out []T, progress lm.Progress) func(int, T) {
-	var mu sync.Mutex
-	done := 0
-	return func(i int, r T) {
-		mu.Lock()
-		defer mu.Unlock()
-		out[i] = r
-		done++
-		if progress != nil {
-			progress(done)
-		}
-	}
+	return lm.Collect(ctx, reqs, progress, m.StreamGenerateUntil)
 }
 
 // StreamLoglikelihood implements lm.Streamer.

@@ -3,11 +3,9 @@ package guided
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/fmkit/fmkit/lm"
+	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/model"
 	"github.com/fmkit/fmkit/tensor"
 )
@@ -33,15 +31,11 @@ type TokenOptions struct {
 	Stream func(i int, token int) error
 }
 
-// genState is one prompt being continued: its two branches, its sampler
-// and what it has generated.
+// genState is one prompt being continued: its two branches and its
+// generation.
 type genState struct {
 	cond, unc Stream
-	sampler   *model.Sampler
-	history   []int
-	out       []int
-	budget    int
-	done      bool
+	*model.Generation
 }
 
 // GenerateTokens continues each prompt with guided decoding, all prompts in
@@ -90,16 +84,16 @@ func (g *Model) GenerateTokens(ctx context.Context, prompts [][]int, opts *Token
 		if longest >= limit {
 			return nil, fmt.Errorf("guided: generate: prompt %d has %d tokens, the position limit is %d", i, longest, limit)
 		}
-		s := &genState{budget: min(maxNew, limit-longest), history: slices.Clone(p),
-			sampler: model.NewSampler(opts.Sampler, 0)}
+		budget := min(maxNew, limit-longest)
+		s := &genState{Generation: model.NewGeneration(p, opts.Sampler, 0, budget)}
 		var err error
-		if s.cond, err = g.b.NewStream(len(p) + s.budget); err != nil {
+		if s.cond, err = g.b.NewStream(len(p) + budget); err != nil {
 			return nil, err
 		}
 		states[i] = s
 		batch = append(batch, Input{Stream: s.cond, Tokens: p, Logits: 1})
 		if guided {
-			if s.unc, err = g.b.NewStream(len(unc) + s.budget); err != nil {
+			if s.unc, err = g.b.NewStream(len(unc) + budget); err != nil {
 				return nil, err
 			}
 			batch = append(batch, Input{Stream: s.unc, Tokens: unc, Logits: 1})
@@ -119,41 +113,33 @@ func (g *Model) GenerateTokens(ctx context.Context, prompts [][]int, opts *Token
 		s := states[i]
 		switch {
 		case !guided:
-			next[i] = s.sampler.Sample(logits, s.history)
+			next[i] = s.Sample(logits)
 		case input%2 == 0:
 			tensor.LogSoftmaxTo(condLP, logits)
 		default:
 			mixTo(condLP, logits, g.scale)
-			next[i] = s.sampler.Sample(condLP, s.history)
+			next[i] = s.Sample(condLP)
 		}
 		return nil
 	}
+	stepOpts := model.GenerateOptions{StopTokens: opts.StopTokens, Stop: opts.Stop, Stream: opts.Stream}
 	for len(batch) > 0 {
 		if err := g.b.Step(ctx, batch, onLogits); err != nil {
 			return nil, err
 		}
 		batch, owner = batch[:0], owner[:0]
 		for i, s := range states {
-			if s.done {
+			if s.Done() {
 				continue
 			}
-			tok := next[i]
-			if slices.Contains(opts.StopTokens, tok) {
-				s.done = true
+			more, err := s.Advance(i, next[i], &stepOpts)
+			if err != nil {
+				return nil, err
+			}
+			if !more {
 				continue
 			}
-			s.out = append(s.out, tok)
-			s.history = append(s.history, tok)
-			if opts.Stream != nil {
-				if err := opts.Stream(i, tok); err != nil {
-					return nil, err
-				}
-			}
-			if (opts.Stop != nil && opts.Stop(i, s.out)) || len(s.out) >= s.budget {
-				s.done = true
-				continue
-			}
-			last := s.out[len(s.out)-1:]
+			last := s.Last()
 			batch = append(batch, Input{Stream: s.cond, Tokens: last, Logits: 1})
 			if guided {
 				batch = append(batch, Input{Stream: s.unc, Tokens: last, Logits: 1})
@@ -163,7 +149,7 @@ func (g *Model) GenerateTokens(ctx context.Context, prompts [][]int, opts *Token
 	}
 	out := make([][]int, len(prompts))
 	for i, s := range states {
-		out[i] = s.out
+		out[i] = s.Tokens()
 	}
 	return out, nil
 }
@@ -205,36 +191,14 @@ func (g *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 		}
 		ids[i] = enc
 	}
-	texts := make([]string, len(prompts))
-	emitted := make([]int, len(prompts))
-	var failed error
-	// update decodes prompt i's tokens, cuts at a stop string and streams
-	// what is safe to show; it reports whether a stop string was found.
+	stops := lm.NewStopStream(len(prompts), opts.Until, stream)
 	update := func(i int, gen []int) bool {
-		full, err := g.b.Decode(gen, true)
+		text, err := g.b.Decode(gen, true)
 		if err != nil {
-			failed = err
+			stops.Fail(err)
 			return true
 		}
-		cut, stopped := lm.CutAtStop(full, opts.Until)
-		texts[i] = cut
-		safe := len(cut)
-		if !stopped {
-			safe -= lm.StopPrefixLen(cut, opts.Until)
-			for safe > emitted[i] && !utf8.ValidString(cut[emitted[i]:safe]) {
-				safe--
-			}
-			// A replacement character may be the first half of a character
-			// split across tokens; hold it back until the next token.
-			if r, _ := utf8.DecodeLastRuneInString(cut[:safe]); r == utf8.RuneError && safe > emitted[i] {
-				safe--
-			}
-		}
-		if stream != nil && safe > emitted[i] && failed == nil {
-			failed = stream(i, cut[emitted[i]:safe])
-			emitted[i] = safe
-		}
-		return stopped || failed != nil
+		return stops.Update(i, text)
 	}
 	_, err := g.GenerateTokens(ctx, ids, &TokenOptions{
 		MaxNewTokens: maxNew,
@@ -245,17 +209,7 @@ func (g *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 	if err != nil {
 		return nil, err
 	}
-	if failed != nil {
-		return nil, failed
-	}
-	for i := range texts {
-		if stream != nil && len(texts[i]) > emitted[i] {
-			if err := stream(i, texts[i][emitted[i]:]); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return texts, nil
+	return stops.Finish()
 }
 
 // GenerateUntil answers generation requests as the harness does, with
@@ -276,52 +230,7 @@ func (g *Model) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest, pr
 		}
 		eos = s
 	}
-	type key struct {
-		sampler model.SamplerOptions
-		max     int
-		until   string
-	}
-	groups := map[key][]int{}
-	var order []key
-	for i, r := range reqs {
-		k := key{max: r.MaxTokens, until: strings.Join(r.Until, "\x00")}
-		if r.DoSample {
-			k.sampler = model.SamplerOptions{Temperature: r.Temperature, TopP: r.TopP, TopK: r.TopK, Seed: uint64(r.Seed)}
-			if k.sampler.Temperature == 0 {
-				k.sampler.Temperature = 1
-			}
-		}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], i)
-	}
-	out := make([]string, len(reqs))
-	done := 0
-	for _, k := range order {
-		idx := groups[k]
-		until := slices.Clone(reqs[idx[0]].Until)
-		if eos != "" && !slices.Contains(until, eos) {
-			until = append(until, eos)
-		}
-		for s := 0; s < len(idx); s += g.opts.GenerateBatch {
-			part := idx[s:min(len(idx), s+g.opts.GenerateBatch)]
-			prompts := make([]string, len(part))
-			for j, i := range part {
-				prompts[j] = reqs[i].Context
-			}
-			texts, err := g.Generate(ctx, prompts, GenerateOptions{MaxTokens: k.max, Until: until, Sampler: k.sampler}, nil)
-			if err != nil {
-				return nil, err
-			}
-			for j, i := range part {
-				out[i] = texts[j]
-			}
-			done += len(part)
-			if progress != nil {
-				progress(done)
-			}
-		}
-	}
-	return out, nil
+	return lm.GenerateInGroups(ctx, reqs, eos, g.opts.GenerateBatch, progress, func(ctx context.Context, prompts []string, r lm.GenerateRequest) ([]string, error) {
+		return g.Generate(ctx, prompts, GenerateOptions{MaxTokens: r.MaxTokens, Until: r.Until, Sampler: native.SamplerOptions(r)}, nil)
+	})
 }

@@ -3,10 +3,9 @@ package guided
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/fmkit/fmkit/lm"
+	"github.com/fmkit/fmkit/lm/native"
 )
 
 // TokenRequest is a loglikelihood request already tokenised.
@@ -71,7 +70,7 @@ func (g *Model) LoglikelihoodTokens(ctx context.Context, reqs []TokenRequest, pr
 		if !g.unguided() {
 			unc = truncatePrefix(g.uncondPrompt(prefix), r.Continuation, L)
 		}
-		key := intsKey(prefix) + "|" + intsKey(unc)
+		key := native.TokenKey(prefix) + "|" + native.TokenKey(unc)
 		gr, ok := groups[key]
 		if !ok {
 			gr = &scoreGroup{prefix: prefix, unc: unc}
@@ -130,15 +129,6 @@ func truncatePrefix(context, cont []int, maxLen int) []int {
 		return context[extra:]
 	}
 	return context
-}
-
-func intsKey(ids []int) string {
-	var b strings.Builder
-	for _, id := range ids {
-		b.WriteString(strconv.Itoa(id))
-		b.WriteByte(',')
-	}
-	return b.String()
 }
 
 // scorer runs chunks of groups and holds the conditional rows of the pair

@@ -3,8 +3,6 @@ package native
 import (
 	"context"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/model"
@@ -46,56 +44,19 @@ func (n *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 			ids[i] = ids[i][len(ids[i])-keep:]
 		}
 	}
-	texts := make([]string, len(prompts))
-	emitted := make([]int, len(prompts))
-	finished := make([]bool, len(prompts))
-	var streamErr error
-	// update decodes the tokens so far, cuts at a stop string, and streams
-	// what is safe to show. It reports whether a stop string was found.
-	update := func(i int, gen []int) bool {
-		full := n.tok.Decode(gen, true)
-		cut, stopped := lm.CutAtStop(full, opts.Until)
-		texts[i] = cut
-		safe := len(cut)
-		if !stopped {
-			safe = len(cut) - lm.StopPrefixLen(cut, opts.Until)
-			for safe > emitted[i] && !utf8.ValidString(cut[emitted[i]:safe]) {
-				safe--
-			}
-			if r, _ := utf8.DecodeLastRuneInString(cut[:safe]); r == utf8.RuneError && safe > emitted[i] {
-				safe-- // a replacement character may be half of a multi-token character
-			}
-		}
-		if stream != nil && safe > emitted[i] && streamErr == nil {
-			streamErr = stream(i, cut[emitted[i]:safe])
-			emitted[i] = safe
-		}
-		return stopped
-	}
+	stops := lm.NewStopStream(len(prompts), opts.Until, stream)
 	_, err := n.m.Generate(ctx, ids, &model.GenerateOptions{
 		MaxNewTokens: maxNew,
 		Sampler:      opts.Sampler,
 		StopTokens:   n.eos,
 		Stop: func(i int, gen []int) bool {
-			finished[i] = update(i, gen)
-			return finished[i] || streamErr != nil
+			return stops.Update(i, n.tok.Decode(gen, true))
 		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	if streamErr != nil {
-		return nil, streamErr
-	}
-	// Flush what was held back at the end of each sequence.
-	for i := range texts {
-		if stream != nil && len(texts[i]) > emitted[i] {
-			if err := stream(i, texts[i][emitted[i]:]); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return texts, nil
+	return stops.Finish()
 }
 
 // GenerateUntil answers generation requests as the harness does: greedy
@@ -106,67 +67,26 @@ func (n *Model) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest, pr
 	if err := n.checkTokenizer(); err != nil {
 		return nil, err
 	}
-	out := make([]string, len(reqs))
 	eos := ""
 	if len(n.eos) > 0 {
 		eos = n.tok.Decode(n.eos[:1], false)
 	}
 	const batch = 16
-	done := 0
-	// Requests with the same options run together, in batches.
-	type key struct {
-		opts  model.SamplerOptions
-		max   int
-		until string
-	}
-	groups := map[key][]int{}
-	var order []key
-	for i, r := range reqs {
-		k := key{max: r.MaxTokens, until: strings.Join(r.Until, "\x00")}
-		if r.DoSample {
-			k.opts = model.SamplerOptions{Temperature: r.Temperature, TopP: r.TopP, TopK: r.TopK, Seed: uint64(r.Seed)}
-			if k.opts.Temperature == 0 {
-				k.opts.Temperature = 1
-			}
-		}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], i)
-	}
-	for _, k := range order {
-		idx := groups[k]
-		until := append([]string(nil), reqs[idx[0]].Until...)
-		if eos != "" && !containsString(until, eos) {
-			until = append(until, eos)
-		}
-		for s := 0; s < len(idx); s += batch {
-			part := idx[s:min(len(idx), s+batch)]
-			prompts := make([]string, len(part))
-			for j, i := range part {
-				prompts[j] = reqs[i].Context
-			}
-			texts, err := n.Generate(ctx, prompts, GenerateOptions{MaxTokens: k.max, Until: until, Sampler: k.opts}, nil)
-			if err != nil {
-				return nil, err
-			}
-			for j, i := range part {
-				out[i] = texts[j]
-			}
-			done += len(part)
-			if progress != nil {
-				progress(done)
-			}
-		}
-	}
-	return out, nil
+	return lm.GenerateInGroups(ctx, reqs, eos, batch, progress, func(ctx context.Context, prompts []string, r lm.GenerateRequest) ([]string, error) {
+		return n.Generate(ctx, prompts, GenerateOptions{MaxTokens: r.MaxTokens, Until: r.Until, Sampler: SamplerOptions(r)}, nil)
+	})
 }
 
-func containsString(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
+// SamplerOptions returns the sampler settings of a generation request as
+// the harness reads them: greedy unless DoSample, and a sampling
+// temperature of 0 meaning 1.
+func SamplerOptions(r lm.GenerateRequest) model.SamplerOptions {
+	if !r.DoSample {
+		return model.SamplerOptions{}
 	}
-	return false
+	o := model.SamplerOptions{Temperature: r.Temperature, TopP: r.TopP, TopK: r.TopK, Seed: uint64(r.Seed)}
+	if o.Temperature == 0 {
+		o.Temperature = 1
+	}
+	return o
 }

@@ -6,45 +6,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/fmkit/fmkit/internal/testutil"
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/model"
 )
-
-// charTokenizer is a test double for the fixtures' 96-token vocabulary:
-// printable ASCII byte b is token b-31, and token 0 is the special
-// BOS/EOS. The real tokenizer is exercised by its own package.
-type charTokenizer struct{}
-
-func (charTokenizer) Encode(s string, addSpecial bool) []int {
-	var ids []int
-	if addSpecial {
-		ids = append(ids, 0)
-	}
-	for i := 0; i < len(s); i++ {
-		ids = append(ids, int(s[i])-31)
-	}
-	return ids
-}
-
-func (charTokenizer) Decode(ids []int, skipSpecial bool) string {
-	var b strings.Builder
-	for _, id := range ids {
-		if id == 0 {
-			if !skipSpecial {
-				b.WriteString("<eos>")
-			}
-			continue
-		}
-		b.WriteByte(byte(id + 31))
-	}
-	return b.String()
-}
-
-func (charTokenizer) BOS() (int, bool) { return 0, true }
-func (charTokenizer) EOS() (int, bool) { return 0, true }
 
 type fixtureRef struct {
 	Greedy struct {
@@ -73,7 +42,7 @@ func open(t *testing.T, name string, opts *Options) (*Model, *fixtureRef) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	n, err := New(m, charTokenizer{}, opts)
+	n, err := New(m, testutil.CharTokenizer{}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,22 +126,10 @@ func TestRollingWindowsHarnessExample(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 	for i := range want {
-		if !equal(got[i].Context, want[i].Context) || !equal(got[i].Continuation, want[i].Continuation) {
+		if !slices.Equal(got[i].Context, want[i].Context) || !slices.Equal(got[i].Continuation, want[i].Continuation) {
 			t.Errorf("window %d = %v, want %v", i, got[i], want[i])
 		}
 	}
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestEncodePair(t *testing.T) {
@@ -187,13 +144,13 @@ func TestEncodePair(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c, k := n.EncodePair(tt.ctx, tt.cont)
-		tok := charTokenizer{}
+		tok := testutil.CharTokenizer{}
 		if tok.Decode(c, false) != tt.wantCtx || tok.Decode(k, false) != tt.wantCon {
 			t.Errorf("EncodePair(%q, %q) = %q | %q", tt.ctx, tt.cont, tok.Decode(c, false), tok.Decode(k, false))
 		}
 	}
 	c, k := n.EncodePair("", "ab")
-	if !equal(c, []int{0}) || !equal(k, []int{66, 67}) {
+	if !slices.Equal(c, []int{0}) || !slices.Equal(k, []int{66, 67}) {
 		t.Errorf("empty context: %v %v", c, k)
 	}
 }
@@ -213,7 +170,7 @@ func TestLoglikelihoodText(t *testing.T) {
 	if math.Abs(res[0].LogProb-res[1].LogProb) > 1e-9 {
 		t.Errorf("trailing space not moved: %v vs %v", res[0], res[1])
 	}
-	tok := charTokenizer{}
+	tok := testutil.CharTokenizer{}
 	whole := tok.Encode("hello there you", false)
 	tr, _ := n.LoglikelihoodTokens(context.Background(), []TokenRequest{{Context: whole[len(whole)-7 : len(whole)-4], Continuation: whole[len(whole)-4:]}}, nil)
 	if math.Abs(tr[0].LogProb-res[0].LogProb) > 1e-5 {
@@ -228,7 +185,7 @@ func TestGenerateUntilAndStream(t *testing.T) {
 	for _, name := range []string{"neox_parallel", "llama_gqa", "gpt2"} {
 		t.Run(name, func(t *testing.T) {
 			n, ref := open(t, name, nil)
-			tok := charTokenizer{}
+			tok := testutil.CharTokenizer{}
 			prompt := tok.Decode(ref.Greedy.Prompt, false)
 			if strings.Contains(prompt, "<eos>") {
 				t.Skip("prompt has the special token")

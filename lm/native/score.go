@@ -47,7 +47,7 @@ func (n *Model) LoglikelihoodTokens(ctx context.Context, reqs []TokenRequest, pr
 		if len(prefix) == 0 {
 			return nil, fmt.Errorf("native: request %d has an empty context", i)
 		}
-		key := intsKey(prefix)
+		key := TokenKey(prefix)
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
 		}
@@ -87,7 +87,9 @@ func groupTokens(g []scored) int {
 	return n
 }
 
-func intsKey(ids []int) string {
+// TokenKey returns a string that identifies a token sequence, for grouping
+// requests that share a context.
+func TokenKey(ids []int) string {
 	var b strings.Builder
 	for _, id := range ids {
 		b.WriteString(strconv.Itoa(id))

@@ -68,43 +68,17 @@ func (m *Model) Capabilities() lm.Capabilities {
 
 // Loglikelihood implements lm.Model.
 func (m *Model) Loglikelihood(ctx context.Context, reqs []lm.LoglikelihoodRequest, progress lm.Progress) ([]lm.LoglikelihoodResult, error) {
-	out := make([]lm.LoglikelihoodResult, len(reqs))
-	if err := m.StreamLoglikelihood(ctx, reqs, collect(out, progress)); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return lm.Collect(ctx, reqs, progress, m.StreamLoglikelihood)
 }
 
 // LoglikelihoodRolling implements lm.Model.
 func (m *Model) LoglikelihoodRolling(ctx context.Context, reqs []lm.RollingRequest, progress lm.Progress) ([]float64, error) {
-	out := make([]float64, len(reqs))
-	if err := m.StreamLoglikelihoodRolling(ctx, reqs, collect(out, progress)); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return lm.Collect(ctx, reqs, progress, m.StreamLoglikelihoodRolling)
 }
 
 // GenerateUntil implements lm.Model.
 func (m *Model) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest, progress lm.Progress) ([]string, error) {
-	out := make([]string, len(reqs))
-	if err := m.StreamGenerateUntil(ctx, reqs, collect(out, progress)); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func collect[T any](out []T, progress lm.Progress) func(int, T) {
-	var mu sync.Mutex
-	done := 0
-	return func(i int, r T) {
-		mu.Lock()
-		defer mu.Unlock()
-		out[i] = r
-		done++
-		if progress != nil {
-			progress(done)
-		}
-	}
+	return lm.Collect(ctx, reqs, progress, m.StreamGenerateUntil)
 }
 
 // run calls do for jobs 0..n-1 on up to Concurrency goroutines. The first

@@ -1,6 +1,6 @@
 //go:build unix
 
-package safetensors
+package mmap
 
 import (
 	"os"
@@ -9,9 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mapFile maps size bytes of f read-only. The mapping stays valid after f is
-// closed.
-func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
+// File maps size bytes of f read-only and returns them with the function
+// that unmaps them. The mapping stays valid after f is closed.
+func File(f *os.File, size int64) ([]byte, func() error, error) {
 	if size == 0 {
 		return nil, func() error { return nil }, nil
 	}
@@ -22,12 +22,13 @@ func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
 	return data, func() error { return unix.Munmap(data) }, nil
 }
 
-const mapsFiles = true
+// Maps reports whether File maps files (true) or reads them into memory.
+const Maps = true
 
-// evictPages drops the whole pages inside b from the process's page tables
+// Evict drops the whole pages inside b from the process's page tables
 // (madvise MADV_DONTNEED). On a read-only shared file mapping this loses
 // nothing: the pages are read back from the page cache or the file.
-func evictPages(b []byte) {
+func Evict(b []byte) {
 	if len(b) == 0 {
 		return
 	}
