@@ -51,6 +51,17 @@ func LogSumExp(x []float32) float32 {
 	return mx + float32(math.Log(ks.expSum(nil, x, mx)))
 }
 
+// SumExp returns Σ exp(x[i] - m) in float64, with float32 exponentials
+// (within 2 ulp, as SoftmaxTo's): with m the maximum of x, the log-softmax
+// of entry i is x[i] - m - log(SumExp(x, m)), without the float32 rounding
+// of LogSumExp's result.
+func SumExp(x []float32, m float32) float64 {
+	if len(x) == 0 {
+		return 0
+	}
+	return kernels().expSum(nil, x, m)
+}
+
 // LayerNormTo writes (x - mean) / sqrt(var + eps) · weight + bias into dst,
 // with the biased variance, as torch.nn.LayerNorm computes it. weight and bias
 // may be nil (no affine part). It panics on length mismatches.

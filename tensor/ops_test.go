@@ -342,3 +342,51 @@ func overflow32(v float64) float64 {
 	}
 	return v
 }
+
+// TestLogSumExp checks LogSumExp and SumExp against float64 sums on rows
+// with large magnitudes (no overflow), -Inf entries and odd lengths.
+func TestLogSumExp(t *testing.T) {
+	forEachKernels(t, func(t *testing.T) {
+		rng := newRand(21)
+		for _, n := range []int{1, 7, 8, 33, 1000, 50304} {
+			for _, spread := range []float32{1, 30, 1e4} {
+				x := randSlice(rng, n)
+				for i := range x {
+					x[i] *= spread
+					if i%5 == 3 {
+						x[i] = float32(math.Inf(-1))
+					}
+				}
+				if n > 1 {
+					x[n/2] = 8e4 // exp would overflow without the max
+				}
+				mx := x[0]
+				for _, v := range x {
+					mx = max(mx, v)
+				}
+				var want float64
+				for _, v := range x {
+					want += math.Exp(float64(v) - float64(mx))
+				}
+				got := SumExp(x, mx)
+				if math.Abs(got-want) > 4*eps32*want {
+					t.Errorf("n=%d spread=%g: SumExp = %v, want %v", n, spread, got, want)
+				}
+				lse := float64(mx) + math.Log(want)
+				if g := LogSumExp(x); !closeTo(g, lse, math.Abs(lse)+1, 4*eps32) {
+					t.Errorf("n=%d spread=%g: LogSumExp = %v, want %v", n, spread, g, lse)
+				}
+			}
+		}
+		if got := SumExp(nil, 0); got != 0 {
+			t.Errorf("SumExp(empty) = %v, want 0", got)
+		}
+		if got := LogSumExp(nil); !math.IsInf(float64(got), -1) {
+			t.Errorf("LogSumExp(empty) = %v, want -Inf", got)
+		}
+		inf := float32(math.Inf(-1))
+		if got := LogSumExp([]float32{inf, inf}); !math.IsNaN(float64(got)) {
+			t.Errorf("LogSumExp(all -Inf) = %v, want NaN", got)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package guided
 import (
 	"math"
 
+	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/tensor"
 )
 
@@ -43,17 +44,8 @@ type rowLogSoftmax struct {
 }
 
 func logSoftmaxOf(x []float32) rowLogSoftmax {
-	mx := x[0]
-	for _, v := range x {
-		if v > mx {
-			mx = v
-		}
-	}
-	var sum float64
-	for _, v := range x {
-		sum += math.Exp(float64(v - mx))
-	}
-	return rowLogSoftmax{max: mx, logSum: math.Log(sum)}
+	mx, logSum := native.LogSoftmaxParts(x)
+	return rowLogSoftmax{max: mx, logSum: logSum}
 }
 
 func (r rowLogSoftmax) at(x []float32, v int) float64 { return float64(x[v]-r.max) - r.logSum }

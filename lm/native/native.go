@@ -14,6 +14,7 @@ import (
 	"github.com/fmkit/fmkit/jinja"
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/model"
+	"github.com/fmkit/fmkit/tensor"
 	"github.com/fmkit/fmkit/tokenizer"
 )
 
@@ -310,16 +311,26 @@ func RollingWindows(tokens []int, prefix, maxLen int) []TokenRequest {
 // logProbOf returns log softmax(logits)[target] and whether target is the
 // argmax (the first maximum, as torch.argmax).
 func logProbOf(logits []float32, target int) (float64, bool) {
-	mx := logits[0]
+	mx, logSum := LogSoftmaxParts(logits)
 	arg := 0
 	for i, v := range logits {
-		if v > mx {
-			mx, arg = v, i
+		if v > logits[arg] {
+			arg = i
 		}
 	}
-	var sum float64
-	for _, v := range logits {
-		sum += math.Exp(float64(v - mx))
+	return float64(logits[target]-mx) - logSum, arg == target
+}
+
+// LogSoftmaxParts returns the maximum of x and log Σ exp(x[i] - max), the
+// log-softmax of entry i being float64(x[i]-max) - logSum. Every scorer
+// over the native engine (lm/guided too) computes log-probabilities through
+// it, so that they agree to the last bit.
+func LogSoftmaxParts(x []float32) (max float32, logSum float64) {
+	max = x[0]
+	for _, v := range x {
+		if v > max {
+			max = v
+		}
 	}
-	return float64(logits[target]-mx) - math.Log(sum), arg == target
+	return max, math.Log(tensor.SumExp(x, max))
 }
