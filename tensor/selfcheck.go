@@ -70,7 +70,7 @@ func tileError(k, mr, nr int, a, b, c, c0 []float32, ldc int, alpha, beta float3
 				mag += math.Abs(float64(c0[i*ldc+j]))
 			}
 			if tol := 1e-5 * (mag + 1); !(math.Abs(float64(got)-want) <= tol) {
-				return fmt.Errorf("C[%d][%d] = %g, want %g", i, j, got, want)
+				return fmt.Errorf("element [%d][%d] of C is %g, want %g", i, j, got, want)
 			}
 		}
 	}

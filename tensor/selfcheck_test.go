@@ -19,18 +19,18 @@ func TestCheckTile(t *testing.T) {
 			name, want string
 			tile       func(k int, a, b, c []float32, ldc int, alpha, beta float32)
 		}{
-			{"last element off", "C[", func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+			{"last element off", "element [", func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 				ks.tile(k, a, b, c, ldc, alpha, beta)
 				c[(ks.mr-1)*ldc+ks.nr-1] *= 1.001
 			}},
-			{"depth one short", "C[", func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+			{"depth one short", "element [", func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 				ks.tile(max(0, k-1), a, b, c, ldc, alpha, beta)
 			}},
 			{"writes past the tile", "wrote past", func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 				ks.tile(k, a, b, c, ldc, alpha, beta)
 				c[ks.nr] = 0
 			}},
-			{"reads C when beta is 0", "C[", func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+			{"reads C when beta is 0", "element [", func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 				ks.tile(k, a, b, c, ldc, alpha, 1)
 			}},
 		}
