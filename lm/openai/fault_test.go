@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,8 +91,8 @@ func TestRetriesEveryFault(t *testing.T) {
 		default:
 			return false
 		}
-		v, _ := faults.LoadOrStore(kind, new(int))
-		*v.(*int)++ // only counted, races are harmless
+		v, _ := faults.LoadOrStore(kind, new(atomic.Int64))
+		v.(*atomic.Int64).Add(1)
 		return true
 	}
 	srv := httptest.NewServer(toy)
