@@ -145,32 +145,41 @@ func (s *phraseScorer) advance(target int32) int32 {
 		return s.doc
 	}
 	for {
-		d := s.terms[0].advance(target)
+		d := leapfrog(s.terms, target)
 		if d == noMoreDocs {
 			s.doc = noMoreDocs
 			return d
-		}
-		agree := true
-		for _, t := range s.terms[1:] {
-			e := t.advance(d)
-			if e != d {
-				target = e
-				agree = false
-				break
-			}
-		}
-		if !agree {
-			if target == noMoreDocs {
-				s.doc = noMoreDocs
-				return noMoreDocs
-			}
-			continue
 		}
 		if n := s.countMatches(); n > 0 {
 			s.doc, s.freq = d, float32(n)
 			return d
 		}
 		target = d + 1
+	}
+}
+
+// leapfrog advances every iterator to the first document at or after
+// target that all of them hold, and returns it (noMoreDocs when there is
+// none). its[0] leads; the cheapest first makes the fewest jumps.
+func leapfrog[T interface{ advance(int32) int32 }](its []T, target int32) int32 {
+	for {
+		d := its[0].advance(target)
+		if d == noMoreDocs {
+			return d
+		}
+		agree := true
+		for _, it := range its[1:] {
+			if e := it.advance(d); e != d {
+				target, agree = e, false
+				break
+			}
+		}
+		if agree {
+			return d
+		}
+		if target == noMoreDocs {
+			return target
+		}
 	}
 }
 
@@ -230,30 +239,8 @@ func (c *conjunction) advance(target int32) int32 {
 	if c.doc >= target {
 		return c.doc
 	}
-	for {
-		d := c.lead[0].advance(target)
-		if d == noMoreDocs {
-			c.doc = d
-			return d
-		}
-		agree := true
-		for _, s := range c.lead[1:] {
-			e := s.advance(d)
-			if e != d {
-				target = e
-				agree = false
-				break
-			}
-		}
-		if agree {
-			c.doc = d
-			return d
-		}
-		if target == noMoreDocs {
-			c.doc = noMoreDocs
-			return noMoreDocs
-		}
-	}
+	c.doc = leapfrog(c.lead, target)
+	return c.doc
 }
 
 func (c *conjunction) score() float32 {
