@@ -41,11 +41,12 @@ func mixTo(dst, uncond []float32, scale float64) {
 type rowLogSoftmax struct {
 	max    float32
 	logSum float64
+	argmax int // the first maximum of the row
 }
 
 func logSoftmaxOf(x []float32) rowLogSoftmax {
-	mx, logSum := native.LogSoftmaxParts(x)
-	return rowLogSoftmax{max: mx, logSum: logSum}
+	arg, logSum := native.LogSoftmaxParts(x)
+	return rowLogSoftmax{max: x[arg], logSum: logSum, argmax: arg}
 }
 
 func (r rowLogSoftmax) at(x []float32, v int) float64 { return float64(x[v]-r.max) - r.logSum }
@@ -64,15 +65,10 @@ func guidedAt(cond, uncond []float32, sc, su rowLogSoftmax, scale float64, v int
 // guidedArgmax returns the first maximum of the guided distribution, as
 // torch.argmax picks it.
 func guidedArgmax(cond, uncond []float32, sc, su rowLogSoftmax, scale float64) int {
-	arg := 0
 	if uncond == nil {
-		for i, v := range cond {
-			if v > cond[arg] {
-				arg = i
-			}
-		}
-		return arg
+		return sc.argmax
 	}
+	arg := 0
 	best := math.Inf(-1)
 	for v := range cond {
 		if g := guidedAt(cond, uncond, sc, su, scale, v); g > best {
