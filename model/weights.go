@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/fmkit/fmkit/safetensors"
 	"github.com/fmkit/fmkit/tensor"
@@ -30,6 +31,30 @@ type matrix struct {
 	f16        []tensor.F16
 	rows, cols int
 	src        safetensors.Tensor // the checkpoint tensor, to release its pages once packed
+	// halves is whether f16 holds only finite halves: 0 not yet known, then
+	// halvesFinite or halvesNotFinite (set atomically on first use).
+	halves int32
+}
+
+const (
+	halvesFinite = 1 + iota
+	halvesNotFinite
+)
+
+// finiteHalves reports whether the f16 weights hold no infinity or NaN,
+// which lets the kernels skip looking for them on every product. It is
+// checked on first use rather than at load, so that loading does not read
+// every page of a mapped checkpoint; racing first uses both check.
+func (m *matrix) finiteHalves() bool {
+	h := atomic.LoadInt32(&m.halves)
+	if h == 0 {
+		h = halvesNotFinite
+		if tensor.F16Finite(m.f16) {
+			h = halvesFinite
+		}
+		atomic.StoreInt32(&m.halves, h)
+	}
+	return h == halvesFinite
 }
 
 func (m *matrix) bytes() int64 {
@@ -65,10 +90,14 @@ func (l *linear) apply(y []float32, ldy int, x []float32, ldx int, rows int) {
 		tensor.GemmPacked(false, rows, 1, x, ldx, l.packed, 0, y, ldy)
 	case rows == 1 && w.dtype == BF16:
 		tensor.GemvBF16(l.inOut, w.rows, w.cols, 1, w.bf16, w.cols, x[:l.in], 0, y[:l.out])
+	case rows == 1 && w.dtype == F16 && w.finiteHalves():
+		tensor.GemvF16Finite(l.inOut, w.rows, w.cols, 1, w.f16, w.cols, x[:l.in], 0, y[:l.out])
 	case rows == 1 && w.dtype == F16:
 		tensor.GemvF16(l.inOut, w.rows, w.cols, 1, w.f16, w.cols, x[:l.in], 0, y[:l.out])
 	case w.dtype == BF16:
 		tensor.GemmBF16(false, !l.inOut, rows, l.out, l.in, 1, x, ldx, w.bf16, w.cols, 0, y, ldy)
+	case w.dtype == F16 && w.finiteHalves():
+		tensor.GemmF16Finite(false, !l.inOut, rows, l.out, l.in, 1, x, ldx, w.f16, w.cols, 0, y, ldy)
 	case w.dtype == F16:
 		tensor.GemmF16(false, !l.inOut, rows, l.out, l.in, 1, x, ldx, w.f16, w.cols, 0, y, ldy)
 	default:

@@ -68,7 +68,7 @@ func BenchmarkGemvBandwidth(b *testing.B) {
 	for i := range src {
 		src[i] = byte(i)
 	}
-	for _, kind := range []string{"f32", "bf16", "f16", "f32T", "bf16T"} {
+	for _, kind := range []string{"f32", "bf16", "f16", "f16Finite", "f32T", "bf16T"} {
 		b.Run(kind, func(b *testing.B) {
 			var run func()
 			bytes := 4 * m * n
@@ -87,11 +87,14 @@ func BenchmarkGemvBandwidth(b *testing.B) {
 					xt, yt := randSlice(rng, m), make([]float32, n)
 					run = func() { GemvBF16(true, m, n, 1, a, n, xt, 0, yt) }
 				}
-			case "f16":
+			case "f16", "f16Finite":
 				a := make([]F16, m*n)
 				Float32ToF16(a, a32)
 				bytes = 2 * m * n
 				run = func() { GemvF16(false, m, n, 1, a, n, x, 0, y) }
+				if kind == "f16Finite" {
+					run = func() { GemvF16Finite(false, m, n, 1, a, n, x, 0, y) }
+				}
 			}
 			run()
 			parallelCopy(dst, src)

@@ -35,10 +35,12 @@ type kernelSet struct {
 	dot4F32  func(a []float32, lda int, x []float32, y *[4]float32)
 	dot4BF16 func(a []BF16, lda int, x, xp []float32, y *[4]float32) // xp: splitPairs(x)
 	dot4F16  func(a []F16, lda int, x []float32, y *[4]float32)
-	// dot4F16S, when set, is dot4F16 with x scaled and split (see
+	// dot4F16S, when set, is dot4F16 with x partly scaled and split (see
 	// dot4F16ScaledAVX2); it reports infinities or NaNs in a instead of
 	// summing them, and the caller falls back to dot4F16.
 	dot4F16S func(a []F16, lda int, xs []float32, y *[4]float32) (special bool)
+	// dot4F16F is dot4F16S without the check, for halves known to be finite.
+	dot4F16F func(a []F16, lda int, xs []float32, y *[4]float32)
 
 	axpyF32  func(alpha float32, x, y []float32)
 	axpyBF16 func(alpha float32, x []BF16, y []float32)

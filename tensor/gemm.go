@@ -37,9 +37,20 @@ func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 
 // GemmF16 is Gemm with B stored as IEEE half precision.
 func GemmF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []F16, ldb int, beta float32, c []float32, ldc int) {
+	gemmF16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false)
+}
+
+// GemmF16Finite is GemmF16 for a B that holds no infinity or NaN (see
+// GemvF16Finite); products of a few rows, which run as GEMVs, skip the
+// search for them. An infinity or NaN in B may then give wrong sums.
+func GemmF16Finite(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []F16, ldb int, beta float32, c []float32, ldc int) {
+	gemmF16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true)
+}
+
+func gemmF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []F16, ldb int, beta float32, c []float32, ldc int, finite bool) {
 	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	g := gemmPool.Get().(*gemmJob)
-	g.gemmArgs = gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, bF16: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	g.gemmArgs = gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, bF16: b, f16Finite: finite, ldb: ldb, beta: beta, c: c, ldc: ldc}
 	g.run(maxThreads())
 	g.release()
 }

@@ -39,6 +39,7 @@ type gemmArgs struct {
 	b32            []float32
 	bBF16          []BF16
 	bF16           []F16
+	f16Finite      bool // bF16 is known to hold no infinity or NaN
 	ldb            int
 	c              []float32
 	ldc            int

@@ -185,7 +185,8 @@ func TestVectorKernels(t *testing.T) {
 // TestGemvF16Special runs half-precision GEMVs over the halves that a
 // widening by integer shifts could get wrong: subnormals, signed zeros, the
 // extremes of the normal range, infinities and NaNs in A, and x too large
-// to be scaled by 2¹¹² (which must fall back to the converting kernel).
+// to be scaled by 2¹¹² (which must fall back to the converting kernel);
+// with finite halves, also through GemvF16Finite and GemmF16Finite.
 func TestGemvF16Special(t *testing.T) {
 	forEachKernels(t, func(t *testing.T) {
 		rng := newRand(11)
@@ -217,19 +218,33 @@ func TestGemvF16Special(t *testing.T) {
 			c.change(a, xc)
 			af := make([]float32, len(a))
 			F16ToFloat32(af, f16From(a))
-			y := make([]float32, m)
-			GemvF16(false, m, n, 1, f16From(a), n, xc, 0, y)
-			for i := range y {
-				var sum, mag float64
-				for j := range n {
-					v := float64(af[i*n+j]) * float64(xc[j])
-					sum += v
-					mag += math.Abs(v)
-				}
-				if !closeTo(y[i], sum, mag, gemmTol) {
-					t.Errorf("%s: y[%d] = %v, want %v", c.name, i, y[i], sum)
+			check := func(how string, y []float32) {
+				for i := range y {
+					var sum, mag float64
+					for j := range n {
+						v := float64(af[i*n+j]) * float64(xc[j])
+						sum += v
+						mag += math.Abs(v)
+					}
+					if !closeTo(y[i], sum, mag, gemmTol) {
+						t.Errorf("%s, %s: y[%d] = %v, want %v", c.name, how, i, y[i], sum)
+					}
 				}
 			}
+			y := make([]float32, m)
+			GemvF16(false, m, n, 1, f16From(a), n, xc, 0, y)
+			check("GemvF16", y)
+			if !F16Finite(f16From(a)) {
+				continue
+			}
+			GemvF16Finite(false, m, n, 1, f16From(a), n, xc, 0, y)
+			check("GemvF16Finite", y)
+			// Two rows of X·Aᵀ, which run as GEMVs sharing A.
+			xx := append(append([]float32(nil), xc...), xc...)
+			yy := make([]float32, 2*m)
+			GemmF16Finite(false, true, 2, m, n, 1, xx, n, f16From(a), n, 0, yy, m)
+			check("GemmF16Finite row 0", yy[:m])
+			check("GemmF16Finite row 1", yy[m:])
 		}
 	})
 }

@@ -1,6 +1,10 @@
 package tensor
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+	"unsafe"
+)
 
 // BF16 is a bfloat16 value: the upper 16 bits of an IEEE float32.
 type BF16 uint16
@@ -106,4 +110,32 @@ func checkLen(fn string, a, b int) {
 	if a != b {
 		panic("tensor: " + fn + ": length mismatch")
 	}
+}
+
+// F16Finite reports whether a holds no infinity or NaN (a half with all
+// exponent bits set). Weights that pass can use GemvF16Finite and
+// GemmF16Finite. It reads four halves per step and runs at several GB/s.
+func F16Finite(a []F16) bool {
+	const exps = 0x7c007c007c007c00 // the exponent field of each half
+	const ones, tops = 0x0001000100010001, 0x8000800080008000
+	n4 := len(a) &^ 3
+	if n4 > 0 {
+		// Bytes, not uint64s: a may be only 2-byte aligned.
+		b := unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), 2*n4)
+		for i := 0; i < len(b); i += 8 {
+			v := binary.NativeEndian.Uint64(b[i:])
+			// u has a zero lane exactly where a half's exponent is all ones;
+			// its lanes are below 0x8000, so the classic zero-lane test is exact.
+			u := v&exps ^ exps
+			if (u-ones)&^u&tops != 0 {
+				return false
+			}
+		}
+	}
+	for _, h := range a[n4:] {
+		if h&0x7c00 == 0x7c00 {
+			return false
+		}
+	}
+	return true
 }

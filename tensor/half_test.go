@@ -200,3 +200,26 @@ func TestNarrowNaN(t *testing.T) {
 		}
 	})
 }
+
+// TestF16Finite puts every bit pattern at each position of a block of
+// finite halves long enough for the four-at-a-time loop and its tail.
+func TestF16Finite(t *testing.T) {
+	a := make([]F16, 11)
+	for i := range a {
+		a[i] = F16(0x3c00 + i) // finite
+	}
+	if !F16Finite(a) || !F16Finite(nil) {
+		t.Fatal("F16Finite rejects finite halves")
+	}
+	for bits := range 1 << 16 {
+		h := F16(bits)
+		want := !math.IsInf(float64(h.Float32()), 0) && !math.IsNaN(float64(h.Float32()))
+		for pos := range a {
+			b := append([]F16(nil), a...)
+			b[pos] = h
+			if got := F16Finite(b[1:]); pos > 0 && got != want {
+				t.Fatalf("F16Finite with %#04x at %d = %v, want %v", bits, pos-1, got, want)
+			}
+		}
+	}
+}

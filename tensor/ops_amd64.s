@@ -14,6 +14,98 @@
 	VMOVSHDUP X0, X1 \
 	VADDSS X1, X0, X0
 
+// The half-precision kernels dot4F16ScaledAVX2 and dot4F16FiniteAVX2 widen without VCVTPH2PS, whose
+// throughput on Zen 1 (about 2.7 halves per cycle, and it competes with the
+// FMAs for their pipes) caps the GEMV well below the memory bandwidth.
+// Instead, a half h in the top 16 bits of a dword, arithmetic-shifted right
+// by 3 and masked, is the float32 whose sign, exponent and mantissa fields
+// are h's: the value h·2⁻¹¹² (subnormal halves become float32 subnormals,
+// exactly). Of each 32 halves of a row (loaded as dwords D1 and D2):
+//   - the odd halves are D1 and D2 shifted;
+//   - the even halves of D1 come from VPMADDWD by 2¹³ (the low word
+//     sign-extended times 2¹³, the same bits as a shift), which runs on
+//     another pipe than the shifts;
+//   - the even halves of D2 come from a second load 2 bytes lower, which
+//     puts them in the top words, then shifted.
+// xs holds x·2¹¹², split into even and odd elements per 16 as splitPairs
+// does, so each product is exactly h·x and the sums round as the
+// converting kernel's do (in another order). The caller keeps |x| < 2¹⁶ so
+// that xs is finite. Infinities and NaNs in a would read as finite
+// numbers: the checked kernel reports whether a holds any (a half with all
+// exponent bits set) and the caller then uses dot4F16AVX2; the unchecked
+// one is for halves known to be finite. Registers: Y0, Y1 the even and odd
+// xs of the first 16; Y2, Y3 scratch; Y4..Y11 the sums (even, odd) of the
+// four rows, whose pointers are SI, R10, R11 and R12; Y12 2¹³ per dword;
+// Y13 the largest |h| seen; Y14 the mask 0x8fffe000; Y15 0x7fff7fff.
+
+// F16S_ROW(row, even, odd) accumulates the 32 halves at row.
+#define F16S_ROW(row, even, odd) \
+	PREFETCHT0 512(row) \
+	VMOVDQU (row), Y2 \
+	VPMADDWD Y12, Y2, Y3 \
+	VPAND Y14, Y3, Y3 \
+	VPSRAD $3, Y2, Y2 \
+	VPAND Y14, Y2, Y2 \
+	VFMADD231PS Y3, Y0, even \
+	VFMADD231PS Y2, Y1, odd \
+	VMOVDQU 30(row), Y3 \
+	VMOVDQU 32(row), Y2 \
+	VPSRAD $3, Y3, Y3 \
+	VPAND Y14, Y3, Y3 \
+	VPSRAD $3, Y2, Y2 \
+	VPAND Y14, Y2, Y2 \
+	VFMADD231PS 64(DI), Y3, even \
+	VFMADD231PS 96(DI), Y2, odd
+
+// F16S_CHECK(row) folds the 32 halves at row, less their signs, into Y13.
+#define F16S_CHECK(row) \
+	VPAND (row), Y15, Y2 \
+	VPMAXUW Y2, Y13, Y13 \
+	VPAND 32(row), Y15, Y3 \
+	VPMAXUW Y3, Y13, Y13
+
+// F16S_SETUP loads the arguments and constants; it leaves the number of
+// 32-element blocks in CX.
+#define F16S_SETUP \
+	MOVQ a_base+0(FP), SI \
+	MOVQ lda+24(FP), R8 \
+	SHLQ $1, R8 \
+	LEAQ (SI)(R8*1), R10 \
+	LEAQ (R10)(R8*1), R11 \
+	LEAQ (R11)(R8*1), R12 \
+	MOVQ xs_base+32(FP), DI \
+	MOVQ xs_len+40(FP), CX \
+	SHRQ $5, CX \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	VXORPS Y6, Y6, Y6 \
+	VXORPS Y7, Y7, Y7 \
+	VXORPS Y8, Y8, Y8 \
+	VXORPS Y9, Y9, Y9 \
+	VXORPS Y10, Y10, Y10 \
+	VXORPS Y11, Y11, Y11 \
+	VPXOR  Y13, Y13, Y13 \
+	MOVL   $0x2000, AX \
+	VMOVD  AX, X12 \
+	VPBROADCASTD X12, Y12 \
+	MOVL   $0x8fffe000, AX \
+	VMOVD  AX, X14 \
+	VPBROADCASTD X14, Y14 \
+	MOVL   $0x7fff7fff, AX \
+	VMOVD  AX, X15 \
+	VPBROADCASTD X15, Y15
+
+// F16S_NEXT moves the rows and xs on by 32 elements and loops to label
+// while blocks are left.
+#define F16S_NEXT(label) \
+	ADDQ $64, SI \
+	ADDQ $64, R10 \
+	ADDQ $64, R11 \
+	ADDQ $64, R12 \
+	ADDQ $128, DI \
+	DECQ CX \
+	JNZ  label
+
 // func dotF32AVX2(a, x []float32) float32
 TEXT ·dotF32AVX2(SB), NOSPLIT, $0-52
 	MOVQ a_base+0(FP), SI
@@ -472,10 +564,6 @@ narrowf16_done:
 	VZEROUPPER
 	RET
 
-// DOT4_BODY(load) accumulates 16 elements of four rows into Y4..Y11, with
-// the row base in SI, the row stride in bytes in R8 and three strides in
-// R9; x is in DI. load(off, reg) widens 8 row elements at off into reg.
-
 // func dot4F32AVX2(a []float32, lda int, x []float32, y *[4]float32)
 TEXT ·dot4F32AVX2(SB), NOSPLIT, $0-64
 	MOVQ a_base+0(FP), SI
@@ -497,10 +585,6 @@ TEXT ·dot4F32AVX2(SB), NOSPLIT, $0-64
 	JEQ   dot4f32_reduce
 
 dot4f32_loop:
-	PREFETCHT0 512(SI)
-	PREFETCHT0 512(SI)(R8*1)
-	PREFETCHT0 512(SI)(R8*2)
-	PREFETCHT0 512(SI)(R9*1)
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
 	VFMADD231PS (SI), Y0, Y4
@@ -547,10 +631,6 @@ TEXT ·dot4BF16AVX2(SB), NOSPLIT, $0-88
 	JEQ   dot4bf16_reduce
 
 dot4bf16_loop:
-	PREFETCHT0 1024(SI)
-	PREFETCHT0 1024(SI)(R8*1)
-	PREFETCHT0 1024(SI)(R8*2)
-	PREFETCHT0 1024(SI)(R9*1)
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
 	VMOVUPS 64(DI), Y12
@@ -629,10 +709,6 @@ TEXT ·dot4F16AVX2(SB), NOSPLIT, $0-64
 	JEQ   dot4f16_reduce
 
 dot4f16_loop:
-	PREFETCHT0 512(SI)
-	PREFETCHT0 512(SI)(R8*1)
-	PREFETCHT0 512(SI)(R8*2)
-	PREFETCHT0 512(SI)(R9*1)
 	VMOVUPS (DI), X0
 	VMOVUPS 16(DI), X1
 	VMOVUPS 32(DI), X12
@@ -678,105 +754,26 @@ dot4f16_reduce:
 	MOVQ y+56(FP), DX
 	JMP  dot4store<>(SB)
 
-// evenHalvesHigh is a VPSHUFB control that moves the low half of each
-// dword to its high half and zeroes the low one (dword<<16).
-DATA evenHalvesHigh<>+0(SB)/8, $0x0504ffff0100ffff
-DATA evenHalvesHigh<>+8(SB)/8, $0x0d0cffff0908ffff
-DATA evenHalvesHigh<>+16(SB)/8, $0x0504ffff0100ffff
-DATA evenHalvesHigh<>+24(SB)/8, $0x0d0cffff0908ffff
-GLOBL evenHalvesHigh<>(SB), RODATA|NOPTR, $32
-
 // func dot4F16ScaledAVX2(a []F16, lda int, xs []float32, y *[4]float32) (special bool)
 //
-// dot4F16AVX2 without VCVTPH2PS, whose throughput (about 1.5 elements per
-// cycle on Zen 1) caps the half-precision GEMV below the memory bandwidth.
-// Shifting a half h into the top of a dword and arithmetic-shifting it
-// right by 3 gives, after masking, the float32 whose sign, exponent and
-// mantissa fields are h's: the value h·2⁻¹¹² (subnormal halves become
-// float32 subnormals, exactly). xs holds x·2¹¹², split into even and odd
-// elements per 16 as splitPairs does, so each product is exactly h·x and
-// the sums round as the converted kernel's do (in another order). The
-// caller keeps |x| < 2¹⁶ so that xs is finite. Infinities and NaNs in a
-// would read as finite numbers: special reports whether a holds any (a
-// half with all exponent bits set), and the caller then uses dot4F16AVX2.
+// See F16S_ROW at the top of this file.
 TEXT ·dot4F16ScaledAVX2(SB), NOSPLIT, $0-65
-	MOVQ a_base+0(FP), SI
-	MOVQ lda+24(FP), R8
-	SHLQ $1, R8
-	LEAQ (R8)(R8*2), R9
-	MOVQ xs_base+32(FP), DI
-	MOVQ xs_len+40(FP), CX
-	SHRQ $4, CX
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VPXOR  Y13, Y13, Y13 // the largest |h| seen, per word
-	MOVL   $0x8fffe000, AX // sign, then h's exponent and mantissa
-	VMOVD  AX, X14
-	VPBROADCASTD X14, Y14
-	VMOVDQU evenHalvesHigh<>(SB), Y12
-	MOVL   $0x7fff7fff, AX // each half without its sign
-	VMOVD  AX, X15
-	VPBROADCASTD X15, Y15
+	F16S_SETUP
 	TESTQ CX, CX
 	JEQ   dot4f16s_reduce
 
 dot4f16s_loop:
-	PREFETCHT0 512(SI)
-	PREFETCHT0 512(SI)(R8*1)
-	PREFETCHT0 512(SI)(R8*2)
-	PREFETCHT0 512(SI)(R9*1)
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
-	VMOVDQU (SI), Y2
-	VPAND Y15, Y2, Y3
-	VPMAXUW Y3, Y13, Y13
-	VPSHUFB Y12, Y2, Y3
-	VPSRAD $3, Y3, Y3
-	VPAND Y14, Y3, Y3
-	VPSRAD $3, Y2, Y2
-	VPAND Y14, Y2, Y2
-	VFMADD231PS Y3, Y0, Y4
-	VFMADD231PS Y2, Y1, Y8
-	VMOVDQU (SI)(R8*1), Y2
-	VPAND Y15, Y2, Y3
-	VPMAXUW Y3, Y13, Y13
-	VPSHUFB Y12, Y2, Y3
-	VPSRAD $3, Y3, Y3
-	VPAND Y14, Y3, Y3
-	VPSRAD $3, Y2, Y2
-	VPAND Y14, Y2, Y2
-	VFMADD231PS Y3, Y0, Y5
-	VFMADD231PS Y2, Y1, Y9
-	VMOVDQU (SI)(R8*2), Y2
-	VPAND Y15, Y2, Y3
-	VPMAXUW Y3, Y13, Y13
-	VPSHUFB Y12, Y2, Y3
-	VPSRAD $3, Y3, Y3
-	VPAND Y14, Y3, Y3
-	VPSRAD $3, Y2, Y2
-	VPAND Y14, Y2, Y2
-	VFMADD231PS Y3, Y0, Y6
-	VFMADD231PS Y2, Y1, Y10
-	VMOVDQU (SI)(R9*1), Y2
-	VPAND Y15, Y2, Y3
-	VPMAXUW Y3, Y13, Y13
-	VPSHUFB Y12, Y2, Y3
-	VPSRAD $3, Y3, Y3
-	VPAND Y14, Y3, Y3
-	VPSRAD $3, Y2, Y2
-	VPAND Y14, Y2, Y2
-	VFMADD231PS Y3, Y0, Y7
-	VFMADD231PS Y2, Y1, Y11
-	ADDQ $32, SI
-	ADDQ $64, DI
-	DECQ CX
-	JNZ  dot4f16s_loop
+	F16S_CHECK(SI)
+	F16S_ROW(SI, Y4, Y8)
+	F16S_CHECK(R10)
+	F16S_ROW(R10, Y5, Y9)
+	F16S_CHECK(R11)
+	F16S_ROW(R11, Y6, Y10)
+	F16S_CHECK(R12)
+	F16S_ROW(R12, Y7, Y11)
+	F16S_NEXT(dot4f16s_loop)
 
 dot4f16s_reduce:
 	// An infinity or NaN has |h| >= 0x7c00.
@@ -789,6 +786,25 @@ dot4f16s_reduce:
 	VPTEST X13, X13
 	SETNE AL
 	MOVB  AL, special+64(FP)
+	MOVQ y+56(FP), DX
+	JMP  dot4store<>(SB)
+
+// func dot4F16FiniteAVX2(a []F16, lda int, xs []float32, y *[4]float32)
+TEXT ·dot4F16FiniteAVX2(SB), NOSPLIT, $0-64
+	F16S_SETUP
+	TESTQ CX, CX
+	JEQ   dot4f16f_reduce
+
+dot4f16f_loop:
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	F16S_ROW(SI, Y4, Y8)
+	F16S_ROW(R10, Y5, Y9)
+	F16S_ROW(R11, Y6, Y10)
+	F16S_ROW(R12, Y7, Y11)
+	F16S_NEXT(dot4f16f_loop)
+
+dot4f16f_reduce:
 	MOVQ y+56(FP), DX
 	JMP  dot4store<>(SB)
 

@@ -44,6 +44,7 @@ var avx2Kernels = &kernelSet{
 	dot4BF16:   dot4BF16AVX2,
 	dot4F16:    dot4F16AVX2,
 	dot4F16S:   dot4F16ScaledAVX2,
+	dot4F16F:   dot4F16FiniteAVX2,
 	axpyF32:    axpyF32AVX2,
 	axpyBF16:   axpyBF16AVX2,
 	axpyF16:    axpyF16AVX2,
@@ -140,11 +141,18 @@ func narrowF16AVX2(dst []F16, src []float32)
 func dot4F32AVX2(a []float32, lda int, x []float32, y *[4]float32)
 
 // dot4F16ScaledAVX2 is dot4F16AVX2 with x given as xs = x·2¹¹² split as
-// splitPairs does (|x| < 2¹⁶), widening halves with integer shifts; when a
-// holds an infinity or NaN it returns true and y is not meaningful.
+// splitPairs does (|x| < 2¹⁶; len(xs) a multiple of 32), widening halves
+// with integer shifts; when a holds an infinity or NaN it returns true and
+// y is not meaningful.
 //
 //go:noescape
 func dot4F16ScaledAVX2(a []F16, lda int, xs []float32, y *[4]float32) (special bool)
+
+// dot4F16FiniteAVX2 is dot4F16ScaledAVX2 for halves known to hold no
+// infinity or NaN: it does not look for them.
+//
+//go:noescape
+func dot4F16FiniteAVX2(a []F16, lda int, xs []float32, y *[4]float32)
 
 // dot4BF16AVX2 is dot4F32AVX2 with a widened from bfloat16 and x given
 // as xp = splitPairs(x), len(xp) a multiple of 32; x itself is unused.
