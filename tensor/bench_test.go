@@ -68,7 +68,7 @@ func BenchmarkGemvBandwidth(b *testing.B) {
 	for i := range src {
 		src[i] = byte(i)
 	}
-	for _, kind := range []string{"f32", "bf16", "f16", "f16Finite", "f32T", "bf16T"} {
+	for _, kind := range []string{"f32", "bf16", "f16", "f16Finite", "f32T", "bf16T", "f16T"} {
 		b.Run(kind, func(b *testing.B) {
 			var run func()
 			bytes := 4 * m * n
@@ -95,6 +95,12 @@ func BenchmarkGemvBandwidth(b *testing.B) {
 				if kind == "f16Finite" {
 					run = func() { GemvF16Finite(false, m, n, 1, a, n, x, 0, y) }
 				}
+			case "f16T":
+				a := make([]F16, m*n)
+				Float32ToF16(a, a32)
+				bytes = 2 * m * n
+				xt, yt := randSlice(rng, m), make([]float32, n)
+				run = func() { GemvF16(true, m, n, 1, a, n, xt, 0, yt) }
 			}
 			run()
 			parallelCopy(dst, src)

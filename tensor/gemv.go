@@ -138,7 +138,7 @@ func (g *gemvJob) runPart(part int, s *scratch) {
 	}
 	// 16 floats is one cache line of y: parts never share a line.
 	lo, hi := span(g.n, 16, g.parts, part)
-	g.cols(lo, hi)
+	g.cols(lo, hi, &s.dot)
 }
 
 // scaleForF16 fills xp with each x·2¹¹², split as splitPairs does, for
@@ -246,24 +246,58 @@ func (g *gemvJob) scaled(d, y float32) float32 {
 }
 
 // cols computes y[lo:hi] = alpha·(Aᵀx)[lo:hi] + beta·y[lo:hi] as a sum of
-// scaled row pieces A[i][lo:hi], so that A is still read row-wise; each
-// piece is added into every vector's result while it is in cache.
-func (g *gemvJob) cols(lo, hi int) {
+// scaled row pieces A[i][lo:hi], so that A is still read row-wise. Rows
+// go four at a time, each piece added into every vector's result while it
+// is in cache; sc holds the four scales.
+func (g *gemvJob) cols(lo, hi int, sc *[4]float32) {
 	for v := range g.vecs {
 		scaleRow(g.y[v*g.ldy+lo:v*g.ldy+hi], g.beta)
 	}
-	for i := 0; i < g.m; i++ {
+	w := hi - lo
+	w8 := w &^ 7 // what the axpy4 kernels cover
+	i := 0
+	for ; i+4 <= g.m; i += 4 {
+		off := i*g.lda + lo
+		end := off + 3*g.lda + w // the end of the fourth row's piece
+		for v := range g.vecs {
+			for r := range sc {
+				sc[r] = g.alpha * g.x[v*g.ldx+i+r]
+			}
+			y := g.y[v*g.ldy+lo : v*g.ldy+hi]
+			switch {
+			case g.a32 != nil:
+				a := g.a32[off:end]
+				g.ks.axpy4F32(sc, a, g.lda, y[:w8])
+				for r, s := range sc {
+					axpyF32Generic(s, a[r*g.lda+w8:r*g.lda+w], y[w8:])
+				}
+			case g.aBF16 != nil:
+				a := g.aBF16[off:end]
+				g.ks.axpy4BF16(sc, a, g.lda, y[:w8])
+				for r, s := range sc {
+					axpyBF16Generic(s, a[r*g.lda+w8:r*g.lda+w], y[w8:])
+				}
+			default:
+				a := g.aF16[off:end]
+				g.ks.axpy4F16(sc, a, g.lda, y[:w8])
+				for r, s := range sc {
+					axpyF16Generic(s, a[r*g.lda+w8:r*g.lda+w], y[w8:])
+				}
+			}
+		}
+	}
+	for ; i < g.m; i++ {
 		off := i*g.lda + lo
 		for v := range g.vecs {
 			s := g.alpha * g.x[v*g.ldx+i]
 			y := g.y[v*g.ldy+lo : v*g.ldy+hi]
 			switch {
 			case g.a32 != nil:
-				g.ks.axpyF32(s, g.a32[off:off+len(y)], y)
+				g.ks.axpyF32(s, g.a32[off:off+w], y)
 			case g.aBF16 != nil:
-				g.ks.axpyBF16(s, g.aBF16[off:off+len(y)], y)
+				g.ks.axpyBF16(s, g.aBF16[off:off+w], y)
 			default:
-				g.ks.axpyF16(s, g.aF16[off:off+len(y)], y)
+				g.ks.axpyF16(s, g.aF16[off:off+w], y)
 			}
 		}
 	}

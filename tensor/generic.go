@@ -19,6 +19,9 @@ var genericKernels = &kernelSet{
 	axpyF32:    axpyF32Generic,
 	axpyBF16:   axpyBF16Generic,
 	axpyF16:    axpyF16Generic,
+	axpy4F32:   axpy4F32Generic,
+	axpy4BF16:  axpy4BF16Generic,
+	axpy4F16:   axpy4F16Generic,
 	expSum:     expSumGeneric,
 	max:        maxGeneric,
 	gelu:       geluGeneric,
@@ -190,5 +193,24 @@ func splitPairs(xp, x []float32) {
 			xp[c+j] = x[c+2*j]
 			xp[c+8+j] = x[c+2*j+1]
 		}
+	}
+}
+
+// axpy4F32Generic adds s[r]·a[r*lda:] into y for the four rows r < 4.
+func axpy4F32Generic(s *[4]float32, a []float32, lda int, y []float32) {
+	for r, sr := range s {
+		axpyF32Generic(sr, a[r*lda:r*lda+len(y)], y)
+	}
+}
+
+func axpy4BF16Generic(s *[4]float32, a []BF16, lda int, y []float32) {
+	for r, sr := range s {
+		axpyBF16Generic(sr, a[r*lda:r*lda+len(y)], y)
+	}
+}
+
+func axpy4F16Generic(s *[4]float32, a []F16, lda int, y []float32) {
+	for r, sr := range s {
+		axpyF16Generic(sr, a[r*lda:r*lda+len(y)], y)
 	}
 }

@@ -14,6 +14,49 @@
 	VMOVSHDUP X0, X1 \
 	VADDSS X1, X0, X0
 
+// AXPY4_SETUP loads the arguments of an axpy4 kernel: the four scales
+// broadcast into Y0..Y3, the row pointers SI, R10, R11 and R12 (the row
+// stride in bytes is the element size times lda, given as shift), y in DI
+// and the number of 8-element blocks in CX.
+#define AXPY4_SETUP(shift) \
+	MOVQ s+0(FP), AX \
+	VBROADCASTSS (AX), Y0 \
+	VBROADCASTSS 4(AX), Y1 \
+	VBROADCASTSS 8(AX), Y2 \
+	VBROADCASTSS 12(AX), Y3 \
+	MOVQ a_base+8(FP), SI \
+	MOVQ lda+32(FP), R8 \
+	SHLQ $shift, R8 \
+	LEAQ (SI)(R8*1), R10 \
+	LEAQ (R10)(R8*1), R11 \
+	LEAQ (R11)(R8*1), R12 \
+	MOVQ y_base+40(FP), DI \
+	MOVQ y_len+48(FP), CX \
+	SHRQ $3, CX
+
+// AXPY4_NEXT moves the rows on by step bytes and y by 8 floats, and loops
+// to label while blocks are left.
+#define AXPY4_NEXT(step, label) \
+	ADDQ $step, SI \
+	ADDQ $step, R10 \
+	ADDQ $step, R11 \
+	ADDQ $step, R12 \
+	ADDQ $32, DI \
+	DECQ CX \
+	JNZ  label
+
+// AXPY4_BF16(row, s) adds s times the 8 bfloat16 at row into Y4.
+#define AXPY4_BF16(row, s) \
+	VPMOVZXWD (row), Y5 \
+	VPSLLD $16, Y5, Y5 \
+	VFMADD231PS Y5, s, Y4
+
+// AXPY4_F16(row, s) adds s times the 8 halves at row into Y4.
+#define AXPY4_F16(row, s) \
+	VCVTPH2PS (row), Y5 \
+	VFMADD231PS Y5, s, Y4
+
+
 // The half-precision kernels dot4F16ScaledAVX2 and dot4F16FiniteAVX2 widen without VCVTPH2PS, whose
 // throughput on Zen 1 (about 2.7 halves per cycle, and it competes with the
 // FMAs for their pipes) caps the GEMV well below the memory bandwidth.
@@ -439,6 +482,67 @@ axpyf16_tail:
 	JMP  axpyf16_tail
 
 axpyf16_done:
+	VZEROUPPER
+	RET
+
+// func axpy4F32AVX2(s *[4]float32, a []float32, lda int, y []float32)
+//
+// Adding four scaled rows per pass over y, instead of one, loads and
+// stores y a quarter as often: the transposed GEMV is otherwise bound by
+// the stores of y rather than by reading A.
+TEXT ·axpy4F32AVX2(SB), NOSPLIT, $0-64
+	AXPY4_SETUP(2)
+	TESTQ CX, CX
+	JEQ   axpy4f32_done
+
+axpy4f32_loop:
+	VMOVUPS (DI), Y4
+	VFMADD231PS (SI), Y0, Y4
+	VFMADD231PS (R10), Y1, Y4
+	VFMADD231PS (R11), Y2, Y4
+	VFMADD231PS (R12), Y3, Y4
+	VMOVUPS Y4, (DI)
+	AXPY4_NEXT(32, axpy4f32_loop)
+
+axpy4f32_done:
+	VZEROUPPER
+	RET
+
+// func axpy4BF16AVX2(s *[4]float32, a []BF16, lda int, y []float32)
+TEXT ·axpy4BF16AVX2(SB), NOSPLIT, $0-64
+	AXPY4_SETUP(1)
+	TESTQ CX, CX
+	JEQ   axpy4bf16_done
+
+axpy4bf16_loop:
+	VMOVUPS (DI), Y4
+	AXPY4_BF16(SI, Y0)
+	AXPY4_BF16(R10, Y1)
+	AXPY4_BF16(R11, Y2)
+	AXPY4_BF16(R12, Y3)
+	VMOVUPS Y4, (DI)
+	AXPY4_NEXT(16, axpy4bf16_loop)
+
+axpy4bf16_done:
+	VZEROUPPER
+	RET
+
+// func axpy4F16AVX2(s *[4]float32, a []F16, lda int, y []float32)
+TEXT ·axpy4F16AVX2(SB), NOSPLIT, $0-64
+	AXPY4_SETUP(1)
+	TESTQ CX, CX
+	JEQ   axpy4f16_done
+
+axpy4f16_loop:
+	VMOVUPS (DI), Y4
+	AXPY4_F16(SI, Y0)
+	AXPY4_F16(R10, Y1)
+	AXPY4_F16(R11, Y2)
+	AXPY4_F16(R12, Y3)
+	VMOVUPS Y4, (DI)
+	AXPY4_NEXT(16, axpy4f16_loop)
+
+axpy4f16_done:
 	VZEROUPPER
 	RET
 

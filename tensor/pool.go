@@ -77,7 +77,7 @@ func maxThreads() int { return runtime.GOMAXPROCS(0) }
 type scratch struct {
 	a, b, row []float32
 	tile      [maxTile]float32
-	dot       [4]float32 // GEMV results (a field, so that it does not escape)
+	dot       [4]float32 // GEMV results, or the scales of Aᵀx (a field, so that it does not escape)
 }
 
 // maxTile is the largest mr·nr of any kernel family (AVX-512: 12×32).

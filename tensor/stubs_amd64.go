@@ -48,6 +48,9 @@ var avx2Kernels = &kernelSet{
 	axpyF32:    axpyF32AVX2,
 	axpyBF16:   axpyBF16AVX2,
 	axpyF16:    axpyF16AVX2,
+	axpy4F32:   axpy4F32AVX2,
+	axpy4BF16:  axpy4BF16AVX2,
+	axpy4F16:   axpy4F16AVX2,
 	expSum:     expSumAVX2,
 	max:        maxAVX2,
 	gelu:       geluAVX2,
@@ -107,6 +110,22 @@ func dotF16AVX2(a []F16, x []float32) float32
 //
 //go:noescape
 func axpyF32AVX2(alpha float32, x, y []float32)
+
+// axpy4F32AVX2 computes y[i] += Σ_r s[r]·a[r*lda+i] for the four rows
+// r < 4 and i < len(y), a multiple of 8 (not checked, nor is len(a)).
+//
+//go:noescape
+func axpy4F32AVX2(s *[4]float32, a []float32, lda int, y []float32)
+
+// axpy4BF16AVX2 is axpy4F32AVX2 with a widened from bfloat16.
+//
+//go:noescape
+func axpy4BF16AVX2(s *[4]float32, a []BF16, lda int, y []float32)
+
+// axpy4F16AVX2 is axpy4F32AVX2 with a widened from binary16.
+//
+//go:noescape
+func axpy4F16AVX2(s *[4]float32, a []F16, lda int, y []float32)
 
 // axpyBF16AVX2 is axpyF32AVX2 with x widened from bfloat16.
 //
