@@ -46,7 +46,7 @@ type kernelSet struct {
 	axpyBF16 func(alpha float32, x []BF16, y []float32)
 	axpyF16  func(alpha float32, x []F16, y []float32)
 	// axpy4* add four scaled rows a[r*lda:] into y at once; len(y) must
-	// be a multiple of 8.
+	// be a multiple of 8 (f32, f16) or 16 (bf16).
 	axpy4F32  func(s *[4]float32, a []float32, lda int, y []float32)
 	axpy4BF16 func(s *[4]float32, a []BF16, lda int, y []float32)
 	axpy4F16  func(s *[4]float32, a []F16, lda int, y []float32)

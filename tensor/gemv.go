@@ -254,7 +254,8 @@ func (g *gemvJob) cols(lo, hi int, sc *[4]float32) {
 		scaleRow(g.y[v*g.ldy+lo:v*g.ldy+hi], g.beta)
 	}
 	w := hi - lo
-	w8 := w &^ 7 // what the axpy4 kernels cover
+	w8 := w &^ 7   // what axpy4F32 and axpy4F16 cover
+	w16 := w &^ 15 // what axpy4BF16 covers
 	i := 0
 	for ; i+4 <= g.m; i += 4 {
 		off := i*g.lda + lo
@@ -273,9 +274,9 @@ func (g *gemvJob) cols(lo, hi int, sc *[4]float32) {
 				}
 			case g.aBF16 != nil:
 				a := g.aBF16[off:end]
-				g.ks.axpy4BF16(sc, a, g.lda, y[:w8])
+				g.ks.axpy4BF16(sc, a, g.lda, y[:w16])
 				for r, s := range sc {
-					axpyBF16Generic(s, a[r*g.lda+w8:r*g.lda+w], y[w8:])
+					axpyBF16Generic(s, a[r*g.lda+w16:r*g.lda+w], y[w16:])
 				}
 			default:
 				a := g.aF16[off:end]

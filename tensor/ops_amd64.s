@@ -45,11 +45,15 @@
 	DECQ CX \
 	JNZ  label
 
-// AXPY4_BF16(row, s) adds s times the 8 bfloat16 at row into Y4.
+// AXPY4_BF16(row, s) adds s times the 16 bfloat16 at row into Y4 and Y5.
+// Unpacking words against zero (Y15) puts each in the top of a dword, which
+// is its float32; VPUNPCKLWD takes words 0-3 and 8-11, VPUNPCKHWD 4-7 and
+// 12-15, so Y4 and Y5 hold y in that order.
 #define AXPY4_BF16(row, s) \
-	VPMOVZXWD (row), Y5 \
-	VPSLLD $16, Y5, Y5 \
-	VFMADD231PS Y5, s, Y4
+	VPUNPCKLWD (row), Y15, Y6 \
+	VPUNPCKHWD (row), Y15, Y7 \
+	VFMADD231PS Y6, s, Y4 \
+	VFMADD231PS Y7, s, Y5
 
 // AXPY4_F16(row, s) adds s times the 8 halves at row into Y4.
 #define AXPY4_F16(row, s) \
@@ -83,7 +87,6 @@
 
 // F16S_ROW(row, even, odd) accumulates the 32 halves at row.
 #define F16S_ROW(row, even, odd) \
-	PREFETCHT0 512(row) \
 	VMOVDQU (row), Y2 \
 	VPMADDWD Y12, Y2, Y3 \
 	VPAND Y14, Y3, Y3 \
@@ -511,17 +514,32 @@ axpy4f32_done:
 // func axpy4BF16AVX2(s *[4]float32, a []BF16, lda int, y []float32)
 TEXT ·axpy4BF16AVX2(SB), NOSPLIT, $0-64
 	AXPY4_SETUP(1)
+	SHRQ  $1, CX // blocks of 16
+	VPXOR Y15, Y15, Y15
 	TESTQ CX, CX
 	JEQ   axpy4bf16_done
 
 axpy4bf16_loop:
-	VMOVUPS (DI), Y4
+	// Y4 = y[0:4], y[8:12]; Y5 = y[4:8], y[12:16] (see AXPY4_BF16).
+	VMOVUPS      (DI), X4
+	VINSERTF128  $1, 32(DI), Y4, Y4
+	VMOVUPS      16(DI), X5
+	VINSERTF128  $1, 48(DI), Y5, Y5
 	AXPY4_BF16(SI, Y0)
 	AXPY4_BF16(R10, Y1)
 	AXPY4_BF16(R11, Y2)
 	AXPY4_BF16(R12, Y3)
-	VMOVUPS Y4, (DI)
-	AXPY4_NEXT(16, axpy4bf16_loop)
+	VMOVUPS      X4, (DI)
+	VEXTRACTF128 $1, Y4, 32(DI)
+	VMOVUPS      X5, 16(DI)
+	VEXTRACTF128 $1, Y5, 48(DI)
+	ADDQ $32, SI
+	ADDQ $32, R10
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  axpy4bf16_loop
 
 axpy4bf16_done:
 	VZEROUPPER

@@ -117,7 +117,8 @@ func axpyF32AVX2(alpha float32, x, y []float32)
 //go:noescape
 func axpy4F32AVX2(s *[4]float32, a []float32, lda int, y []float32)
 
-// axpy4BF16AVX2 is axpy4F32AVX2 with a widened from bfloat16.
+// axpy4BF16AVX2 is axpy4F32AVX2 with a widened from bfloat16 and len(y) a
+// multiple of 16.
 //
 //go:noescape
 func axpy4BF16AVX2(s *[4]float32, a []BF16, lda int, y []float32)
