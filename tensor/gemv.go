@@ -194,14 +194,18 @@ func (g *gemvJob) rows(lo, hi int, d *[4]float32) {
 			case g.a32 != nil:
 				a := g.a32[off:end]
 				g.ks.dot4F32(a, lda, x[:n16], d)
-				for r := range d {
-					d[r] += dotF32Generic(a[r*lda+n16:], x[n16:])
+				if n16 < g.n { // columns the kernel left
+					for r := range d {
+						d[r] += dotF32Generic(a[r*lda+n16:], x[n16:])
+					}
 				}
 			case g.aBF16 != nil:
 				a := g.aBF16[off:end]
 				g.ks.dot4BF16(a, lda, x[:n32], g.xp[v*n32:(v+1)*n32], d)
-				for r := range d {
-					d[r] += dotBF16Generic(a[r*lda+n32:], x[n32:])
+				if n32 < g.n { // columns the kernel left
+					for r := range d {
+						d[r] += dotBF16Generic(a[r*lda+n32:], x[n32:])
+					}
 				}
 			default:
 				a := g.aF16[off:end]
@@ -216,8 +220,10 @@ func (g *gemvJob) rows(lo, hi int, d *[4]float32) {
 					g.ks.dot4F16(a, lda, x[:n16], d)
 					done = n16
 				}
-				for r := range d {
-					d[r] += dotF16Generic(a[r*lda+done:], x[done:])
+				if done < g.n { // columns the kernel left
+					for r := range d {
+						d[r] += dotF16Generic(a[r*lda+done:], x[done:])
+					}
 				}
 			}
 			y := g.y[v*g.ldy:]
