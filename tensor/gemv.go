@@ -78,6 +78,11 @@ type gemvJob struct {
 	xp    []float32 // each x reordered for dot4BF16 or scaled for dot4F16S (kept across uses)
 	// f16Scaled: xp holds each x laid out for dot4F16S (see scaleForF16).
 	f16Scaled bool
+	// splitRows: Aᵀx is split by rows of A, each part past the first
+	// summing into its own slice of partial (vecs×n each), which run adds
+	// into y at the end.
+	splitRows bool
+	partial   []float32
 }
 
 // gemvArgs are the arguments of one GEMV call.
@@ -127,7 +132,33 @@ func (g *gemvJob) run(threads int) {
 		}
 	}
 	g.f16Scaled = g.aF16 != nil && !g.trans && g.ks.dot4F16S != nil && g.scaleForF16()
+	// Aᵀx splits by rows of A when each part gets enough of them, so that
+	// every part streams a contiguous block of A; by columns (of y) each
+	// part would read a piece of every row.
+	g.splitRows = g.trans && g.parts > 1 && g.m >= 64*g.parts
+	if g.splitRows {
+		if need := (g.parts - 1) * g.vecs * g.n; cap(g.partial) < need {
+			g.partial = make([]float32, need)
+		}
+	}
 	parallel(g, g.parts, &g.wg)
+	if g.splitRows {
+		g.addPartials()
+	}
+}
+
+// addPartials adds the sums of parts 1.. into y.
+func (g *gemvJob) addPartials() {
+	size := g.vecs * g.n
+	for p := 1; p < g.parts; p++ {
+		part := g.partial[(p-1)*size : p*size]
+		for v := range g.vecs {
+			y := g.y[v*g.ldy : v*g.ldy+g.n]
+			for j, e := range part[v*g.n : (v+1)*g.n] {
+				y[j] += e
+			}
+		}
+	}
 }
 
 func (g *gemvJob) runPart(part int, s *scratch) {
@@ -136,9 +167,27 @@ func (g *gemvJob) runPart(part int, s *scratch) {
 		g.rows(lo, hi, &s.dot)
 		return
 	}
+	if g.splitRows {
+		r0, r1 := span(g.m, 4, g.parts, part)
+		y, ldy := g.y, g.ldy
+		if part > 0 {
+			size := g.vecs * g.n
+			y, ldy = g.partial[(part-1)*size:part*size], g.n
+			clear(y)
+		} else {
+			for v := range g.vecs {
+				scaleRow(y[v*ldy:v*ldy+g.n], g.beta)
+			}
+		}
+		g.cols(r0, r1, 0, g.n, y, ldy, &s.dot)
+		return
+	}
 	// 16 floats is one cache line of y: parts never share a line.
 	lo, hi := span(g.n, 16, g.parts, part)
-	g.cols(lo, hi, &s.dot)
+	for v := range g.vecs {
+		scaleRow(g.y[v*g.ldy+lo:v*g.ldy+hi], g.beta)
+	}
+	g.cols(0, g.m, lo, hi, g.y, g.ldy, &s.dot)
 }
 
 // scaleForF16 fills xp with each x·2¹¹², split as splitPairs does, for
@@ -260,60 +309,59 @@ func (g *gemvJob) scaled(d, y float32) float32 {
 	return g.alpha*d + g.beta*y
 }
 
-// cols computes y[lo:hi] = alpha·(Aᵀx)[lo:hi] + beta·y[lo:hi] as a sum of
-// scaled row pieces A[i][lo:hi], so that A is still read row-wise. Rows
-// go four at a time, each piece added into every vector's result while it
-// is in cache; sc holds the four scales.
-func (g *gemvJob) cols(lo, hi int, sc *[4]float32) {
-	for v := range g.vecs {
-		scaleRow(g.y[v*g.ldy+lo:v*g.ldy+hi], g.beta)
-	}
+// cols adds alpha·Σ_i x[i]·A[i][lo:hi] over the rows r0 ≤ i < r1 into
+// y[lo:hi] (vector v's sum at y[v·ldy:]), so that A is still read
+// row-wise. Rows go four at a time, a quarter of the range apart as in
+// rows, each piece added into every vector's sum while it is in cache; sc
+// holds the four scales.
+func (g *gemvJob) cols(r0, r1, lo, hi int, y []float32, ldy int, sc *[4]float32) {
 	w := hi - lo
 	w8 := w &^ 7   // what axpy4F32 and axpy4F16 cover
 	w16 := w &^ 15 // what axpy4BF16 covers
-	i := 0
-	for ; i+4 <= g.m; i += 4 {
+	q := (r1 - r0) / 4
+	lda := q * g.lda // rows i, i+q, i+2q, i+3q go together
+	for i := r0; i < r0+q; i++ {
 		off := i*g.lda + lo
-		end := off + 3*g.lda + w // the end of the fourth row's piece
+		end := off + 3*lda + w // the end of the fourth row's piece
 		for v := range g.vecs {
 			for r := range sc {
-				sc[r] = g.alpha * g.x[v*g.ldx+i+r]
+				sc[r] = g.alpha * g.x[v*g.ldx+i+r*q]
 			}
-			y := g.y[v*g.ldy+lo : v*g.ldy+hi]
+			yv := y[v*ldy+lo : v*ldy+hi]
 			switch {
 			case g.a32 != nil:
 				a := g.a32[off:end]
-				g.ks.axpy4F32(sc, a, g.lda, y[:w8])
+				g.ks.axpy4F32(sc, a, lda, yv[:w8])
 				for r, s := range sc {
-					axpyF32Generic(s, a[r*g.lda+w8:r*g.lda+w], y[w8:])
+					axpyF32Generic(s, a[r*lda+w8:r*lda+w], yv[w8:])
 				}
 			case g.aBF16 != nil:
 				a := g.aBF16[off:end]
-				g.ks.axpy4BF16(sc, a, g.lda, y[:w16])
+				g.ks.axpy4BF16(sc, a, lda, yv[:w16])
 				for r, s := range sc {
-					axpyBF16Generic(s, a[r*g.lda+w16:r*g.lda+w], y[w16:])
+					axpyBF16Generic(s, a[r*lda+w16:r*lda+w], yv[w16:])
 				}
 			default:
 				a := g.aF16[off:end]
-				g.ks.axpy4F16(sc, a, g.lda, y[:w8])
+				g.ks.axpy4F16(sc, a, lda, yv[:w8])
 				for r, s := range sc {
-					axpyF16Generic(s, a[r*g.lda+w8:r*g.lda+w], y[w8:])
+					axpyF16Generic(s, a[r*lda+w8:r*lda+w], yv[w8:])
 				}
 			}
 		}
 	}
-	for ; i < g.m; i++ {
+	for i := r0 + 4*q; i < r1; i++ {
 		off := i*g.lda + lo
 		for v := range g.vecs {
 			s := g.alpha * g.x[v*g.ldx+i]
-			y := g.y[v*g.ldy+lo : v*g.ldy+hi]
+			yv := y[v*ldy+lo : v*ldy+hi]
 			switch {
 			case g.a32 != nil:
-				g.ks.axpyF32(s, g.a32[off:off+w], y)
+				g.ks.axpyF32(s, g.a32[off:off+w], yv)
 			case g.aBF16 != nil:
-				g.ks.axpyBF16(s, g.aBF16[off:off+w], y)
+				g.ks.axpyBF16(s, g.aBF16[off:off+w], yv)
 			default:
-				g.ks.axpyF16(s, g.aF16[off:off+w], y)
+				g.ks.axpyF16(s, g.aF16[off:off+w], yv)
 			}
 		}
 	}
