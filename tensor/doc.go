@@ -37,9 +37,14 @@
 // and about the size of a float32 B, so 16-bit weights are better left to
 // GemmBF16/GemmF16, which widen while packing.
 //
-// GEMV reads A four rows at a time with software prefetch, which keeps it
-// at memory bandwidth; a one-row Gemm (batch-1 decoding) is run as a GEMV
-// without packing, and a one-row GemmPacked streams the packed panels.
+// GEMV reads A four rows at a time, a quarter of each thread's rows apart,
+// so that the four memory streams run on through whole blocks of rows and
+// the hardware prefetcher keeps it at memory bandwidth; Aᵀx splits A by
+// rows too and sums the threads' partial results. A one-row Gemm (batch-1
+// decoding) is run as a GEMV without packing, and a one-row GemmPacked
+// streams the packed panels. Half-precision weights that F16Finite has
+// checked once can use GemvF16Finite and GemmF16Finite, which skip looking
+// for infinities and NaNs on every call.
 //
 // Softmax, log-sum-exp, SiLU and both GELUs use a float32 exponential
 // (Cephes-style, under 2 ulp) that the AVX2 family runs eight lanes at a
