@@ -34,14 +34,14 @@
 	MOVQ y_len+48(FP), CX \
 	SHRQ $3, CX
 
-// AXPY4_NEXT moves the rows on by step bytes and y by 8 floats, and loops
-// to label while blocks are left.
-#define AXPY4_NEXT(step, label) \
+// AXPY4_NEXT moves the rows on by step bytes and y by ystep bytes, and
+// loops to label while blocks are left.
+#define AXPY4_NEXT(step, ystep, label) \
 	ADDQ $step, SI \
 	ADDQ $step, R10 \
 	ADDQ $step, R11 \
 	ADDQ $step, R12 \
-	ADDQ $32, DI \
+	ADDQ $ystep, DI \
 	DECQ CX \
 	JNZ  label
 
@@ -505,7 +505,7 @@ axpy4f32_loop:
 	VFMADD231PS (R11), Y2, Y4
 	VFMADD231PS (R12), Y3, Y4
 	VMOVUPS Y4, (DI)
-	AXPY4_NEXT(32, axpy4f32_loop)
+	AXPY4_NEXT(32, 32, axpy4f32_loop)
 
 axpy4f32_done:
 	VZEROUPPER
@@ -533,13 +533,7 @@ axpy4bf16_loop:
 	VEXTRACTF128 $1, Y4, 32(DI)
 	VMOVUPS      X5, 16(DI)
 	VEXTRACTF128 $1, Y5, 48(DI)
-	ADDQ $32, SI
-	ADDQ $32, R10
-	ADDQ $32, R11
-	ADDQ $32, R12
-	ADDQ $64, DI
-	DECQ CX
-	JNZ  axpy4bf16_loop
+	AXPY4_NEXT(32, 64, axpy4bf16_loop)
 
 axpy4bf16_done:
 	VZEROUPPER
@@ -558,7 +552,7 @@ axpy4f16_loop:
 	AXPY4_F16(R11, Y2)
 	AXPY4_F16(R12, Y3)
 	VMOVUPS Y4, (DI)
-	AXPY4_NEXT(16, axpy4f16_loop)
+	AXPY4_NEXT(16, 32, axpy4f16_loop)
 
 axpy4f16_done:
 	VZEROUPPER
