@@ -123,13 +123,7 @@ func (g *gemvJob) run(threads int) {
 	}
 	g.parts = max(1, min(threads, g.m*g.n*g.vecs/gemvMinPart, rows/16))
 	if g.aBF16 != nil && !g.trans {
-		n32 := g.n &^ 31
-		if cap(g.xp) < g.vecs*n32 {
-			g.xp = make([]float32, g.vecs*n32)
-		}
-		for v := range g.vecs {
-			splitPairs(g.xp[v*n32:(v+1)*n32], g.x[v*g.ldx:v*g.ldx+n32])
-		}
+		g.splitX(g.n &^ 31)
 	}
 	g.f16Scaled = g.aF16 != nil && !g.trans && g.ks.dot4F16S != nil && g.scaleForF16()
 	// Aᵀx splits by rows of A when each part gets enough of them, so that
@@ -153,10 +147,7 @@ func (g *gemvJob) addPartials() {
 	for p := 1; p < g.parts; p++ {
 		part := g.partial[(p-1)*size : p*size]
 		for v := range g.vecs {
-			y := g.y[v*g.ldy : v*g.ldy+g.n]
-			for j, e := range part[v*g.n : (v+1)*g.n] {
-				y[j] += e
-			}
+			g.ks.axpyF32(1, part[v*g.n:(v+1)*g.n], g.y[v*g.ldy:v*g.ldy+g.n])
 		}
 	}
 }
@@ -205,17 +196,22 @@ func (g *gemvJob) scaleForF16() bool {
 			}
 		}
 	}
-	if cap(g.xp) < g.vecs*n32 {
-		g.xp = make([]float32, g.vecs*n32)
-	}
-	for v := range g.vecs {
-		xs := g.xp[v*n32 : (v+1)*n32]
-		splitPairs(xs, g.x[v*g.ldx:v*g.ldx+n32])
-		for i := range xs {
-			xs[i] *= 0x1p112
-		}
+	g.splitX(n32)
+	for i := range g.xp[:g.vecs*n32] {
+		g.xp[i] *= 0x1p112
 	}
 	return true
+}
+
+// splitX fills xp with the first n elements of each x, split as
+// splitPairs does (n a multiple of 16).
+func (g *gemvJob) splitX(n int) {
+	if cap(g.xp) < g.vecs*n {
+		g.xp = make([]float32, g.vecs*n)
+	}
+	for v := range g.vecs {
+		splitPairs(g.xp[v*n:(v+1)*n], g.x[v*g.ldx:v*g.ldx+n])
+	}
 }
 
 // rows computes y[lo:hi] = alpha·A[lo:hi]·x + beta·y[lo:hi], four rows at
