@@ -25,6 +25,18 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	g.release()
 }
 
+// GemmSerial is Gemm on the calling goroutine only, with the family's own
+// micro-kernels (under "openblas" too). It is for callers that already split
+// their work over goroutines (one attention head each, say), where a second
+// level of splitting would only add synchronisation.
+func GemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	g := gemmPool.Get().(*gemmJob)
+	g.gemmArgs = gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b32: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	g.run(1)
+	g.release()
+}
+
 // GemmBF16 is Gemm with B stored as bfloat16. B is widened to float32 as it
 // is packed, so 16-bit weights never need a full-size float32 copy.
 func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []BF16, ldb int, beta float32, c []float32, ldc int) {

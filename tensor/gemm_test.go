@@ -228,6 +228,21 @@ func TestGemmThreads(t *testing.T) {
 	})
 }
 
+// TestGemmSerial runs the single-goroutine entry point on shapes that Gemm
+// would split or run as GEMVs.
+func TestGemmSerial(t *testing.T) {
+	forEachKernels(t, func(t *testing.T) {
+		rng := newRand(4)
+		for _, s := range []gemmShape{{1, 37, 70}, {16, 300, 129}, {257, 256, 64}, {64, 300, 700}} {
+			for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+				g := newGemmCase(rng, tr[0], tr[1], s, -0.5, 1.5, bF32)
+				GemmSerial(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
+				t.Run(fmt.Sprintf("%dx%dx%d/tA=%v,tB=%v", s.m, s.n, s.k, tr[0], tr[1]), g.check)
+			}
+		}
+	})
+}
+
 func TestGemmBatched(t *testing.T) {
 	forEachKernels(t, func(t *testing.T) {
 		rng := newRand(3)
