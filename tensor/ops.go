@@ -62,6 +62,19 @@ func SumExp(x []float32, m float32) float64 {
 	return kernels().expSum(nil, x, m)
 }
 
+// ExpTo writes exp(x[i] - m) into dst and returns the sum of what it wrote,
+// in float64. The exponentials are float32 within 2 ulp, as SoftmaxTo's;
+// arguments above about 88.7 give +Inf, and results below the smallest normal
+// float32 (arguments below about -87.3) may be flushed to 0. dst
+// may be x. It panics if the lengths differ.
+func ExpTo(dst, x []float32, m float32) float64 {
+	checkLen("ExpTo", len(dst), len(x))
+	if len(x) == 0 {
+		return 0
+	}
+	return kernels().expSum(dst, x, m)
+}
+
 // LayerNormTo writes (x - mean) / sqrt(var + eps) · weight + bias into dst,
 // with the biased variance, as torch.nn.LayerNorm computes it. weight and bias
 // may be nil (no affine part). It panics on length mismatches.

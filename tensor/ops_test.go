@@ -390,3 +390,50 @@ func TestLogSumExp(t *testing.T) {
 		}
 	})
 }
+
+// TestExpTo checks ExpTo element by element against float64 exponentials,
+// over arguments that span underflow and overflow, in place and not.
+func TestExpTo(t *testing.T) {
+	forEachKernels(t, func(t *testing.T) {
+		rng := newRand(7)
+		for _, n := range []int{1, 7, 8, 9, 33, 1000} {
+			for _, inPlace := range []bool{false, true} {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64() * 40)
+				}
+				x[0] = 0
+				if n > 2 {
+					x[1], x[2] = 100, -120 // overflow to +Inf, underflow to 0
+				}
+				orig := append([]float32(nil), x...)
+				const m = 1.5
+				dst := make([]float32, n)
+				if inPlace {
+					dst = x
+				}
+				sum := ExpTo(dst, x, m)
+				var want float64
+				for i, v := range orig {
+					e := math.Exp(float64(v - m)) // the argument rounded to float32, as the kernel has it
+					switch {
+					case e < 0x1p-126: // subnormal results may be flushed to zero
+						if dst[i] != 0 && !closeTo(dst[i], e, e, 2*eps32) {
+							t.Fatalf("n=%d exp(%v-%v) = %v, want 0 or %v", n, v, m, dst[i], e)
+						}
+					case math.IsInf(float64(float32(e)), 1):
+						if !math.IsInf(float64(dst[i]), 1) {
+							t.Fatalf("n=%d exp(%v-%v) = %v, want +Inf", n, v, m, dst[i])
+						}
+					case !closeTo(dst[i], e, e, 2*eps32):
+						t.Fatalf("n=%d exp(%v-%v) = %v, want %v", n, v, m, dst[i], e)
+					}
+					want += float64(dst[i])
+				}
+				if sum != want && !(math.IsInf(sum, 1) && math.IsInf(want, 1)) && math.Abs(sum-want) > 1e-12*math.Abs(want) {
+					t.Errorf("n=%d sum %v, want the sum of the written values %v", n, sum, want)
+				}
+			}
+		}
+	})
+}
