@@ -49,6 +49,19 @@ func newRope(c *Config) *rope {
 	return r
 }
 
+// RopeInvFreq returns the RotaryDim/2 inverse frequencies of the config's
+// rotary embedding within its trained length (dynamic NTK scaling, which
+// only acts beyond it, leaves them at the defaults), or nil for a model
+// without rotary embeddings. The training package builds its rotations
+// from these, so that both run the same angles.
+func (c *Config) RopeInvFreq() []float32 {
+	r := newRope(c)
+	if r == nil {
+		return nil
+	}
+	return r.invFreq
+}
+
 // defaultInvFreq is 1 / base^(2i/dim) with the exponent in float32, as
 // torch.arange(0, dim, 2).float() / dim computes it.
 func defaultInvFreq(base float64, dim int) []float32 {
