@@ -49,8 +49,12 @@ type Loader struct {
 	Progress func(file string, done, total int64)
 }
 
-// Load returns the documents of one split.
+// Load returns the documents of one split. A Path starting with
+// GeneratedPrefix is computed by a registered Generator.
 func (l *Loader) Load(ctx context.Context, src Source, split string) ([]Doc, error) {
+	if strings.HasPrefix(src.Path, GeneratedPrefix) {
+		return loadGenerated(ctx, src, split)
+	}
 	files, err := l.resolve(ctx, src, split)
 	if err != nil {
 		return nil, err
