@@ -84,7 +84,7 @@ func (e *Env) Machine(t *Term, maxSteps int) ([]State, error) {
 func (e *Env) transition(s State) (State, error) {
 	if s.Mode == Returning {
 		top := s.Stack[len(s.Stack)-1]
-		return State{Mode: Evaluating, Term: plug(top, s.Term), Stack: s.Stack[:len(s.Stack)-1:len(s.Stack)-1], Via: "pop"}, nil
+		return State{Mode: Evaluating, Term: plug(top, s.Term), Stack: s.Stack[: len(s.Stack)-1 : len(s.Stack)-1], Via: "pop"}, nil
 	}
 	t := s.Term
 	if IsValue(t) {
