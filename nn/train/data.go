@@ -1,0 +1,217 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+
+	"github.com/fmkit/fmkit/nn"
+	"github.com/fmkit/fmkit/tokenizer"
+)
+
+// ErrData is returned (wrapped, naming the file and line) for a JSONL line
+// that is not a training sequence.
+var ErrData = errors.New("train: bad data")
+
+// Dataset is the token sequences of a JSONL file, each with the line it
+// came from.
+type Dataset struct {
+	// Path names the source in messages.
+	Path string
+	ids  []int32 // all sequences, end to end
+	off  []int   // sequence i is ids[off[i]:off[i+1]]
+	line []int   // its line number
+	// text marks sequences that came from "text" (they get an EOS when
+	// packed; "ids" are used exactly as given).
+	text []bool
+}
+
+// Len returns the number of sequences.
+func (d *Dataset) Len() int { return len(d.line) }
+
+// Tokens returns the number of tokens in all sequences.
+func (d *Dataset) Tokens() int { return len(d.ids) }
+
+// Seq returns sequence i.
+func (d *Dataset) Seq(i int) []int32 { return d.ids[d.off[i]:d.off[i+1]] }
+
+// ReadJSONL reads a file of one JSON object per line, each with either
+// "text" (a string, encoded by tok with its special tokens, as Hugging
+// Face's tokenizer(text) does) or "ids" (a list of token ids). Blank lines
+// are skipped. A line that is neither, or has "text" when tok is nil, is an
+// ErrData naming the file and line.
+func ReadJSONL(path string, tok *tokenizer.Tokenizer) (*Dataset, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	defer f.Close()
+	return readJSONL(f, path, tok)
+}
+
+func readJSONL(r io.Reader, path string, tok *tokenizer.Tokenizer) (*Dataset, error) {
+	d := &Dataset{Path: path, off: []int{0}}
+	br := bufio.NewReaderSize(r, 1<<20)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			if perr := d.addLine(line, n, tok); perr != nil {
+				return nil, perr
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("train: read %s: %w", path, err)
+		}
+	}
+	if d.Len() == 0 {
+		return nil, fmt.Errorf("%w: %s holds no sequences", ErrData, path)
+	}
+	return d, nil
+}
+
+// example is one JSONL line.
+type example struct {
+	Text *string `json:"text"`
+	IDs  []int64 `json:"ids"`
+}
+
+func (d *Dataset) addLine(line []byte, n int, tok *tokenizer.Tokenizer) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s:%d: %s", ErrData, d.Path, n, fmt.Sprintf(format, args...))
+	}
+	var ex example
+	if err := json.Unmarshal(line, &ex); err != nil {
+		return bad(`expected a JSON object with "text" (a string) or "ids" (a list of token ids): %v`, err)
+	}
+	switch {
+	case ex.Text != nil && ex.IDs != nil:
+		return bad(`has both "text" and "ids"; expected one`)
+	case ex.IDs != nil:
+		for _, id := range ex.IDs {
+			if id < 0 || id > 1<<31-1 {
+				return bad("token id %d is not a valid id", id)
+			}
+			d.ids = append(d.ids, int32(id))
+		}
+		d.text = append(d.text, false)
+	case ex.Text != nil && tok == nil:
+		return bad(`has "text" but no tokenizer was given (--tokenizer); give one, or write "ids"`)
+	case ex.Text != nil:
+		for _, id := range tok.Encode(*ex.Text, true) {
+			d.ids = append(d.ids, int32(id))
+		}
+		d.text = append(d.text, true)
+	default:
+		return bad(`expected a JSON object with "text" (a string) or "ids" (a list of token ids)`)
+	}
+	d.off = append(d.off, len(d.ids))
+	d.line = append(d.line, n)
+	return nil
+}
+
+// CheckVocab returns an error naming the file, line and id of the first
+// token id outside [0, vocab).
+func (d *Dataset) CheckVocab(vocab int) error {
+	for i := range d.Len() {
+		for _, id := range d.Seq(i) {
+			if int(id) >= vocab {
+				return fmt.Errorf("%w: %s:%d: token id %d outside the model's vocabulary of %d", ErrData, d.Path, d.line[i], id, vocab)
+			}
+		}
+	}
+	return nil
+}
+
+// examples is the list of training examples of one run: packed blocks or
+// whole sequences.
+type examples struct {
+	seqs [][]int32
+}
+
+// pack concatenates every sequence (each text sequence followed by eos,
+// when eos ≥ 0) and cuts the stream into blocks of seqLen tokens, dropping
+// the remainder, as Hugging Face's run_clm group_texts does.
+func (d *Dataset) pack(seqLen, eos int) *examples {
+	var stream []int32
+	for i := range d.Len() {
+		stream = append(stream, d.Seq(i)...)
+		if d.text[i] && eos >= 0 {
+			stream = append(stream, int32(eos))
+		}
+	}
+	ex := &examples{}
+	for lo := 0; lo+seqLen <= len(stream); lo += seqLen {
+		ex.seqs = append(ex.seqs, stream[lo:lo+seqLen])
+	}
+	return ex
+}
+
+// whole returns each sequence as an example, truncated to seqLen tokens.
+// Sequences of fewer than two tokens predict nothing and are dropped.
+func (d *Dataset) whole(seqLen int) *examples {
+	ex := &examples{}
+	for i := range d.Len() {
+		s := d.Seq(i)
+		if len(s) > seqLen {
+			s = s[:seqLen]
+		}
+		if len(s) >= 2 {
+			ex.seqs = append(ex.seqs, s)
+		}
+	}
+	return ex
+}
+
+// order returns the order of the examples in epoch e: file order, or a
+// permutation drawn from (seed, e).
+func (ex *examples) order(e int, shuffle bool, seed uint64) []int {
+	if !shuffle {
+		o := make([]int, len(ex.seqs))
+		for i := range o {
+			o[i] = i
+		}
+		return o
+	}
+	return rand.New(rand.NewPCG(seed, uint64(e))).Perm(len(ex.seqs))
+}
+
+// batch is one micro-batch, right-padded to its longest sequence.
+type batch struct {
+	ids    []int // size·seq, padding 0
+	labels []int // the next token of each position, nn.IgnoreIndex where there is none
+	size   int
+	seq    int
+	count  int // predicted tokens
+}
+
+// makeBatch builds a micro-batch of the given examples. Labels are shifted
+// inside the batch: position t of a sequence predicts its token t+1.
+func makeBatch(seqs [][]int32) *batch {
+	b := &batch{size: len(seqs)}
+	for _, s := range seqs {
+		b.seq = max(b.seq, len(s))
+	}
+	b.ids = make([]int, b.size*b.seq)
+	b.labels = make([]int, b.size*b.seq)
+	for i := range b.labels {
+		b.labels[i] = nn.IgnoreIndex
+	}
+	for r, s := range seqs {
+		for t, id := range s {
+			b.ids[r*b.seq+t] = int(id)
+			if t+1 < len(s) {
+				b.labels[r*b.seq+t] = int(s[t+1])
+				b.count++
+			}
+		}
+	}
+	return b
+}

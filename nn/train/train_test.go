@@ -1,0 +1,196 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fmkit/fmkit/nn/transformer"
+	"github.com/fmkit/fmkit/safetensors"
+)
+
+// torchRun is testdata/train/<arch>/run.json, written by
+// testdata/gen/nn/train.py from PyTorch.
+type torchRun struct {
+	Settings struct {
+		BatchSize   int       `json:"batch_size"`
+		GradAccum   int       `json:"grad_accum"`
+		LR          float64   `json:"lr"`
+		Schedule    string    `json:"schedule"`
+		Warmup      int       `json:"warmup"`
+		MinLRRatio  float64   `json:"min_lr_ratio"`
+		MaxGradNorm float64   `json:"max_grad_norm"`
+		WeightDecay float64   `json:"weight_decay"`
+		Betas       []float64 `json:"betas"`
+		Eps         float64   `json:"eps"`
+		Steps       int       `json:"steps"`
+	} `json:"settings"`
+	Steps []struct {
+		Loss     float64 `json:"loss"`
+		GradNorm float64 `json:"grad_norm"`
+		LR       float64 `json:"lr"`
+	} `json:"steps"`
+}
+
+func readTorchRun(t *testing.T, arch string) *torchRun {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "train", arch, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r torchRun
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
+// options returns the run's settings as Options, sequences in file order.
+func (r *torchRun) options() *Options {
+	s := r.Settings
+	off := false
+	return &Options{
+		SeqLen: 64, BatchSize: s.BatchSize, GradAccum: s.GradAccum, Steps: s.Steps,
+		Optimizer: "adamw", LR: s.LR, WeightDecay: s.WeightDecay, Beta1: s.Betas[0], Beta2: s.Betas[1], Eps: s.Eps,
+		Schedule: s.Schedule, WarmupSteps: s.Warmup, MinLRRatio: s.MinLRRatio,
+		MaxGradNorm: s.MaxGradNorm, NoClip: s.MaxGradNorm == 0, Shuffle: &off,
+	}
+}
+
+// relClose reports |got - want| ≤ tol·(|want| + scale).
+func relClose(got, want, scale, tol float64) bool {
+	return math.Abs(got-want) <= tol*(math.Abs(want)+scale)
+}
+
+// TestMatchesPyTorch trains each architecture for three AdamW steps and
+// compares every step's loss and gradient norm, and every weight after
+// them, with PyTorch: within 1e-5 relative in float32 (for weights, relative
+// to the value plus the tensor's mean magnitude, so that elements near zero
+// are judged on the tensor's scale).
+func TestMatchesPyTorch(t *testing.T) {
+	for _, arch := range []string{"neox", "llama", "gpt2"} {
+		t.Run(arch, func(t *testing.T) {
+			dir := filepath.Join("..", "testdata", "train", arch)
+			ref := readTorchRun(t, arch)
+			m, _, err := transformer.Load[float32](filepath.Join(dir, "init"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := ReadJSONL(filepath.Join(dir, "data.jsonl"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []Metrics
+			lm := &LM{Model: m, Data: data, Options: ref.options(), OnStep: func(x Metrics) error {
+				got = append(got, x)
+				return nil
+			}}
+			if err := lm.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(ref.Steps) {
+				t.Fatalf("%d steps, PyTorch ran %d", len(got), len(ref.Steps))
+			}
+			for i, want := range ref.Steps {
+				g := got[i]
+				if !relClose(g.Loss, want.Loss, 0, 1e-5) || !relClose(g.GradNorm, want.GradNorm, 0, 1e-5) || !relClose(g.LR, want.LR, 0, 1e-12) {
+					t.Errorf("step %d: loss %.8g, grad norm %.8g, lr %g; PyTorch %.8g, %.8g, %g", i+1, g.Loss, g.GradNorm, g.LR, want.Loss, want.GradNorm, want.LR)
+				}
+			}
+			compareWeights(t, m, filepath.Join(dir, "final.safetensors"), 1e-5)
+		})
+	}
+}
+
+// isKeyBias reports whether element i of tensor name is a bias of the
+// attention keys in a dimension that rotary embeddings leave alone. Adding
+// a constant to every key there shifts all of a query's scores equally,
+// which softmax ignores, so the exact gradient is zero and both
+// implementations compute rounding noise; Adam scales noise up to steps of
+// about lr, so those elements carry no comparable value.
+// TestKeyBiasGradientIsNoise checks that fmkit's is noise too. (In rotated
+// dimensions the bias turns with the position, so its gradient is real and
+// compared.)
+func isKeyBias(name string, i int) bool {
+	const hidden, headDim, rotary = 32, 8, 2 // the fixtures' sizes; GPT-NeoX rotates 2 of 8
+	switch name {
+	case "gpt_neox.layers.0.attention.query_key_value.bias", "gpt_neox.layers.1.attention.query_key_value.bias":
+		j := i % (3 * headDim)
+		return j >= headDim+rotary && j < 2*headDim
+	case "transformer.h.0.attn.c_attn.bias", "transformer.h.1.attn.c_attn.bias":
+		return i >= hidden && i < 2*hidden
+	}
+	return false
+}
+
+func TestKeyBiasGradientIsNoise(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "train", "neox")
+	m, _, err := transformer.Load[float32](filepath.Join(dir, "init"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := ReadJSONL(filepath.Join(dir, "data.jsonl"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := false
+	lm := &LM{Model: m, Data: data, Options: &Options{SeqLen: 64, BatchSize: 4, Steps: 1, LR: 1e-9, Shuffle: &off}}
+	if err := lm.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Params() {
+		if p.Name != "gpt_neox.layers.0.attention.query_key_value.bias" {
+			continue
+		}
+		var key, other float64
+		for i, g := range p.Grad() {
+			if isKeyBias(p.Name, i) {
+				key = math.Max(key, math.Abs(float64(g)))
+			} else {
+				other = math.Max(other, math.Abs(float64(g)))
+			}
+		}
+		if key > 1e-5*other || other == 0 {
+			t.Errorf("key bias gradient up to %g, the rest up to %g; want the key part at rounding level", key, other)
+		}
+		return
+	}
+	t.Fatal("no query_key_value bias")
+}
+
+func compareWeights(t *testing.T, m *transformer.Model[float32], path string, tol float64) {
+	t.Helper()
+	f, err := safetensors.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n := 0
+	for _, tn := range m.Tensors() {
+		ref, ok := f.Tensor(tn.Name)
+		if !ok {
+			t.Fatalf("reference lacks %s", tn.Name)
+		}
+		want, _ := ref.ToFloat64()
+		got, _ := tn.ToFloat64()
+		mean := 0.0
+		for _, v := range want {
+			mean += math.Abs(v) / float64(len(want))
+		}
+		for i := range want {
+			if isKeyBias(tn.Name, i) {
+				continue
+			}
+			if !relClose(got[i], want[i], mean, tol) {
+				t.Fatalf("%s element %d: %.9g, PyTorch %.9g", tn.Name, i, got[i], want[i])
+			}
+		}
+		n++
+	}
+	if n != len(f.Tensors()) {
+		t.Errorf("compared %d tensors, the reference has %d", n, len(f.Tensors()))
+	}
+}
