@@ -204,6 +204,15 @@ func dominantIrrep(p *Power, neurons []int) group.Partition {
 	return p.Irreps[best]
 }
 
+// setLogRange gives a log-scale axis a positive range around [lo, hi],
+// which gonum/plot cannot find itself from a single value (or none).
+func setLogRange(a *plot.Axis, lo, hi float64) {
+	if math.IsInf(lo, 0) || lo <= 0 {
+		lo, hi = 0.1, 10
+	}
+	a.Min, a.Max = lo/1.5, hi*1.5
+}
+
 func savePNG(w io.Writer, p *plot.Plot) error {
 	wt, err := p.WriterTo(plotWidth, plotHeight, "png")
 	if err != nil {
@@ -232,11 +241,13 @@ func curvePlot(w io.Writer, ms []EpochMetrics, loss bool) error {
 		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	}
 	var lines []any
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, get := range getters {
 		var xys plotter.XYs
 		for _, m := range ms {
 			if v := get(m); v != nil && (!loss || *v > 0) {
 				xys = append(xys, plotter.XY{X: float64(m.Epoch), Y: *v})
+				lo, hi = math.Min(lo, *v), math.Max(hi, *v)
 			}
 		}
 		if len(xys) > 0 {
@@ -245,6 +256,9 @@ func curvePlot(w io.Writer, ms []EpochMetrics, loss bool) error {
 	}
 	if err := plotutil.AddLines(p, lines...); err != nil {
 		return err
+	}
+	if loss {
+		setLogRange(&p.Y, lo, hi)
 	}
 	return savePNG(w, p)
 }
@@ -306,6 +320,7 @@ func cosetPlot(w io.Writer, a *Analysis) error {
 	}
 	groups := map[string]plotter.XYs{}
 	var order []string
+	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, nc := range a.Cosets {
 		key := inCircuit[nc.Neuron]
 		if key == "" {
@@ -316,6 +331,8 @@ func cosetPlot(w io.Writer, a *Analysis) error {
 		}
 		x, y := math.Max(nc.Left.Ratio, 1e-6), math.Max(nc.Right.Ratio, 1e-6)
 		groups[key] = append(groups[key], plotter.XY{X: x, Y: y})
+		xlo, xhi = math.Min(xlo, x), math.Max(xhi, x)
+		ylo, yhi = math.Min(ylo, y), math.Max(yhi, y)
 	}
 	for i, key := range order {
 		s, err := plotter.NewScatter(groups[key])
@@ -328,6 +345,8 @@ func cosetPlot(w io.Writer, a *Analysis) error {
 		p.Legend.Add(key, s)
 	}
 	p.Legend.Top = true
+	setLogRange(&p.X, xlo, xhi)
+	setLogRange(&p.Y, ylo, yhi)
 	return savePNG(w, p)
 }
 
