@@ -53,8 +53,10 @@ their training data and sizes them for hardware, from one binary.`,
 		newSearchCmd(),
 		newServeCmd(),
 		newShapesCmd(),
+		newSnCmd(),
 		newTasksCmd(),
 		newTokenizeCmd(),
+		newTrainCmd(),
 		newVersionCmd(),
 	)
 	return root
