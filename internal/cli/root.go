@@ -56,7 +56,6 @@ their training data and sizes them for hardware, from one binary.`,
 		newSnCmd(),
 		newTasksCmd(),
 		newTokenizeCmd(),
-		newTrainCmd(),
 		newVersionCmd(),
 	)
 	return root
