@@ -3,6 +3,7 @@ package risk
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/url"
@@ -245,7 +246,7 @@ func (c *checker) load(ref string) *resultsFile {
 	}
 	rf := &resultsFile{path: path}
 	c.files[path] = rf
-	data, err := os.ReadFile(path)
+	data, err := readResults(path)
 	if err != nil {
 		rf.err = err
 		return rf
@@ -253,6 +254,31 @@ func (c *checker) load(ref string) *resultsFile {
 	rf.digest = digestOf(data)
 	rf.doc, rf.err = decodeJSON(data)
 	return rf
+}
+
+// maxResultsSize bounds the results files Check reads; evaluation results
+// are kilobytes, and anything this large is not one.
+const maxResultsSize = 256 << 20
+
+// readResults reads a results file, refusing what is not a regular file
+// (a device or a pipe could block or never end) or is too large.
+func readResults(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	case st.Size() > maxResultsSize:
+		return nil, fmt.Errorf("%s has %d bytes; expected a results file under %d MiB", path, st.Size(), maxResultsSize>>20)
+	}
+	return io.ReadAll(f)
 }
 
 func (c *checker) results(e Evidence, field string) {

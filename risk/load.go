@@ -481,6 +481,11 @@ func (d *decoder) citedValue(n *yaml.Node, field string, cv *CitedValue) error {
 			}
 		default:
 			err = d.unknown(k, field, "pointer, value, tolerance")
+			if n.Style&yaml.FlowStyle != 0 && cv.Pointer != "" {
+				// lm-eval's metric keys hold commas ("acc,none"), which end a
+				// field inside {...}.
+				err = d.errf(k, join(field, key), "unknown field; a pointer with a comma must be quoted inside {...}, e.g. {pointer: \"/results/TASK/acc,none\", value: 0.5}")
+			}
 		}
 		return err
 	})

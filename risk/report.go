@@ -99,7 +99,13 @@ func writeMarkdown(w io.Writer, as []*Assessment) error {
 	for _, a := range as {
 		markdownAssessment(&b, a)
 	}
-	_, err := io.WriteString(w, b.String())
+	// Sections end with a blank line or not depending on what they hold;
+	// one blank line between blocks is enough.
+	out := b.String()
+	for strings.Contains(out, "\n\n\n") {
+		out = strings.ReplaceAll(out, "\n\n\n", "\n\n")
+	}
+	_, err := io.WriteString(w, out)
 	return err
 }
 
@@ -131,7 +137,7 @@ func markdownAssessment(b *strings.Builder, a *Assessment) {
 	}
 	fmt.Fprintf(b, "- Model: %s", mdCell(a.Model.Name))
 	if a.Model.Release != "" {
-		fmt.Fprintf(b, " (release: %s)", a.Model.Release)
+		fmt.Fprintf(b, "; release: %s", a.Model.Release)
 	}
 	b.WriteString("\n")
 	if a.Model.Notes != "" {
@@ -498,7 +504,7 @@ blockquote { color: #444; margin: 0.5em 0 0.5em 1.5em; }
 <ul>
 <li>Misuse vector: {{.MisuseVector}}</li>
 {{with .Study}}<li>Study: {{or .Citation .Short}}{{if .URL}} <a href="{{.URL}}">{{.URL}}</a>{{end}}</li>
-{{end}}<li>Model: {{.Model.Name}}{{if .Model.Release}} (release: {{.Model.Release}}){{end}}</li>
+{{end}}<li>Model: {{.Model.Name}}{{if .Model.Release}}; release: {{.Model.Release}}{{end}}</li>
 {{if .Model.Notes}}<li>Note: {{.Model.Notes}}</li>
 {{end}}<li>Baseline: {{or .Baseline "not stated"}}</li>
 <li>File: <code>{{.File}}</code></li>

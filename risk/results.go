@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,7 +16,7 @@ import (
 // Digest returns the SHA-256 of a file's bytes in hexadecimal, as evidence
 // records it.
 func Digest(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readResults(path)
 	if err != nil {
 		return "", fmt.Errorf("risk: %w", err)
 	}
@@ -36,7 +35,7 @@ func digestOf(data []byte) string {
 // ref is how the assessment will name the file, usually a path relative
 // to the assessment's folder.
 func CiteResults(path, ref string) (Evidence, error) {
-	data, err := os.ReadFile(path)
+	data, err := readResults(path)
 	if err != nil {
 		return Evidence{}, fmt.Errorf("risk: %w", err)
 	}
