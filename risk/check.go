@@ -21,6 +21,7 @@ const (
 	Error                   // the assessment fails its check
 )
 
+// String is "error" or "warning".
 func (s Severity) String() string {
 	if s == Error {
 		return "error"

@@ -23,6 +23,7 @@ type FieldError struct {
 	Msg   string
 }
 
+// Error formats the error on one line: "risk: FILE:LINE: FIELD: message".
 func (e *FieldError) Error() string {
 	var b strings.Builder
 	b.WriteString("risk: ")

@@ -3,6 +3,7 @@ package risk
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -104,6 +105,11 @@ func listNode() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!
 func valueNode(v any) *yaml.Node {
 	switch v := v.(type) {
 	case float64:
+		// Whole numbers are written as integers ("5", not "!!float 5");
+		// Parse reads both as float64.
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(int64(v), 10)}
+		}
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(v, 'g', -1, 64)}
 	case bool:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v)}
