@@ -1146,9 +1146,9 @@ func allLetters(s string) bool {
 }
 
 // isUnit reports whether a factor written after a quantity is a unit in
-// text (5\text{ cm}, 3\mbox{ hours}): it is then dropped.
+// text (5\text{ cm}, 3\mbox{ hours}) or empty text: it is then dropped.
 func isUnit(n *node) bool {
-	return n.kind == nText && n.name != "" && allLetters(n.name)
+	return n.kind == nText && allLetters(n.name)
 }
 
 // environment parses \begin{pmatrix} … \end{pmatrix} and its relatives.

@@ -137,6 +137,8 @@ func normalizeFixed(s string) string {
 		case "mbox":
 			// The one rule meant to rewrite a command name (\mbox -> \text).
 			s = strings.ReplaceAll(s, sub[0], sub[1])
+		case " ":
+			s = removeSpaces(s)
 		default:
 			s = replaceOutsideCommands(s, sub[0], sub[1])
 		}
@@ -144,6 +146,7 @@ func normalizeFixed(s string) string {
 	for _, e := range removedExpressions {
 		s = replaceOutsideCommands(s, e, "")
 	}
+	s = removeSpaces(s) // the deletions can leave "\pi " at the end
 	s = firstDollarSpans(s)
 	for _, cmd := range []string{`\text`, `\textbf`, `\overline`, `\boxed`} {
 		s = unwrapCommand(s, cmd)
@@ -231,6 +234,35 @@ func cutsName(names [][2]int, start, end int, touchAtAll bool) bool {
 		}
 	}
 	return false
+}
+
+// removeSpaces deletes spaces, except one that ends a command name before
+// a letter: "\pi r^2" stays "\pi r^2" (the published rule makes it the
+// unknown command \pir).
+func removeSpaces(s string) string {
+	if !strings.Contains(s, " ") {
+		return s
+	}
+	ends := map[int]bool{}
+	for _, n := range commandNames(s) {
+		ends[n[1]] = true
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' {
+			b.WriteByte(s[i])
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if ends[i] && j < len(s) && isASCIILetter(s[j]) {
+			b.WriteByte(' ')
+		}
+		i = j - 1
+	}
+	return b.String()
 }
 
 // replaceArticle deletes "a " or "an " where the article is a whole word:
