@@ -56,6 +56,7 @@ their training data and sizes them for hardware, from one binary.`,
 		newSnCmd(),
 		newTasksCmd(),
 		newTokenizeCmd(),
+		newTrainCmd(),
 		newVersionCmd(),
 	)
 	return root

@@ -162,7 +162,7 @@ func LatestCheckpoint(out string) (string, error) {
 // where the checkpointed run was. The run's options must be set first; a
 // checkpoint of other data is refused.
 func (t *LM) Resume(dir string) error {
-	if err := t.prepare(); err != nil {
+	if err := t.Prepare(); err != nil {
 		return err
 	}
 	b, err := os.ReadFile(filepath.Join(dir, StateFile))

@@ -61,8 +61,8 @@ type Options struct {
 	// taken in file order, and batches are padded to their longest
 	// sequence. The default (nil) is on.
 	Shuffle *bool
-	// Seed drives shuffling and dropout. The default is 42, Hugging
-	// Face's.
+	// Seed drives shuffling and dropout (0 is a seed like any other; the
+	// command line's default is DefaultSeed, Hugging Face's 42).
 	Seed uint64
 
 	// SaveEvery writes a checkpoint every this many steps (0: only at the
@@ -123,9 +123,6 @@ func (o *Options) EnsureDefaults() *Options {
 	if o.Shuffle == nil {
 		on := true
 		o.Shuffle = &on
-	}
-	if o.Seed == 0 {
-		o.Seed = DefaultSeed
 	}
 	return o
 }

@@ -72,8 +72,13 @@ type State struct {
 	Options *Options `json:"options"`
 }
 
-// prepare sets up examples, optimizer and the run length.
-func (t *LM) prepare() error {
+// Prepare checks the options and the data against the model and sets up
+// the run (examples, optimizer, length). Run and Resume call it when it has
+// not been called; calling it first reports bad input before any work.
+func (t *LM) Prepare() error {
+	if t.opt != nil {
+		return nil
+	}
 	t.Options = t.Options.EnsureDefaults()
 	o := t.Options
 	if err := o.Validate(); err != nil {
@@ -146,10 +151,8 @@ func (t *LM) microBatch(k int) (*batch, float64) {
 // early (ctx's error is returned), and before reporting a non-finite loss;
 // at the end it writes the final model into Out.
 func (t *LM) Run(ctx context.Context) error {
-	if t.opt == nil {
-		if err := t.prepare(); err != nil {
-			return err
-		}
+	if err := t.Prepare(); err != nil {
+		return err
 	}
 	g := nn.NewTape[float32]()
 	start := time.Now()

@@ -3,9 +3,11 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/fmkit/fmkit/nn/transformer"
@@ -192,5 +194,85 @@ func compareWeights(t *testing.T, m *transformer.Model[float32], path string, to
 	}
 	if n != len(f.Tensors()) {
 		t.Errorf("compared %d tensors, the reference has %d", n, len(f.Tensors()))
+	}
+}
+
+// TestInterruptAndResume cancels a run after its second step, as Ctrl-C
+// does, and checks that a checkpoint of step 2 was written and that
+// resuming from it ends exactly where an uninterrupted run ends.
+func TestInterruptAndResume(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "train", "gpt2")
+	newLM := func(out string) *LM {
+		m, _, err := transformer.Load[float32](filepath.Join(dir, "init"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := ReadJSONL(filepath.Join(dir, "data.jsonl"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := 0.2
+		cfg, _ := os.ReadFile(filepath.Join(dir, "init", "config.json"))
+		return &LM{Model: m, ConfigJSON: cfg, Data: data, Out: out,
+			Options: &Options{SeqLen: 8, BatchSize: 2, Steps: 5, LR: 5e-3, Dropout: &d, Seed: 7}}
+	}
+	full := newLM(t.TempDir())
+	if err := full.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	first := newLM(out)
+	first.OnStep = func(m Metrics) error {
+		if m.Step == 2 {
+			cancel()
+		}
+		return nil
+	}
+	if err := first.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
+	}
+	ckpt, err := LatestCheckpoint(out)
+	if err != nil || filepath.Base(ckpt) != "checkpoint-2" {
+		t.Fatalf("latest checkpoint %q, %v; want checkpoint-2", ckpt, err)
+	}
+	second := newLM(out)
+	if err := second.Resume(ckpt); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range full.Model.Params() {
+		q := second.Model.Params()[i]
+		for j, v := range p.Data() {
+			if q.Data()[j] != v {
+				t.Fatalf("%s element %d: %v after resuming, %v uninterrupted", p.Name, j, q.Data()[j], v)
+			}
+		}
+	}
+
+	// A checkpoint of other data is refused.
+	other := newLM(t.TempDir())
+	other.Data.ids[0]++
+	if err := other.Resume(ckpt); err == nil || !strings.Contains(err.Error(), "was trained on") {
+		t.Errorf("resume on other data: err = %v", err)
+	}
+}
+
+func TestReadJSONLErrors(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"[1, 2]\n", "data.jsonl:1: expected a JSON object"},
+		{"{\"ids\": [1]}\n{\"ids\": \"x\"}\n", "data.jsonl:2: expected a JSON object"},
+		{"{\"ids\": [1, -4]}\n", "data.jsonl:1: token id -4 is not a valid id"},
+		{"{\"ids\": [1], \"text\": \"a\"}\n", "data.jsonl:1: has both"},
+		{"\n\n", "holds no sequences"},
+		{"{\"text\": \"a\"}", "data.jsonl:1: has \"text\" but no tokenizer"},
+	} {
+		_, err := readJSONL(strings.NewReader(c.in), "data.jsonl", nil)
+		if !errors.Is(err, ErrData) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err = %v, want ErrData with %q", c.in, err, c.want)
+		}
 	}
 }

@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/fmkit/fmkit/model"
 	"github.com/fmkit/fmkit/nn"
@@ -295,14 +294,4 @@ func (m *Model[T]) shareRoPE() {
 	for _, l := range m.Layers {
 		l.Attn.Spec.RoPE = r
 	}
-}
-
-// paramNames returns the names of params, for error messages.
-func paramNames[T nn.Float](ps []*nn.Param[T]) []string {
-	var names []string
-	for _, p := range ps {
-		names = append(names, p.Name)
-	}
-	slices.Sort(names)
-	return names
 }
