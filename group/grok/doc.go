@@ -5,9 +5,12 @@
 // pass, its weights as safetensors with sn-grok's parameter names, the
 // Fourier power of every neuron by irrep, the coset analysis of sn-grok's
 // calculate_cosets.py, coset circuits, ablations, and a markdown report
-// with PNG plots. It reads runs from a run directory (below); the training
-// loop that writes them is built on package nn and lives outside this
-// package's analysis code.
+// with PNG plots. It reads runs from a run directory (below). Training is
+// not here yet: a trainer built on package nn adds it on top, taking the
+// hyperparameters from Config (PaperConfig holds the paper's), the
+// initialisation from NewModel, the data from NewDataset and NewSplit, and
+// writing the run directory with CreateRun, AppendMetrics and
+// SaveCheckpoint.
 //
 // # Task and model
 //
