@@ -134,7 +134,7 @@ func Markdown(a *Analysis, plots []string) string {
 	img("cosets.png", "coset ratios")
 
 	if has["timeline.png"] {
-		b.WriteString("## Over training\n\nMean power of the neurons' left functions per irrep, and neurons in circuits, at each checkpoint.\n\n")
+		b.WriteString("## Over training\n\nMean power of the neurons' left functions per irrep at each checkpoint (analysis.json's timeline also counts the neurons in circuits).\n\n")
 		img("timeline.png", "timeline")
 	}
 	return b.String()
