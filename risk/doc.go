@@ -45,7 +45,7 @@
 //	      - results: results/eval.json    # an fmkit results file
 //	        sha256: ...                   # its digest when cited
 //	        values:                       # the numbers cited from it
-//	          - {pointer: /results/arc_easy/acc,none, value: 0.61}
+//	          - {pointer: "/results/arc_easy/acc,none", value: 0.61}
 //	open_questions: [...]
 //
 // Load and Parse read a file; a file that does not match the schema gives
