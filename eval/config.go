@@ -493,9 +493,17 @@ func parseFewshot(r *fieldReader, tc *TaskConfig) {
 					fc.Split = py.Str(v)
 				}
 			case "samples":
+				if f, isFn := v.(Function); isFn {
+					docs, err := callSamplesFunction(&f)
+					if err != nil {
+						r.fail("fewshot_config", "samples: %v", err)
+					}
+					fc.Samples = docs
+					continue
+				}
 				list, isList := v.([]any)
 				if !isList {
-					r.fail("fewshot_config", "samples: expected a list of documents (a !function is not supported)")
+					r.fail("fewshot_config", "samples: expected a list of documents or a !function")
 					continue
 				}
 				for _, s := range list {

@@ -160,6 +160,9 @@ var wordSplit = regexp.MustCompile(`\s+`)
 // requests in order.
 func (t *Task) processResults(doc data.Doc, results []any, multipleTarget bool) (keys []string, vals map[string]any, err error) {
 	tc := t.Config
+	if tc.ProcessResults != nil {
+		return t.customResults(doc, results)
+	}
 	vals = map[string]any{}
 	set := func(k string, v any) {
 		if t.hasMetric(k) {

@@ -84,12 +84,12 @@ func newTask(tc *TaskConfig, file string) (*Task, error) {
 		}
 	}
 	if tc.ProcessResults != nil {
-		return nil, &ConfigError{File: fn2file(tc.ProcessResults), Line: tc.ProcessResults.Line, Msg: fmt.Sprintf("process_results: !function %s: custom process_results functions are not supported", tc.ProcessResults.Name)}
+		if _, err := lookupResultsFunction(tc.ProcessResults); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
 }
-
-func fn2file(f *Function) string { return f.File }
 
 func (t *Task) template(src string) (*jinja.Template, error) {
 	t.tmplMu.Lock()

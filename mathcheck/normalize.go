@@ -207,7 +207,7 @@ func replaceOutsideCommands(s, old, new string) string {
 		for k < len(names) && names[k][1] <= i {
 			k++
 		}
-		if cutsName(names[k:], i, end, word) {
+		if cutsName(names[k:], i, end, word) || old[0] == '\\' && escapedAt(s, i) {
 			i++
 			continue
 		}
@@ -220,6 +220,17 @@ func replaceOutsideCommands(s, old, new string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// escapedAt reports whether the backslash at i is the second half of a
+// TeX line break, a double backslash, as between the rows of a pmatrix
+// (the published rule for backslash-space deletes it and joins the rows).
+func escapedAt(s string, i int) bool {
+	n := 0
+	for j := i - 1; j >= 0 && s[j] == '\\'; j-- {
+		n++
+	}
+	return n%2 == 1
 }
 
 // cutsName reports whether [start, end) overlaps a name partly (or at all,
@@ -311,12 +322,41 @@ func unwrapCommand(s, cmd string) string {
 			s = s[body:]
 			continue
 		}
+		if cmd == `\overline` && repeatingDecimal(s[:i], s[body:end]) {
+			// 0.\overline{3} is a number: keep its bar.
+			b.WriteString(s[:end+1])
+			s = s[end+1:]
+			continue
+		}
 		b.WriteString(s[:i])
 		b.WriteString(s[body:end])
 		s = s[end+1:]
 	}
 	b.WriteString(s)
 	return b.String()
+}
+
+// repeatingDecimal reports whether an \overline with this content, after
+// this text, marks the repeating digits of a decimal (0.\overline{3},
+// 1.2\overline{45}).
+func repeatingDecimal(before, content string) bool {
+	if !allASCIIDigits(content) {
+		return false
+	}
+	i := len(before)
+	for i > 0 && before[i-1] >= '0' && before[i-1] <= '9' {
+		i--
+	}
+	return i > 0 && before[i-1] == '.'
+}
+
+func allASCIIDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // matchBrace returns the index of the "}" closing the "{" at open, or -1.

@@ -89,6 +89,10 @@ func TestNormalizeFixed(t *testing.T) {
 		{`\boxed{1}, \boxed{2}`, `12`, `1},\boxed{2`}, // then digits lose their commas
 		{`\overline{AB}`, `AB`, `AB`},
 		{`\textbf{(E)}`, `(E)`, `(E)`},
+		// Matrix rows stay apart; repeating decimals keep their bar.
+		{`\begin{pmatrix} 3 \\ 2 \end{pmatrix}`, `\begin{pmatrix}3\\2\end{pmatrix}`, `\begin{pmatrix}3\2\end{pmatrix}`},
+		{`0.8\overline{3}`, `0.8\overline{3}`, `0.83`},
+		{`1.\overline{27}`, `1.\overline{27}`, `1.27`},
 		// Shorthand only for letters and digits.
 		{`\frac12`, `\frac{1}{2}`, `\frac{1}{2}`},
 		{`\sqrt2`, `\sqrt{2}`, `\sqrt{2}`},

@@ -10,15 +10,15 @@ func TestNumericEqual(t *testing.T) {
 		a, b float64
 		want bool
 	}{
-		{1, 1.000001, true},           // isclose: within 1e-5 relative
-		{1, 1.0001, false},            // beyond 1e-5
-		{3e8, 3.0000299e8, true},      // relative to the second value
-		{1e-9, 1.001e-9, true},        // near zero: within 1% of the mean
-		{1e-9, 1.1e-9, false},         // near zero: 10% apart
-		{5, 5 + 5e-9, true},           // already close: the 1% test
-		{0, 0, false},                 // Llemma's strict "<" fails at 0 = 0
-		{-1e-9, -1e-9, false},         // and for negative values near zero
-		{-2, -2.00001, true},          // isclose on negatives
+		{1, 1.000001, true},      // isclose: within 1e-5 relative
+		{1, 1.0001, false},       // beyond 1e-5
+		{3e8, 3.0000299e8, true}, // relative to the second value
+		{1e-9, 1.001e-9, true},   // near zero: within 1% of the mean
+		{1e-9, 1.1e-9, false},    // near zero: 10% apart
+		{5, 5 + 5e-9, true},      // already close: the 1% test
+		{0, 0, false},            // Llemma's strict "<" fails at 0 = 0
+		{-1e-9, -1e-9, false},    // and for negative values near zero
+		{-2, -2.00001, true},     // isclose on negatives
 		{math.NaN(), math.NaN(), false},
 		{math.Inf(1), math.Inf(1), true},
 	} {

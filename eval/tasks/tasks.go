@@ -4,8 +4,13 @@
 // kmmlu_cot_hard) with their subject groups (metadata version 2.0), and the
 // nine zero-shot tasks of the classifier-free guidance paper (arc_easy,
 // arc_challenge, boolq, hellaswag, lambada_openai, piqa, sciq, triviaqa,
-// winogrande; the group cfg_paper lists them); and KMMLU's published
-// reference figures.
+// winogrande; the group cfg_paper lists them); the math evaluations of
+// Llemma: Minerva MATH (minerva_math, its seven subjects, minerva_math500)
+// and GSM8k (gsm8k, gsm8k_cot, gsm8k_cot_self_consistency) as lm-eval
+// defines them, and the Llemma evaluation fork's MATH and GSM8k, greedy
+// and with majority voting (llemma_minerva_math, llemma_minerva_math_majk,
+// llemma_gsm8k, llemma_gsm8k_majk), scored by package mathcheck; and
+// KMMLU's published reference figures.
 package tasks
 
 import (
@@ -13,7 +18,7 @@ import (
 	"io/fs"
 )
 
-//go:embed all:kmmlu all:arc all:boolq all:hellaswag all:lambada all:piqa all:sciq all:triviaqa all:winogrande all:cfg
+//go:embed all:kmmlu all:arc all:boolq all:hellaswag all:lambada all:piqa all:sciq all:triviaqa all:winogrande all:cfg all:minerva_math all:gsm8k all:llemma all:recursion
 var files embed.FS
 
 // FS returns the built-in task YAMLs.
