@@ -246,12 +246,19 @@ func TestGradLoss(t *testing.T) {
 	targets := []int{2, IgnoreIndex, 0, 4, 4}
 	for _, eps := range []float64{0, 0.1} {
 		for _, sum := range []bool{false, true} {
-			opts := CrossEntropyOptions{LabelSmoothing: eps, Sum: sum}
-			checkGrad(t, fmt.Sprintf("CrossEntropy%+v", opts), rng, params(randTensor(rng, 5, 6)), func(g *Tape[float64], in []*Tensor[float64]) *Tensor[float64] {
-				return g.CrossEntropy(in[0], targets, opts)
-			})
+			for _, f64 := range []bool{false, true} {
+				opts := CrossEntropyOptions{LabelSmoothing: eps, Sum: sum, Float64: f64}
+				checkGrad(t, fmt.Sprintf("CrossEntropy%+v", opts), rng, params(randTensor(rng, 5, 6)), func(g *Tape[float64], in []*Tensor[float64]) *Tensor[float64] {
+					return g.CrossEntropy(in[0], targets, opts)
+				})
+			}
 		}
 	}
+	// The result of an operation gets a fresh gradient buffer, which the
+	// float64 path overwrites instead of adding to.
+	checkGrad(t, "CrossEntropy{Float64} of a result", rng, params(randTensor(rng, 5, 6)), func(g *Tape[float64], in []*Tensor[float64]) *Tensor[float64] {
+		return g.CrossEntropy(g.Scale(in[0], 2), targets, CrossEntropyOptions{Float64: true})
+	})
 	checkGrad(t, "TokenLogProbs", rng, params(randTensor(rng, 5, 6)), func(g *Tape[float64], in []*Tensor[float64]) *Tensor[float64] {
 		return g.TokenLogProbs(in[0], targets)
 	})

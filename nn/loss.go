@@ -17,6 +17,12 @@ type CrossEntropyOptions struct {
 	LabelSmoothing float64
 	// Sum returns the sum over counted targets instead of their mean.
 	Sum bool
+	// Float64 computes the log-softmax and its gradient in float64 from
+	// the logits cast up, as PyTorch does for
+	// cross_entropy(logits.to(torch.float64), targets) on float32 logits,
+	// and rounds the loss and the gradient back to T. It costs one float64
+	// exponential per logit and a saved gradient of the logits' size.
+	Float64 bool
 }
 
 // CrossEntropy returns the cross-entropy between softmax(logits) and the
@@ -26,6 +32,9 @@ type CrossEntropyOptions struct {
 // is NaN, as in PyTorch). It panics on another target outside [0, vocab).
 func (g *Tape[T]) CrossEntropy(logits *Tensor[T], targets []int, opts CrossEntropyOptions) *Tensor[T] {
 	rows, vocab := checkTargets("CrossEntropy", logits, targets)
+	if opts.Float64 {
+		return g.crossEntropy64(logits, targets, rows, vocab, opts)
+	}
 	out := g.result(nil, logits)
 	lse := g.scratch(out, rows) // the normaliser of each row
 	eps := opts.LabelSmoothing
@@ -80,6 +89,86 @@ func (g *Tape[T]) CrossEntropy(logits *Tensor[T], targets []int, opts CrossEntro
 				x := logits.data[r*vocab : (r+1)*vocab]
 				crossEntropyRowGrad(gr, fresh, x, lse[r], t, eps, T(up))
 			}
+		})
+	})
+	return out
+}
+
+// crossEntropy64 is CrossEntropy with opts.Float64. The forward pass
+// already has the softmax in float64, so it saves the gradient of each
+// row's loss, softmax − target distribution, rounded once to T; the
+// backward pass scales it by the upstream gradient.
+func (g *Tape[T]) crossEntropy64(logits *Tensor[T], targets []int, rows, vocab int, opts CrossEntropyOptions) *Tensor[T] {
+	out := g.result(nil, logits)
+	var dx []T
+	if out.requiresGrad {
+		dx = g.scratch(out, rows*vocab)
+	}
+	eps := opts.LabelSmoothing
+	smooth := eps / float64(vocab)
+	losses := make([]float64, rows)
+	parallelFor(rows, 4*vocab, func(lo, hi int) {
+		e := make([]float64, vocab) // exp(x - max) of a row
+		for r := lo; r < hi; r++ {
+			t := targets[r]
+			var d []T
+			if dx != nil {
+				d = dx[r*vocab : (r+1)*vocab]
+			}
+			if t == IgnoreIndex {
+				clear(d)
+				continue
+			}
+			x := logits.data[r*vocab : (r+1)*vocab]
+			m := math.Inf(-1)
+			for _, v := range x {
+				if w := float64(v); w > m || w != w {
+					m = w
+				}
+			}
+			var sum, logitSum float64
+			for i, v := range x {
+				e[i] = math.Exp(float64(v) - m)
+				sum += e[i]
+				logitSum += float64(v)
+			}
+			z := m + math.Log(sum)
+			nll := z - float64(x[t])
+			if eps != 0 {
+				nll = (1-eps)*nll + eps*(z-logitSum/float64(vocab))
+			}
+			losses[r] = nll
+			if d == nil {
+				continue
+			}
+			for i := range d {
+				d[i] = T(e[i]/sum - smooth)
+			}
+			d[t] = T(e[t]/sum - smooth - (1 - eps))
+		}
+	})
+	var total float64
+	count := 0
+	for r, l := range losses {
+		if targets[r] != IgnoreIndex {
+			total += l
+			count++
+		}
+	}
+	scale := 1.0
+	if !opts.Sum {
+		scale = 1 / float64(count)
+	}
+	out.data[0] = T(total * scale)
+	g.onBackward(out, func() {
+		gl, fresh := logits.gradFor()
+		up := T(float64(out.grad[0]) * scale)
+		parallelFor(rows*vocab, 1, func(lo, hi int) {
+			if fresh {
+				scaleTo(gl[lo:hi], up, dx[lo:hi])
+				return
+			}
+			axpy(up, dx[lo:hi], gl[lo:hi])
 		})
 	})
 	return out

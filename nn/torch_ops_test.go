@@ -42,6 +42,7 @@ type torchArgs struct {
 	Targets        []int
 	Smoothing      float64
 	Sum            bool
+	Float64        bool
 	Batch, Seq     int
 	Heads, KV, D   int
 	Rope           int
@@ -131,7 +132,7 @@ func runTorchOp[T Float](g *Tape[T], c *torchCase, a *torchArgs, in []*Tensor[T]
 	case "attention":
 		return g.CausalSelfAttention(in[0], torchAttention(a))
 	case "cross_entropy":
-		return g.CrossEntropy(in[0], a.Targets, CrossEntropyOptions{LabelSmoothing: a.Smoothing, Sum: a.Sum})
+		return g.CrossEntropy(in[0], a.Targets, CrossEntropyOptions{LabelSmoothing: a.Smoothing, Sum: a.Sum, Float64: a.Float64})
 	case "token_logprobs":
 		return g.TokenLogProbs(in[0], a.Targets)
 	}

@@ -166,6 +166,15 @@ def token_logprobs(x):
 
 case("token_logprobs", "token_logprobs", {"targets": targets}, [rand(5, 6)], token_logprobs)
 
+# CrossEntropyOptions.Float64: float32 logits cast to float64 before the
+# log-softmax (sn-grok's loss_fn). Logits near 30000 are exact in float32,
+# but a float32 log-sum-exp is off by up to 1e-3 there (its spacing is
+# 2e-3), so only a float64 one agrees.
+for eps in (0.0, 0.1):
+    big = (rand(5, 6) + 30000).float().double()
+    case(f"cross_entropy float64 eps={eps}", "cross_entropy", {"targets": targets, "smoothing": eps, "float64": True},
+         [big], lambda x, e=eps: F.cross_entropy(x, torch.tensor(targets), ignore_index=-100, label_smoothing=e))
+
 out = os.path.join(os.path.dirname(__file__), "..", "..", "..", "nn", "testdata", "ops.json")
 with open(out, "w") as f:
     json.dump({"torch": torch.__version__, "cases": cases}, f)
