@@ -84,8 +84,9 @@ type Options struct {
 	// length).
 	AtMost bool
 	// Trace and Machine add the reduction trace and the abstract state
-	// machine run to every example.
-	Trace, Machine bool
+	// machine run to every example; Steps (implied by Trace) fills in
+	// TraceSteps only. Traces cost more than the rest of an example.
+	Trace, Machine, Steps bool
 	// MaxSteps bounds traces (0 means DefaultMaxSteps).
 	MaxSteps int
 	// Progress, if set, is called as examples are made.
@@ -114,8 +115,9 @@ type Example struct {
 	Bucket string   `json:"bucket"`
 	Tags   []string `json:"tags"`
 	Features
-	// TraceSteps is the number of rewrites to normal form.
-	TraceSteps int           `json:"trace_steps"`
+	// TraceSteps is the number of rewrites to normal form (with Steps or
+	// Trace).
+	TraceSteps int           `json:"trace_steps,omitempty"`
 	Trace      []TraceStep   `json:"trace,omitempty"`
 	Machine    []MachineStep `json:"machine,omitempty"`
 
@@ -318,7 +320,7 @@ func (g *generator) candidate(i int) (Example, error) {
 		}
 		return Example{}, fmt.Errorf("%s class %s: %w (widen the ranges)", g.o.Func, name, err)
 	}
-	ex, err := g.env.example(g.fn.Name, args, g.o.MaxSteps, g.o.Trace, g.o.Machine)
+	ex, err := g.env.example(g.fn.Name, args, g.o.MaxSteps, g.o.Steps || g.o.Trace, g.o.Trace, g.o.Machine)
 	if err != nil {
 		return Example{}, err
 	}
@@ -350,7 +352,7 @@ func (g *generator) reject(r *rng, b *bucket) ([]*Term, error) {
 }
 
 // example builds the Example of fn applied to args.
-func (e *Env) example(fn string, args []*Term, maxSteps int, trace, machine bool) (Example, error) {
+func (e *Env) example(fn string, args []*Term, maxSteps int, steps, trace, machine bool) (Example, error) {
 	call := F(fn, args...)
 	ans, err := e.Eval(call)
 	if err != nil {
@@ -366,14 +368,16 @@ func (e *Env) example(fn string, args []*Term, maxSteps int, trace, machine bool
 	ex.TargetCompact, _ = Compact(ans)
 	ex.Features = featuresOf(args, ans)
 	ex.Tags = ex.Features.Tags()
-	steps, err := e.Trace(call, maxSteps)
-	if err != nil {
-		return Example{}, err
-	}
-	ex.TraceSteps = len(steps) - 1
-	if trace {
-		for _, s := range steps {
-			ex.Trace = append(ex.Trace, TraceStep{Rule: s.Rule.String(), Term: s.Term.String()})
+	if steps || trace {
+		steps, err := e.Trace(call, maxSteps)
+		if err != nil {
+			return Example{}, err
+		}
+		ex.TraceSteps = len(steps) - 1
+		if trace {
+			for _, s := range steps {
+				ex.Trace = append(ex.Trace, TraceStep{Rule: s.Rule.String(), Term: s.Term.String()})
+			}
 		}
 	}
 	if machine {
@@ -481,4 +485,24 @@ func (g *generator) batch(ctx context.Context, start, size, workers int) ([]Exam
 		return nil, err
 	}
 	return cands, nil
+}
+
+// Describe returns the Example of a call of values: the answer in both
+// notations, the features, tags and edge-case class (under
+// DefaultRanges) and the trace length.
+func (e *Env) Describe(call *Term) (Example, error) {
+	if call.Kind != Call {
+		return Example{}, fmt.Errorf("%w: %s is not a function call", ErrType, call)
+	}
+	f, err := e.lookup(call.Name)
+	if err != nil {
+		return Example{}, err
+	}
+	ex, err := e.example(call.Name, call.Args, 0, true, false, false)
+	if err != nil {
+		return Example{}, err
+	}
+	prof := profileOf(f.Func)
+	ex.Bucket = classify(bucketsOf(prof), prof, ex.Features, DefaultRanges())
+	return ex, nil
 }

@@ -92,7 +92,7 @@ func HarnessExamples(ctx context.Context, fn, split string) ([]Example, error) {
 	}
 	switch {
 	case split == "train":
-		return Generate(ctx, Options{Func: fn, N: HarnessTrainPool, Seed: HarnessSeed, Split: split, Holdout: true})
+		return Generate(ctx, Options{Func: fn, N: HarnessTrainPool, Seed: HarnessSeed, Split: split, Holdout: true, Steps: true})
 	case split == "test":
 		var all []Example
 		for _, c := range classes {
@@ -112,7 +112,7 @@ func HarnessExamples(ctx context.Context, fn, split string) ([]Example, error) {
 		return nil, harnessSplitError(fn, split)
 	}
 	return Generate(ctx, Options{Func: fn, N: HarnessPerBucket, Seed: HarnessSeed, Split: split,
-		Dist: Balanced, Buckets: []string{class}, Unique: true, AtMost: true})
+		Dist: Balanced, Buckets: []string{class}, Unique: true, AtMost: true, Steps: true})
 }
 
 func harnessSplitError(config, split string) error {

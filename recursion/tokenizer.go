@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/fmkit/fmkit/tokenizer"
 )
 
 // The tokenizer of the recursion tasks is a Hugging Face tokenizer.json
@@ -209,4 +211,10 @@ func bpeWord(w string, ranks map[[2]string]int) []string {
 		}
 		pieces = append(pieces[:at], append([]string{pieces[at] + pieces[at+1]}, pieces[at+2:]...)...)
 	}
+}
+
+// Tokenizer returns the recursion tokenizer, loaded by fmkit's tokenizer
+// package from TokenizerJSON.
+func Tokenizer() (*tokenizer.Tokenizer, error) {
+	return tokenizer.Parse("recursion tokenizer.json", TokenizerJSON())
 }
