@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/fmkit/fmkit/internal/atomicfile"
 )
 
 var commitHash = regexp.MustCompile(`^[0-9a-f]{40}$`)
@@ -32,7 +34,7 @@ func (c *Client) writeRef(r Repo, commit string) error {
 	if rev == commit {
 		return nil
 	}
-	return writeFileAtomic(filepath.Join(c.repoDir(r), "refs", filepath.FromSlash(rev)), []byte(commit))
+	return atomicfile.WriteFile(filepath.Join(c.repoDir(r), "refs", filepath.FromSlash(rev)), []byte(commit))
 }
 
 func (c *Client) snapshotPath(r Repo, commit, file string) string {
@@ -84,25 +86,6 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return os.WriteFile(dst, b, 0o644)
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // cleanPath rejects file names that would escape the snapshot directory.

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/fmkit/fmkit/internal/atomicfile"
 )
 
 // Data is the set of element types Write accepts.
@@ -37,22 +37,15 @@ func Write[T Data](w io.Writer, shape []int, data []T) error {
 	return bw.Flush()
 }
 
-// WriteFile writes an array to path atomically: the file appears whole or
-// not at all.
+// WriteFile writes an array to path atomically and durably
+// (internal/atomicfile): the file appears whole or not at all.
 func WriteFile[T Data](path string, shape []int, data []T) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := Write(tmp, shape, data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if err := Write(w, shape, data); err != nil {
+			return fmt.Errorf("npy: write %s: %w", path, err)
+		}
+		return nil
+	})
 }
 
 func descrOf[T Data]() (string, int) {

@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/fmkit/fmkit/internal/atomicfile"
 	"github.com/fmkit/fmkit/tensor"
 )
 
@@ -144,22 +143,15 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, error) 
 	return []byte(sb.String()), nil
 }
 
-// WriteFile writes the tensors to path atomically: to a temporary file in
-// the same directory, then renamed over path.
+// WriteFile writes the tensors to path atomically and durably
+// (internal/atomicfile): a crash leaves the old file or the new one.
 func WriteFile(path string, tensors []Tensor, metadata map[string]string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := Write(tmp, tensors, metadata); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if err := Write(w, tensors, metadata); err != nil {
+			return fmt.Errorf("safetensors: write %s: %w", path, err)
+		}
+		return nil
+	})
 }
 
 // sortedNames returns the keys of m in order.

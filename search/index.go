@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/fmkit/fmkit/internal/atomicfile"
 	"github.com/fmkit/fmkit/search/analysis"
 )
 
@@ -54,45 +55,15 @@ func readCommit(dir string) (*commit, error) {
 	return &c, nil
 }
 
-// writeCommit replaces commit.json atomically: write a temporary file,
-// sync it, rename it over the old one and sync the directory.
+// writeCommit replaces commit.json atomically and durably: the commit is
+// the one write that publishes new segments, so a crash leaves either the
+// old commit (and its segments) or the new one.
 func writeCommit(dir string, c *commit) error {
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, commitFile+".tmp")
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(append(data, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, commitFile)); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
+	return atomicfile.WriteFile(filepath.Join(dir, commitFile), append(data, '\n'))
 }
 
 // Index is an open, read-only index: shards of memory-mapped segments

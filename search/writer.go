@@ -615,7 +615,7 @@ func removeOrphans(dir string, c *commit) {
 		if keep[n] {
 			continue
 		}
-		if strings.HasSuffix(n, ".fmx") || strings.HasPrefix(n, ".postings-") || strings.HasPrefix(n, ".positions-") || n == commitFile+".tmp" {
+		if strings.HasSuffix(n, ".fmx") || strings.HasPrefix(n, ".postings-") || strings.HasPrefix(n, ".positions-") || strings.HasPrefix(n, "."+commitFile+".tmp") {
 			os.Remove(filepath.Join(dir, n))
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fmkit/fmkit/erase"
+	"github.com/fmkit/fmkit/internal/atomicfile"
 	"github.com/fmkit/fmkit/tokenizer"
 )
 
@@ -140,7 +141,7 @@ which are joined with spaces and tokenized with the model's tokenizer.json
 			if err != nil {
 				return err
 			}
-			if err := writeScrubReport(filepath.Join(out, "report.json"), append(b, '\n')); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(out, "report.json"), append(b, '\n')); err != nil {
 				return err
 			}
 			if asJSON {
@@ -226,22 +227,6 @@ func jsonSafe(r scrubReport) scrubReport {
 		r.Random = &c
 	}
 	return r
-}
-
-func writeScrubReport(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func renderScrub(w io.Writer, r *scrubReport, out string) {

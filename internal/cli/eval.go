@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -24,6 +23,7 @@ import (
 	"github.com/fmkit/fmkit/data"
 	"github.com/fmkit/fmkit/eval"
 	"github.com/fmkit/fmkit/hub"
+	"github.com/fmkit/fmkit/internal/atomicfile"
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/lm/cache"
 	"github.com/fmkit/fmkit/lm/guided"
@@ -554,23 +554,10 @@ func writeSweepPlot(path string, scales []float64, rows []sweepRow, uncond strin
 	if err != nil {
 		return fmt.Errorf("--cfg-plot: %w", err)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--cfg-plot %s: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(dir, ".cfg_sweep-*.png")
-	if err != nil {
-		return fmt.Errorf("--cfg-plot %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := wt.WriteTo(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--cfg-plot %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--cfg-plot %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error {
+		_, err := wt.WriteTo(w)
+		return err
+	}); err != nil {
 		return fmt.Errorf("--cfg-plot %s: %w", path, err)
 	}
 	return nil

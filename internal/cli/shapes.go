@@ -6,13 +6,13 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/fmkit/fmkit/internal/atomicfile"
 	"github.com/fmkit/fmkit/shapes"
 )
 
@@ -331,7 +331,7 @@ the hidden size (4h, or 8h/3 with --swiglu).`,
 			}
 			if plotTo != "" {
 				title := fmt.Sprintf("%s on %s (%s)", sweepTitle(s, r.Dim), m.Name, gf.dtype)
-				if err := writeFileAtomic(plotTo, func(w io.Writer) error { return shapes.WritePlot(w, res, title) }); err != nil {
+				if err := atomicfile.Write(plotTo, func(w io.Writer) error { return shapes.WritePlot(w, res, title) }); err != nil {
 					return fmt.Errorf("--plot: %w", err)
 				}
 			}
@@ -393,32 +393,6 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// writeFileAtomic writes path through a temporary file in the same
-// directory and renames it into place, so a failed write leaves any
-// previous file whole.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // siNumber prints n with an SI suffix as the cookbook does (K, M, B, T, …,
