@@ -148,18 +148,6 @@ func (s *mathScorer) answer(generation string) (string, bool) {
 
 func (s *mathScorer) equal(a, b string) bool { return s.checker.Check(a, b).Equivalent }
 
-// vote scores k generations by Llemma's majority vote; the pass rate
-// divides by all k, invalid ones included.
-func (s *mathScorer) vote(gens []string) mathcheck.Election {
-	var valid []string
-	for _, g := range gens {
-		if a, ok := s.answer(g); ok {
-			valid = append(valid, a)
-		}
-	}
-	return mathcheck.MajorityVote(valid, s.gold, len(gens), s.equal)
-}
-
 // verifyVote is the math_verify metric over k generations: the answers
 // Math-Verify's order extracts, voted on the same way.
 func (s *mathScorer) verifyVote(gens []string) (int64, error) {
@@ -247,7 +235,7 @@ func mathResults(doc data.Doc, results []any, cfg *TaskConfig, llemma bool) (map
 		out["exact_match"] = boolInt(correct)
 		out["pass_rate"] = float64(boolInt(correct))
 	} else {
-		e := s.vote(gens)
+		e := s.checker.VoteGenerations(s.gold, gens, s.mode)
 		out["exact_match"] = boolInt(e.Correct)
 		out["pass_rate"] = e.PassRate
 	}

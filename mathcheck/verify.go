@@ -100,66 +100,70 @@ func spanOrNumber(s string, i int) (string, int, bool) {
 	return "", 0, false
 }
 
-// verifyCandidates lists the candidates of every priority.
-func verifyCandidates(s string) []verifyMatch {
+// verifyPriorities are the priorities in the order they are tried.
+var verifyPriorities = [...]int{0, 50, 100, 200, 300}
+
+// verifyCandidates lists the candidates of one priority, rightmost end
+// first (then leftmost start), as Math-Verify orders them.
+func verifyCandidates(s string, priority int) []verifyMatch {
 	var out []verifyMatch
-	for _, m := range finalIsRe.FindAllStringIndex(s, -1) {
-		if text, end, ok := spanOrNumber(s, m[1]); ok && hopeRe.MatchString(s[end:]) {
-			out = append(out, verifyMatch{0, m[0], end, text})
+	switch priority {
+	case 0:
+		for _, m := range finalIsRe.FindAllStringIndex(s, -1) {
+			if text, end, ok := spanOrNumber(s, m[1]); ok && hopeRe.MatchString(s[end:]) {
+				out = append(out, verifyMatch{0, m[0], end, text})
+			}
 		}
-	}
-	for _, m := range finalLooseRe.FindAllStringIndex(s, -1) {
-		if text, end, ok := spanOrNumber(s, m[1]); ok {
-			out = append(out, verifyMatch{50, m[0], end, text})
+	case 50:
+		for _, m := range finalLooseRe.FindAllStringIndex(s, -1) {
+			if text, end, ok := spanOrNumber(s, m[1]); ok {
+				out = append(out, verifyMatch{50, m[0], end, text})
+			}
 		}
-	}
-	if at := strings.LastIndex(s, `\boxed`); at >= 0 {
-		if content, err := lastBoxContent(s); err == nil {
-			out = append(out, verifyMatch{50, at, len(s), content})
+		if at := strings.LastIndex(s, `\boxed`); at >= 0 {
+			if content, err := lastBoxContent(s); err == nil {
+				out = append(out, verifyMatch{50, at, len(s), content})
+			}
 		}
-	}
-	for _, re := range []struct {
-		re       *regexp.Regexp
-		priority int
-	}{{answerColonRe, 100}, {answerWordRe, 200}} {
-		for _, m := range re.re.FindAllStringIndex(s, -1) {
+	case 100, 200:
+		re := answerColonRe
+		if priority == 200 {
+			re = answerWordRe
+		}
+		for _, m := range re.FindAllStringIndex(s, -1) {
 			for k := m[1]; k <= m[1]+50 && k < len(s); k++ {
 				if text, end, ok := spanOrNumber(s, k); ok {
-					out = append(out, verifyMatch{re.priority, m[0], end, text})
+					out = append(out, verifyMatch{priority, m[0], end, text})
 					break
 				}
 			}
 		}
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' && s[i] != '\\' {
-			continue
+	case 300:
+		for i := 0; i < len(s); i++ {
+			if s[i] != '$' && s[i] != '\\' {
+				continue
+			}
+			if c, end, ok := latexSpan(s, i); ok {
+				out = append(out, verifyMatch{300, i, end, c})
+				i = end - 1
+			}
 		}
-		if c, end, ok := latexSpan(s, i); ok {
-			out = append(out, verifyMatch{300, i, end, c})
-			i = end - 1
+		for _, m := range plainFractionR.FindAllStringIndex(s, -1) {
+			out = append(out, verifyMatch{300, m[0], m[1], s[m[0]:m[1]]})
+		}
+		for _, m := range plainNumberRe.FindAllStringSubmatchIndex(s, -1) {
+			text := s[m[2]:m[3]]
+			if m[4] >= 0 {
+				text += `\%`
+			}
+			out = append(out, verifyMatch{300, m[2], m[1], text})
 		}
 	}
-	for _, m := range plainFractionR.FindAllStringIndex(s, -1) {
-		out = append(out, verifyMatch{300, m[0], m[1], s[m[0]:m[1]]})
-	}
-	for _, m := range plainNumberRe.FindAllStringSubmatchIndex(s, -1) {
-		text := s[m[2]:m[3]]
-		if m[4] >= 0 {
-			text += `\%`
-		}
-		out = append(out, verifyMatch{300, m[2], m[1], text})
-	}
-	// By priority, then rightmost end first, then leftmost start.
 	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.priority != b.priority {
-			return a.priority < b.priority
+		if out[i].end != out[j].end {
+			return out[i].end > out[j].end
 		}
-		if a.end != b.end {
-			return a.end > b.end
-		}
-		return a.start < b.start
+		return out[i].start < out[j].start
 	})
 	return out
 }
@@ -167,18 +171,14 @@ func verifyCandidates(s string) []verifyMatch {
 // VerifyAnswer extracts an answer from a whole solution or generation in
 // Math-Verify's order; ok is false when nothing parses.
 func (c *Checker) VerifyAnswer(text string) (string, bool) {
-	cands := verifyCandidates(text)
-	for i := 0; i < len(cands); {
-		j := i
-		for j < len(cands) && cands[j].priority == cands[i].priority {
-			if a := verifyClean(cands[j].text); a != "" {
+	for _, p := range verifyPriorities {
+		for _, m := range verifyCandidates(text, p) {
+			if a := verifyClean(m.text); a != "" {
 				if _, err := c.parse(a); err == nil {
 					return a, true
 				}
 			}
-			j++
 		}
-		i = j
 	}
 	return "", false
 }

@@ -92,3 +92,18 @@ func sortVotes(v []Vote) {
 		}
 	}
 }
+
+// VoteGenerations is Llemma's MATH scoring of k sampled generations: each
+// one's answer extracted (GenerationAnswer) and normalized in mode, the
+// invalid ones left without a vote but counted in the pass rate, then
+// MajorityVote against gold (a normalized answer) with c deciding
+// equivalence.
+func (c *Checker) VoteGenerations(gold string, generations []string, mode Mode) Election {
+	valid := make([]string, 0, len(generations))
+	for _, g := range generations {
+		if raw, ok := GenerationAnswer(g); ok {
+			valid = append(valid, Normalize(raw, mode))
+		}
+	}
+	return MajorityVote(valid, gold, len(generations), func(a, b string) bool { return c.Check(a, b).Equivalent })
+}
