@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -284,7 +285,7 @@ func (c *Client) fetchOnce(ctx context.Context, u, partial string, size int64, p
 		}
 	}
 	if size >= 0 && done != size {
-		return fmt.Errorf("got %d bytes, expected %d: %w", done, size, io.ErrUnexpectedEOF)
+		return fmt.Errorf("hub: %s: got %d bytes, expected %d: %w", partial, done, size, io.ErrUnexpectedEOF)
 	}
 	return f.Sync()
 }
@@ -319,7 +320,7 @@ func retryable(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "connection refused")
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // List returns every file of the repository at its revision, through the

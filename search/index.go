@@ -38,7 +38,7 @@ func readCommit(dir string) (*commit, error) {
 	data, err := os.ReadFile(filepath.Join(dir, commitFile))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("search: %s is not an index (no %s)", dir, commitFile)
+			return nil, fmt.Errorf("%w: %s has no %s: %w", ErrNotIndex, dir, commitFile, fs.ErrNotExist)
 		}
 		return nil, err
 	}
@@ -181,6 +181,10 @@ func (ix *Index) Verify() error {
 	}
 	return nil
 }
+
+// ErrNotIndex is returned (wrapped, with fs.ErrNotExist) when a directory
+// holds no index.
+var ErrNotIndex = errors.New("search: not an index")
 
 // ErrNotFound is returned by Doc for an id the index does not hold.
 var ErrNotFound = errors.New("search: document not found")

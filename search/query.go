@@ -1,6 +1,7 @@
 package search
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -73,11 +74,22 @@ type SyntaxError struct {
 	Query  string
 	Column int // 1-based, in characters
 	Msg    string
+	// Err is the sentinel the error matches with errors.Is (ErrEmptyQuery),
+	// or nil.
+	Err error
 }
 
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("query: %s at column %d", e.Msg, e.Column)
 }
+
+// Unwrap returns Err, so that errors.Is(err, ErrEmptyQuery) holds for a
+// query with nothing to search for.
+func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// ErrEmptyQuery is wrapped by the SyntaxError of a query (or a
+// parenthesised group) with nothing in it.
+var ErrEmptyQuery = errors.New("search: missing query")
 
 // ParseQuery parses the query language:
 //
@@ -143,7 +155,7 @@ type parser struct {
 	i    int
 }
 
-func (p *parser) errAt(byteOff int, msg string) error {
+func (p *parser) errAt(byteOff int, msg string) *SyntaxError {
 	return &SyntaxError{Query: p.src, Column: utf8.RuneCountInString(p.src[:byteOff]) + 1, Msg: msg}
 }
 
@@ -298,7 +310,9 @@ func (p *parser) orExpr() (Query, error) {
 		clauses = append(clauses, c)
 	}
 	if len(clauses) == 0 {
-		return nil, p.errAt(len(p.src), "missing query")
+		err := p.errAt(len(p.src), "missing query")
+		err.Err = ErrEmptyQuery
+		return nil, err
 	}
 	if len(clauses) == 1 && clauses[0].Occur == Should {
 		return clauses[0].Query, nil
@@ -394,8 +408,7 @@ func (p *parser) primary() (Query, error) {
 	case tokLParen:
 		q, err := p.orExpr()
 		if err != nil {
-			var se *SyntaxError
-			if n := p.peek(); n == nil && asSyntax(err, &se) && se.Msg == "missing query" {
+			if n := p.peek(); n == nil && errors.Is(err, ErrEmptyQuery) {
 				return nil, p.errAt(p.byteOff(t), "unbalanced parenthesis: '(' without ')'")
 			}
 			return nil, err
@@ -418,12 +431,4 @@ func (p *parser) primary() (Query, error) {
 		return nil, p.errAt(p.byteOff(t), "unbalanced parenthesis: ')' without '('")
 	}
 	return nil, p.errAt(p.byteOff(t), fmt.Sprintf("unexpected %q", t.text))
-}
-
-func asSyntax(err error, target **SyntaxError) bool {
-	se, ok := err.(*SyntaxError)
-	if ok {
-		*target = se
-	}
-	return ok
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -470,5 +471,34 @@ func TestTokenizerAnalyzerIndex(t *testing.T) {
 	r, _ = ix.Search(context.Background(), `" brown fox"`, &SearchOptions{Snippets: true})
 	if ids(r) != "d1" || !strings.Contains(r.Hits[0].Snippet, "<b> brown</b><b> fox</b>") {
 		t.Errorf(`" brown fox": %s %+v`, ids(r), r.Hits)
+	}
+}
+
+// TestSentinelErrors checks that callers can tell the error kinds apart
+// with errors.Is, without reading messages.
+func TestSentinelErrors(t *testing.T) {
+	_, err := Open(t.TempDir())
+	if !errors.Is(err, ErrNotIndex) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Open of an empty directory: %v, want ErrNotIndex and fs.ErrNotExist", err)
+	}
+	ix := buildSmall(t, nil)
+	if _, err := Open(ix.dir); err != nil {
+		t.Errorf("Open of an index: %v", err)
+	}
+	for _, c := range []struct {
+		query string
+		empty bool
+	}{
+		{"()", true},
+		{"a ()", true},
+		{"(", false},
+		{"(a", false},
+		{"a)", false},
+	} {
+		_, err := ParseQuery(c.query)
+		var se *SyntaxError
+		if !errors.As(err, &se) || errors.Is(err, ErrEmptyQuery) != c.empty {
+			t.Errorf("ParseQuery(%q) = %v; want a SyntaxError, ErrEmptyQuery %v", c.query, err, c.empty)
+		}
 	}
 }

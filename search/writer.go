@@ -187,7 +187,7 @@ func Build(ctx context.Context, dir string, inputs []string, opts *Options) (*Re
 	}
 	defer unlock()
 	old, err := readCommit(dir)
-	if err != nil && !strings.Contains(err.Error(), "is not an index") {
+	if err != nil && !errors.Is(err, ErrNotIndex) {
 		return nil, err
 	}
 	a, err := analysis.New(o.Analyzer)

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -129,10 +128,12 @@ func parse(file string, data []byte) (*Tokenizer, error) {
 	top := make(map[string][]byte)
 	r := &jsonReader{b: data}
 	sawModel := false
+	var modelErr error // loadModel's errors name the package and file already
 	err := r.object(func(key string) error {
 		if key == "model" {
 			sawModel = true
-			return t.loadModel(file, r)
+			modelErr = t.loadModel(file, r)
+			return modelErr
 		}
 		v, err := r.skip()
 		top[key] = v
@@ -142,7 +143,7 @@ func parse(file string, data []byte) (*Tokenizer, error) {
 		err = r.errorf("data after the top-level object")
 	}
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "tokenizer: ") {
+		if err == modelErr {
 			return nil, err
 		}
 		return nil, fmt.Errorf("tokenizer: %s: %w", file, err)
