@@ -87,13 +87,25 @@ func normalizeCompat(s string) string {
 	for _, e := range removedExpressions {
 		s = strings.ReplaceAll(s, e, "")
 	}
-	s = dollarSpanRe.ReplaceAllString(s, "$$${3}$$")
-	s = textRe.ReplaceAllString(s, "${2}")
-	s = textbfRe.ReplaceAllString(s, "${2}")
-	s = overlineRe.ReplaceAllString(s, "${2}")
-	s = boxedRe.ReplaceAllString(s, "${2}")
-	s = fracShortRe.ReplaceAllString(s, "frac{${2}}{${3}}")
-	s = sqrtShortRe.ReplaceAllString(s, "sqrt{${2}}")
+	s = firstDollarSpans(s)
+	// Each pattern runs only where its literal part occurs (the result is
+	// the same; most answers skip them all).
+	for _, r := range [...]struct {
+		lit  string
+		re   *regexp.Regexp
+		repl string
+	}{
+		{`\text{`, textRe, "${2}"},
+		{`\textbf{`, textbfRe, "${2}"},
+		{`\overline{`, overlineRe, "${2}"},
+		{`\boxed{`, boxedRe, "${2}"},
+		{"frac", fracShortRe, "frac{${2}}{${3}}"},
+		{"sqrt", sqrtShortRe, "sqrt{${2}}"},
+	} {
+		if strings.Contains(s, r.lit) {
+			s = r.re.ReplaceAllString(s, r.repl)
+		}
+	}
 	return finish(s)
 }
 
@@ -158,6 +170,9 @@ func normalizeFixed(s string) string {
 // firstDollarSpans keeps, on every line with two "$", the text between the
 // first two as "$…$" (what the published regular expression does).
 func firstDollarSpans(s string) string {
+	if strings.Count(s, "$") < 2 {
+		return s
+	}
 	return dollarSpanRe.ReplaceAllString(s, "$$${3}$$")
 }
 
