@@ -45,12 +45,12 @@ func noArgsOrUnknown(cmd *cobra.Command, args []string) error {
 // trainFlags are the flags of `fmkit train lm`, named after Hugging Face's
 // TrainingArguments where one exists.
 type trainFlags struct {
-	init, config, data, tokenizer, out, log, resume, betas string
-	seed                                                   uint64
-	initStd                                                float64
-	opts                                                   train.Options
-	dropout                                                float64
-	dropoutSet, shuffle, quiet                             bool
+	init, config, data, tokenizer, out, log, resume, betas, sampleBy string
+	seed                                                             uint64
+	initStd                                                          float64
+	opts                                                             train.Options
+	dropout                                                          float64
+	dropoutSet, shuffle, quiet                                       bool
 }
 
 func (f *trainFlags) register(cmd *cobra.Command) {
@@ -59,7 +59,8 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.config, "config", "", "start from random weights of this config.json (with --seed)")
 	fl.Uint64Var(&f.seed, "seed", train.DefaultSeed, "seed of the random weights, the shuffling and dropout")
 	fl.Float64Var(&f.initStd, "init-std", 0.02, "standard deviation of random weights (the configs' initializer_range)")
-	fl.StringVar(&f.data, "data", "", `JSONL training data: one {"text": ...} or {"ids": [...]} per line`)
+	fl.StringVar(&f.data, "data", "", `training data: JSONL with one {"text": ...} or {"ids": [...]} per line, or plain text with one sequence per line`)
+	fl.StringVar(&f.sampleBy, "sample-by", "line", "how a plain text file is cut into sequences: line, paragraph or document")
 	fl.StringVar(&f.tokenizer, "tokenizer", "", `tokenizer.json (or its directory) for "text" data; default: the --init model's`)
 	fl.IntVar(&f.opts.SeqLen, "seq-len", train.DefaultSeqLen, "tokens per packed block (the longest sequence without packing)")
 	fl.IntVar(&f.opts.BatchSize, "batch-size", train.DefaultBatchSize, "sequences per micro-batch")
@@ -122,9 +123,12 @@ func newTrainLMCmd() *cobra.Command {
 		Use:   "lm",
 		Short: "Train a causal language model on next-token prediction",
 		Long: `lm trains a GPT-NeoX, Llama or GPT-2 model (from a checkpoint with --init, or
-from random weights of a config.json with --config) on JSONL data, one
-sequence per line: {"text": "..."} (tokenized with --tokenizer, special
-tokens included, as Hugging Face's tokenizer(text) does) or {"ids": [...]}.
+from random weights of a config.json with --config) on data with one
+sequence per line: JSONL (.jsonl) lines {"text": "..."} (tokenized with
+--tokenizer, special tokens included, as Hugging Face's tokenizer(text) does)
+or {"ids": [...]}, or any other file as plain text, one sequence per
+non-empty line (--sample-by paragraph: per paragraph; document: the whole
+file).
 
 The loss is the mean next-token cross-entropy over every predicted token of
 an optimizer step's batch, as Hugging Face's causal-LM models and Trainer
@@ -173,7 +177,7 @@ func runTrainLM(cmd *cobra.Command, f *trainFlags) error {
 	if err != nil {
 		return err
 	}
-	data, err := train.ReadJSONL(f.data, tok)
+	data, err := train.ReadFile(f.data, tok, f.sampleBy)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/fmkit/fmkit/nn"
 	"github.com/fmkit/fmkit/tokenizer"
@@ -39,6 +41,91 @@ func (d *Dataset) Tokens() int { return len(d.ids) }
 
 // Seq returns sequence i.
 func (d *Dataset) Seq(i int) []int32 { return d.ids[d.off[i]:d.off[i+1]] }
+
+// ReadFile reads training data: JSON Lines (a .jsonl, .json or .ndjson
+// file, see ReadJSONL) or, for any other name, plain text encoded by tok,
+// cut into sequences as Hugging Face's "text" datasets do with sample_by:
+// "line" (each non-empty line, the default), "paragraph" (text between
+// blank lines) or "document" (the whole file).
+func ReadFile(path string, tok *tokenizer.Tokenizer, sampleBy string) (*Dataset, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".json", ".ndjson":
+		return ReadJSONL(path, tok)
+	}
+	if sampleBy == "" {
+		sampleBy = "line"
+	}
+	if sampleBy != "line" && sampleBy != "paragraph" && sampleBy != "document" {
+		return nil, fmt.Errorf("train: sample_by %q: expected line, paragraph or document", sampleBy)
+	}
+	if tok == nil {
+		return nil, fmt.Errorf("%w: %s is plain text and needs a tokenizer (--tokenizer); JSONL data can give \"ids\" instead", ErrData, path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	d := &Dataset{Path: path, off: []int{0}}
+	for _, p := range splitText(string(b), sampleBy) {
+		d.addSeq(tok.Encode(p.text, true), true, p.line)
+	}
+	if d.Len() == 0 {
+		return nil, fmt.Errorf("%w: %s holds no text", ErrData, path)
+	}
+	return d, nil
+}
+
+// textPiece is one sequence of a text file and the line it starts on.
+type textPiece struct {
+	text string
+	line int
+}
+
+// splitText cuts text into lines, paragraphs or one document, dropping
+// pieces that are only white space and the line breaks that end them.
+func splitText(text, sampleBy string) []textPiece {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	if sampleBy == "document" {
+		if strings.TrimSpace(text) == "" {
+			return nil
+		}
+		return []textPiece{{strings.TrimRight(text, "\n"), 1}}
+	}
+	var out []textPiece
+	var cur []string
+	start := 0
+	flush := func() {
+		if p := strings.Join(cur, "\n"); strings.TrimSpace(p) != "" {
+			out = append(out, textPiece{p, start})
+		}
+		cur = nil
+	}
+	for i, line := range strings.Split(text, "\n") {
+		switch {
+		case sampleBy == "line":
+			cur, start = []string{line}, i+1
+			flush()
+		case strings.TrimSpace(line) == "":
+			flush()
+		default:
+			if cur == nil {
+				start = i + 1
+			}
+			cur = append(cur, line)
+		}
+	}
+	flush()
+	return out
+}
+
+func (d *Dataset) addSeq(ids []int, text bool, line int) {
+	for _, id := range ids {
+		d.ids = append(d.ids, int32(id))
+	}
+	d.off = append(d.off, len(d.ids))
+	d.line = append(d.line, line)
+	d.text = append(d.text, text)
+}
 
 // ReadJSONL reads a file of one JSON object per line, each with either
 // "text" (a string, encoded by tok with its special tokens, as Hugging
@@ -105,10 +192,8 @@ func (d *Dataset) addLine(line []byte, n int, tok *tokenizer.Tokenizer) error {
 	case ex.Text != nil && tok == nil:
 		return bad(`has "text" but no tokenizer was given (--tokenizer); give one, or write "ids"`)
 	case ex.Text != nil:
-		for _, id := range tok.Encode(*ex.Text, true) {
-			d.ids = append(d.ids, int32(id))
-		}
-		d.text = append(d.text, true)
+		d.addSeq(tok.Encode(*ex.Text, true), true, n)
+		return nil
 	default:
 		return bad(`expected a JSON object with "text" (a string) or "ids" (a list of token ids)`)
 	}

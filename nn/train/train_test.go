@@ -276,3 +276,25 @@ func TestReadJSONLErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitText(t *testing.T) {
+	text := "one\r\ntwo\n\n  \nthree\nfour\n\n"
+	for _, c := range []struct {
+		by   string
+		want []textPiece
+	}{
+		{"line", []textPiece{{"one", 1}, {"two", 2}, {"three", 5}, {"four", 6}}},
+		{"paragraph", []textPiece{{"one\ntwo", 1}, {"three\nfour", 5}}},
+		{"document", []textPiece{{"one\ntwo\n\n  \nthree\nfour", 1}}},
+	} {
+		got := splitText(text, c.by)
+		if len(got) != len(c.want) {
+			t.Fatalf("%s: %+v, want %+v", c.by, got, c.want)
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("%s piece %d: %+v, want %+v", c.by, i, got[i], c.want[i])
+			}
+		}
+	}
+}
