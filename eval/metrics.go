@@ -35,6 +35,15 @@ var metricInfo = map[string]metricDef{
 	"bypass":          {"bypass", true},
 }
 
+// higherIsBetter is the metric's direction: the task's higher_is_better
+// when its metric_list gives one, else the registry's.
+func (mc MetricConfig) higherIsBetter() bool {
+	if mc.HigherIsBetter != nil {
+		return *mc.HigherIsBetter
+	}
+	return metricInfo[mc.Name].higherIsBetter
+}
+
 // defaultMetrics are used when a task has no metric_list.
 var defaultMetrics = map[string][]string{
 	Loglikelihood:        {"perplexity", "acc"},

@@ -193,11 +193,7 @@ func (run *Run) ResultsJSON(info RunInfo) *py.Dict {
 		nshotOf[r.Name] = int64(r.task.NumFewshot)
 		h := py.NewDict()
 		for _, mc := range r.task.Config.Metrics {
-			v := metricInfo[mc.Name].higherIsBetter
-			if mc.HigherIsBetter != nil {
-				v = *mc.HigherIsBetter
-			}
-			h.Set(mc.Name, v)
+			h.Set(mc.Name, mc.higherIsBetter())
 		}
 		hibOf[r.Name] = h
 	}
@@ -425,11 +421,7 @@ func (t *Task) configDump() *py.Dict {
 		e := py.NewDict()
 		e.Set("metric", m.Name)
 		e.Set("aggregation", m.Aggregation)
-		hib := metricInfo[m.Name].higherIsBetter
-		if m.HigherIsBetter != nil {
-			hib = *m.HigherIsBetter
-		}
-		e.Set("higher_is_better", hib)
+		e.Set("higher_is_better", m.higherIsBetter())
 		for _, k := range m.Kwargs.Keys() {
 			v, _ := m.Kwargs.Get(k)
 			e.Set(k, v)
@@ -631,11 +623,7 @@ func Table(run *Run) string {
 func arrow(t *Task, metric string) string {
 	for _, mc := range t.Config.Metrics {
 		if mc.Name == metric {
-			hib := metricInfo[metric].higherIsBetter
-			if mc.HigherIsBetter != nil {
-				hib = *mc.HigherIsBetter
-			}
-			if hib {
+			if mc.higherIsBetter() {
 				return "↑"
 			}
 			return "↓"

@@ -96,8 +96,8 @@ func (o *Options) withDefaults() Options {
 func (o *Options) Validate() error {
 	d := o.withDefaults()
 	var errs []string
-	if !validAnalyzerName(d.Analyzer) {
-		errs = append(errs, fmt.Sprintf("Analyzer (%q) must be english, standard, whitespace, cjk or tokenizer:PATH", d.Analyzer))
+	if !analysis.ValidName(d.Analyzer) {
+		errs = append(errs, fmt.Sprintf("Analyzer (%q) must be %s", d.Analyzer, analysis.NamesText()))
 	}
 	if d.K1 < 0 {
 		errs = append(errs, fmt.Sprintf("K1 (%g) must be >= 0", d.K1))
@@ -112,14 +112,6 @@ func (o *Options) Validate() error {
 		return errors.New("search: invalid options: " + strings.Join(errs, "; "))
 	}
 	return nil
-}
-
-func validAnalyzerName(name string) bool {
-	switch name {
-	case "english", "standard", "whitespace", "cjk":
-		return true
-	}
-	return strings.HasPrefix(name, "tokenizer:") && len(name) > len("tokenizer:")
 }
 
 // Progress reports an indexing run.
@@ -166,13 +158,13 @@ func Build(ctx context.Context, dir string, inputs []string, opts *Options) (*Re
 		return nil, err
 	}
 	o := opts.withDefaults()
-	if path, ok := strings.CutPrefix(o.Analyzer, "tokenizer:"); ok {
+	if path, ok := strings.CutPrefix(o.Analyzer, analysis.TokenizerPrefix); ok {
 		// The commit names the analyzer; make it valid from any directory.
 		abs, err := filepath.Abs(path)
 		if err != nil {
 			return nil, fmt.Errorf("search: analyzer %s: %w", o.Analyzer, err)
 		}
-		o.Analyzer = "tokenizer:" + abs
+		o.Analyzer = analysis.TokenizerPrefix + abs
 	}
 	files, err := expandInputs(inputs)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/fmkit/fmkit/data"
 	"github.com/fmkit/fmkit/hub"
 	"github.com/fmkit/fmkit/search"
+	"github.com/fmkit/fmkit/search/analysis"
 )
 
 func newSearchCmd() *cobra.Command {
@@ -109,7 +110,7 @@ func newSearchIndexCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVar(&inputs, "input", nil, "input file or directory (repeatable; .jsonl, .json, .parquet, .txt, optionally .gz or .zst), or hf:ORG/NAME[/CONFIG][:SPLIT] for a Hugging Face dataset")
 	f.StringVar(&dir, "index", "", "index directory")
-	f.StringVar(&analyzer, "analyzer", "english", "analyzer: english, standard, whitespace, cjk or tokenizer:PATH")
+	f.StringVar(&analyzer, "analyzer", "english", "analyzer: "+analysis.NamesText())
 	f.StringVar(&segment, "segment", "", "index passages of SIZE whitespace tokens overlapping by OVERLAP, as SIZE:OVERLAP (e.g. 256:16)")
 	f.IntVar(&threads, "threads", 0, "indexing threads and shards (0: GOMAXPROCS)")
 	f.IntVar(&ramMB, "ram-mb", 256, "RAM buffer for in-memory segments, in MiB")

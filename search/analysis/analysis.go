@@ -131,23 +131,63 @@ type Analyzer interface {
 	Name() string
 }
 
-// New returns the analyzer called name: "english", "standard",
-// "whitespace" or "cjk".
+// builtins are the analyzers New makes from a name alone, in the order
+// messages and help texts list them. A new analyzer is one entry here.
+var builtins = []struct {
+	name string
+	make func() Analyzer
+}{
+	{"english", func() Analyzer { return NewEnglish() }},
+	{"standard", func() Analyzer { return &Standard{} }},
+	{"whitespace", func() Analyzer { return Whitespace{} }},
+	{"cjk", func() Analyzer { return &CJK{} }},
+}
+
+// TokenizerPrefix starts the name of an analyzer that splits text with a
+// Hugging Face tokenizer: "tokenizer:" followed by the tokenizer.json path.
+const TokenizerPrefix = "tokenizer:"
+
+// New returns the analyzer called name: one of Names, with PATH the path of
+// a tokenizer.json.
 func New(name string) (Analyzer, error) {
-	switch name {
-	case "english":
-		return NewEnglish(), nil
-	case "standard":
-		return &Standard{}, nil
-	case "whitespace":
-		return Whitespace{}, nil
-	case "cjk":
-		return &CJK{}, nil
+	for _, b := range builtins {
+		if b.name == name {
+			return b.make(), nil
+		}
 	}
-	if path, ok := strings.CutPrefix(name, "tokenizer:"); ok && path != "" {
+	if path, ok := strings.CutPrefix(name, TokenizerPrefix); ok && path != "" {
 		return NewTokenizer(path)
 	}
-	return nil, fmt.Errorf("analysis: unknown analyzer %q (want english, standard, whitespace, cjk or tokenizer:PATH)", name)
+	return nil, fmt.Errorf("analysis: unknown analyzer %q (want %s)", name, NamesText())
+}
+
+// Names returns the names New accepts: the built-in analyzers, then
+// "tokenizer:PATH".
+func Names() []string {
+	names := make([]string, 0, len(builtins)+1)
+	for _, b := range builtins {
+		names = append(names, b.name)
+	}
+	return append(names, TokenizerPrefix+"PATH")
+}
+
+// NamesText returns Names as a phrase for messages and help texts:
+// "english, standard, whitespace, cjk or tokenizer:PATH".
+func NamesText() string {
+	names := Names()
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// ValidName reports whether name is one New accepts, without reading a
+// tokenizer: a "tokenizer:" name needs only a non-empty path.
+func ValidName(name string) bool {
+	for _, b := range builtins {
+		if b.name == name {
+			return true
+		}
+	}
+	path, ok := strings.CutPrefix(name, TokenizerPrefix)
+	return ok && path != ""
 }
 
 // englishStopWords is Lucene's English stop set (StopAnalyzer.ENGLISH_STOP_WORDS_SET).

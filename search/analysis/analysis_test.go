@@ -226,3 +226,33 @@ func TestTokenizerAnalyzer(t *testing.T) {
 		t.Errorf("missing tokenizer: %v", err)
 	}
 }
+
+// TestNames checks that the names New accepts, the names ValidName accepts
+// and the analyzers' own Name agree.
+func TestNames(t *testing.T) {
+	names := Names()
+	if want := "english, standard, whitespace, cjk or tokenizer:PATH"; NamesText() != want {
+		t.Errorf("NamesText() = %q, want %q", NamesText(), want)
+	}
+	for _, name := range names[:len(names)-1] {
+		a, err := New(name)
+		if err != nil {
+			t.Errorf("New(%q): %v", name, err)
+			continue
+		}
+		if a.Name() != name || !ValidName(name) {
+			t.Errorf("New(%q).Name() = %q, ValidName %v", name, a.Name(), ValidName(name))
+		}
+	}
+	for _, name := range []string{"", "English", "tokenizer:", "lucene", "cjk "} {
+		if ValidName(name) {
+			t.Errorf("ValidName(%q) = true", name)
+		}
+		if _, err := New(name); err == nil {
+			t.Errorf("New(%q) accepted an unknown name", name)
+		}
+	}
+	if !ValidName("tokenizer:/some/tokenizer.json") {
+		t.Error("ValidName rejects a tokenizer:PATH name")
+	}
+}

@@ -27,7 +27,7 @@ func NewTokenizer(path string) (*Tokenizer, error) {
 }
 
 // Name returns "tokenizer:PATH".
-func (t *Tokenizer) Name() string { return "tokenizer:" + t.path }
+func (t *Tokenizer) Name() string { return TokenizerPrefix + t.path }
 
 // Analyze implements Analyzer.
 func (t *Tokenizer) Analyze(dst *Tokens, text string) {
