@@ -366,6 +366,12 @@ func (run *Run) generate(ctx context.Context, list []*Instance, repeats, chunk i
 			return err
 		}
 		for k := 0; k < repeats; k++ {
+			if r.DoSample && k > 0 {
+				// Each repeat samples from its own random stream (the seed
+				// plus the repeat's index); with one seed a deterministic
+				// backend or the cache would return the same text k times.
+				r.Seed++
+			}
 			key := ""
 			if !r.DoSample {
 				key = r.Context + "\x00" + py.Repr(in.Args[1])

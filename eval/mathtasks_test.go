@@ -3,8 +3,10 @@ package eval
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -387,5 +389,39 @@ func TestMathTaskErrors(t *testing.T) {
 	_, err = NewIndexFromYAML(t, "x/bad.yaml", "task: bad\ndataset_path: x\ntest_split: test\nprocess_results: !function utils.nowhere\n")
 	if err == nil || !strings.Contains(err.Error(), `unknown !function "utils.nowhere"`) {
 		t.Errorf("unknown process_results: %v", err)
+	}
+}
+
+// seedModel records the seed of every generation request.
+type seedModel struct {
+	scriptModel
+	seeds map[int64]int
+}
+
+func (m *seedModel) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest, p lm.Progress) ([]string, error) {
+	for _, r := range reqs {
+		if !r.DoSample {
+			return nil, errors.New("expected sampled requests")
+		}
+		m.seeds[r.Seed]++
+	}
+	return m.scriptModel.GenerateUntil(ctx, reqs, p)
+}
+
+// TestRepeatsSeeds checks that the repeats of a sampled request ask for
+// different random streams (seed, seed+1, …), so that deterministic
+// backends and the response cache return k different samples.
+func TestRepeatsSeeds(t *testing.T) {
+	task := loadLocal(t, builtinIndex(t), "llemma_gsm8k_majk", map[string]string{"test": "gsm8k_test.jsonl"})
+	task.Config.Repeats = 4
+	task.Config.Filters[0].Steps[0].Kwargs.Set("k", int64(4))
+	m := &seedModel{scriptModel: scriptModel{script: map[string][]string{"": {"The answer is 1."}}, calls: map[string]int{}}, seeds: map[int64]int{}}
+	if _, err := Evaluate(context.Background(), m, &Suite{Tasks: []*Task{task}}, nil, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// Three documents, four repeats each: seeds 0..3, three requests each.
+	want := map[int64]int{0: 3, 1: 3, 2: 3, 3: 3}
+	if !reflect.DeepEqual(m.seeds, want) {
+		t.Errorf("seeds %v, want %v", m.seeds, want)
 	}
 }
