@@ -261,6 +261,13 @@ func TestMathScoring(t *testing.T) {
 		if v, _ := s.Get("exact_match"); v != int64(1) {
 			t.Errorf("%s: sample 0 exact_match %v", tc.task, v)
 		}
+		// Both metric names, as lm-eval's tables have them.
+		js := ResultsJSONString(run, RunInfo{Model: "script"})
+		for _, want := range []string{`"exact_match,none"`, `"math_verify,none"`, `"exact_match_stderr,none"`, `"process_results": "!function utils.process_results`} {
+			if !strings.Contains(js, want) {
+				t.Errorf("%s: results JSON lacks %s", tc.task, want)
+			}
+		}
 	}
 }
 

@@ -395,6 +395,9 @@ func (t *Task) configDump() *py.Dict {
 	if tc.ProcessDocs != nil {
 		set("process_docs", tc.ProcessDocs.String())
 	}
+	if tc.ProcessResults != nil {
+		set("process_results", tc.ProcessResults.String())
+	}
 	set("doc_to_text", yamlOut(tc.DocToText))
 	set("doc_to_target", yamlOut(tc.DocToTarget))
 	d.Set("unsafe_code", tc.UnsafeCode)
