@@ -28,25 +28,25 @@ const (
 // checkpoint to resume from.
 var ErrNoCheckpoint = errors.New("train: no checkpoint")
 
-// SaveCheckpoint writes Out/checkpoint-STEP: the model, the optimizer
+// saveCheckpoint writes Out/checkpoint-STEP: the model, the optimizer
 // state and where the run stands. The directory is written under a
 // temporary name and renamed into place, so a crash never leaves a
 // half-written checkpoint behind a valid name. It does nothing when Out is
 // empty.
-func (t *LM) SaveCheckpoint() error {
-	if t.Out == "" {
+func (c *core) saveCheckpoint() error {
+	if c.out == "" {
 		return nil
 	}
-	final := filepath.Join(t.Out, checkpointDir+strconv.Itoa(t.state.Step))
-	tmp := filepath.Join(t.Out, ".tmp-"+checkpointDir+strconv.Itoa(t.state.Step))
+	final := filepath.Join(c.out, checkpointDir+strconv.Itoa(c.state.Step))
+	tmp := filepath.Join(c.out, ".tmp-"+checkpointDir+strconv.Itoa(c.state.Step))
 	os.RemoveAll(tmp)
-	if err := t.saveModel(tmp); err != nil {
+	if err := c.saveModel(tmp); err != nil {
 		return err
 	}
-	if err := t.saveOptimizer(tmp); err != nil {
+	if err := c.saveOptimizer(tmp); err != nil {
 		return err
 	}
-	state, err := json.MarshalIndent(t.state, "", "  ")
+	state, err := json.MarshalIndent(c.state, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -59,23 +59,23 @@ func (t *LM) SaveCheckpoint() error {
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	return t.pruneCheckpoints()
+	return c.pruneCheckpoints()
 }
 
-// SaveFinal writes the trained model into Out (config.json,
+// saveFinal writes the trained model into Out (config.json,
 // model.safetensors and the extra files), as save_model does.
-func (t *LM) SaveFinal() error {
-	if t.Out == "" {
+func (c *core) saveFinal() error {
+	if c.out == "" {
 		return nil
 	}
-	return t.saveModel(t.Out)
+	return c.saveModel(c.out)
 }
 
-func (t *LM) saveModel(dir string) error {
-	if err := t.Model.Save(dir, t.ConfigJSON); err != nil {
+func (c *core) saveModel(dir string) error {
+	if err := c.model.Save(dir, c.configJSON); err != nil {
 		return err
 	}
-	for _, src := range t.Extra {
+	for _, src := range c.extra {
 		if err := copyFile(src, filepath.Join(dir, filepath.Base(src))); err != nil {
 			return err
 		}
@@ -83,8 +83,8 @@ func (t *LM) saveModel(dir string) error {
 	return nil
 }
 
-func (t *LM) saveOptimizer(dir string) error {
-	state := t.opt.State()
+func (c *core) saveOptimizer(dir string) error {
+	state := c.opt.State()
 	names := make([]string, 0, len(state))
 	for n := range state {
 		names = append(names, n)
@@ -94,7 +94,7 @@ func (t *LM) saveOptimizer(dir string) error {
 	for i, n := range names {
 		tensors[i] = safetensors.FromFloat32(n, []int{len(state[n])}, state[n])
 	}
-	meta := map[string]string{"optimizer": t.Options.Optimizer, "steps": strconv.Itoa(t.opt.Steps())}
+	meta := map[string]string{"optimizer": c.options.Optimizer, "steps": strconv.Itoa(c.opt.Steps())}
 	err := atomicfile.Write(filepath.Join(dir, OptimizerFile), func(w io.Writer) error {
 		return safetensors.Write(w, tensors, meta)
 	})
@@ -106,17 +106,17 @@ func (t *LM) saveOptimizer(dir string) error {
 
 // pruneCheckpoints removes the oldest step checkpoints beyond
 // SaveTotalLimit.
-func (t *LM) pruneCheckpoints() error {
-	limit := t.Options.SaveTotalLimit
+func (c *core) pruneCheckpoints() error {
+	limit := c.options.SaveTotalLimit
 	if limit <= 0 {
 		return nil
 	}
-	steps, err := checkpointSteps(t.Out)
+	steps, err := checkpointSteps(c.out)
 	if err != nil {
 		return err
 	}
 	for len(steps) > limit {
-		if err := os.RemoveAll(filepath.Join(t.Out, checkpointDir+strconv.Itoa(steps[0]))); err != nil {
+		if err := os.RemoveAll(filepath.Join(c.out, checkpointDir+strconv.Itoa(steps[0]))); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
 		steps = steps[1:]
@@ -157,14 +157,10 @@ func LatestCheckpoint(out string) (string, error) {
 	return filepath.Join(out, checkpointDir+strconv.Itoa(steps[len(steps)-1])), nil
 }
 
-// Resume restores the model weights, the optimizer state and the run's
-// position from a checkpoint directory, after which Run continues exactly
-// where the checkpointed run was. The run's options must be set first; a
-// checkpoint of other data is refused.
-func (t *LM) Resume(dir string) error {
-	if err := t.Prepare(); err != nil {
-		return err
-	}
+// resume restores the model weights, the optimizer state and the run's
+// position from a checkpoint directory. A checkpoint of other data or of
+// another objective is refused.
+func (c *core) resume(dir string) error {
 	b, err := os.ReadFile(filepath.Join(dir, StateFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w: %s has no %s", ErrNoCheckpoint, dir, StateFile)
@@ -176,33 +172,36 @@ func (t *LM) Resume(dir string) error {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return fmt.Errorf("train: %s: %w", filepath.Join(dir, StateFile), err)
 	}
-	if st.Data != t.state.Data {
-		return fmt.Errorf("train: checkpoint %s was trained on %q, not %q", dir, st.Data, t.state.Data)
+	if st.Objective != c.state.Objective {
+		return fmt.Errorf("train: checkpoint %s is of a %s run; this is a %s run", dir, st.Objective, c.state.Objective)
+	}
+	if st.Data != c.state.Data {
+		return fmt.Errorf("train: checkpoint %s was trained on %q, not %q", dir, st.Data, c.state.Data)
 	}
 	ckpt, err := safetensors.OpenCheckpoint(dir)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	_, err = t.Model.LoadWeights(ckpt)
+	_, err = c.model.LoadWeights(ckpt)
 	ckpt.Close()
 	if err != nil {
 		return fmt.Errorf("train: resume from %s: %w", dir, err)
 	}
-	if err := t.loadOptimizer(dir, st.Step); err != nil {
+	if err := c.loadOptimizer(dir, st.Step); err != nil {
 		return err
 	}
-	t.state.Step, t.state.MicroBatches = st.Step, st.MicroBatches
+	c.state.Step, c.state.MicroBatches = st.Step, st.MicroBatches
 	return nil
 }
 
-func (t *LM) loadOptimizer(dir string, steps int) error {
+func (c *core) loadOptimizer(dir string, steps int) error {
 	f, err := safetensors.Open(filepath.Join(dir, OptimizerFile))
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	defer f.Close()
-	if kind := f.Metadata()["optimizer"]; kind != t.Options.Optimizer {
-		return fmt.Errorf("train: checkpoint %s holds %s state; this run uses %s", dir, kind, t.Options.Optimizer)
+	if kind := f.Metadata()["optimizer"]; kind != c.options.Optimizer {
+		return fmt.Errorf("train: checkpoint %s holds %s state; this run uses %s", dir, kind, c.options.Optimizer)
 	}
 	state := map[string][]float32{}
 	for _, info := range f.Tensors() {
@@ -213,7 +212,7 @@ func (t *LM) loadOptimizer(dir string, steps int) error {
 		}
 		state[info.Name] = slices.Clone(v)
 	}
-	if err := t.opt.LoadState(state, steps); err != nil {
+	if err := c.opt.LoadState(state, steps); err != nil {
 		return fmt.Errorf("train: resume from %s: %w", dir, err)
 	}
 	return nil

@@ -255,17 +255,17 @@ func (d *Dataset) whole(seqLen int) *examples {
 	return ex
 }
 
-// order returns the order of the examples in epoch e: file order, or a
+// order returns the order of n examples in epoch e: file order, or a
 // permutation drawn from (seed, e).
-func (ex *examples) order(e int, shuffle bool, seed uint64) []int {
+func order(n, e int, shuffle bool, seed uint64) []int {
 	if !shuffle {
-		o := make([]int, len(ex.seqs))
+		o := make([]int, n)
 		for i := range o {
 			o[i] = i
 		}
 		return o
 	}
-	return rand.New(rand.NewPCG(seed, uint64(e))).Perm(len(ex.seqs))
+	return rand.New(rand.NewPCG(seed, uint64(e))).Perm(n)
 }
 
 // batch is one micro-batch, right-padded to its longest sequence.
