@@ -1,9 +1,12 @@
 package py
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -42,6 +45,13 @@ func (p *litParser) skipSpace() {
 				continue
 			}
 			return
+		case '#':
+			// a comment runs to the end of the line
+			if end := strings.IndexByte(p.s[p.i:], '\n'); end >= 0 {
+				p.i += end
+			} else {
+				p.i = len(p.s)
+			}
 		default:
 			return
 		}
@@ -135,7 +145,7 @@ func (p *litParser) value() (any, error) {
 	case c == '-' || c == '+':
 		p.i++
 		p.skipSpace()
-		v, err := p.value()
+		v, err := p.unsignedNumber()
 		if err != nil {
 			return nil, err
 		}
@@ -178,6 +188,33 @@ func (p *litParser) value() (any, error) {
 		return nil, p.errf("malformed node or string %q", word)
 	}
 	return nil, p.errf("unexpected %q", c)
+}
+
+// unsignedNumber parses the operand of a unary sign, which literal_eval
+// allows to be a number literal only, perhaps in parentheses: -(1) is -1,
+// but --1 and -(-1) are rejected.
+func (p *litParser) unsignedNumber() (any, error) {
+	if p.i >= len(p.s) {
+		return nil, p.errf("unexpected end of input")
+	}
+	switch c := p.s[p.i]; {
+	case c >= '0' && c <= '9' || c == '.':
+		return p.number()
+	case c == '(':
+		p.i++
+		p.skipSpace()
+		v, err := p.unsignedNumber()
+		if err != nil {
+			return nil, err
+		}
+		p.skipSpace()
+		if p.i >= len(p.s) || p.s[p.i] != ')' {
+			return nil, p.errf("a sign applies only to a number")
+		}
+		p.i++
+		return v, nil
+	}
+	return nil, p.errf("a sign applies only to a number")
 }
 
 func isIdentStart(c byte) bool {
@@ -253,23 +290,42 @@ func (p *litParser) number() (any, error) {
 		j++
 	}
 done:
-	text := strings.ReplaceAll(p.s[p.i:j], "_", "")
+	lit := p.s[p.i:j]
+	text := strings.ReplaceAll(lit, "_", "")
 	p.i = j
 	if j < len(p.s) && (p.s[j] == 'j' || p.s[j] == 'J') {
 		return nil, p.errf("complex numbers are not supported")
 	}
+	if !digitsAroundUnderscores(lit) {
+		return nil, p.errf("bad number %q: an underscore must stand between digits", lit)
+	}
 	if isFloat {
 		f, err := strconv.ParseFloat(text, 64)
-		if err != nil {
+		if err != nil && !(errors.Is(err, strconv.ErrRange) && math.IsInf(f, 0)) {
 			return nil, p.errf("bad number %q", text)
 		}
-		return f, nil
+		return f, nil // out of range is ±inf, as in Python
+	}
+	if strings.TrimLeft(text, "0") != "" && text[0] == '0' {
+		return nil, p.errf("bad number %q: leading zeros in a decimal integer are not permitted", lit)
 	}
 	n, err := strconv.ParseInt(text, 10, 64)
 	if err != nil {
 		return nil, p.errf("integer %q out of range", text)
 	}
 	return n, nil
+}
+
+// digitsAroundUnderscores reports whether every underscore of a decimal
+// literal stands between two digits, as Python requires.
+func digitsAroundUnderscores(lit string) bool {
+	isDigit := func(i int) bool { return i >= 0 && i < len(lit) && lit[i] >= '0' && lit[i] <= '9' }
+	for i := range len(lit) {
+		if lit[i] == '_' && (!isDigit(i-1) || !isDigit(i+1)) {
+			return false
+		}
+	}
+	return true
 }
 
 func isHex(c byte) bool {
@@ -337,9 +393,12 @@ func (p *litParser) stringLiteral(raw bool) (string, error) {
 			return "", p.errf("unterminated string")
 		}
 		if raw {
+			// The backslash stays, and the character after it cannot end
+			// the string.
 			b.WriteByte('\\')
-			b.WriteByte(p.s[p.i+1])
-			p.i += 2
+			r, n := utf8.DecodeRuneInString(p.s[p.i+1:])
+			b.WriteRune(r)
+			p.i += 1 + n
 			continue
 		}
 		if err := p.escape(&b); err != nil {
@@ -380,8 +439,16 @@ func (p *litParser) escape(b *strings.Builder) error {
 		if err != nil {
 			return p.errf("bad \\%c escape", e)
 		}
+		switch {
+		case v > unicode.MaxRune:
+			return p.errf("illegal Unicode character in \\%c escape", e)
+		case v >= 0xd800 && v <= 0xdfff:
+			return p.errf("lone surrogate \\%c%s is not supported", e, p.s[p.i:p.i+n])
+		}
 		b.WriteRune(rune(v))
 		p.i += n
+	case 'N':
+		return p.errf("named Unicode escapes (\\N{...}) are not supported")
 	case '0', '1', '2', '3', '4', '5', '6', '7':
 		j := p.i - 1
 		for j < len(p.s) && j < p.i+2 && p.s[j] >= '0' && p.s[j] <= '7' {
@@ -391,8 +458,12 @@ func (p *litParser) escape(b *strings.Builder) error {
 		b.WriteRune(rune(v))
 		p.i = j
 	default:
+		// Unknown escapes keep the backslash; the character after it is
+		// read as a whole (invalid UTF-8 as U+FFFD, as outside escapes).
 		b.WriteByte('\\')
-		b.WriteByte(e)
+		r, n := utf8.DecodeRuneInString(p.s[p.i-1:])
+		b.WriteRune(r)
+		p.i += n - 1
 	}
 	return nil
 }
@@ -408,10 +479,13 @@ func DecodeEscapes(body string) (string, error) {
 	var b strings.Builder
 	for p.i < len(p.s) {
 		c := p.s[p.i]
-		if c != '\\' || p.i+1 >= len(p.s) {
+		if c != '\\' {
 			b.WriteByte(c)
 			p.i++
 			continue
+		}
+		if p.i+1 >= len(p.s) {
+			return "", p.errf("\\ at end of string")
 		}
 		if err := p.escape(&b); err != nil {
 			return "", err

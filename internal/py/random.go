@@ -1,7 +1,3 @@
-// Package py reproduces the parts of CPython's behaviour that decide what
-// lm-evaluation-harness writes: the random module (MT19937 with seeding,
-// getrandbits, randbelow, sample and choices), str() and repr() of values,
-// and ast.literal_eval of the values templates render.
 package py
 
 import "math"

@@ -19,9 +19,7 @@ type Regexp struct {
 
 // Compile compiles a Python regular expression.
 func Compile(pattern string) (*Regexp, error) {
-	p := strings.ReplaceAll(pattern, "(?P<", "(?<")
-	p = pythonBackrefs(p)
-	re, err := regexp2.Compile(p, regexp2.None)
+	re, err := regexp2.Compile(toDotNet(pattern), regexp2.None)
 	if err != nil {
 		return nil, fmt.Errorf("regular expression %q: %v", pattern, err)
 	}
@@ -29,19 +27,77 @@ func Compile(pattern string) (*Regexp, error) {
 	return &Regexp{src: pattern, re: re}, nil
 }
 
-// pythonBackrefs rewrites (?P=name) as \k<name>.
-func pythonBackrefs(p string) string {
-	for {
-		i := strings.Index(p, "(?P=")
-		if i < 0 {
-			return p
+// toDotNet rewrites the parts of Python's syntax that regexp2 (which
+// follows .NET) spells or reads differently: (?P<name> and (?P=name)
+// become (?<name> and \k<name>; \Z, the very end in Python, becomes \z
+// (.NET's \Z also matches before a final newline); and inside a character
+// class \W moves after the other items, because regexp2 drops a \d or \D
+// that follows \W in a class ([\W\d] would match no digits).
+func toDotNet(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		switch {
+		case p[i] == '\\' && i+1 < len(p):
+			if p[i+1] == 'Z' {
+				b.WriteString(`\z`)
+			} else {
+				b.WriteString(p[i : i+2])
+			}
+			i++
+		case p[i] == '[':
+			i = writeClass(&b, p, i) - 1
+		case strings.HasPrefix(p[i:], "(?P<"):
+			b.WriteString("(?<")
+			i += len("(?P<") - 1
+		case strings.HasPrefix(p[i:], "(?P="):
+			end := strings.IndexByte(p[i:], ')')
+			if end < 0 {
+				b.WriteString(p[i:])
+				return b.String()
+			}
+			b.WriteString(`\k<` + p[i+len("(?P="):i+end] + `>`)
+			i += end
+		default:
+			b.WriteByte(p[i])
 		}
-		j := strings.IndexByte(p[i:], ')')
-		if j < 0 {
-			return p
-		}
-		p = p[:i] + `\k<` + p[i+4:i+j] + `>` + p[i+j+1:]
 	}
+	return b.String()
+}
+
+// writeClass copies the character class that starts at p[start] ('[')
+// with its \W items moved to the end, and returns the index after it.
+func writeClass(b *strings.Builder, p string, start int) int {
+	i := start + 1
+	if i < len(p) && p[i] == '^' {
+		i++
+	}
+	if i < len(p) && p[i] == ']' { // a leading ] is a literal
+		i++
+	}
+	head := p[start:i]
+	var items strings.Builder
+	words := 0
+	for ; i < len(p) && p[i] != ']'; i++ {
+		switch {
+		case p[i] == '\\' && i+1 < len(p) && p[i+1] == 'W':
+			words++
+			i++
+		case p[i] == '\\' && i+1 < len(p):
+			items.WriteString(p[i : i+2])
+			i++
+		default:
+			items.WriteByte(p[i])
+		}
+	}
+	if i >= len(p) { // unterminated: let regexp2 report it
+		b.WriteString(p[start:])
+		return len(p)
+	}
+	b.WriteString(head)
+	b.WriteString(items.String())
+	b.WriteString(strings.Repeat(`\W`, words))
+	b.WriteByte(']')
+	return i + 1
 }
 
 // String returns the Python source of the pattern.

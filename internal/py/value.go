@@ -304,7 +304,8 @@ func RStrip(s string, chars *string) string {
 
 // SplitWhitespace is Python's str.split() without a separator: runs of
 // whitespace separate, leading and trailing whitespace is dropped; at most
-// maxsplit splits when maxsplit >= 0.
+// maxsplit splits when maxsplit >= 0, the last part then keeping its
+// trailing whitespace ("a b  ".split(None, 1) is ['a', 'b  ']).
 func SplitWhitespace(s string, maxsplit int) []string {
 	var out []string
 	i := 0
@@ -321,7 +322,7 @@ func SplitWhitespace(s string, maxsplit int) []string {
 			return out
 		}
 		if maxsplit >= 0 && len(out) == maxsplit {
-			out = append(out, RStrip(s[i:], nil))
+			out = append(out, s[i:])
 			return out
 		}
 		j := i
