@@ -13,6 +13,13 @@
 // inference for CSV, the file's schema for Parquet), so that templates and
 // hashes see what Python would see.
 //
+// # Generated datasets
+//
+// A dataset_path of the form "fmkit:NAME" names a Generator registered
+// with RegisterGenerator (package recursion registers "recursion"): its
+// documents are computed in memory, from fixed seeds, instead of read from
+// files, and nothing is downloaded.
+//
 // # Caches
 //
 // Files come from the hub cache (HF_HUB_CACHE, default $HF_HOME/hub) and are

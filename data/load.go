@@ -20,8 +20,9 @@ import (
 // Source names a dataset as lm-eval task configs do: dataset_path,
 // dataset_name and the data_files / data_dir / revision of dataset_kwargs.
 type Source struct {
-	// Path is a Hub dataset ID ("org/name"), a local directory, or one of
-	// the builder names "json", "csv", "parquet" used with DataFiles.
+	// Path is a Hub dataset ID ("org/name"), a local directory, one of
+	// the builder names "json", "csv", "parquet" used with DataFiles, or
+	// GeneratedPrefix and the name of a registered Generator.
 	Path string
 	// Name is the configuration (dataset_name); empty selects the default.
 	Name string

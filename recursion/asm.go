@@ -118,7 +118,7 @@ func (e *Env) transition(s State) (State, error) {
 		if !ok {
 			return State{}, fmt.Errorf("%w: no case of %s matches", errStuck, t)
 		}
-		return State{Mode: Evaluating, Term: subst(c.Body, binds), Stack: s.Stack, Via: "match"}, nil
+		return State{Mode: Evaluating, Term: subst(c.Body, bindingMap(binds)), Stack: s.Stack, Via: "match"}, nil
 	}
 	return State{}, fmt.Errorf("%w: the machine cannot evaluate %s", errStuck, t)
 }

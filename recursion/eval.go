@@ -24,12 +24,37 @@ func (e *Env) Apply(name string, args ...*Term) (*Term, error) {
 // errStuck means a checked term failed to evaluate: a bug, not bad input.
 var errStuck = errors.New("recursion: evaluation is stuck")
 
-func (e *Env) eval(t *Term, vars map[string]*Term) (*Term, error) {
+// binding is a variable's value; evaluation keeps them in a slice, the
+// innermost last, because a body has only a handful of variables and a map
+// per call would dominate the cost.
+type binding struct {
+	name string
+	val  *Term
+}
+
+func lookupVar(vars []binding, name string) (*Term, bool) {
+	for i := len(vars) - 1; i >= 0; i-- {
+		if vars[i].name == name {
+			return vars[i].val, true
+		}
+	}
+	return nil, false
+}
+
+func bindingMap(b []binding) map[string]*Term {
+	m := make(map[string]*Term, len(b))
+	for _, x := range b {
+		m[x.name] = x.val
+	}
+	return m
+}
+
+func (e *Env) eval(t *Term, vars []binding) (*Term, error) {
 	switch t.Kind {
 	case Num:
 		return t, nil
 	case Var:
-		v, ok := vars[t.Name]
+		v, ok := lookupVar(vars, t.Name)
 		if !ok {
 			return nil, fmt.Errorf("%w: unbound %s", errStuck, t.Name)
 		}
@@ -44,15 +69,15 @@ func (e *Env) eval(t *Term, vars map[string]*Term) (*Term, error) {
 			args[i] = v
 		}
 		if t.Kind == Ctor {
-			return C(t.Name, args...), nil
+			return &Term{Kind: Ctor, Name: t.Name, Args: args}, nil
 		}
 		f, err := e.lookup(t.Name)
 		if err != nil {
 			return nil, err
 		}
-		inner := make(map[string]*Term, len(f.Params))
+		inner := make([]binding, len(f.Params))
 		for i, p := range f.Params {
-			inner[p.Name] = args[i]
+			inner[i] = binding{p.Name, args[i]}
 		}
 		return e.eval(f.body, inner)
 	case Match:
@@ -68,14 +93,7 @@ func (e *Env) eval(t *Term, vars map[string]*Term) (*Term, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: no case of %s matches", errStuck, t)
 		}
-		inner := make(map[string]*Term, len(vars)+len(binds))
-		for k, v := range vars {
-			inner[k] = v
-		}
-		for k, v := range binds {
-			inner[k] = v
-		}
-		return e.eval(c.Body, inner)
+		return e.eval(c.Body, append(vars[:len(vars):len(vars)], binds...))
 	}
 	return nil, fmt.Errorf("%w: cannot evaluate %s", errStuck, t)
 }
@@ -83,7 +101,7 @@ func (e *Env) eval(t *Term, vars map[string]*Term) (*Term, error) {
 // selectCase finds the first case whose patterns match the scrutinees'
 // head constructors and returns the bindings of its variables. The
 // scrutinees must be headed by constructors.
-func selectCase(cases []Case, scrut []*Term) (Case, map[string]*Term, bool) {
+func selectCase(cases []Case, scrut []*Term) (Case, []binding, bool) {
 	for _, c := range cases {
 		ok := true
 		for i, p := range c.Patterns {
@@ -95,11 +113,11 @@ func selectCase(cases []Case, scrut []*Term) (Case, map[string]*Term, bool) {
 		if !ok {
 			continue
 		}
-		binds := map[string]*Term{}
+		var binds []binding
 		for i, p := range c.Patterns {
 			for j, v := range p.Vars {
 				if v != "_" && j < len(scrut[i].Args) {
-					binds[v] = scrut[i].Args[j]
+					binds = append(binds, binding{v, scrut[i].Args[j]})
 				}
 			}
 		}

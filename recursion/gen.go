@@ -79,7 +79,7 @@ type Options struct {
 	// Unique drops repeated inputs.
 	Unique bool
 	// AtMost makes N a maximum: when Unique and Holdout leave fewer
-	// distinct inputs than N within 20·N draws, Generate returns those
+	// distinct inputs than N within 4·N+64 draws, Generate returns those
 	// instead of failing (a class such as all_ones has one input per
 	// length).
 	AtMost bool
@@ -255,7 +255,7 @@ func newGenerator(o Options) (*generator, error) {
 		return nil, err
 	}
 	if o.Holdout {
-		g.holdout = holdoutSet(o.Func)
+		g.holdout = holdoutSet(o.Func, true)
 	}
 	return g, nil
 }
@@ -354,7 +354,7 @@ func (g *generator) reject(r *rng, b *bucket) ([]*Term, error) {
 // example builds the Example of fn applied to args.
 func (e *Env) example(fn string, args []*Term, maxSteps int, steps, trace, machine bool) (Example, error) {
 	call := F(fn, args...)
-	ans, err := e.Eval(call)
+	ans, err := e.eval(call, nil) // drawn inputs are well typed
 	if err != nil {
 		return Example{}, err
 	}
@@ -413,7 +413,7 @@ func (g *generator) run(ctx context.Context) ([]Example, error) {
 		}
 		// Dropped candidates are made up for by later indices; a source
 		// that yields almost nothing but dropped inputs is an error.
-		if g.o.AtMost && next >= 20*n {
+		if g.o.AtMost && next >= 4*n+64 {
 			return out, nil
 		}
 		if next > 20*n+10_000 {
@@ -496,6 +496,9 @@ func (e *Env) Describe(call *Term) (Example, error) {
 	}
 	f, err := e.lookup(call.Name)
 	if err != nil {
+		return Example{}, err
+	}
+	if _, err := e.Check(call); err != nil {
 		return Example{}, err
 	}
 	ex, err := e.example(call.Name, call.Args, 0, true, false, false)

@@ -92,7 +92,14 @@ func HarnessExamples(ctx context.Context, fn, split string) ([]Example, error) {
 	}
 	switch {
 	case split == "train":
-		return Generate(ctx, Options{Func: fn, N: HarnessTrainPool, Seed: HarnessSeed, Split: split, Holdout: true, Steps: true})
+		// The pool of demonstrations only has to avoid the queries.
+		o := Options{Func: fn, N: HarnessTrainPool, Seed: HarnessSeed, Split: split}
+		g, err := newGenerator(o)
+		if err != nil {
+			return nil, err
+		}
+		g.holdout = holdoutSet(fn, false)
+		return g.run(ctx)
 	case split == "test":
 		var all []Example
 		for _, c := range classes {
@@ -111,8 +118,9 @@ func HarnessExamples(ctx context.Context, fn, split string) ([]Example, error) {
 	if !ok || !slices.Contains(classes, class) {
 		return nil, harnessSplitError(fn, split)
 	}
-	return Generate(ctx, Options{Func: fn, N: HarnessPerBucket, Seed: HarnessSeed, Split: split,
-		Dist: Balanced, Buckets: []string{class}, Unique: true, AtMost: true, Steps: true})
+	o := testOptions(fn, class)
+	o.Steps = true
+	return Generate(ctx, o)
 }
 
 func harnessSplitError(config, split string) error {
@@ -192,7 +200,7 @@ func HarnessTraceDocs(ctx context.Context, fn, split string) ([]TraceDoc, error)
 	default:
 		return nil, harnessSplitError(config, split)
 	}
-	exs, err := Generate(ctx, Options{Func: fn, N: 4 * HarnessPerBucket, Seed: HarnessSeed, Split: config + "." + split, Holdout: false})
+	exs, err := Generate(ctx, traceTestOptions(fn, rule.String()))
 	if err != nil {
 		return nil, err
 	}
@@ -240,23 +248,44 @@ func traceDoc(env *Env, ex Example, g *rng, rule Rule) (TraceDoc, bool, error) {
 }
 
 // holdoutSet returns the calls of the built-in test sets of fn (none for a
-// function without built-in tasks).
-func holdoutSet(fn string) map[string]bool {
+// function without built-in tasks): every input of the input-output test
+// sets and, withTrace, every candidate input from which the _trace test
+// sets pick their steps. Only the draws are repeated, not the traces.
+func holdoutSet(fn string, withTrace bool) map[string]bool {
 	set := map[string]bool{}
 	if !slices.Contains(HarnessFuncs(), fn) {
 		return set
 	}
-	if exs, err := HarnessExamples(context.Background(), fn, "test"); err == nil {
+	ctx := context.Background()
+	classes, _ := harnessClasses(fn)
+	for _, c := range classes {
+		exs, _ := Generate(ctx, testOptions(fn, c))
 		for _, ex := range exs {
 			set[ex.Call] = true
 		}
 	}
-	if docs, err := HarnessTraceDocs(context.Background(), fn, "test"); err == nil {
-		for _, d := range docs {
-			set[d.Call] = true
+	for _, rule := range []string{"delta", "beta", "iota"} {
+		if !withTrace {
+			break
+		}
+		exs, _ := Generate(ctx, traceTestOptions(fn, rule))
+		for _, ex := range exs {
+			set[ex.Call] = true
 		}
 	}
 	return set
+}
+
+// testOptions draws the test documents of one class.
+func testOptions(fn, class string) Options {
+	return Options{Func: fn, N: HarnessPerBucket, Seed: HarnessSeed, Split: "test." + class,
+		Dist: Balanced, Buckets: []string{class}, Unique: true, AtMost: true}
+}
+
+// traceTestOptions draws the candidate inputs of one rule's trace test
+// documents.
+func traceTestOptions(fn, rule string) Options {
+	return Options{Func: fn, N: 4 * HarnessPerBucket, Seed: HarnessSeed, Split: fn + "_trace.test." + rule}
 }
 
 // HarnessDocs is the data.Generator behind dataset_path "fmkit:recursion":

@@ -98,7 +98,7 @@ func (e *Env) step(t *Term) (*Term, Rule, bool, error) {
 			if !ok {
 				return nil, NoRule, false, fmt.Errorf("%w: no case of %s matches", ErrType, t)
 			}
-			return subst(c.Body, binds), Iota, true, nil
+			return subst(c.Body, bindingMap(binds)), Iota, true, nil
 		}
 		return e.stepArgs(t)
 	case Ctor:
