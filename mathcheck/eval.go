@@ -27,146 +27,100 @@ func (b *budget) step() error {
 	return nil
 }
 
+// exactKinds are the node kinds exact arithmetic evaluates.
+var exactKinds = map[nodeKind]bool{
+	nNeg: true, nAdd: true, nMul: true, nDiv: true, nPow: true, nRoot: true,
+	nPercent: true, nDegree: true, nFact: true, nBinom: true, nAbs: true,
+}
+
 // exact evaluates n exactly, or fails with errInexact (variables,
 // transcendental functions, divisions by sums, …).
 func exact(n *node, b *budget) (exactValue, error) {
 	if err := b.step(); err != nil {
 		return nil, err
 	}
-	switch n.kind {
-	case nNum:
+	switch {
+	case n.kind == nNum:
 		return ratValue(n.num), nil
-	case nPi:
+	case n.kind == nPi:
 		return piValue(), nil
+	case !exactKinds[n.kind]:
+		return nil, errInexact
+	}
+	xs := make([]exactValue, len(n.args))
+	for i, a := range n.args {
+		var err error
+		if xs[i], err = exact(a, b); err != nil {
+			return nil, err
+		}
+	}
+	switch n.kind {
 	case nNeg:
-		v, err := exact(n.args[0], b)
-		if err != nil {
-			return nil, err
-		}
-		return v.neg(), nil
-	case nAdd:
-		sum := exactValue{}
-		for _, a := range n.args {
-			v, err := exact(a, b)
+		return xs[0].neg(), nil
+	case nAdd, nMul:
+		acc := xs[0]
+		for _, x := range xs[1:] {
+			var err error
+			if n.kind == nAdd {
+				acc, err = acc.add(x, b)
+			} else {
+				acc, err = acc.mul(x, b)
+			}
 			if err != nil {
 				return nil, err
 			}
-			if sum, err = sum.add(v, b); err != nil {
-				return nil, err
-			}
 		}
-		return sum, nil
-	case nMul:
-		prod := ratValue(big.NewRat(1, 1))
-		for _, a := range n.args {
-			v, err := exact(a, b)
-			if err != nil {
-				return nil, err
-			}
-			if prod, err = prod.mul(v, b); err != nil {
-				return nil, err
-			}
-		}
-		return prod, nil
+		return acc, nil
 	case nDiv:
-		num, err := exact(n.args[0], b)
+		inv, err := xs[1].inv()
 		if err != nil {
 			return nil, err
 		}
-		den, err := exact(n.args[1], b)
-		if err != nil {
-			return nil, err
-		}
-		inv, err := den.inv()
-		if err != nil {
-			return nil, err
-		}
-		return num.mul(inv, b)
+		return xs[0].mul(inv, b)
 	case nPow:
-		return exactPow(n.args[0], n.args[1], b)
-	case nRoot:
-		idx, err := exact(n.args[0], b)
-		if err != nil {
-			return nil, err
+		r, ok := xs[1].rational()
+		if !ok {
+			return nil, errInexact
 		}
-		k, ok := idx.rational()
+		return xs[0].powRat(r, b)
+	case nRoot:
+		k, ok := xs[0].rational()
 		if !ok || !k.IsInt() || k.Sign() <= 0 {
 			return nil, errInexact
 		}
-		v, err := exact(n.args[1], b)
-		if err != nil {
-			return nil, err
-		}
-		return v.powRat(new(big.Rat).Inv(k), b)
+		return xs[1].powRat(new(big.Rat).Inv(k), b)
 	case nPercent:
-		v, err := exact(n.args[0], b)
-		if err != nil {
-			return nil, err
-		}
-		return v.mul(ratValue(big.NewRat(1, 100)), b)
+		return xs[0].mul(ratValue(big.NewRat(1, 100)), b)
 	case nDegree:
-		return exact(n.args[0], b)
+		return xs[0], nil
 	case nFact:
-		k, err := exactInt(n.args[0], b)
-		if err != nil {
-			return nil, err
-		}
-		if k < 0 || k > maxFactorial {
+		k, ok := smallInt(xs[0])
+		if !ok || k < 0 || k > maxFactorial {
 			return nil, errInexact
 		}
 		return ratValue(new(big.Rat).SetInt(new(big.Int).MulRange(1, k))), nil
 	case nBinom:
-		top, err := exactInt(n.args[0], b)
-		if err != nil {
-			return nil, err
-		}
-		k, err := exactInt(n.args[1], b)
-		if err != nil {
-			return nil, err
-		}
-		if top < 0 || top > 100000 || k < 0 || k > top || min(k, top-k) > 1000 {
+		top, ok1 := smallInt(xs[0])
+		k, ok2 := smallInt(xs[1])
+		if !ok1 || !ok2 || top < 0 || top > 100000 || k < 0 || k > top || min(k, top-k) > 1000 {
 			return nil, errInexact
 		}
 		return ratValue(new(big.Rat).SetInt(new(big.Int).Binomial(top, k))), nil
-	case nAbs:
-		v, err := exact(n.args[0], b)
-		if err != nil {
-			return nil, err
+	default: // nAbs
+		if xs[0].float() < 0 {
+			return xs[0].neg(), nil
 		}
-		if v.float() < 0 {
-			return v.neg(), nil
-		}
-		return v, nil
+		return xs[0], nil
 	}
-	return nil, errInexact
 }
 
-func exactInt(n *node, b *budget) (int64, error) {
-	v, err := exact(n, b)
-	if err != nil {
-		return 0, err
-	}
+// smallInt returns v as an int64 if it is an integer that fits.
+func smallInt(v exactValue) (int64, bool) {
 	q, ok := v.rational()
 	if !ok || !q.IsInt() || !q.Num().IsInt64() {
-		return 0, errInexact
+		return 0, false
 	}
-	return q.Num().Int64(), nil
-}
-
-func exactPow(base, exp *node, b *budget) (exactValue, error) {
-	e, err := exact(exp, b)
-	if err != nil {
-		return nil, err
-	}
-	r, ok := e.rational()
-	if !ok {
-		return nil, errInexact
-	}
-	v, err := exact(base, b)
-	if err != nil {
-		return nil, err
-	}
-	return v.powRat(r, b)
+	return q.Num().Int64(), true
 }
 
 // errNotNumber is returned for lists, relations and text, which have no
@@ -179,121 +133,91 @@ func numeric(n *node, env map[string]complex128, b *budget) (complex128, error) 
 	if err := b.step(); err != nil {
 		return 0, err
 	}
-	arg := func(i int) (complex128, error) { return numeric(n.args[i], env, b) }
 	switch n.kind {
 	case nNum:
 		f, _ := n.num.Float64()
 		return complex(f, 0), nil
 	case nVar:
-		switch n.name {
-		case "e":
-			return complex(math.E, 0), nil
-		case "i":
-			return complex(0, 1), nil
-		}
-		v, ok := env[n.name]
-		if !ok {
-			return 0, fmt.Errorf("mathcheck: no value for %s", n.name)
-		}
-		return v, nil
+		return variableValue(n.name, env)
 	case nPi:
 		return complex(math.Pi, 0), nil
 	case nInf:
 		return complex(math.Inf(1), 0), nil
-	case nNeg:
-		x, err := arg(0)
-		return -x, err
-	case nAdd, nMul:
-		acc := complex(0, 0)
-		if n.kind == nMul {
-			acc = 1
+	case nFunc:
+		return numericFunc(n, env, b)
+	}
+	if !exactKinds[n.kind] && n.kind != nFloor && n.kind != nCeil {
+		return 0, errNotNumber
+	}
+	xs := make([]complex128, len(n.args))
+	for i, a := range n.args {
+		var err error
+		if xs[i], err = numeric(a, env, b); err != nil {
+			return 0, err
 		}
-		for i := range n.args {
-			x, err := arg(i)
-			if err != nil {
-				return 0, err
-			}
-			if n.kind == nAdd {
-				acc += x
-			} else {
-				acc *= x
-			}
+	}
+	switch n.kind {
+	case nNeg:
+		return -xs[0], nil
+	case nAdd:
+		acc := complex(0, 0)
+		for _, x := range xs {
+			acc += x
+		}
+		return acc, nil
+	case nMul:
+		acc := complex(1, 0)
+		for _, x := range xs {
+			acc *= x
 		}
 		return acc, nil
 	case nDiv:
-		x, err := arg(0)
-		if err != nil {
-			return 0, err
-		}
-		y, err := arg(1)
-		if err != nil {
-			return 0, err
-		}
-		return x / y, nil
+		return xs[0] / xs[1], nil
 	case nPow:
-		x, err := arg(0)
-		if err != nil {
-			return 0, err
-		}
-		y, err := arg(1)
-		if err != nil {
-			return 0, err
-		}
-		return power(x, y), nil
+		return power(xs[0], xs[1]), nil
 	case nRoot:
-		k, err := arg(0)
-		if err != nil {
-			return 0, err
-		}
-		x, err := arg(1)
-		if err != nil {
-			return 0, err
-		}
-		return root(x, k), nil
-	case nFunc:
-		return numericFunc(n, env, b)
+		return root(xs[1], xs[0]), nil
 	case nFact:
-		x, err := arg(0)
-		if err != nil {
-			return 0, err
-		}
-		if imag(x) != 0 || real(x) < 0 {
+		if imag(xs[0]) != 0 || real(xs[0]) < 0 {
 			return 0, errNotNumber
 		}
-		return complex(math.Gamma(real(x)+1), 0), nil
+		return complex(math.Gamma(real(xs[0])+1), 0), nil
 	case nBinom:
-		x, err := arg(0)
-		if err != nil {
-			return 0, err
-		}
-		y, err := arg(1)
-		if err != nil {
-			return 0, err
-		}
-		if imag(x) != 0 || imag(y) != 0 {
+		if imag(xs[0]) != 0 || imag(xs[1]) != 0 {
 			return 0, errNotNumber
 		}
-		a, c := real(x), real(y)
+		a, c := real(xs[0]), real(xs[1])
 		return complex(math.Gamma(a+1)/(math.Gamma(c+1)*math.Gamma(a-c+1)), 0), nil
 	case nAbs:
-		x, err := arg(0)
-		return complex(cmplx.Abs(x), 0), err
+		return complex(cmplx.Abs(xs[0]), 0), nil
 	case nFloor, nCeil:
-		x, err := arg(0)
-		if err != nil || imag(x) != 0 {
+		if imag(xs[0]) != 0 {
 			return 0, errNotNumber
 		}
 		if n.kind == nFloor {
-			return complex(math.Floor(real(x)), 0), nil
+			return complex(math.Floor(real(xs[0])), 0), nil
 		}
-		return complex(math.Ceil(real(x)), 0), nil
+		return complex(math.Ceil(real(xs[0])), 0), nil
 	case nPercent:
-		x, err := arg(0)
-		return x / 100, err
-	case nDegree:
-		return arg(0)
+		return xs[0] / 100, nil
+	default: // nDegree
+		return xs[0], nil
 	}
-	return 0, errNotNumber
+}
+
+// variableValue is a variable's value: e and i are constants.
+func variableValue(name string, env map[string]complex128) (complex128, error) {
+	switch name {
+	case "e":
+		return complex(math.E, 0), nil
+	case "i":
+		return complex(0, 1), nil
+	}
+	v, ok := env[name]
+	if !ok {
+		return 0, fmt.Errorf("mathcheck: no value for %s", name)
+	}
+	return v, nil
 }
 
 // power is x^y, with real results for real x > 0 and integer y computed

@@ -905,42 +905,11 @@ func (p *parser) command(t token) (*node, error) {
 	case greek[name]:
 		return p.variable(`\` + name)
 	case name == "frac" || name == "dfrac" || name == "tfrac" || name == "cfrac":
-		a, err := p.arg()
-		if err != nil {
-			return nil, err
-		}
-		b, err := p.arg()
-		if err != nil {
-			return nil, err
-		}
-		return &node{kind: nDiv, name: "frac", args: []*node{a, b}}, nil
+		return p.twoArgs(&node{kind: nDiv, name: "frac"})
 	case name == "binom" || name == "dbinom" || name == "tbinom":
-		a, err := p.arg()
-		if err != nil {
-			return nil, err
-		}
-		b, err := p.arg()
-		if err != nil {
-			return nil, err
-		}
-		return &node{kind: nBinom, args: []*node{a, b}}, nil
+		return p.twoArgs(&node{kind: nBinom})
 	case name == "sqrt":
-		index := &node{kind: nNum, num: big.NewRat(2, 1)}
-		if p.accept(tSym, "[") {
-			n, err := p.list(tSym, "]")
-			if err != nil {
-				return nil, err
-			}
-			if err := p.expect(tSym, "]"); err != nil {
-				return nil, err
-			}
-			index = n
-		}
-		a, err := p.arg()
-		if err != nil {
-			return nil, err
-		}
-		return &node{kind: nRoot, args: []*node{index, a}}, nil
+		return p.sqrt()
 	case functions[name]:
 		return p.function(name)
 	case name == "operatorname":
@@ -953,49 +922,15 @@ func (p *parser) command(t token) (*node, error) {
 		}
 		return p.function(fn)
 	case name == "{":
-		n, err := p.list(tCmd, "}")
-		if err != nil {
-			return nil, err
-		}
-		if err := p.expect(tCmd, "}"); err != nil {
-			return nil, err
-		}
-		items := []*node{n}
-		if n.kind == nList {
-			items = n.args
-		}
-		return &node{kind: nSet, args: items}, nil
-	case name == "lfloor" || name == "lceil":
-		n, err := p.expr()
-		if err != nil {
-			return nil, err
-		}
-		kind, closer := nFloor, "rfloor"
-		if name == "lceil" {
-			kind, closer = nCeil, "rceil"
-		}
-		return &node{kind: kind, args: []*node{n}}, p.expect(tCmd, closer)
-	case name == "lvert" || name == "vert" || name == "|":
-		p.abs++
-		n, err := p.expr()
-		p.abs--
-		if err != nil {
-			return nil, err
-		}
-		if !p.accept(tCmd, "rvert") && !p.accept(tCmd, "vert") && !p.accept(tCmd, "|") {
-			return nil, p.errorf(`expected \rvert`)
-		}
-		return &node{kind: nAbs, args: []*node{n}}, nil
+		return p.items(&node{kind: nSet}, tCmd, "}")
 	case name == "langle":
-		n, err := p.list(tCmd, "rangle")
-		if err != nil {
-			return nil, err
-		}
-		items := []*node{n}
-		if n.kind == nList {
-			items = n.args
-		}
-		return &node{kind: nSeq, open: "(", close: ")", args: items}, p.expect(tCmd, "rangle")
+		return p.items(&node{kind: nSeq, open: "(", close: ")"}, tCmd, "rangle")
+	case name == "lfloor":
+		return p.enclosed(nFloor, "rfloor")
+	case name == "lceil":
+		return p.enclosed(nCeil, "rceil")
+	case name == "lvert" || name == "vert" || name == "|":
+		return p.absolute()
 	case textCommands[name]:
 		return p.text()
 	case namedObjects[name]:
@@ -1009,11 +944,77 @@ func (p *parser) command(t token) (*node, error) {
 		return p.arg()
 	case name == "begin":
 		return p.environment()
-	case name == "%":
-		return nil, p.errorf(`unexpected \%%`)
 	}
 	p.i--
 	return nil, p.errorf(`unknown command \%s`, name)
+}
+
+// twoArgs fills n with two TeX arguments (\frac, \binom).
+func (p *parser) twoArgs(n *node) (*node, error) {
+	for range 2 {
+		a, err := p.arg()
+		if err != nil {
+			return nil, err
+		}
+		n.args = append(n.args, a)
+	}
+	return n, nil
+}
+
+// sqrt parses \sqrt[index]{radicand}; the index defaults to 2.
+func (p *parser) sqrt() (*node, error) {
+	index := &node{kind: nNum, num: big.NewRat(2, 1)}
+	if p.accept(tSym, "[") {
+		n, err := p.list(tSym, "]")
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect(tSym, "]"); err != nil {
+			return nil, err
+		}
+		index = n
+	}
+	a, err := p.arg()
+	if err != nil {
+		return nil, err
+	}
+	return &node{kind: nRoot, args: []*node{index, a}}, nil
+}
+
+// items fills n with the comma-separated items up to the closing token.
+func (p *parser) items(n *node, endKind tokKind, end string) (*node, error) {
+	l, err := p.list(endKind, end)
+	if err != nil {
+		return nil, err
+	}
+	n.args = []*node{l}
+	if l.kind == nList {
+		n.args = l.args
+	}
+	return n, p.expect(endKind, end)
+}
+
+// enclosed parses an expression up to a closing command (\rfloor).
+func (p *parser) enclosed(kind nodeKind, closer string) (*node, error) {
+	n, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	return &node{kind: kind, args: []*node{n}}, p.expect(tCmd, closer)
+}
+
+// absolute parses \lvert x \rvert (and \vert, \|).
+func (p *parser) absolute() (*node, error) {
+	p.abs++
+	n, err := p.expr()
+	p.abs--
+	if err != nil {
+		return nil, err
+	}
+	if !p.accept(tCmd, "rvert") && !p.accept(tCmd, "vert") && !p.accept(tCmd, "|") {
+		return nil, p.errorf(`expected \rvert`)
+	}
+	return &node{kind: nAbs, args: []*node{n}}, nil
 }
 
 // function parses \sin x, \sin^2 x, \log_2 8, \ln(x).

@@ -355,7 +355,7 @@ func unwrapCommand(s, cmd string) string {
 // this text, marks the repeating digits of a decimal (0.\overline{3},
 // 1.2\overline{45}).
 func repeatingDecimal(before, content string) bool {
-	if !allASCIIDigits(content) {
+	if !allDigits(content) {
 		return false
 	}
 	i := len(before)
@@ -363,15 +363,6 @@ func repeatingDecimal(before, content string) bool {
 		i--
 	}
 	return i > 0 && before[i-1] == '.'
-}
-
-func allASCIIDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // matchBrace returns the index of the "}" closing the "{" at open, or -1.

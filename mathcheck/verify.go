@@ -32,12 +32,15 @@ type verifyMatch struct {
 }
 
 var (
-	finalIsRe      = regexp.MustCompile(`(?i)final answer is:?\s*`)
-	finalLooseRe   = regexp.MustCompile(`(?is)final answer.{0,100}?\s+is:?\s*`)
-	answerColonRe  = regexp.MustCompile(`(?i)answer:`)
-	answerWordRe   = regexp.MustCompile(`(?i)answer`)
-	hopeRe         = regexp.MustCompile(`^\.?\s?I hope`)
-	plainNumberRe  = regexp.MustCompile(`(?:^|[\s=])(?:\*\*)?[$€£]?(-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:[.,]\d+)?|\.\d+)(\s*(?:%|[Pp]ercent))?`)
+	finalIsRe     = regexp.MustCompile(`(?i)final answer is:?\s*`)
+	finalLooseRe  = regexp.MustCompile(`(?is)final answer.{0,100}?\s+is:?\s*`)
+	answerColonRe = regexp.MustCompile(`(?i)answer:`)
+	answerWordRe  = regexp.MustCompile(`(?i)answer`)
+	hopeRe        = regexp.MustCompile(`^\.?\s?I hope`)
+	plainNumberRe = regexp.MustCompile(`(?:^|[\s=])(?:\*\*)?[$€£]?(-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:[.,]\d+)?|\.\d+)(\s*(?:%|[Pp]ercent))?`)
+	// numberAtRe is plainNumberRe anchored at the start, without the
+	// character before the number (which the caller has checked).
+	numberAtRe     = regexp.MustCompile(`^(?:\*\*)?[$€£]?(-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:[.,]\d+)?|\.\d+)(\s*(?:%|[Pp]ercent))?`)
 	plainFractionR = regexp.MustCompile(`-?\\frac\{-?\d+(?:[.,]\d+)?\}\{-?\d+(?:[.,]\d+)?\}`)
 )
 
@@ -90,12 +93,12 @@ func spanOrNumber(s string, i int) (string, int, bool) {
 	if c, end, ok := latexSpan(s, i); ok {
 		return c, end, true
 	}
-	if loc := plainNumberRe.FindStringSubmatchIndex(" " + s[i:]); loc != nil && loc[0] == 0 {
-		text := (" " + s[i:])[loc[2]:loc[3]]
+	if loc := numberAtRe.FindStringSubmatchIndex(s[i:]); loc != nil {
+		text := s[i+loc[2] : i+loc[3]]
 		if loc[4] >= 0 {
 			text += `\%`
 		}
-		return text, i + loc[1] - 1, true
+		return text, i + loc[1], true
 	}
 	return "", 0, false
 }
