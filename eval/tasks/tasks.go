@@ -9,8 +9,11 @@
 // and GSM8k (gsm8k, gsm8k_cot, gsm8k_cot_self_consistency) as lm-eval
 // defines them, and the Llemma evaluation fork's MATH and GSM8k, greedy
 // and with majority voting (llemma_minerva_math, llemma_minerva_math_majk,
-// llemma_gsm8k, llemma_gsm8k_majk), scored by package mathcheck; and
-// KMMLU's published reference figures.
+// llemma_gsm8k, llemma_gsm8k_majk), scored by package mathcheck; fmkit's
+// structural-recursion tasks (groups recursion, recursion_icl and
+// recursion_trace, one member task per edge-case class), whose documents
+// package recursion generates (dataset_path fmkit:recursion); and KMMLU's
+// published reference figures.
 package tasks
 
 import (
