@@ -133,3 +133,60 @@ func TestMathCommandErrors(t *testing.T) {
 		t.Errorf("finished lines lost: %q", out)
 	}
 }
+
+// TestEvalMathEndToEnd runs a minerva_math task on local documents with a
+// native checkpoint through fmkit eval: a task folder named minerva_math
+// under --include-path finds the Go versions of lm-eval's utils.py, and the
+// results carry both metric names.
+func TestEvalMathEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	modelDir := filepath.Join(dir, "model")
+	os.Mkdir(modelDir, 0o755)
+	writeTinyNeoX(t, modelDir)
+	docs, _ := filepath.Abs("../../eval/testdata/docs/math")
+	tasks := filepath.Join(dir, "tasks", "minerva_math")
+	os.MkdirAll(tasks, 0o755)
+	writeFile(t, filepath.Join(tasks, "math_local.yaml"), `task: math_local
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: `+docs+`/hendrycks_math_test.jsonl
+output_type: generate_until
+test_split: test
+process_docs: !function utils.process_docs
+doc_to_text: !function utils.doc_to_text
+doc_to_target: "{{answer if few_shot is undefined else solution}}"
+process_results: !function utils.process_results
+num_fewshot: 1
+fewshot_config:
+  sampler: first_n
+  samples: !function utils.list_fewshot_samples
+generation_kwargs:
+  until: ["Problem:"]
+  do_sample: false
+  max_gen_toks: 4
+metric_list:
+  - metric: exact_match
+  - metric: math_verify
+`)
+	out, errOut, code := runMain(t, "", "eval", "--model", modelDir, "--tasks", "math_local", "--include-path", filepath.Join(dir, "tasks"), "--limit", "2", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res struct {
+		Results map[string]map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	r := res.Results["math_local"]
+	for _, k := range []string{"exact_match,none", "math_verify,none"} {
+		// A random model gets no answer right.
+		if v, ok := r[k]; !ok || v != 0.0 {
+			t.Errorf("%s = %v (%v), want 0", k, v, ok)
+		}
+	}
+	if r["sample_len"] != 2.0 {
+		t.Errorf("sample_len %v", r["sample_len"])
+	}
+}
