@@ -41,9 +41,14 @@ type RopeScaling struct {
 }
 
 // Config is an architecture's hyperparameters, read from a Hugging Face
-// config.json and normalised across model types.
+// config.json and normalised across model types. What an architecture does
+// differently is said by its fields (GatedMLP, ParallelResidual,
+// LearnedPositions, the biases), never by ModelType, so that the forward
+// pass and the tools built on Config work for any architecture that sets
+// them.
 type Config struct {
-	// ModelType is the config's model_type: gpt_neox, llama or gpt2.
+	// ModelType is the config's model_type, one of the architectures
+	// registered in arch.go.
 	ModelType    string
 	Vocab        int
 	Hidden       int
@@ -60,6 +65,12 @@ type Config struct {
 	// ParallelResidual is GPT-NeoX's use_parallel_residual:
 	// x + attn(ln1(x)) + mlp(ln2(x)) instead of two sequential residuals.
 	ParallelResidual bool
+	// GatedMLP is a gated MLP (Llama's): down(act(gate(x)) · up(x)),
+	// instead of down(act(up(x))).
+	GatedMLP bool
+	// LearnedPositions is a learned table of absolute position embeddings
+	// (GPT-2's wpe), added to the token embeddings.
+	LearnedPositions bool
 	// RotaryDim is the number of rotated dimensions per head (0 for learned
 	// absolute positions, as in GPT-2).
 	RotaryDim   int
@@ -92,9 +103,6 @@ func (c *Config) PositionLimit() int {
 	return c.MaxPositions
 }
 
-// SupportedModelTypes lists the model_type values Load accepts.
-func SupportedModelTypes() []string { return []string{"gpt2", "gpt_neox", "llama"} }
-
 // ReadConfig reads and validates a Hugging Face config.json.
 func ReadConfig(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
@@ -116,100 +124,26 @@ func ParseConfig(data []byte) (*Config, error) {
 	}
 	r := &reader{m: raw}
 	c := &Config{ModelType: r.str("model_type", "")}
-	switch c.ModelType {
-	case "gpt_neox":
-		neoxConfig(r, c)
-	case "llama":
-		llamaConfig(r, c)
-	case "gpt2":
-		gpt2Config(r, c)
-	default:
-		return nil, fmt.Errorf("%w %q (model_type); supported: %s", ErrUnsupportedModel, c.ModelType, strings.Join(SupportedModelTypes(), ", "))
+	arch, ok := architectures[c.ModelType]
+	if !ok {
+		return nil, fmt.Errorf("%w %q (model_type); %s", ErrUnsupportedModel, c.ModelType, supportedText())
 	}
+	arch.config(r, c)
 	c.BOS = r.int("bos_token_id", -1)
 	c.EOS = r.ints("eos_token_id")
 	c.TorchDType = r.str("torch_dtype", "")
 	if err := r.err(); err != nil {
 		return nil, err
 	}
-	if err := c.validate(); err != nil {
+	if err := c.validate(r.problems); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-func neoxConfig(r *reader, c *Config) {
-	c.Vocab = r.int("vocab_size", 50432)
-	c.Hidden = r.int("hidden_size", 6144)
-	c.Layers = r.int("num_hidden_layers", 44)
-	c.Heads = r.int("num_attention_heads", 64)
-	c.KVHeads = c.Heads
-	if c.Heads > 0 {
-		c.HeadDim = c.Hidden / c.Heads
-	}
-	c.Intermediate = r.int("intermediate_size", 24576)
-	c.MaxPositions = r.int("max_position_embeddings", 2048)
-	c.Norm = LayerNorm
-	c.NormEps = r.float("layer_norm_eps", 1e-5)
-	c.Act = Activation(r.str("hidden_act", "gelu"))
-	c.ParallelResidual = r.bool("use_parallel_residual", true)
-	pct := r.float("rotary_pct", r.float("partial_rotary_factor", 0.25))
-	c.RotaryDim = int(float64(c.HeadDim) * pct)
-	c.RopeTheta = r.float("rotary_emb_base", r.float("rope_theta", 10000))
-	c.RopeScaling = r.ropeScaling()
-	c.AttnBias = r.bool("attention_bias", true)
-	c.MLPBias = true
-	c.ScaleAttn = true
-	c.TieEmbed = r.bool("tie_word_embeddings", false)
-}
-
-func llamaConfig(r *reader, c *Config) {
-	c.Vocab = r.int("vocab_size", 32000)
-	c.Hidden = r.int("hidden_size", 4096)
-	c.Layers = r.int("num_hidden_layers", 32)
-	c.Heads = r.int("num_attention_heads", 32)
-	c.KVHeads = r.int("num_key_value_heads", c.Heads)
-	def := 0
-	if c.Heads > 0 {
-		def = c.Hidden / c.Heads
-	}
-	c.HeadDim = r.int("head_dim", def)
-	c.Intermediate = r.int("intermediate_size", 11008)
-	c.MaxPositions = r.int("max_position_embeddings", 2048)
-	c.Norm = RMSNorm
-	c.NormEps = r.float("rms_norm_eps", 1e-6)
-	c.Act = Activation(r.str("hidden_act", "silu"))
-	c.RotaryDim = int(float64(c.HeadDim) * r.float("partial_rotary_factor", 1))
-	c.RopeTheta = r.float("rope_theta", 10000)
-	c.RopeScaling = r.ropeScaling()
-	c.AttnBias = r.bool("attention_bias", false)
-	c.MLPBias = r.bool("mlp_bias", false)
-	c.ScaleAttn = true
-	c.TieEmbed = r.bool("tie_word_embeddings", false)
-}
-
-func gpt2Config(r *reader, c *Config) {
-	c.Vocab = r.int("vocab_size", 50257)
-	c.Hidden = r.int("n_embd", 768)
-	c.Layers = r.int("n_layer", 12)
-	c.Heads = r.int("n_head", 12)
-	c.KVHeads = c.Heads
-	if c.Heads > 0 {
-		c.HeadDim = c.Hidden / c.Heads
-	}
-	c.Intermediate = r.int("n_inner", 4*c.Hidden)
-	c.MaxPositions = r.int("n_positions", 1024)
-	c.Norm = LayerNorm
-	c.NormEps = r.float("layer_norm_epsilon", 1e-5)
-	c.Act = Activation(r.str("activation_function", "gelu_new"))
-	c.AttnBias, c.MLPBias = true, true
-	c.ScaleAttn = r.bool("scale_attn_weights", true)
-	c.ScaleByLayer = r.bool("scale_attn_by_inverse_layer_idx", false)
-	c.TieEmbed = r.bool("tie_word_embeddings", true)
-}
-
-func (c *Config) validate() error {
-	var problems []string
+// validate checks what every architecture needs of a config, after the
+// problems its own config function found.
+func (c *Config) validate(problems []string) error {
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	for _, f := range []struct {
 		name string
@@ -220,9 +154,6 @@ func (c *Config) validate() error {
 		if f.v <= 0 {
 			bad("%s %d must be positive", f.name, f.v)
 		}
-	}
-	if c.ModelType != "llama" && c.Heads > 0 && c.Hidden%c.Heads != 0 {
-		bad("hidden size %d is not divisible by the head count %d", c.Hidden, c.Heads)
 	}
 	if c.KVHeads > 0 && c.Heads%c.KVHeads != 0 {
 		bad("num_attention_heads %d is not a multiple of num_key_value_heads %d", c.Heads, c.KVHeads)
@@ -260,15 +191,39 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// reader reads typed fields from a decoded config, remembering the first
-// type error so that parsing code stays linear.
+// reader reads typed fields from a decoded config, remembering type errors
+// (and an architecture's own problems with the values) so that parsing
+// code stays linear.
 type reader struct {
-	m    map[string]any
-	errs []string
+	m        map[string]any
+	errs     []string // fields of the wrong type
+	problems []string // values an architecture rejects, reported with validate's
+}
+
+// invalid records a problem with the values, reported with those validate
+// finds.
+func (r *reader) invalid(format string, args ...any) {
+	r.problems = append(r.problems, fmt.Sprintf(format, args...))
+}
+
+// splitHeads sets HeadDim for an architecture whose heads split the hidden
+// size (no head_dim key), noting a hidden size the heads do not divide.
+func (r *reader) splitHeads(c *Config) {
+	if c.Heads <= 0 {
+		return
+	}
+	c.HeadDim = c.Hidden / c.Heads
+	if c.Hidden%c.Heads != 0 {
+		r.invalid("hidden size %d is not divisible by the head count %d", c.Hidden, c.Heads)
+	}
 }
 
 func (r *reader) fail(key string, v any, want string) {
-	r.errs = append(r.errs, fmt.Sprintf("field %q is %v, expected %s", key, v, want))
+	shown, err := json.Marshal(v) // as the config spells it: "12" is a string
+	if err != nil {
+		shown = []byte(fmt.Sprint(v))
+	}
+	r.errs = append(r.errs, fmt.Sprintf("field %q is %s, expected %s", key, shown, want))
 }
 
 func (r *reader) err() error {

@@ -11,6 +11,19 @@
 // files; Options.DType converts them at load time instead. Activations and
 // the KV cache are float32.
 //
+// # Architectures
+//
+// Each architecture is one file (gptneox.go, llama.go, gpt2.go) with a
+// config function, which reads its config.json keys with Hugging Face's
+// defaults and sets the Config fields that say how it differs (Norm,
+// GatedMLP, ParallelResidual, LearnedPositions, the biases, RotaryDim), and
+// a bind function, which names its checkpoint's tensors; the table in
+// arch.go registers both under the model_type. The forward pass reads only
+// Config's fields, so a new architecture built from the same blocks is its
+// file and one line of the table. Mistral and Qwen2 configs are read (for
+// package shapes) but not run: ConfigModelTypes lists them,
+// SupportedModelTypes does not.
+//
 // # Sequences and steps
 //
 // The engine's one mechanism is Forward: a step that appends new tokens to

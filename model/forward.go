@@ -371,7 +371,7 @@ func (m *Model) mlp(ws *workspace, L *layer, in, out []float32, T int) {
 		n := min(mlpRows, T-r0)
 		up := ws.up[:n*I]
 		L.up.apply(up, I, in[r0*H:], H, n)
-		if L.hasGate {
+		if c.GatedMLP {
 			gate := ws.gate[:n*I]
 			L.gate.apply(gate, I, in[r0*H:], H, n)
 			activate(c.Act, gate)

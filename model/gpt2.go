@@ -2,6 +2,29 @@ package model
 
 import "fmt"
 
+// GPT-2: LayerNorm, learned absolute positions, a fused c_attn projection
+// producing [q | k | v], Conv1D weights stored [in, out], and a head tied
+// to the token embeddings.
+
+func gpt2Config(r *reader, c *Config) {
+	c.Vocab = r.int("vocab_size", 50257)
+	c.Hidden = r.int("n_embd", 768)
+	c.Layers = r.int("n_layer", 12)
+	c.Heads = r.int("n_head", 12)
+	c.KVHeads = c.Heads
+	r.splitHeads(c)
+	c.Intermediate = r.int("n_inner", 4*c.Hidden)
+	c.MaxPositions = r.int("n_positions", 1024)
+	c.Norm = LayerNorm
+	c.NormEps = r.float("layer_norm_epsilon", 1e-5)
+	c.Act = Activation(r.str("activation_function", "gelu_new"))
+	c.LearnedPositions = true
+	c.AttnBias, c.MLPBias = true, true
+	c.ScaleAttn = r.bool("scale_attn_weights", true)
+	c.ScaleByLayer = r.bool("scale_attn_by_inverse_layer_idx", false)
+	c.TieEmbed = r.bool("tie_word_embeddings", true)
+}
+
 // bindGPT2 binds GPT-2 weights. Its Conv1D layers store weights as
 // [in, out], the transpose of torch.nn.Linear, and are used as stored. Hub
 // checkpoints name tensors without the "transformer." prefix (they were saved
@@ -19,10 +42,10 @@ func bindGPT2(m *Model, b *binder) {
 		l := &m.layers[i]
 		l.attnNorm = norm{b.vector(p+"ln_1.weight", H), b.vector(p+"ln_1.bias", H)}
 		l.mlpNorm = norm{b.vector(p+"ln_2.weight", H), b.vector(p+"ln_2.bias", H)}
-		l.qkv = []linear{b.linear(p+"attn.c_attn", H, 3*H, true, true)}
-		l.out = b.linear(p+"attn.c_proj", H, H, true, true)
-		l.up = b.linear(p+"mlp.c_fc", H, I, true, true)
-		l.down = b.linear(p+"mlp.c_proj", I, H, true, true)
+		l.qkv = []linear{b.linear(p+"attn.c_attn", H, 3*H, c.AttnBias, true)}
+		l.out = b.linear(p+"attn.c_proj", H, H, c.AttnBias, true)
+		l.up = b.linear(p+"mlp.c_fc", H, I, c.MLPBias, true)
+		l.down = b.linear(p+"mlp.c_proj", I, H, c.MLPBias, true)
 	}
 	m.finalNorm = norm{b.vector("transformer.ln_f.weight", H), b.vector("transformer.ln_f.bias", H)}
 	// GPT2LMHeadModel always ties lm_head to wte; an untied lm_head.weight,

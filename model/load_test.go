@@ -87,7 +87,7 @@ func TestLoadErrors(t *testing.T) {
 		}, nil, `tensor "transformer.h.0.mlp.c_fc.weight" has dtype I32`},
 		{"bad config field", func(t *testing.T) string {
 			return copyFixture(t, "gpt2", func(s string) string { return strings.Replace(s, `"n_layer": 2`, `"n_layer": "two"`, 1) }, nil)
-		}, nil, `field "n_layer" is two, expected an integer`},
+		}, nil, `field "n_layer" is "two", expected an integer`},
 		{"bad activation", func(t *testing.T) string {
 			return copyFixture(t, "gpt2", func(s string) string { return strings.Replace(s, `"gelu_new"`, `"gelu_bogus"`, 1) }, nil)
 		}, nil, `unsupported activation "gelu_bogus"`},

@@ -38,13 +38,12 @@ type norm struct {
 
 // layer holds one decoder block's weights. qkv holds one fused projection
 // (GPT-NeoX, GPT-2) or three (Llama's q, k, v), which write side by side into
-// the step's qkv buffer.
+// the step's qkv buffer. gate is bound when Config.GatedMLP is set.
 type layer struct {
 	attnNorm, mlpNorm norm
 	qkv               []linear
 	out               linear
 	up, gate, down    linear
-	hasGate           bool
 }
 
 // Model is a loaded checkpoint. Its weights are immutable, so one Model may
@@ -92,6 +91,9 @@ func Load(dir string, opts *Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if architectures[cfg.ModelType].bind == nil {
+		return nil, fmt.Errorf("%s: %w %q: its configs are read, but the engine does not run it; %s", dir, ErrUnsupportedModel, cfg.ModelType, supportedText())
+	}
 	ckpt, err := safetensors.OpenCheckpoint(dir)
 	if err != nil {
 		if pickled, _ := filepath.Glob(filepath.Join(dir, "pytorch_model*.bin")); len(pickled) > 0 {
@@ -105,14 +107,7 @@ func Load(dir string, opts *Options) (*Model, error) {
 	}
 	m := &Model{Config: *cfg, Dir: dir, ckpt: ckpt}
 	b := &binder{ckpt: ckpt, dtype: opts.DType, used: map[string]bool{}}
-	switch cfg.ModelType {
-	case "gpt_neox":
-		bindNeoX(m, b)
-	case "llama":
-		bindLlama(m, b)
-	case "gpt2":
-		bindGPT2(m, b)
-	}
+	architectures[cfg.ModelType].bind(m, b)
 	if err := b.err(); err != nil {
 		ckpt.Close()
 		return nil, fmt.Errorf("%s: %w", dir, err)

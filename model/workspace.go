@@ -56,7 +56,7 @@ func (m *Model) getWorkspace(total int, batch []Input) *workspace {
 	ws.proj = grow(ws.proj, total*H)
 	ws.qkv = grow(ws.qkv, total*m.layout.width)
 	ws.up = grow(ws.up, min(total, mlpRows)*I)
-	if c.ModelType == "llama" {
+	if c.GatedMLP {
 		ws.gate = grow(ws.gate, min(total, mlpRows)*I)
 	}
 	if m.rope != nil {

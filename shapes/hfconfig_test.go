@@ -1,13 +1,17 @@
 package shapes
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/fmkit/fmkit/model"
 )
 
 // TestReadHFConfig reads config.json files written from the published
-// configs of Pythia, Llama 2, Llemma and GPT-2, and checks the shapes.
+// configs of Pythia, Llama 2, Llemma, GPT-2, Mistral 7B and Qwen2.5 0.5B,
+// and checks the shapes.
 func TestReadHFConfig(t *testing.T) {
 	tests := []struct {
 		file string
@@ -23,6 +27,8 @@ func TestReadHFConfig(t *testing.T) {
 		// vocabulary of 32016, 16 more rows of 4096 in each of two tables.
 		{"llemma-7b.json", Shape{Hidden: 4096, Heads: 32, KVHeads: 32, Layers: 32, Vocab: 32016, Seq: 4096, FFN: 11008, SwiGLU: true}, 6739206144 + 2*16*4096},
 		{"gpt2.json", Shape{Hidden: 768, Heads: 12, KVHeads: 12, Layers: 12, Vocab: 50257, Seq: 1024, FFN: 3072, TiedEmbeddings: true, LearnedPositions: true}, 124393728},
+		{"mistral-7b.json", Shape{Hidden: 4096, Heads: 32, KVHeads: 8, Layers: 32, Vocab: 32000, Seq: 32768, FFN: 14336, SwiGLU: true}, 0},
+		{"qwen2.5-0.5b.json", Shape{Hidden: 896, Heads: 14, KVHeads: 2, Layers: 24, Vocab: 151936, Seq: 32768, FFN: 4864, SwiGLU: true, TiedEmbeddings: true}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -50,21 +56,26 @@ func TestReadHFConfig(t *testing.T) {
 
 func TestReadHFConfigErrors(t *testing.T) {
 	for _, tt := range []struct{ name, json, want string }{
-		{"not json", "{", "config is not a JSON object"},
+		{"not json", "{", "shapes: model: config is not a JSON object"},
 		{"array", "[1]", "config is not a JSON object"},
-		{"no type", `{"hidden_size": 4}`, "config has no model_type string"},
-		{"unknown type", `{"model_type": "mamba"}`, `model_type "mamba" is not supported; expected one of gpt2, gpt_neox, llama`},
-		{"missing", `{"model_type": "llama", "hidden_size": 4096}`,
-			"llama config: intermediate_size is missing; num_attention_heads is missing; num_hidden_layers is missing; vocab_size is missing"},
+		{"no type", `{"hidden_size": 4}`, `unsupported architecture "" (model_type)`},
+		{"unknown type", `{"model_type": "mamba"}`, `unsupported architecture "mamba" (model_type); supported: gpt2, gpt_neox, llama; configs only: mistral, qwen2`},
+		{"non-positive", `{"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 0, "vocab_size": -5}`,
+			"llama config: vocab size -5 must be positive; head count 0 must be positive"},
 		{"bad value", `{"model_type": "gpt2", "n_embd": 768.5, "n_head": "12", "n_layer": -1, "vocab_size": 5}`,
-			`gpt2 config: n_embd is 768.5, expected a positive integer; n_head is "12", expected a positive integer; n_layer is -1`},
+			`field "n_embd" is 768.5, expected an integer; field "n_head" is "12", expected an integer`},
 		{"bad tie", `{"model_type": "gpt2", "n_embd": 8, "n_head": 2, "n_layer": 1, "vocab_size": 5, "tie_word_embeddings": "yes"}`,
-			`tie_word_embeddings is "yes", expected true or false`},
+			`field "tie_word_embeddings" is "yes", expected true or false`},
+		{"heads", `{"model_type": "gpt_neox", "hidden_size": 100, "num_attention_heads": 3}`, "hidden size 100 is not divisible by the head count 3"},
 	} {
 		_, err := ReadHFConfig(strings.NewReader(tt.json))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want it to contain %q", tt.name, err, tt.want)
 		}
+	}
+	_, err := ReadHFConfig(strings.NewReader(`{"model_type": "mamba"}`))
+	if !errors.Is(err, model.ErrUnsupportedModel) {
+		t.Errorf("unknown type: %v does not wrap model.ErrUnsupportedModel", err)
 	}
 }
 
