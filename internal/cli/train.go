@@ -29,7 +29,7 @@ func newTrainCmd() *cobra.Command {
 		Args:  noArgsOrUnknown,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newTrainLMCmd())
+	cmd.AddCommand(newTrainLMCmd(), newTrainDPOCmd())
 	return cmd
 }
 
@@ -57,18 +57,25 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.init, "init", "", "start from this checkpoint (a model directory, or hf:ORG/NAME)")
 	fl.StringVar(&f.config, "config", "", "start from random weights of this config.json (with --seed)")
-	fl.Uint64Var(&f.seed, "seed", train.DefaultSeed, "seed of the random weights, the shuffling and dropout")
 	fl.Float64Var(&f.initStd, "init-std", 0.02, "standard deviation of random weights (the configs' initializer_range)")
 	fl.StringVar(&f.data, "data", "", `training data: JSONL with one {"text": ...} or {"ids": [...]} per line, or plain text with one sequence per line`)
 	fl.StringVar(&f.sampleBy, "sample-by", "line", "how a plain text file is cut into sequences: line, paragraph or document")
-	fl.StringVar(&f.tokenizer, "tokenizer", "", `tokenizer.json (or its directory) for "text" data; default: the --init model's`)
 	fl.IntVar(&f.opts.SeqLen, "seq-len", train.DefaultSeqLen, "tokens per packed block (the longest sequence without packing)")
 	fl.IntVar(&f.opts.BatchSize, "batch-size", train.DefaultBatchSize, "sequences per micro-batch")
+	fl.Float64Var(&f.opts.LR, "lr", train.DefaultLR, "peak learning rate")
+	fl.BoolVar(&f.shuffle, "shuffle", true, "pack sequences into --seq-len blocks in random order; --shuffle=false takes each line as one sequence, in file order")
+	f.registerCommon(cmd)
+}
+
+// registerCommon registers the flags that every training command has.
+func (f *trainFlags) registerCommon(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.Uint64Var(&f.seed, "seed", train.DefaultSeed, "seed of the random weights, the shuffling and dropout")
+	fl.StringVar(&f.tokenizer, "tokenizer", "", `tokenizer.json (or its directory) for text data; default: the --init model's`)
 	fl.IntVar(&f.opts.GradAccum, "grad-accum", 1, "micro-batches per optimizer step")
 	fl.IntVar(&f.opts.Steps, "steps", 0, "optimizer steps (0: run --epochs)")
 	fl.Float64Var(&f.opts.Epochs, "epochs", 1, "passes over the data when --steps is 0")
 	fl.StringVar(&f.opts.Optimizer, "optimizer", "adamw", "adamw, adam or sgd")
-	fl.Float64Var(&f.opts.LR, "lr", train.DefaultLR, "peak learning rate")
 	fl.Float64Var(&f.opts.WeightDecay, "weight-decay", 0, "weight decay (not on biases and norms)")
 	fl.StringVar(&f.betas, "betas", "0.9,0.999", "Adam's beta1,beta2")
 	fl.Float64Var(&f.opts.Eps, "eps", 1e-8, "Adam's epsilon")
@@ -78,8 +85,7 @@ func (f *trainFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.opts.WarmupSteps, "warmup-steps", 0, "steps of linear warm-up from 0")
 	fl.Float64Var(&f.opts.MinLRRatio, "min-lr-ratio", 0, "floor of the cosine schedule, as a fraction of --lr")
 	fl.Float64Var(&f.opts.MaxGradNorm, "max-grad-norm", 1, "clip the global gradient norm (0: no clipping)")
-	fl.Float64Var(&f.dropout, "dropout", 0, "dropout probability at every site (default: the config's own)")
-	fl.BoolVar(&f.shuffle, "shuffle", true, "pack sequences into --seq-len blocks in random order; --shuffle=false takes each line as one sequence, in file order")
+	fl.Float64Var(&f.dropout, "dropout", 0, "dropout probability at every site (default: the config's own; DPO: off)")
 	fl.IntVar(&f.opts.SaveEvery, "save-every", 0, "write a checkpoint every N steps (0: only at the end and when stopped)")
 	fl.IntVar(&f.opts.SaveTotalLimit, "save-total-limit", 0, "keep only the newest N step checkpoints (0: all)")
 	fl.StringVar(&f.resume, "resume", "", "continue from a checkpoint directory (bare --resume: the newest in --out)")
@@ -185,43 +191,60 @@ func runTrainLM(cmd *cobra.Command, f *trainFlags) error {
 	if err := lm.Prepare(); err != nil {
 		return err
 	}
+	header := fmt.Sprintf("training %s (%.2fM parameters) on %s: %d sequences, %d tokens", m.Config.ModelType, float64(m.NumParams())/1e6, f.data, data.Len(), data.Tokens())
+	return runTraining(cmd, f, &lm.OnStep, lm, header)
+}
+
+// trainer is what runTraining drives: train.LM or train.DPO.
+type trainer interface {
+	Resume(dir string) error
+	Run(ctx context.Context) error
+	Step() int
+	TotalSteps() int
+}
+
+// runTraining resumes if asked, wires the log and the progress line into
+// onStep, runs, and reports.
+func runTraining(cmd *cobra.Command, f *trainFlags, onStep *func(train.Metrics) error, t trainer, header string) error {
+	stderr := cmd.ErrOrStderr()
 	if f.resume != "" {
 		dir := f.resume
 		if dir == "latest" {
+			var err error
 			if dir, err = train.LatestCheckpoint(f.out); err != nil {
 				return fmt.Errorf("--resume: %w", err)
 			}
 		}
-		if err := lm.Resume(dir); err != nil {
+		if err := t.Resume(dir); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "resumed from %s at step %d\n", dir, lm.Step())
+		fmt.Fprintf(stderr, "resumed from %s at step %d\n", dir, t.Step())
 	}
-	logw, closeLog, err := openTrainLog(f.log, lm.Step())
+	logw, closeLog, err := openTrainLog(f.log, t.Step())
 	if err != nil {
 		return err
 	}
 	defer closeLog()
 	bar := &trainBar{w: stderr, tty: isTerminal(stderr), quiet: f.quiet}
 	var last train.Metrics
-	lm.OnStep = func(x train.Metrics) error {
+	*onStep = func(x train.Metrics) error {
 		last = x
-		bar.update(x, lm.TotalSteps())
+		bar.update(x, t.TotalSteps())
 		if logw != nil {
 			return logw(x)
 		}
 		return nil
 	}
-	fmt.Fprintf(stderr, "training %s (%.2fM parameters) on %s: %d sequences, %d tokens\n", m.Config.ModelType, float64(m.NumParams())/1e6, f.data, data.Len(), data.Tokens())
-	err = lm.Run(cmd.Context())
+	fmt.Fprintln(stderr, header)
+	err = t.Run(cmd.Context())
 	bar.finish()
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("stopped at step %d; checkpoint in %s, continue with --resume: %w", lm.Step(), f.out, err)
+			return fmt.Errorf("stopped at step %d; checkpoint in %s, continue with --resume: %w", t.Step(), f.out, err)
 		}
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "trained %d steps, final loss %.4f; model in %s\n", lm.Step(), last.Loss, f.out)
+	fmt.Fprintf(cmd.OutOrStdout(), "trained %d steps, final loss %.4f; model in %s\n", t.Step(), last.Loss, f.out)
 	return nil
 }
 
@@ -353,6 +376,9 @@ func (b *trainBar) update(m train.Metrics, total int) {
 	eta := time.Duration(float64(total-m.Step) * m.ElapsedS / float64(max(m.Step, 1)) * float64(time.Second)).Round(time.Second)
 	line := fmt.Sprintf("step %d/%d  epoch %.2f  loss %.4f  lr %.3g  grad norm %.3g  %.0f tok/s  ETA %s",
 		m.Step, total, m.Epoch, m.Loss, m.LR, m.GradNorm, m.TokensPerS, eta)
+	if m.RewardAccuracy != nil {
+		line += fmt.Sprintf("  reward acc %.2f  margin %.3g", *m.RewardAccuracy, *m.RewardMargin)
+	}
 	if b.tty {
 		fmt.Fprintf(b.w, "\r\033[K%s", line)
 		b.shown = true

@@ -270,3 +270,54 @@ func copyDir(t *testing.T, src, dst string) {
 		os.WriteFile(filepath.Join(dst, e.Name()), []byte(readFile(t, filepath.Join(src, e.Name()))), 0o644)
 	}
 }
+
+// TestTrainDPO runs the PyTorch DPO fixture (testdata/gen/nn/dpo.py,
+// sigmoid loss with label smoothing) through the command: the logged loss
+// and rewards equal PyTorch's.
+func TestTrainDPO(t *testing.T) {
+	dir := "../../nn/testdata/dpo"
+	out := t.TempDir()
+	log := filepath.Join(out, "log.jsonl")
+	_, stderr, code := run(t, "train", "dpo", "--init", filepath.Join(trainFixture, "init"), "--ref", filepath.Join(dir, "ref"),
+		"--data", filepath.Join(dir, "data.jsonl"), "--beta", "0.1", "--label-smoothing", "0.1", "--shuffle=false", "--batch-size", "3",
+		"--steps", "2", "--lr", "1e-2", "--schedule", "constant", "--max-grad-norm", "0", "--out", out, "--log", log, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var ref struct {
+		Steps []map[string]float64 `json:"steps"`
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "sigmoid", "run.json"))
+	json.Unmarshal(b, &ref)
+	lines := readLog(t, log)
+	if len(lines) != 2 || len(ref.Steps) != 2 {
+		t.Fatalf("%d log lines, %d reference steps", len(lines), len(ref.Steps))
+	}
+	for i, l := range lines {
+		for _, k := range []string{"loss", "rewards_chosen", "rewards_rejected", "reward_accuracy", "reward_margin"} {
+			got, ok := l[k]
+			if !ok {
+				t.Fatalf("log line %d lacks %q", i+1, k)
+			}
+			if want := ref.Steps[i][k]; math.Abs(got-want) > 1e-5*(math.Abs(want)+1) {
+				t.Errorf("step %d %s: %v, PyTorch %v", i+1, k, got, want)
+			}
+		}
+	}
+	if _, _, err := transformer.Load[float32](out); err != nil {
+		t.Errorf("the trained model does not load: %v", err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--beta", "0"}, "--beta 0: expected a finite number > 0"},
+		{[]string{"--loss", "kto"}, `loss "kto" is not sigmoid, ipo or hinge`},
+		{[]string{"--loss", "ipo", "--label-smoothing", "0.1"}, "label smoothing applies to the sigmoid loss only"},
+	} {
+		args := append([]string{"train", "dpo", "--init", filepath.Join(trainFixture, "init"), "--data", filepath.Join(dir, "data.jsonl"), "--out", t.TempDir(), "--quiet"}, c.args...)
+		if _, stderr, code := run(t, args...); code == 0 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, %q; want %q", c.args, code, stderr, c.want)
+		}
+	}
+}
