@@ -278,7 +278,22 @@ func (g *gemmJob) packA(ap []float32, ic, mb, pc, kb int) {
 			}
 			continue
 		}
-		for r := 0; r < rows; r++ {
+		// Four rows at a time: four read streams, and each k step writes
+		// four neighbouring values, which measured 1.5-2x faster than one
+		// row at a time (strided single writes) on Zen 4.
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			base := (ic+ir+r)*g.lda + pc
+			s0 := g.a[base : base+kb]
+			s1 := g.a[base+g.lda : base+g.lda+kb]
+			s2 := g.a[base+2*g.lda : base+2*g.lda+kb]
+			s3 := g.a[base+3*g.lda : base+3*g.lda+kb]
+			for p := range kb {
+				d := dst[p*mr+r : p*mr+r+4 : p*mr+r+4]
+				d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
+			}
+		}
+		for ; r < rows; r++ {
 			src := g.a[(ic+ir+r)*g.lda+pc:]
 			src = src[:kb]
 			for p, v := range src {
