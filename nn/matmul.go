@@ -42,7 +42,7 @@ func (g *Tape[T]) Linear(x, weight, bias *Tensor[T]) *Tensor[T] {
 			gemm(true, false, nOut, nIn, rows, 1, gy, max(nOut, 1), x.data, max(nIn, 1), betaFor[T](fresh), gw, max(nIn, 1))
 		}
 		if bias != nil && bias.requiresGrad {
-			columnSums(bias, rows, nOut, func(r, i int) T { return gy[r*nOut+i] })
+			columnSums(bias, rows, nOut, func(r int, acc []T) { addTo(acc, acc, gy[r*nOut:(r+1)*nOut]) })
 		}
 	})
 	return out

@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 )
 
@@ -117,26 +116,30 @@ func normBackward[T Float](x, weight, bias, out *Tensor[T], stats []T, center bo
 		})
 	}
 	if weight != nil && weight.requiresGrad {
-		columnSums(weight, rows, n, func(r, i int) T { return gy[r*n+i] * (x.data[r*n+i] - stats[2*r]) * stats[2*r+1] })
+		columnSums(weight, rows, n, func(r int, acc []T) {
+			mean, rstd := stats[2*r], stats[2*r+1]
+			g, xr := gy[r*n:(r+1)*n], x.data[r*n:(r+1)*n]
+			for i := range acc {
+				acc[i] += g[i] * (xr[i] - mean) * rstd
+			}
+		})
 	}
 	if bias != nil && bias.requiresGrad {
-		columnSums(bias, rows, n, func(r, i int) T { return gy[r*n+i] })
+		columnSums(bias, rows, n, func(r int, acc []T) { addTo(acc, acc, gy[r*n:(r+1)*n]) })
 	}
 }
 
-// columnSums adds Σ_r term(r, i) to p's gradient for each column i < n,
-// each goroutine summing its own block of rows before the blocks are
-// added together.
-func columnSums[T Float](p *Tensor[T], rows, n int, term func(r, i int) T) {
-	parts := max(1, min(runtime.GOMAXPROCS(0), rows*n/minParallel))
+// columnSums adds Σ_r row(r) to p's gradient, where row(r, acc) adds row
+// r's contribution (n values) into acc. Each goroutine sums its own block
+// of rows before the blocks are added together, in a fixed order.
+func columnSums[T Float](p *Tensor[T], rows, n int, row func(r int, acc []T)) {
+	parts := max(1, min(maxProcs(), rows*n/minParallel))
 	partial := make([][]T, parts)
 	parallelFor(parts, minParallel, func(lo, hi int) {
 		for q := lo; q < hi; q++ {
 			acc := make([]T, n)
 			for r := q * rows / parts; r < (q+1)*rows/parts; r++ {
-				for i := range acc {
-					acc[i] += term(r, i)
-				}
+				row(r, acc)
 			}
 			partial[q] = acc
 		}

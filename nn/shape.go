@@ -128,9 +128,17 @@ func (g *Tape[T]) Slice(x *Tensor[T], ax, start, end int) *Tensor[T] {
 		copy(out.data[o*n:(o+1)*n], x.data[o*w+start*inner:])
 	}
 	g.onBackward(out, func() {
-		gx := x.zeroedGrad()
+		gx, fresh := x.gradFor()
 		for o := range outer {
-			addTo(gx[o*w+start*inner:o*w+start*inner+n], gx[o*w+start*inner:], out.grad[o*n:])
+			row := gx[o*w : (o+1)*w]
+			part := row[start*inner : start*inner+n]
+			if fresh {
+				clear(row[:start*inner])
+				copy(part, out.grad[o*n:])
+				clear(row[start*inner+n:])
+			} else {
+				addTo(part, part, out.grad[o*n:])
+			}
 		}
 	})
 	return out
@@ -177,9 +185,13 @@ func (g *Tape[T]) Concat(ax int, xs ...*Tensor[T]) *Tensor[T] {
 		for _, x := range xs {
 			n := x.shape[ax] * inner
 			if x.requiresGrad {
-				gx := x.zeroedGrad()
+				gx, fresh := x.gradFor()
 				for o := range outer {
-					addTo(gx[o*n:(o+1)*n], gx[o*n:(o+1)*n], out.grad[o*w+off:])
+					if fresh {
+						copy(gx[o*n:(o+1)*n], out.grad[o*w+off:])
+					} else {
+						addTo(gx[o*n:(o+1)*n], gx[o*n:(o+1)*n], out.grad[o*w+off:])
+					}
 				}
 			}
 			off += n
