@@ -10,6 +10,17 @@ import (
 // GrokAccuracy is the test accuracy at which a run counts as grokked.
 const GrokAccuracy = 0.99
 
+// GrokEpoch returns the first logged epoch with test accuracy ≥
+// GrokAccuracy, or −1.
+func GrokEpoch(metrics []EpochMetrics) int {
+	for _, m := range metrics {
+		if m.TestAcc != nil && *m.TestAcc >= GrokAccuracy {
+			return m.Epoch
+		}
+	}
+	return -1
+}
+
 // AnalyzeOptions tune Analyze. A nil *AnalyzeOptions means the defaults.
 type AnalyzeOptions struct {
 	// Epoch selects the checkpoint to dissect; nil means the last one.
@@ -108,13 +119,7 @@ func Analyze(ctx context.Context, r *Run, opts *AnalyzeOptions) (*Analysis, erro
 		cosets = NewCosetTable(lat)
 	}
 
-	a := &Analysis{Config: r.Config, Epoch: chosen.Epoch, Metrics: metrics, GrokEpoch: -1, Threshold: o.Threshold}
-	for _, m := range metrics {
-		if m.TestAcc != nil && *m.TestAcc >= GrokAccuracy {
-			a.GrokEpoch = m.Epoch
-			break
-		}
-	}
+	a := &Analysis{Config: r.Config, Epoch: chosen.Epoch, Metrics: metrics, GrokEpoch: GrokEpoch(metrics), Threshold: o.Threshold}
 	for i, c := range r.Checkpoints {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -5,12 +5,21 @@
 // pass, its weights as safetensors with sn-grok's parameter names, the
 // Fourier power of every neuron by irrep, the coset analysis of sn-grok's
 // calculate_cosets.py, coset circuits, ablations, and a markdown report
-// with PNG plots. It reads runs from a run directory (below). Training is
-// not here yet: a trainer built on package nn adds it on top, taking the
-// hyperparameters from Config (PaperConfig holds the paper's), the
-// initialisation from NewModel, the data from NewDataset and NewSplit, and
-// writing the run directory with CreateRun, AppendMetrics and
-// SaveCheckpoint.
+// with PNG plots; and the training run itself, on package nn, with the
+// paper's hyperparameters (PaperConfig). Runs live in a run directory
+// (below): CreateRun starts one, NewTrainer and ResumeTrainer train it,
+// OpenRun and Analyze dissect it.
+//
+// # Training
+//
+// Trainer replays sn-grok's train_grok.py: AdamW with weight decay on every
+// parameter (one group), float32 logits cast to float64 before the
+// log-softmax (nn.CrossEntropyOptions.Float64), one optimizer step per
+// epoch over the whole training split (S_5) or over minibatches whose
+// mean-loss gradients are summed (S_6). It draws no random numbers, so a run
+// stopped (Ctrl-C, or a crash) and resumed from its training state ends
+// with the same weights as one that never stopped. It checks against a
+// PyTorch replay of the same loop from the same weights to 1e-5.
 //
 // # Task and model
 //
@@ -65,12 +74,24 @@
 //	checkpoints/epoch_00001000.safetensors
 //	                   the weights at an epoch (F32, sn-grok's names, metadata
 //	                   {"epoch": "1000"}), one file per saved epoch
+//	train_state.safetensors
+//	                   the weights and AdamW's moments (NAME.exp_avg,
+//	                   NAME.exp_avg_sq) after the epoch in its metadata,
+//	                   rewritten at every checkpoint and when training stops
+//	train.lock         locked while a trainer holds the directory
 //	report/            written by WriteReport: report.md, analysis.json and
 //	                   the PNG plots
 //
 // CreateRun writes config.json and split.npy (refusing a directory that
-// already holds a run); SaveCheckpoint and AppendMetrics add the rest, each
-// durably, so that a crash loses at most the line being written (a torn
-// last line of metrics.jsonl is skipped when reading). OpenRun and Analyze
-// read it; `fmkit sn analyze --run DIR` writes DIR/report.
+// already holds a run); the trainer adds the rest through SaveCheckpoint,
+// AppendMetrics and SaveState, each durably, so that a crash loses at most
+// the line being written (a torn last line of metrics.jsonl is skipped when
+// reading, and dropped on resuming). Checkpoints are saved at epoch 0, at
+// the powers of two below CheckpointEvery (sn-grok's extra checkpoints),
+// every CheckpointEvery epochs, at the last epoch and when training stops.
+// Metrics are logged every TestEvery epochs: the training loss and accuracy
+// of that epoch's forward pass (before its update, as sn-grok logs them)
+// and the test loss and accuracy after it. OpenRun and Analyze read the
+// directory; `fmkit sn train` writes it and `fmkit sn analyze --run DIR`
+// writes DIR/report.
 package grok

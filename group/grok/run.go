@@ -92,14 +92,36 @@ func CreateRun(dir string, cfg Config, split Split) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("grok: %w", err)
 	}
-	b, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("grok: %w", err)
-	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, ConfigFile), append(b, '\n')); err != nil {
-		return nil, fmt.Errorf("grok: %w", err)
+	if err := writeConfig(dir, cfg); err != nil {
+		return nil, err
 	}
 	return &Run{Dir: dir, Config: cfg, Split: split}, nil
+}
+
+// SetEpochs changes the run's length in config.json (durably), so that a
+// resumed run trains on to a new last epoch.
+func (r *Run) SetEpochs(epochs int) error {
+	c := r.Config
+	c.Epochs = epochs
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := writeConfig(r.Dir, c); err != nil {
+		return err
+	}
+	r.Config = c
+	return nil
+}
+
+func writeConfig(dir string, c Config) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("grok: %w", err)
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, ConfigFile), append(b, '\n')); err != nil {
+		return fmt.Errorf("grok: %w", err)
+	}
+	return nil
 }
 
 // OpenRun reads a run directory: its config, split and list of
@@ -251,6 +273,45 @@ func (r *Run) AppendMetrics(ms ...EpochMetrics) error {
 		return fmt.Errorf("grok: %w", err)
 	}
 	return f.Close()
+}
+
+// TruncateMetrics drops the lines of metrics.jsonl after epoch (rewriting
+// the file durably), so that a run resumed from that epoch logs the later
+// ones only once.
+// A last line cut short by a crash is dropped too.
+func (r *Run) TruncateMetrics(epoch int) error {
+	path := filepath.Join(r.Dir, MetricsFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrRun, err)
+	}
+	ms, err := parseMetrics(path, b)
+	if err != nil {
+		return err
+	}
+	keep := slices.IndexFunc(ms, func(m EpochMetrics) bool { return m.Epoch > epoch })
+	if keep < 0 {
+		keep = len(ms)
+		if len(b) == 0 || b[len(b)-1] == '\n' {
+			return nil // nothing to drop
+		}
+	}
+	var buf bytes.Buffer
+	for _, m := range ms[:keep] {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("grok: metrics of epoch %d: %w", m.Epoch, err)
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	if err := atomicfile.WriteFile(filepath.Join(r.Dir, MetricsFile), buf.Bytes()); err != nil {
+		return fmt.Errorf("grok: %w", err)
+	}
+	return nil
 }
 
 // Metrics reads metrics.jsonl (none if the file does not exist). A last

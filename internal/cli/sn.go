@@ -36,7 +36,7 @@ S_n, and the analysis of networks that learned S_n's multiplication
 
 ` + snConventions,
 	}
-	cmd.AddCommand(newSnIrrepsCmd(), newSnFourierCmd(), newSnAnalyzeCmd())
+	cmd.AddCommand(newSnIrrepsCmd(), newSnFourierCmd(), newSnTrainCmd(), newSnAnalyzeCmd())
 	return cmd
 }
 
