@@ -158,4 +158,3 @@ func peakRSS() float64 {
 	}
 	return 0
 }
-
