@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fmkit/fmkit/jinja"
+	"github.com/fmkit/fmkit/lm"
 )
 
 type chatTopLogprob struct {
@@ -137,7 +138,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		}
 		j.logprobs, j.top = req.Logprobs, top
 		if j.logprobs {
-			j.tokText = &detok{dec: s.tok}
+			j.tokText = lm.NewDetokenizer(s.tok, false)
 		}
 		jobs[c] = j
 		choices[c] = &chatChoice{s: s}

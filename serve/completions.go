@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/fmkit/fmkit/lm"
 )
 
 // completionLogprobs is the legacy logprobs object of a completion choice.
@@ -137,7 +139,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 			j.logprobs = p.logprobs >= 0
 			j.top = max(p.logprobs, p.promptLP, 0)
 			if j.logprobs {
-				j.tokText = &detok{dec: s.tok}
+				j.tokText = lm.NewDetokenizer(s.tok, false)
 			}
 			jobs = append(jobs, j)
 		}
@@ -180,14 +182,14 @@ type choiceBuilder struct {
 	text      strings.Builder
 	lp        *completionLogprobs
 	promptLP  []map[string]promptLogprobEntry
-	promptTok detok
+	promptTok *lm.Detokenizer
 	offset    int
 	generated int
 	finish    string
 }
 
 func (s *Server) newChoiceBuilder(p *completionPlan, promptIndex int) *choiceBuilder {
-	c := &choiceBuilder{s: s, p: p, prompt: promptIndex, promptTok: detok{dec: s.tok}}
+	c := &choiceBuilder{s: s, p: p, prompt: promptIndex, promptTok: lm.NewDetokenizer(s.tok, false)}
 	if p.logprobs >= 0 {
 		c.lp = &completionLogprobs{TextOffset: []int{}, TokenLogprobs: []*float64{}, Tokens: []string{}, TopLogprobs: []map[string]float64{}}
 	}
@@ -233,7 +235,7 @@ func (c *choiceBuilder) add(evs []event) {
 		}
 		switch {
 		case e.Prompt:
-			tokText := c.promptTok.add(e.Token)
+			tokText := c.promptTok.Add(e.Token)
 			if c.p.promptLP >= 0 {
 				c.addPromptLogprob(e, tokText)
 			}

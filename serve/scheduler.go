@@ -9,8 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/lm/guided"
 	"github.com/fmkit/fmkit/model"
+	"github.com/fmkit/fmkit/tensor"
 )
 
 // tokenProb is a token and its log-probability.
@@ -46,13 +48,15 @@ type job struct {
 	ctx    context.Context
 	prompt []int
 	maxNew int
-	// sampler picks the next token; its zero options are greedy decoding.
-	sampler *model.Sampler
-	stopIDs []int
+	// gen samples the next token (its zero sampler options are greedy
+	// decoding) and keeps what was generated; genOpts holds its stop
+	// tokens (the end-of-sequence ids unless ignored).
+	gen     *model.Generation
+	genOpts model.GenerateOptions
 	// text detokenizes the generated tokens and finds stop strings; tokText
 	// gives each token's own text, for logprobs.
-	text    *textStream
-	tokText *detok
+	text    *lm.TextStream
+	tokText *lm.Detokenizer
 	// promptLogprobs asks for an event per prompt token (echo with
 	// logprobs); logprobs asks for log-probs of the generated tokens; top
 	// is how many alternatives each carries.
@@ -68,8 +72,6 @@ type job struct {
 	// Scheduler state.
 	seq       *model.Sequence
 	fed       int // prompt tokens in the cache
-	generated []int
-	next      int // token sampled by the last step, not yet fed
 	cacheSize int64
 	enqueued  time.Time
 	firstTok  bool
@@ -135,12 +137,49 @@ type scheduler struct {
 	closing bool
 	done    chan struct{}
 
-	running   []*job // owned by the loop goroutine
+	// Owned by the loop goroutine.
+	running   []*job
 	cacheUsed int64
+	batch     stepBatch
+	fopts     model.ForwardOptions // its Logits is applyLogits
+}
+
+// stepBatch is one step's inputs and what came back for each, kept across
+// steps so that a step allocates nothing of its own.
+type stepBatch struct {
+	inputs []model.Input
+	owners []*job
+	// uncond marks the inputs of guided jobs' unconditional branches; each
+	// comes right after its job's own input.
+	uncond  []bool
+	pending [][]event // per input, the events its rows produced
+	sampled []bool    // per input, whether a token was sampled for it
+}
+
+func (b *stepBatch) reset() {
+	clear(b.inputs) // drop references to sequences and jobs
+	clear(b.owners)
+	b.inputs, b.owners, b.uncond, b.sampled = b.inputs[:0], b.owners[:0], b.uncond[:0], b.sampled[:0]
+}
+
+// add appends an input of j and returns its number of tokens.
+func (b *stepBatch) add(j *job, in model.Input, uncond bool) int {
+	b.inputs = append(b.inputs, in)
+	b.owners = append(b.owners, j)
+	b.uncond = append(b.uncond, uncond)
+	b.sampled = append(b.sampled, false)
+	if len(b.pending) < len(b.inputs) {
+		b.pending = append(b.pending, nil)
+	}
+	k := len(b.inputs) - 1
+	clear(b.pending[k])
+	b.pending[k] = b.pending[k][:0]
+	return len(in.Tokens)
 }
 
 func newScheduler(m *model.Model, opts Options, mt *metrics) *scheduler {
 	s := &scheduler{m: m, opts: opts, metrics: mt, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	s.fopts.Logits = s.applyLogits
 	go s.loop()
 	return s
 }
@@ -239,9 +278,43 @@ func (s *scheduler) admit() bool {
 }
 
 // step runs one forward pass over the running sequences and hands out the
-// results.
+// results: assemble the batch, run it (applyLogits samples as rows arrive),
+// then advance each job.
 func (s *scheduler) step() {
-	// Drop the sequences whose clients went away.
+	s.dropCancelled()
+	if len(s.running) == 0 {
+		return
+	}
+	s.assemble()
+	b := &s.batch
+	tokens := 0
+	for _, in := range b.inputs {
+		tokens += len(in.Tokens)
+	}
+	s.metrics.batchTokens.observe(float64(tokens))
+	s.metrics.batchSequences.observe(float64(len(b.inputs)))
+	if err := s.m.Forward(context.Background(), b.inputs, &s.fopts); err != nil {
+		for i, j := range b.owners {
+			if !b.uncond[i] {
+				s.finish(j, event{Err: fmt.Errorf("serve: forward step: %w", err)})
+			}
+		}
+		s.running = slices.DeleteFunc(s.running, func(j *job) bool { return j.seq == nil })
+		return
+	}
+	s.metrics.steps.inc()
+	for i, j := range b.owners {
+		if b.uncond[i] {
+			j.guide.fed += len(b.inputs[i].Tokens)
+			continue
+		}
+		s.advance(j, len(b.inputs[i].Tokens), b.pending[i], b.sampled[i])
+	}
+	s.running = slices.DeleteFunc(s.running, func(j *job) bool { return j.seq == nil })
+}
+
+// dropCancelled ends the sequences whose clients went away.
+func (s *scheduler) dropCancelled() {
 	s.running = slices.DeleteFunc(s.running, func(j *job) bool {
 		if err := j.ctx.Err(); err != nil {
 			s.finish(j, event{Err: err})
@@ -249,33 +322,26 @@ func (s *scheduler) step() {
 		}
 		return false
 	})
-	if len(s.running) == 0 {
-		return
-	}
+}
+
+// assemble lays out the step: decoding sequences first, one token each, so
+// they never starve; then prompt prefill with the room left in
+// MaxBatchTokens, at least one chunk per step.
+func (s *scheduler) assemble() {
+	b := &s.batch
+	b.reset()
 	budget := s.opts.MaxBatchTokens
-	batch := make([]model.Input, 0, len(s.running))
-	owners := make([]*job, 0, len(s.running))
-	// uncond marks the inputs of guided jobs' unconditional branches; each
-	// comes right after its job's own input.
-	uncond := make([]bool, 0, len(s.running))
-	add := func(j *job, in model.Input, isUncond bool) {
-		batch = append(batch, in)
-		owners = append(owners, j)
-		uncond = append(uncond, isUncond)
-		budget -= len(in.Tokens)
-	}
-	// Decoding sequences first: one token each, so they never starve.
 	for _, j := range s.running {
 		if j.fed == len(j.prompt) {
-			add(j, model.Input{Seq: j.seq, Tokens: []int{j.next}, Logits: 1}, false)
+			next := j.gen.Last()
+			budget -= b.add(j, model.Input{Seq: j.seq, Tokens: next, Logits: 1}, false)
 			if j.guide != nil {
-				add(j, model.Input{Seq: j.guide.seq, Tokens: []int{j.next}, Logits: 1}, true)
+				budget -= b.add(j, model.Input{Seq: j.guide.seq, Tokens: next, Logits: 1}, true)
 			}
 		}
 	}
-	// Then prompt prefill with the room left, at least one chunk per step.
 	for _, j := range s.running {
-		if j.fed == len(j.prompt) || (budget <= 0 && len(batch) > 0) {
+		if j.fed == len(j.prompt) || (budget <= 0 && len(b.inputs) > 0) {
 			continue
 		}
 		n := min(len(j.prompt)-j.fed, max(budget, 1))
@@ -287,130 +353,107 @@ func (s *scheduler) step() {
 		case last && j.maxNew > 0:
 			in.Logits = 1
 		}
-		add(j, in, false)
+		budget -= b.add(j, in, false)
 		if g := j.guide; g != nil && last && j.maxNew > 0 {
 			// The unconditional prompt runs whole in the step that
 			// predicts the first new token.
-			add(j, model.Input{Seq: g.seq, Tokens: g.prompt[g.fed:], Logits: 1}, true)
+			budget -= b.add(j, model.Input{Seq: g.seq, Tokens: g.prompt[g.fed:], Logits: 1}, true)
 		}
 	}
-	tokens := 0
-	for _, in := range batch {
-		tokens += len(in.Tokens)
-	}
-	s.metrics.batchTokens.observe(float64(tokens))
-	s.metrics.batchSequences.observe(float64(len(batch)))
+}
 
-	pending := make([][]event, len(batch))
-	sampled := make([]bool, len(batch))
-	err := s.m.Forward(context.Background(), batch, &model.ForwardOptions{Logits: func(r model.Row, logits []float32) error {
-		j := owners[r.Input]
-		input := r.Input
-		if uncond[input] {
-			// The job's conditional row came just before: mix the two and
-			// sample for the job's own input.
-			guided.LogProbsTo(j.guide.buf, j.guide.buf, logits, j.guide.scale)
-			logits, input = j.guide.buf, input-1
-		} else if j.fed < len(j.prompt) && r.Pos+1 < len(j.prompt) {
-			// A prompt row: it predicts the prompt's next token.
-			if j.promptLogprobs {
-				tok := j.prompt[r.Pos+1]
-				pending[r.Input] = append(pending[r.Input], event{Token: tok, Logprob: logprobOf(logits, tok),
-					Rank: rankOf(logits, tok), Top: topK(logits, j.top), Prompt: true})
-			}
-			return nil
+// applyLogits takes a row of the step: a prompt row gives a prompt
+// log-prob event, a row that predicts a new token samples it. A guided
+// job's conditional row waits in its buffer for the unconditional row,
+// which comes right after it; the two are mixed and sampled for the job's
+// own input.
+func (s *scheduler) applyLogits(r model.Row, logits []float32) error {
+	b := &s.batch
+	j := b.owners[r.Input]
+	input := r.Input
+	switch {
+	case b.uncond[input]:
+		guided.LogProbsTo(j.guide.buf, j.guide.buf, logits, j.guide.scale)
+		logits, input = j.guide.buf, input-1
+	case j.fed < len(j.prompt) && r.Pos+1 < len(j.prompt):
+		if j.promptLogprobs {
+			tok := j.prompt[r.Pos+1]
+			b.pending[input] = append(b.pending[input], event{Token: tok, Logprob: logprobOf(logits, tok),
+				Rank: rankOf(logits, tok), Top: topK(logits, j.top), Prompt: true})
 		}
-		if j.maxNew == 0 {
-			return nil
-		}
-		if j.guide != nil && !uncond[r.Input] {
-			copy(j.guide.buf, logits)
-			return nil
-		}
-		history := j.prompt
-		if len(j.generated) > 0 {
-			history = append(slices.Clip(j.prompt), j.generated...)
-		}
-		tok := j.sampler.Sample(logits, history)
-		ev := event{Token: tok, Logprob: math.NaN()}
-		if j.logprobs {
-			ev.Logprob, ev.Top = logprobOf(logits, tok), topK(logits, j.top)
-		}
-		pending[input] = append(pending[input], ev)
-		sampled[input] = true
 		return nil
-	}})
-	if err != nil {
-		for _, j := range owners {
-			s.finish(j, event{Err: fmt.Errorf("serve: forward step: %w", err)})
-		}
-		s.running = slices.DeleteFunc(s.running, func(j *job) bool { return slices.Contains(owners, j) })
-		return
+	case j.maxNew == 0:
+		return nil
+	case j.guide != nil:
+		copy(j.guide.buf, logits)
+		return nil
 	}
-	s.metrics.steps.inc()
+	tok := j.gen.Sample(logits)
+	ev := event{Token: tok, Logprob: math.NaN()}
+	if j.logprobs {
+		ev.Logprob, ev.Top = logprobOf(logits, tok), topK(logits, j.top)
+	}
+	b.pending[input] = append(b.pending[input], ev)
+	b.sampled[input] = true
+	return nil
+}
 
-	for i, j := range owners {
-		if uncond[i] {
-			j.guide.fed += len(batch[i].Tokens)
-			continue
+// advance moves a job on after a step that fed it fed tokens and produced
+// evs: its prompt progress, or the token sampled for it, which the
+// generation takes (or ends at, for a stop token), the text stream turns
+// into text and the budget may end.
+func (s *scheduler) advance(j *job, fed int, evs []event, sampled bool) {
+	if j.fed < len(j.prompt) {
+		if j.fed == 0 && j.promptLogprobs {
+			evs = slices.Insert(evs, 0, event{Token: j.prompt[0], Logprob: math.NaN(), Prompt: true})
 		}
-		evs := pending[i]
-		if j.fed < len(j.prompt) {
-			if j.fed == 0 && j.promptLogprobs {
-				first := event{Token: j.prompt[0], Logprob: math.NaN(), Prompt: true}
-				evs = append([]event{first}, evs...)
-			}
-			j.fed += len(batch[i].Tokens)
-			s.metrics.promptTokens.add(float64(len(batch[i].Tokens)))
-		}
-		if j.fed < len(j.prompt) {
-			if len(evs) > 0 {
-				j.out.push(evs...)
-			}
-			continue
-		}
-		if j.maxNew == 0 {
-			evs = append(evs, event{Finish: "length", Logprob: math.NaN(), NoToken: true})
-			s.finish(j, evs...)
-			continue
-		}
-		if !sampled[i] {
-			continue
-		}
-		last := &evs[len(evs)-1]
-		tok := last.Token
-		if !j.firstTok {
-			j.firstTok = true
-			s.metrics.firstToken.observe(time.Since(j.enqueued).Seconds())
-		}
-		if slices.Contains(j.stopIDs, tok) {
-			// The stop token ends the sequence and is not part of it.
-			*last = event{Finish: "stop", Logprob: math.NaN(), Text: j.text.finish(), NoToken: true}
-			s.finish(j, evs...)
-			continue
-		}
-		j.generated = append(j.generated, tok)
-		j.next = tok
-		s.metrics.generatedTokens.inc()
-		if j.tokText != nil {
-			last.TokenText = j.tokText.add(tok)
-		}
-		var stopped bool
-		last.Text, stopped = j.text.add(tok)
-		switch {
-		case stopped:
-			last.Finish = "stop"
-		case len(j.generated) >= j.maxNew:
-			last.Finish = "length"
-			last.Text += j.text.finish()
-		}
-		if last.Finish != "" {
-			s.finish(j, evs...)
-		} else {
+		j.fed += fed
+		s.metrics.promptTokens.add(float64(fed))
+	}
+	switch {
+	case j.fed < len(j.prompt):
+		if len(evs) > 0 {
 			j.out.push(evs...)
 		}
+		return
+	case j.maxNew == 0:
+		s.finish(j, append(evs, event{Finish: "length", Logprob: math.NaN(), NoToken: true})...)
+		return
+	case !sampled:
+		return
 	}
-	s.running = slices.DeleteFunc(s.running, func(j *job) bool { return j.seq == nil })
+	if !j.firstTok {
+		j.firstTok = true
+		s.metrics.firstToken.observe(time.Since(j.enqueued).Seconds())
+	}
+	last := &evs[len(evs)-1]
+	tok := last.Token
+	before := len(j.gen.Tokens())
+	more, _ := j.gen.Advance(0, tok, &j.genOpts) // no Stream or Stop: no error
+	if len(j.gen.Tokens()) == before {
+		// A stop token ends the sequence and is not part of it.
+		*last = event{Finish: "stop", Logprob: math.NaN(), Text: j.text.Finish(), NoToken: true}
+		s.finish(j, evs...)
+		return
+	}
+	s.metrics.generatedTokens.inc()
+	if j.tokText != nil {
+		last.TokenText = j.tokText.Add(tok)
+	}
+	var stopped bool
+	last.Text, stopped = j.text.Add(tok)
+	switch {
+	case stopped:
+		last.Finish = "stop"
+	case !more:
+		last.Finish = "length"
+		last.Text += j.text.Finish()
+	}
+	if last.Finish != "" {
+		s.finish(j, evs...)
+	} else {
+		j.out.push(evs...)
+	}
 }
 
 // finish ends a job: its last events, and its cache back to the pool. The
@@ -427,17 +470,11 @@ func (s *scheduler) finish(j *job, evs ...event) {
 	j.out.push(evs...)
 }
 
-// logprobOf is log softmax(logits)[tok], in float64 as lm/native computes it.
+// logprobOf is log softmax(logits)[tok], computed from
+// tensor.LogSoftmaxParts as lm/native computes a scored token's.
 func logprobOf(logits []float32, tok int) float64 {
-	mx := logits[0]
-	for _, v := range logits {
-		mx = max(mx, v)
-	}
-	var sum float64
-	for _, v := range logits {
-		sum += math.Exp(float64(v - mx))
-	}
-	return float64(logits[tok]-mx) - math.Log(sum)
+	arg, logSum := tensor.LogSoftmaxParts(logits)
+	return float64(logits[tok]-logits[arg]) - logSum
 }
 
 // topK returns the k most likely tokens with their log-probabilities, most
@@ -466,15 +503,10 @@ func topK(logits []float32, k int) []tokenProb {
 			idx = idx[:k]
 		}
 	}
-	mx := logits[idx[0]]
-	var sum float64
-	for _, v := range logits {
-		sum += math.Exp(float64(v - mx))
-	}
-	lse := math.Log(sum)
+	arg, logSum := tensor.LogSoftmaxParts(logits)
 	out := make([]tokenProb, len(idx))
 	for n, i := range idx {
-		out[n] = tokenProb{ID: i, Logprob: float64(logits[i]-mx) - lse}
+		out[n] = tokenProb{ID: i, Logprob: float64(logits[i]-logits[arg]) - logSum}
 	}
 	return out
 }

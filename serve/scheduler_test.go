@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/model"
 )
 
 // gateDecoder blocks the first Decode call until released, so that a test
 // can act while the scheduler is inside a step.
 type gateDecoder struct {
-	inner   decoder
+	inner   lm.Decoder
 	entered chan struct{}
 	release chan struct{}
 }
@@ -38,8 +39,9 @@ func TestCancelledSequenceLeaves(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	gate := &gateDecoder{inner: tok, entered: make(chan struct{}, 1), release: make(chan struct{})}
 	ready := make(chan struct{}, 1)
-	j := &job{ctx: ctx, prompt: tok.Encode("Once", false), maxNew: 50, sampler: model.NewSampler(model.SamplerOptions{}, 0),
-		text: newTextStream(gate, nil), out: &outbox{ready: ready}}
+	prompt := tok.Encode("Once", false)
+	j := &job{ctx: ctx, prompt: prompt, maxNew: 50, gen: model.NewGeneration(prompt, model.SamplerOptions{}, 0, 50),
+		text: lm.NewTextStream(gate, nil), out: &outbox{ready: ready}}
 	if err := s.submit([]*job{j}); err != nil {
 		t.Fatal(err)
 	}
@@ -92,9 +94,10 @@ func TestRequestsShareSteps(t *testing.T) {
 	s := newScheduler(m, (&Options{}).withDefaults(), mt)
 	defer func() { s.close(); <-s.done }()
 
-	run := func(prompt string, dec decoder) *job {
-		j := &job{ctx: context.Background(), prompt: tok.Encode(prompt, false), maxNew: 20,
-			sampler: model.NewSampler(model.SamplerOptions{}, 0), text: newTextStream(dec, nil), out: &outbox{ready: make(chan struct{}, 1)}}
+	run := func(text string, dec lm.Decoder) *job {
+		prompt := tok.Encode(text, false)
+		j := &job{ctx: context.Background(), prompt: prompt, maxNew: 20, gen: model.NewGeneration(prompt, model.SamplerOptions{}, 0, 20),
+			text: lm.NewTextStream(dec, nil), out: &outbox{ready: make(chan struct{}, 1)}}
 		if err := s.submit([]*job{j}); err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fmkit/fmkit/jinja"
+	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/model"
 	"github.com/fmkit/fmkit/tokenizer"
 )
@@ -241,10 +242,10 @@ func (s *Server) newJob(ctx context.Context, ids []int, maxNew int, st settings,
 			opts.Seed = rand.Uint64()
 		}
 	}
-	j := &job{ctx: ctx, prompt: ids, maxNew: maxNew, sampler: model.NewSampler(opts, uint64(choice)),
-		text: newTextStream(s.tok, st.stop), out: &outbox{ready: ready}}
+	j := &job{ctx: ctx, prompt: ids, maxNew: maxNew, gen: model.NewGeneration(ids, opts, uint64(choice), maxNew),
+		text: lm.NewTextStream(s.tok, st.stop), out: &outbox{ready: ready}}
 	if !st.ignoreEOS {
-		j.stopIDs = s.eos
+		j.genOpts.StopTokens = s.eos
 	}
 	if st.guidance != 1 {
 		// The unconditional branch: the prompt's last token, as

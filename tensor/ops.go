@@ -51,6 +51,25 @@ func LogSumExp(x []float32) float32 {
 	return mx + float32(math.Log(ks.expSum(nil, x, mx)))
 }
 
+// LogSoftmaxParts returns the first index of the maximum of x (the one
+// torch.argmax picks) and logSum = log Σ exp(x[i] - max) in float64, so
+// that the log-softmax of entry i is
+//
+//	float64(x[i]-x[argmax]) - logSum
+//
+// without the float32 rounding of LogSoftmaxTo. Every log-probability
+// fmkit reports for a token (lm/native's scores, lm/guided's, the server's
+// logprobs) is computed from these parts in this way, so that they agree to
+// the last bit. x must not be empty.
+func LogSoftmaxParts(x []float32) (argmax int, logSum float64) {
+	for i, v := range x {
+		if v > x[argmax] {
+			argmax = i
+		}
+	}
+	return argmax, math.Log(SumExp(x, x[argmax]))
+}
+
 // SumExp returns Σ exp(x[i] - m) in float64, with float32 exponentials
 // (within 2 ulp, as SoftmaxTo's): with m the maximum of x, the log-softmax
 // of entry i is x[i] - m - log(SumExp(x, m)), without the float32 rounding

@@ -3,7 +3,6 @@ package guided
 import (
 	"math"
 
-	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/tensor"
 )
 
@@ -45,7 +44,7 @@ type rowLogSoftmax struct {
 }
 
 func logSoftmaxOf(x []float32) rowLogSoftmax {
-	arg, logSum := native.LogSoftmaxParts(x)
+	arg, logSum := tensor.LogSoftmaxParts(x)
 	return rowLogSoftmax{max: x[arg], logSum: logSum, argmax: arg}
 }
 

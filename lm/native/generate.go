@@ -44,19 +44,45 @@ func (n *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 			ids[i] = ids[i][len(ids[i])-keep:]
 		}
 	}
-	stops := lm.NewStopStream(len(prompts), opts.Until, stream)
+	texts := make([]*lm.TextStream, len(prompts))
+	for i := range texts {
+		texts[i] = lm.NewTextStream(n.tok, opts.Until)
+	}
+	var streamErr error
 	_, err := n.m.Generate(ctx, ids, &model.GenerateOptions{
 		MaxNewTokens: maxNew,
 		Sampler:      opts.Sampler,
 		StopTokens:   n.eos,
 		Stop: func(i int, gen []int) bool {
-			return stops.Update(i, n.tok.Decode(gen, true))
+			piece, stopped := texts[i].Add(gen[len(gen)-1])
+			if stream != nil && piece != "" && streamErr == nil {
+				streamErr = stream(i, piece)
+			}
+			return stopped || streamErr != nil // an error from stream ends every prompt
 		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	return stops.Finish()
+	return finishTexts(texts, stream, streamErr)
+}
+
+// finishTexts sends each prompt's held-back text and returns the texts, or
+// the first error of stream.
+func finishTexts(texts []*lm.TextStream, stream func(i int, text string) error, streamErr error) ([]string, error) {
+	if streamErr != nil {
+		return nil, streamErr
+	}
+	out := make([]string, len(texts))
+	for i, t := range texts {
+		if tail := t.Finish(); tail != "" && stream != nil {
+			if err := stream(i, tail); err != nil {
+				return nil, err
+			}
+		}
+		out[i] = t.Text()
+	}
+	return out, nil
 }
 
 // GenerateUntil answers generation requests as the harness does: greedy

@@ -7,7 +7,6 @@ package native
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -311,20 +310,6 @@ func RollingWindows(tokens []int, prefix, maxLen int) []TokenRequest {
 // logProbOf returns log softmax(logits)[target] and whether target is the
 // argmax (the first maximum, as torch.argmax).
 func logProbOf(logits []float32, target int) (float64, bool) {
-	arg, logSum := LogSoftmaxParts(logits)
+	arg, logSum := tensor.LogSoftmaxParts(logits)
 	return float64(logits[target]-logits[arg]) - logSum, arg == target
-}
-
-// LogSoftmaxParts returns the first index of the maximum of x (as
-// torch.argmax picks it) and log Σ exp(x[i] - max), the log-softmax of
-// entry i being float64(x[i]-x[argmax]) - logSum. Every scorer over the
-// native engine (lm/guided too) computes log-probabilities through it, so
-// that they agree to the last bit.
-func LogSoftmaxParts(x []float32) (argmax int, logSum float64) {
-	for i, v := range x {
-		if v > x[argmax] {
-			argmax = i
-		}
-	}
-	return argmax, math.Log(tensor.SumExp(x, x[argmax]))
 }
