@@ -21,11 +21,11 @@ import (
 
 type recursionGenFlags struct {
 	tasks, split, dist, buckets, oversample, lm, tokenizer, out string
-	n                                                          int
-	seed                                                       uint64
-	ranges                                                     recursion.Ranges
-	holdout, unique, trace, machine, asJSON                    bool
-	traceFraction                                              float64
+	n                                                           int
+	seed                                                        uint64
+	ranges                                                      recursion.Ranges
+	holdout, unique, trace, machine, asJSON                     bool
+	traceFraction                                               float64
 }
 
 func newRecursionGenCmd() *cobra.Command {
