@@ -3,75 +3,86 @@ package lm
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/fmkit/fmkit/model"
 )
 
-// StopStream follows the texts of a batch of prompts while their tokens are
-// generated: it cuts each text before its first stop string and streams
-// only text that can no longer turn into a stop string or into a longer
-// UTF-8 character, so the streamed pieces of prompt i concatenate to the
-// final text i. Backends that decode tokens to text share it.
-type StopStream struct {
-	until   []string
-	send    func(i int, text string) error
-	texts   []string
-	emitted []int
-	err     error
+// TextBatch follows the texts of a batch of prompts while their tokens are
+// generated, one TextStream per prompt: it cuts each text before its first
+// stop string and sends only text that can no longer turn into a stop
+// string or into a longer UTF-8 character, so the pieces sent for prompt i
+// concatenate to the final text i. Backends that decode tokens to text
+// share it.
+type TextBatch struct {
+	texts []*TextStream
+	send  func(i int, text string) error
+	err   error
 }
 
-// NewStopStream returns a StopStream for n prompts that stop at any of
-// until. send, if set, receives the streamed pieces.
-func NewStopStream(n int, until []string, send func(i int, text string) error) *StopStream {
-	return &StopStream{until: until, send: send, texts: make([]string, n), emitted: make([]int, n)}
-}
-
-// Update takes the whole text decoded so far for prompt i, cuts it at a
-// stop string and streams what is safe to show. It reports whether
-// generation should end for prompt i: a stop string was found, or an error
-// (from send or Fail) ends every prompt.
-func (s *StopStream) Update(i int, text string) bool {
-	cut, stopped := CutAtStop(text, s.until)
-	s.texts[i] = cut
-	safe := len(cut)
-	if !stopped {
-		safe -= StopPrefixLen(cut, s.until)
-		for safe > s.emitted[i] && !utf8.ValidString(cut[s.emitted[i]:safe]) {
-			safe--
-		}
-		// A replacement character may be the first half of a character
-		// split across tokens; hold it back until the next token.
-		if r, _ := utf8.DecodeLastRuneInString(cut[:safe]); r == utf8.RuneError && safe > s.emitted[i] {
-			safe--
-		}
+// NewTextBatch returns a TextBatch for n prompts decoded by dec that stop at
+// any of until. send, if set, receives the pieces.
+func NewTextBatch(dec Decoder, n int, until []string, send func(i int, text string) error) *TextBatch {
+	b := &TextBatch{texts: make([]*TextStream, n), send: send}
+	for i := range b.texts {
+		b.texts[i] = NewTextStream(dec, until)
 	}
-	if s.send != nil && safe > s.emitted[i] && s.err == nil {
-		s.err = s.send(i, cut[s.emitted[i]:safe])
-		s.emitted[i] = safe
-	}
-	return stopped || s.err != nil
+	return b
 }
 
-// Fail records an error met while decoding; from then on Update ends every
-// prompt and Finish returns err.
-func (s *StopStream) Fail(err error) {
-	s.err = err
+// Add takes token id, just generated for prompt i, and sends what text is
+// now safe to show. It reports whether generation should end for prompt i:
+// a stop string has appeared, or send failed (which ends every prompt).
+func (b *TextBatch) Add(i, id int) bool {
+	piece, stopped := b.texts[i].Add(id)
+	if b.send != nil && piece != "" && b.err == nil {
+		b.err = b.send(i, piece)
+	}
+	return stopped || b.err != nil
 }
 
 // Finish sends the text held back at the end of each prompt and returns
-// the texts, or the first error of send (the last one given to Fail).
-func (s *StopStream) Finish() ([]string, error) {
-	if s.err != nil {
-		return nil, s.err
+// the texts, or the first error of send.
+func (b *TextBatch) Finish() ([]string, error) {
+	if b.err != nil {
+		return nil, b.err
 	}
-	for i, text := range s.texts {
-		if s.send != nil && len(text) > s.emitted[i] {
-			if err := s.send(i, text[s.emitted[i]:]); err != nil {
+	out := make([]string, len(b.texts))
+	for i, t := range b.texts {
+		if tail := t.Finish(); tail != "" && b.send != nil {
+			if err := b.send(i, tail); err != nil {
 				return nil, err
 			}
 		}
+		out[i] = t.Text()
 	}
-	return s.texts, nil
+	return out, nil
+}
+
+// SamplerOptions returns the engine's sampler settings for the request as
+// lm-evaluation-harness reads them: greedy unless DoSample, and a sampling
+// temperature of 0 meaning 1.
+func (r GenerateRequest) SamplerOptions() model.SamplerOptions {
+	if !r.DoSample {
+		return model.SamplerOptions{}
+	}
+	o := model.SamplerOptions{Temperature: r.Temperature, TopP: r.TopP, TopK: r.TopK, Seed: uint64(r.Seed)}
+	if o.Temperature == 0 {
+		o.Temperature = 1
+	}
+	return o
+}
+
+// TokenKey returns a string that identifies a token sequence, for grouping
+// requests that share a context.
+func TokenKey(ids []int) string {
+	var b strings.Builder
+	for _, id := range ids {
+		b.WriteString(strconv.Itoa(id))
+		b.WriteByte(',')
+	}
+	return b.String()
 }
 
 // GenerateInGroups answers generation requests as lm-evaluation-harness's

@@ -3,63 +3,64 @@ package lm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/fmkit/fmkit/model"
 )
 
-func TestStopStream(t *testing.T) {
+// TestTextBatch checks that a batch streams each prompt's pieces, ends a
+// prompt at its stop string, and that an error from send ends every prompt.
+func TestTextBatch(t *testing.T) {
+	dec := pieceDecoder{"Hel", "lo ", "Q", ":", "x"}
+	var sent []string
+	b := NewTextBatch(dec, 2, []string{"Q:"}, func(i int, text string) error {
+		sent = append(sent, fmt.Sprint(i, text))
+		return nil
+	})
+	ends := []bool{b.Add(0, 0), b.Add(1, 4), b.Add(0, 1), b.Add(0, 2), b.Add(0, 3), b.Add(1, 2)}
+	texts, err := b.Finish()
+	if err != nil || !slices.Equal(texts, []string{"Hello ", "xQ"}) {
+		t.Errorf("Finish() = %q, %v; want [\"Hello \" \"xQ\"]", texts, err)
+	}
+	if want := []bool{false, false, false, false, true, false}; !slices.Equal(ends, want) {
+		t.Errorf("Add ended %v, want %v", ends, want)
+	}
+	if want := []string{"0Hel", "1x", "0lo ", "1Q"}; !slices.Equal(sent, want) {
+		t.Errorf("sent %q, want %q", sent, want)
+	}
+
+	boom := errors.New("boom")
+	b = NewTextBatch(dec, 2, nil, func(int, string) error { return boom })
+	if !b.Add(0, 0) || !b.Add(1, 1) {
+		t.Error("Add after a failed send: want true (end generation) for every prompt")
+	}
+	if _, err := b.Finish(); !errors.Is(err, boom) {
+		t.Errorf("Finish: err %v, want %v", err, boom)
+	}
+}
+
+func TestSamplerOptions(t *testing.T) {
 	tests := []struct {
-		name   string
-		until  []string
-		steps  []string // whole decoded text after each token
-		sent   []string
-		stop   []bool
-		result string
+		r    GenerateRequest
+		want model.SamplerOptions
 	}{
-		{"stop string held back then found", []string{"Q:"}, []string{"Hel", "Hello Q", "Hello Q:x"},
-			[]string{"Hel", "lo "}, []bool{false, false, true}, "Hello "},
-		{"prefix that does not complete is flushed", []string{"Q:"}, []string{"a Q"},
-			[]string{"a ", "Q"}, []bool{false}, "a Q"},
-		{"half a UTF-8 character waits", nil, []string{"a\xe2\x82", "a€"},
-			[]string{"a", "€"}, []bool{false, false}, "a€"},
+		{GenerateRequest{Temperature: 0.5, TopK: 9, Seed: 3}, model.SamplerOptions{}},
+		{GenerateRequest{DoSample: true, Seed: 3}, model.SamplerOptions{Temperature: 1, Seed: 3}},
+		{GenerateRequest{DoSample: true, Temperature: 0.7, TopP: 0.9, TopK: 40, Seed: 1}, model.SamplerOptions{Temperature: 0.7, TopP: 0.9, TopK: 40, Seed: 1}},
 	}
 	for _, tt := range tests {
-		var sent []string
-		s := NewStopStream(1, tt.until, func(i int, text string) error {
-			sent = append(sent, text)
-			return nil
-		})
-		for j, text := range tt.steps {
-			if got := s.Update(0, text); got != tt.stop[j] {
-				t.Errorf("%s: Update(%q) = %v, want %v", tt.name, text, got, tt.stop[j])
-			}
-		}
-		texts, err := s.Finish()
-		if err != nil || len(texts) != 1 || texts[0] != tt.result {
-			t.Errorf("%s: Finish() = %q, %v; want [%q]", tt.name, texts, err, tt.result)
-		}
-		if !slices.Equal(sent, tt.sent) {
-			t.Errorf("%s: sent %q, want %q", tt.name, sent, tt.sent)
+		if got := tt.r.SamplerOptions(); got != tt.want {
+			t.Errorf("%+v.SamplerOptions() = %+v, want %+v", tt.r, got, tt.want)
 		}
 	}
 }
 
-func TestStopStreamErrors(t *testing.T) {
-	boom := errors.New("boom")
-	s := NewStopStream(2, nil, func(int, string) error { return boom })
-	if !s.Update(0, "x") {
-		t.Error("Update after a failed send: want true (end generation)")
-	}
-	if _, err := s.Finish(); !errors.Is(err, boom) {
-		t.Errorf("Finish: err %v, want %v", err, boom)
-	}
-	s = NewStopStream(1, nil, nil)
-	s.Fail(boom)
-	if !s.Update(0, "x") {
-		t.Error("Update after Fail: want true")
-	}
-	if _, err := s.Finish(); !errors.Is(err, boom) {
-		t.Errorf("Finish after Fail: err %v, want %v", err, boom)
+func TestTokenKey(t *testing.T) {
+	a, b := []int{5, 6}, []int{5, 6}
+	if TokenKey([]int{1, 23}) == TokenKey([]int{12, 3}) || TokenKey(nil) == TokenKey([]int{0}) || TokenKey(a) != TokenKey(b) {
+		t.Error("TokenKey must tell sequences apart and give equal sequences one key")
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // not, share the scheduler's steps.
 func TestGuidance(t *testing.T) {
 	_, url, m, tok := tinyServer(t, nil)
-	b, err := guided.NewNative(m, tok, &native.Options{AddSpecialTokens: true})
+	b, err := native.New(m, tok, &native.Options{AddSpecialTokens: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func run(dir, dtype, mode string, scale float64, uncond string, negLen, question
 	if err != nil {
 		return err
 	}
-	b, err := guided.NewNative(m, nil, nil)
+	b, err := native.New(m, nil, nil)
 	if err != nil {
 		return err
 	}

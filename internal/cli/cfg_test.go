@@ -77,7 +77,7 @@ func TestGuidedText(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	gen, err := guided.NewNative(m, tok, &native.Options{AddSpecialTokens: true})
+	gen, err := native.New(m, tok, &native.Options{AddSpecialTokens: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestGuidedText(t *testing.T) {
 		t.Errorf("--cfg 1 %q, unguided %q", one, plain)
 	}
 
-	sc, err := guided.NewNative(m, tok, &native.Options{})
+	sc, err := native.New(m, tok, &native.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

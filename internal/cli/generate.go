@@ -100,12 +100,12 @@ func (f *cfgFlags) options(cmd *cobra.Command, guiding bool) (*guided.Options, e
 
 // openGuided loads --model as a guidance backend, with the tokenizer when
 // needTokenizer. The caller closes the returned model.
-func openGuided(cmd *cobra.Command, ef *engineFlags, opts native.Options, needTokenizer bool) (*guided.Native, *model.Model, error) {
+func openGuided(cmd *cobra.Command, ef *engineFlags, opts native.Options, needTokenizer bool) (*native.Model, *model.Model, error) {
 	return openGuidedSpec(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), opts, needTokenizer)
 }
 
 // openGuidedSpec is openGuided for a model spec and dtype.
-func openGuidedSpec(ctx context.Context, spec, dtype string, stderr io.Writer, opts native.Options, needTokenizer bool) (*guided.Native, *model.Model, error) {
+func openGuidedSpec(ctx context.Context, spec, dtype string, stderr io.Writer, opts native.Options, needTokenizer bool) (*native.Model, *model.Model, error) {
 	m, err := loadModel(ctx, spec, dtype, stderr)
 	if err != nil {
 		return nil, nil, err
@@ -122,7 +122,7 @@ func openGuidedSpec(ctx context.Context, spec, dtype string, stderr io.Writer, o
 	if opts.Name == "" {
 		opts.Name = spec
 	}
-	b, err := guided.NewNative(m, tok, &opts)
+	b, err := native.New(m, tok, &opts)
 	if err != nil {
 		m.Close()
 		return nil, nil, err

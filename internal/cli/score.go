@@ -188,7 +188,7 @@ func scoreGuided(cmd *cobra.Command, ef *engineFlags, scale float64, gopts *guid
 		cids, kids = b.EncodePair(context, cont)
 	} else {
 		if len(cids) == 0 {
-			cids = []int{b.Limits().PrefixToken}
+			cids = []int{b.PrefixToken()}
 		}
 		res, err = g.LoglikelihoodTokens(cmd.Context(), []guided.TokenRequest{{Context: cids, Continuation: kids}}, nil)
 	}

@@ -36,11 +36,20 @@
 // supported only at γ = 1, where every request passes through to the
 // backend unchanged, so that γ = 1 reproduces unguided results bit for bit.
 //
+// # The backend
+//
+// Guidance needs the whole next-token distribution of both branches and a
+// key/value cache per branch, so it runs over lm/native, the one backend
+// that has them: New takes a *native.Model, which answers unguided
+// requests, tokenises, and whose engine (model.Model) runs the branches as
+// sequences. An HTTP backend returns only the top few log-probabilities and
+// cannot be guided.
+//
 // # Cost
 //
-// The two branches of every request run in the same batched steps of the
-// Backend, not one after the other: guided scoring and decoding cost about
-// twice the unguided work in one pass instead of two passes.
+// The two branches of every request run in the same batched engine steps,
+// not one after the other: guided scoring and decoding cost about twice the
+// unguided work in one pass instead of two passes.
 // LogProbsTo is the per-token arithmetic for callers (such as a server
 // doing continuous batching) that run the branches themselves.
 package guided

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/fmkit/fmkit/lm/guided"
+	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/model"
 )
 
@@ -17,7 +18,7 @@ func Example() {
 		panic(err)
 	}
 	defer m.Close()
-	backend, err := guided.NewNative(m, nil, nil) // token level: no tokenizer
+	backend, err := native.New(m, nil, nil) // token level: no tokenizer
 	if err != nil {
 		panic(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/fmkit/fmkit/lm"
-	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/model"
 	"github.com/fmkit/fmkit/tensor"
 )
@@ -34,7 +33,7 @@ type TokenOptions struct {
 // genState is one prompt being continued: its two branches and its
 // generation.
 type genState struct {
-	cond, unc Stream
+	cond, unc *model.Sequence
 	*model.Generation
 }
 
@@ -69,7 +68,7 @@ func (g *Model) GenerateTokens(ctx context.Context, prompts [][]int, opts *Token
 	if guided {
 		per = 2
 	}
-	batch := make([]Input, 0, per*len(prompts))
+	batch := make([]model.Input, 0, per*len(prompts))
 	owner := make([]int, 0, len(prompts))
 	for i, p := range prompts {
 		if len(p) == 0 {
@@ -87,16 +86,16 @@ func (g *Model) GenerateTokens(ctx context.Context, prompts [][]int, opts *Token
 		budget := min(maxNew, limit-longest)
 		s := &genState{Generation: model.NewGeneration(p, opts.Sampler, 0, budget)}
 		var err error
-		if s.cond, err = g.b.NewStream(len(p) + budget); err != nil {
+		if s.cond, err = g.m.NewSequence(len(p) + budget); err != nil {
 			return nil, err
 		}
 		states[i] = s
-		batch = append(batch, Input{Stream: s.cond, Tokens: p, Logits: 1})
+		batch = append(batch, model.Input{Seq: s.cond, Tokens: p, Logits: 1})
 		if guided {
-			if s.unc, err = g.b.NewStream(len(unc) + budget); err != nil {
+			if s.unc, err = g.m.NewSequence(len(unc) + budget); err != nil {
 				return nil, err
 			}
-			batch = append(batch, Input{Stream: s.unc, Tokens: unc, Logits: 1})
+			batch = append(batch, model.Input{Seq: s.unc, Tokens: unc, Logits: 1})
 		}
 		owner = append(owner, i)
 	}
@@ -124,7 +123,7 @@ func (g *Model) GenerateTokens(ctx context.Context, prompts [][]int, opts *Token
 	}
 	stepOpts := model.GenerateOptions{StopTokens: opts.StopTokens, Stop: opts.Stop, Stream: opts.Stream}
 	for len(batch) > 0 {
-		if err := g.b.Step(ctx, batch, onLogits); err != nil {
+		if err := g.step(ctx, batch, onLogits); err != nil {
 			return nil, err
 		}
 		batch, owner = batch[:0], owner[:0]
@@ -140,9 +139,9 @@ func (g *Model) GenerateTokens(ctx context.Context, prompts [][]int, opts *Token
 				continue
 			}
 			last := s.Last()
-			batch = append(batch, Input{Stream: s.cond, Tokens: last, Logits: 1})
+			batch = append(batch, model.Input{Seq: s.cond, Tokens: last, Logits: 1})
 			if guided {
-				batch = append(batch, Input{Stream: s.unc, Tokens: last, Logits: 1})
+				batch = append(batch, model.Input{Seq: s.unc, Tokens: last, Logits: 1})
 			}
 			owner = append(owner, i)
 		}
@@ -177,9 +176,13 @@ func (g *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 	if maxNew >= g.lim.MaxLength {
 		return nil, fmt.Errorf("guided: %d new tokens leave no room for a context in the max length %d", maxNew, g.lim.MaxLength)
 	}
+	dec, err := g.n.Decoder()
+	if err != nil {
+		return nil, err
+	}
 	ids := make([][]int, len(prompts))
 	for i, p := range prompts {
-		enc, err := g.b.Encode(p)
+		enc, err := g.n.Encode(p)
 		if err != nil {
 			return nil, err
 		}
@@ -191,25 +194,17 @@ func (g *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 		}
 		ids[i] = enc
 	}
-	stops := lm.NewStopStream(len(prompts), opts.Until, stream)
-	update := func(i int, gen []int) bool {
-		text, err := g.b.Decode(gen, true)
-		if err != nil {
-			stops.Fail(err)
-			return true
-		}
-		return stops.Update(i, text)
-	}
-	_, err := g.GenerateTokens(ctx, ids, &TokenOptions{
+	texts := lm.NewTextBatch(dec, len(prompts), opts.Until, stream)
+	_, err = g.GenerateTokens(ctx, ids, &TokenOptions{
 		MaxNewTokens: maxNew,
 		Sampler:      opts.Sampler,
 		StopTokens:   g.lim.StopTokens,
-		Stop:         update,
+		Stop:         func(i int, gen []int) bool { return texts.Add(i, gen[len(gen)-1]) },
 	})
 	if err != nil {
 		return nil, err
 	}
-	return stops.Finish()
+	return texts.Finish()
 }
 
 // GenerateUntil answers generation requests as the harness does, with
@@ -220,17 +215,17 @@ func (g *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 // backend.
 func (g *Model) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest, progress lm.Progress) ([]string, error) {
 	if g.unguided() {
-		return g.b.GenerateUntil(ctx, reqs, progress)
+		return g.n.GenerateUntil(ctx, reqs, progress)
+	}
+	dec, err := g.n.Decoder()
+	if err != nil {
+		return nil, err
 	}
 	eos := ""
 	if len(g.lim.StopTokens) > 0 {
-		s, err := g.b.Decode(g.lim.StopTokens[:1], false)
-		if err != nil {
-			return nil, err
-		}
-		eos = s
+		eos = dec.Decode(g.lim.StopTokens[:1], false)
 	}
 	return lm.GenerateInGroups(ctx, reqs, eos, g.opts.GenerateBatch, progress, func(ctx context.Context, prompts []string, r lm.GenerateRequest) ([]string, error) {
-		return g.Generate(ctx, prompts, GenerateOptions{MaxTokens: r.MaxTokens, Until: r.Until, Sampler: native.SamplerOptions(r)}, nil)
+		return g.Generate(ctx, prompts, GenerateOptions{MaxTokens: r.MaxTokens, Until: r.Until, Sampler: r.SamplerOptions()}, nil)
 	})
 }

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/fmkit/fmkit/lm"
+	"github.com/fmkit/fmkit/lm/native"
+	"github.com/fmkit/fmkit/model"
 )
 
 // Uncond selects the unconditional branch c̄.
@@ -53,23 +56,44 @@ type Options struct {
 	GenerateBatch int
 }
 
-// Model answers lm requests with classifier-free guidance over a Backend.
-// It is safe for concurrent use if the backend is.
+// Model answers lm requests with classifier-free guidance over the native
+// engine. It is safe for concurrent use.
 type Model struct {
-	b     Backend
-	scale float64
-	opts  Options
-	lim   Limits
-	neg   []int // the Negative branch's tokens
+	n       *native.Model // unguided answers, tokenisation and limits
+	m       *model.Model  // its engine, whose sequences are the branches
+	scale   float64
+	opts    Options
+	lim     limits
+	neg     []int     // the Negative branch's tokens
+	scratch sync.Pool // *stepScratch
+}
+
+// limits are the lengths and special tokens of the backend, read once.
+type limits struct {
+	// Vocab is the length of a logits row.
+	Vocab int
+	// MaxLength is the longest token sequence scored or generated from, as
+	// the harness's max_length.
+	MaxLength int
+	// PositionLimit is the most tokens a sequence can hold.
+	PositionLimit int
+	// MaxGenTokens is the generation cap when a request gives none.
+	MaxGenTokens int
+	// PrefixToken conditions texts that have no context: the empty prompt
+	// of the unconditional branch.
+	PrefixToken int
+	// StopTokens end generation (the end-of-sequence ids).
+	StopTokens []int
 }
 
 var _ lm.Model = (*Model)(nil)
 
-// New returns a guided view of b with guidance scale γ = scale. Scale 1 is
-// ordinary decoding (requests pass through to b unchanged), 0 is the
-// unconditional branch alone; the paper uses 1.5 for benchmarks and about 3
-// for steering with a negative prompt.
-func New(b Backend, scale float64, opts *Options) (*Model, error) {
+// New returns a guided view of the native backend n with guidance scale
+// γ = scale. Scale 1 is ordinary decoding (requests pass through to n
+// unchanged), 0 is the unconditional branch alone; the paper uses 1.5 for
+// benchmarks and about 3 for steering with a negative prompt. n built
+// without a tokenizer answers token-level requests only.
+func New(n *native.Model, scale float64, opts *Options) (*Model, error) {
 	o := Options{}
 	if opts != nil {
 		o = *opts
@@ -87,7 +111,15 @@ func New(b Backend, scale float64, opts *Options) (*Model, error) {
 			o.Uncond = Negative
 		}
 	}
-	lim := b.Limits()
+	m := n.Engine()
+	lim := limits{
+		Vocab:         m.Config.Vocab,
+		MaxLength:     n.MaxLength(),
+		PositionLimit: m.Config.PositionLimit(),
+		MaxGenTokens:  n.MaxGenTokens(),
+		PrefixToken:   n.PrefixToken(),
+		StopTokens:    n.StopTokens(),
+	}
 	var errs []string
 	if math.IsNaN(scale) || math.IsInf(scale, 0) {
 		errs = append(errs, fmt.Sprintf("scale %g is not a finite number", scale))
@@ -116,11 +148,11 @@ func New(b Backend, scale float64, opts *Options) (*Model, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("guided: %s", strings.Join(errs, "; "))
 	}
-	g := &Model{b: b, scale: scale, opts: o, lim: lim}
+	g := &Model{n: n, m: m, scale: scale, opts: o, lim: lim}
 	if o.Uncond == Negative {
 		g.neg = append([]int(nil), o.NegativeTokens...)
 		if o.NegativePrompt != "" {
-			ids, err := b.Encode(o.NegativePrompt)
+			ids, err := n.Encode(o.NegativePrompt)
 			if err != nil {
 				return nil, fmt.Errorf("guided: negative prompt: %w", err)
 			}
@@ -158,7 +190,7 @@ func (g *Model) Name() string {
 		}
 		u += ":" + hex.EncodeToString(h.Sum(nil))[:12]
 	}
-	return fmt.Sprintf("%s+cfg(scale=%g,uncond=%s)", g.b.Name(), g.scale, u)
+	return fmt.Sprintf("%s+cfg(scale=%g,uncond=%s)", g.n.Name(), g.scale, u)
 }
 
 // unguided reports whether requests pass through to the backend.
@@ -167,18 +199,14 @@ func (g *Model) unguided() bool { return g.scale == 1 }
 // Capabilities are the backend's, except that rolling loglikelihood is
 // available only unguided.
 func (g *Model) Capabilities() lm.Capabilities {
-	c := g.b.Capabilities()
+	c := g.n.Capabilities()
 	c.Rolling = c.Rolling && g.unguided()
 	return c
 }
 
 // ApplyChatTemplate renders messages with the backend's chat template.
 func (g *Model) ApplyChatTemplate(messages []lm.Message, addGenerationPrompt bool) (string, error) {
-	ct, ok := g.b.(lm.ChatTemplater)
-	if !ok {
-		return "", fmt.Errorf("guided: backend %s has no chat template", g.b.Name())
-	}
-	return ct.ApplyChatTemplate(messages, addGenerationPrompt)
+	return g.n.ApplyChatTemplate(messages, addGenerationPrompt)
 }
 
 // ErrRolling is returned (wrapping lm.ErrUnsupported) for rolling
@@ -192,7 +220,7 @@ func (g *Model) LoglikelihoodRolling(ctx context.Context, reqs []lm.RollingReque
 	if !g.unguided() {
 		return nil, ErrRolling
 	}
-	return g.b.LoglikelihoodRolling(ctx, reqs, progress)
+	return g.n.LoglikelihoodRolling(ctx, reqs, progress)
 }
 
 // Loglikelihood answers each request with the sum over the continuation's
@@ -201,11 +229,11 @@ func (g *Model) LoglikelihoodRolling(ctx context.Context, reqs []lm.RollingReque
 // are the backend's. At scale 1 the requests pass through to the backend.
 func (g *Model) Loglikelihood(ctx context.Context, reqs []lm.LoglikelihoodRequest, progress lm.Progress) ([]lm.LoglikelihoodResult, error) {
 	if g.unguided() {
-		return g.b.Loglikelihood(ctx, reqs, progress)
+		return g.n.Loglikelihood(ctx, reqs, progress)
 	}
 	treqs := make([]TokenRequest, len(reqs))
 	for i, r := range reqs {
-		c, k := g.b.EncodePair(r.Context, r.Continuation)
+		c, k := g.n.EncodePair(r.Context, r.Continuation)
 		if len(k) == 0 {
 			return nil, fmt.Errorf("guided: request %d: continuation %q has no tokens of its own", i, r.Continuation)
 		}

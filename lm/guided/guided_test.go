@@ -75,16 +75,16 @@ func loadModel(t testing.TB, name string) *model.Model {
 	return m
 }
 
-func backend(t testing.TB, m *model.Model, tok native.Tokenizer, opts *native.Options) *Native {
+func backend(t testing.TB, m *model.Model, tok native.Tokenizer, opts *native.Options) *native.Model {
 	t.Helper()
-	b, err := NewNative(m, tok, opts)
+	b, err := native.New(m, tok, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-func guide(t testing.TB, b Backend, scale float64, opts *Options) *Model {
+func guide(t testing.TB, b *native.Model, scale float64, opts *Options) *Model {
 	t.Helper()
 	g, err := New(b, scale, opts)
 	if err != nil {
@@ -458,7 +458,7 @@ func TestGuidanceChangesGreedyText(t *testing.T) {
 	for _, opts := range []*Options{nil, {Uncond: Empty}, {NegativePrompt: "dogs"}} {
 		g := guide(t, b, 3, opts)
 		ids, _ := b.Encode(prompt)
-		toks, err := g.GenerateTokens(ctx, [][]int{ids}, &TokenOptions{MaxNewTokens: 10, StopTokens: b.Limits().StopTokens})
+		toks, err := g.GenerateTokens(ctx, [][]int{ids}, &TokenOptions{MaxNewTokens: 10, StopTokens: b.StopTokens()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -517,7 +517,7 @@ func TestBadInput(t *testing.T) {
 	bt := backend(t, m, testutil.CharTokenizer{}, &native.Options{MaxLength: 16})
 	newErrs := []struct {
 		name  string
-		b     Backend
+		b     *native.Model
 		scale float64
 		opts  *Options
 		want  string

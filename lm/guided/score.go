@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/fmkit/fmkit/lm"
-	"github.com/fmkit/fmkit/lm/native"
+	"github.com/fmkit/fmkit/model"
 )
 
 // TokenRequest is a loglikelihood request already tokenised.
@@ -70,7 +70,7 @@ func (g *Model) LoglikelihoodTokens(ctx context.Context, reqs []TokenRequest, pr
 		if !g.unguided() {
 			unc = truncatePrefix(g.uncondPrompt(prefix), r.Continuation, L)
 		}
-		key := native.TokenKey(prefix) + "|" + native.TokenKey(unc)
+		key := lm.TokenKey(prefix) + "|" + lm.TokenKey(unc)
 		gr, ok := groups[key]
 		if !ok {
 			gr = &scoreGroup{prefix: prefix, unc: unc}
@@ -134,11 +134,11 @@ func truncatePrefix(context, cont []int, maxLen int) []int {
 // scorer runs chunks of groups and holds the conditional rows of the pair
 // being combined.
 type scorer struct {
-	g       *Model
-	out     []lm.LoglikelihoodResult
-	buf     []float32       // conditional logits rows of the current pair
-	stats   []rowLogSoftmax // their log-softmax constants
-	streams []Stream
+	g     *Model
+	out   []lm.LoglikelihoodResult
+	buf   []float32       // conditional logits rows of the current pair
+	stats []rowLogSoftmax // their log-softmax constants
+	seqs  []*model.Sequence
 }
 
 // rowBudget is the number of continuation rows per branch and step.
@@ -147,26 +147,26 @@ func (s *scorer) rowBudget() int {
 }
 
 func (s *scorer) release() {
-	for i := len(s.streams) - 1; i >= 0; i-- {
-		s.streams[i].Release()
+	for i := len(s.seqs) - 1; i >= 0; i-- {
+		s.seqs[i].Release()
 	}
-	s.streams = s.streams[:0]
+	s.seqs = s.seqs[:0]
 }
 
-func (s *scorer) newStream(capacity int) (Stream, error) {
-	st, err := s.g.b.NewStream(capacity)
+func (s *scorer) newSequence(capacity int) (*model.Sequence, error) {
+	seq, err := s.g.m.NewSequence(capacity)
 	if err == nil {
-		s.streams = append(s.streams, st)
+		s.seqs = append(s.seqs, seq)
 	}
-	return st, err
+	return seq, err
 }
 
-func (s *scorer) fork(parent Stream, capacity int) (Stream, error) {
-	st, err := parent.Fork(capacity)
+func (s *scorer) fork(parent *model.Sequence, capacity int) (*model.Sequence, error) {
+	seq, err := parent.Fork(capacity)
 	if err == nil {
-		s.streams = append(s.streams, st)
+		s.seqs = append(s.seqs, seq)
 	}
-	return st, err
+	return seq, err
 }
 
 // keep stores a conditional row until its unconditional twin arrives.
@@ -227,26 +227,26 @@ func (s *scorer) chunkWithBudget(ctx context.Context, chunk []*scoreGroup, budge
 	if guided {
 		per = 2
 	}
-	type parents struct{ cond, unc Stream }
+	type parents struct{ cond, unc *model.Sequence }
 	ps := make([]parents, len(chunk))
-	batch := make([]Input, 0, per*len(chunk))
+	batch := make([]model.Input, 0, per*len(chunk))
 	for i, gr := range chunk {
-		c, err := s.newStream(len(gr.prefix))
+		c, err := s.newSequence(len(gr.prefix))
 		if err != nil {
 			return err
 		}
 		ps[i].cond = c
-		batch = append(batch, Input{Stream: c, Tokens: gr.prefix, Logits: 1})
+		batch = append(batch, model.Input{Seq: c, Tokens: gr.prefix, Logits: 1})
 		if guided {
-			u, err := s.newStream(len(gr.unc))
+			u, err := s.newSequence(len(gr.unc))
 			if err != nil {
 				return err
 			}
 			ps[i].unc = u
-			batch = append(batch, Input{Stream: u, Tokens: gr.unc, Logits: 1})
+			batch = append(batch, model.Input{Seq: u, Tokens: gr.unc, Logits: 1})
 		}
 	}
-	err := s.g.b.Step(ctx, batch, func(input, _ int, logits []float32) error {
+	err := s.g.step(ctx, batch, func(input, _ int, logits []float32) error {
 		if guided && input%2 == 0 {
 			s.keep(0, logits)
 			return nil
@@ -267,7 +267,7 @@ func (s *scorer) chunkWithBudget(ctx context.Context, chunk []*scoreGroup, budge
 	// conditional rows kept for combining stay bounded.
 	type running struct {
 		r         scored
-		cond, unc Stream
+		cond, unc *model.Sequence
 		off       int // continuation tokens already input
 	}
 	var live []*running
@@ -292,12 +292,12 @@ func (s *scorer) chunkWithBudget(ctx context.Context, chunk []*scoreGroup, budge
 		batch = batch[:0]
 		for _, run := range live {
 			seg := run.r.cont[run.off:min(run.off+budget, len(run.r.cont)-1)]
-			batch = append(batch, Input{Stream: run.cond, Tokens: seg, Logits: AllLogits})
+			batch = append(batch, model.Input{Seq: run.cond, Tokens: seg, Logits: model.AllLogits})
 			if guided {
-				batch = append(batch, Input{Stream: run.unc, Tokens: seg, Logits: AllLogits})
+				batch = append(batch, model.Input{Seq: run.unc, Tokens: seg, Logits: model.AllLogits})
 			}
 		}
-		err := s.g.b.Step(ctx, batch, func(input, pos int, logits []float32) error {
+		err := s.g.step(ctx, batch, func(input, pos int, logits []float32) error {
 			if guided && input%2 == 0 {
 				s.keep(pos, logits)
 				return nil

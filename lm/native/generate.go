@@ -44,45 +44,17 @@ func (n *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 			ids[i] = ids[i][len(ids[i])-keep:]
 		}
 	}
-	texts := make([]*lm.TextStream, len(prompts))
-	for i := range texts {
-		texts[i] = lm.NewTextStream(n.tok, opts.Until)
-	}
-	var streamErr error
+	texts := lm.NewTextBatch(n.tok, len(prompts), opts.Until, stream)
 	_, err := n.m.Generate(ctx, ids, &model.GenerateOptions{
 		MaxNewTokens: maxNew,
 		Sampler:      opts.Sampler,
 		StopTokens:   n.eos,
-		Stop: func(i int, gen []int) bool {
-			piece, stopped := texts[i].Add(gen[len(gen)-1])
-			if stream != nil && piece != "" && streamErr == nil {
-				streamErr = stream(i, piece)
-			}
-			return stopped || streamErr != nil // an error from stream ends every prompt
-		},
+		Stop:         func(i int, gen []int) bool { return texts.Add(i, gen[len(gen)-1]) },
 	})
 	if err != nil {
 		return nil, err
 	}
-	return finishTexts(texts, stream, streamErr)
-}
-
-// finishTexts sends each prompt's held-back text and returns the texts, or
-// the first error of stream.
-func finishTexts(texts []*lm.TextStream, stream func(i int, text string) error, streamErr error) ([]string, error) {
-	if streamErr != nil {
-		return nil, streamErr
-	}
-	out := make([]string, len(texts))
-	for i, t := range texts {
-		if tail := t.Finish(); tail != "" && stream != nil {
-			if err := stream(i, tail); err != nil {
-				return nil, err
-			}
-		}
-		out[i] = t.Text()
-	}
-	return out, nil
+	return texts.Finish()
 }
 
 // GenerateUntil answers generation requests as the harness does: greedy
@@ -99,20 +71,6 @@ func (n *Model) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest, pr
 	}
 	const batch = 16
 	return lm.GenerateInGroups(ctx, reqs, eos, batch, progress, func(ctx context.Context, prompts []string, r lm.GenerateRequest) ([]string, error) {
-		return n.Generate(ctx, prompts, GenerateOptions{MaxTokens: r.MaxTokens, Until: r.Until, Sampler: SamplerOptions(r)}, nil)
+		return n.Generate(ctx, prompts, GenerateOptions{MaxTokens: r.MaxTokens, Until: r.Until, Sampler: r.SamplerOptions()}, nil)
 	})
-}
-
-// SamplerOptions returns the sampler settings of a generation request as
-// the harness reads them: greedy unless DoSample, and a sampling
-// temperature of 0 meaning 1.
-func SamplerOptions(r lm.GenerateRequest) model.SamplerOptions {
-	if !r.DoSample {
-		return model.SamplerOptions{}
-	}
-	o := model.SamplerOptions{Temperature: r.Temperature, TopP: r.TopP, TopK: r.TopK, Seed: uint64(r.Seed)}
-	if o.Temperature == 0 {
-		o.Temperature = 1
-	}
-	return o
 }

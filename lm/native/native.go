@@ -209,6 +209,24 @@ func (n *Model) Capabilities() lm.Capabilities {
 // encode tokenises as the harness's tok_encode.
 func (n *Model) encode(s string) []int { return n.tok.Encode(s, n.opts.AddSpecialTokens) }
 
+// Encode tokenises a generation prompt as Generate does (with special
+// tokens if Options.AddSpecialTokens).
+func (n *Model) Encode(text string) ([]int, error) {
+	if err := n.checkTokenizer(); err != nil {
+		return nil, err
+	}
+	return n.encode(text), nil
+}
+
+// Decoder returns the tokenizer, for turning generated tokens into text
+// (lm.NewTextStream) as Generate does.
+func (n *Model) Decoder() (lm.Decoder, error) {
+	if err := n.checkTokenizer(); err != nil {
+		return nil, err
+	}
+	return n.tok, nil
+}
+
 // EncodePair splits a (context, continuation) pair into tokens as the
 // harness does: trailing whitespace of the context moves to the
 // continuation, the two are tokenised together and split at the length of

@@ -3,8 +3,6 @@ package native
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/model"
@@ -47,7 +45,7 @@ func (n *Model) LoglikelihoodTokens(ctx context.Context, reqs []TokenRequest, pr
 		if len(prefix) == 0 {
 			return nil, fmt.Errorf("native: request %d has an empty context", i)
 		}
-		key := TokenKey(prefix)
+		key := lm.TokenKey(prefix)
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
 		}
@@ -85,17 +83,6 @@ func groupTokens(g []scored) int {
 		n += len(s.cont) - 1
 	}
 	return n
-}
-
-// TokenKey returns a string that identifies a token sequence, for grouping
-// requests that share a context.
-func TokenKey(ids []int) string {
-	var b strings.Builder
-	for _, id := range ids {
-		b.WriteString(strconv.Itoa(id))
-		b.WriteByte(',')
-	}
-	return b.String()
 }
 
 // scoreChunk runs the contexts of a chunk of groups in one step, then all
