@@ -52,15 +52,19 @@ func featuresOf(args []*Term, answer *Term) Features {
 	var f Features
 	var pos []string
 	for _, a := range args {
+		if !isPositive(a) {
+			if f.Shape == "" && isTree(a) {
+				f.Nodes, f.Depth = treeSize(a), treeDepth(a)
+				f.Shape = treeShape(a)
+			}
+			continue
+		}
 		if bits, err := Bits(a); err == nil {
 			pos = append(pos, bits)
 			f.Len = max(f.Len, len(bits))
 			if strings.Trim(bits, "1") == "" {
 				f.AllOnes = true
 			}
-		} else if f.Shape == "" && isTree(a) {
-			f.Nodes, f.Depth = treeSize(a), treeDepth(a)
-			f.Shape = treeShape(a)
 		}
 	}
 	switch len(pos) {
@@ -69,7 +73,10 @@ func featuresOf(args []*Term, answer *Term) Features {
 	case 2:
 		f.Carry = longestCarry(pos[0], pos[1])
 	}
-	if bits, err := Bits(answer); err == nil && len(pos) > 0 && len(bits) > f.Len {
+	if len(pos) == 0 || !isPositive(answer) {
+		return f
+	}
+	if bits, err := Bits(answer); err == nil && len(bits) > f.Len {
 		f.Grows = true
 	}
 	return f
@@ -101,6 +108,12 @@ func longestCarry(a, b string) int {
 		}
 	}
 	return best
+}
+
+// isPositive says whether t is headed by a constructor of positive (Bits
+// checks the rest).
+func isPositive(t *Term) bool {
+	return t.Kind == Ctor && (t.Name == "xH" || t.Name == "xO" || t.Name == "xI")
 }
 
 func isTree(t *Term) bool {
