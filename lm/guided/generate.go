@@ -169,30 +169,13 @@ type GenerateOptions struct {
 // receives text as soon as it can no longer turn into a stop string or a
 // longer UTF-8 character, so the pieces of prompt i concatenate to text i.
 func (g *Model) Generate(ctx context.Context, prompts []string, opts GenerateOptions, stream func(i int, text string) error) ([]string, error) {
-	maxNew := opts.MaxTokens
-	if maxNew <= 0 {
-		maxNew = g.lim.MaxGenTokens
-	}
-	if maxNew >= g.lim.MaxLength {
-		return nil, fmt.Errorf("guided: %d new tokens leave no room for a context in the max length %d", maxNew, g.lim.MaxLength)
+	ids, maxNew, err := g.n.GenerationPrompts(prompts, opts.MaxTokens)
+	if err != nil {
+		return nil, fmt.Errorf("guided: %w", err)
 	}
 	dec, err := g.n.Decoder()
 	if err != nil {
 		return nil, err
-	}
-	ids := make([][]int, len(prompts))
-	for i, p := range prompts {
-		enc, err := g.n.Encode(p)
-		if err != nil {
-			return nil, err
-		}
-		if len(enc) == 0 {
-			enc = []int{g.lim.PrefixToken}
-		}
-		if keep := g.lim.MaxLength - maxNew; len(enc) > keep {
-			enc = enc[len(enc)-keep:]
-		}
-		ids[i] = enc
 	}
 	texts := lm.NewTextBatch(dec, len(prompts), opts.Until, stream)
 	_, err = g.GenerateTokens(ctx, ids, &TokenOptions{
@@ -217,15 +200,7 @@ func (g *Model) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest, pr
 	if g.unguided() {
 		return g.n.GenerateUntil(ctx, reqs, progress)
 	}
-	dec, err := g.n.Decoder()
-	if err != nil {
-		return nil, err
-	}
-	eos := ""
-	if len(g.lim.StopTokens) > 0 {
-		eos = dec.Decode(g.lim.StopTokens[:1], false)
-	}
-	return lm.GenerateInGroups(ctx, reqs, eos, g.opts.GenerateBatch, progress, func(ctx context.Context, prompts []string, r lm.GenerateRequest) ([]string, error) {
+	return lm.GenerateInGroups(ctx, reqs, g.n.EOSText(), g.opts.GenerateBatch, progress, func(ctx context.Context, prompts []string, r lm.GenerateRequest) ([]string, error) {
 		return g.Generate(ctx, prompts, GenerateOptions{MaxTokens: r.MaxTokens, Until: r.Until, Sampler: r.SamplerOptions()}, nil)
 	})
 }

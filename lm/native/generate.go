@@ -23,29 +23,12 @@ type GenerateOptions struct {
 // longer UTF-8 character, so the streamed pieces of prompt i concatenate to
 // the returned text i.
 func (n *Model) Generate(ctx context.Context, prompts []string, opts GenerateOptions, stream func(i int, text string) error) ([]string, error) {
-	if err := n.checkTokenizer(); err != nil {
+	ids, maxNew, err := n.GenerationPrompts(prompts, opts.MaxTokens)
+	if err != nil {
 		return nil, err
 	}
-	maxNew := opts.MaxTokens
-	if maxNew <= 0 {
-		maxNew = n.opts.MaxGenTokens
-	}
-	if maxNew >= n.opts.MaxLength {
-		return nil, fmt.Errorf("native: %d new tokens leave no room for a context in the max length %d", maxNew, n.opts.MaxLength)
-	}
-	ids := make([][]int, len(prompts))
-	for i, p := range prompts {
-		ids[i] = n.encode(p)
-		if len(ids[i]) == 0 {
-			ids[i] = []int{n.prefix}
-		}
-		// Left-truncate so that context and new tokens fit, as the harness.
-		if keep := n.opts.MaxLength - maxNew; len(ids[i]) > keep {
-			ids[i] = ids[i][len(ids[i])-keep:]
-		}
-	}
 	texts := lm.NewTextBatch(n.tok, len(prompts), opts.Until, stream)
-	_, err := n.m.Generate(ctx, ids, &model.GenerateOptions{
+	_, err = n.m.Generate(ctx, ids, &model.GenerateOptions{
 		MaxNewTokens: maxNew,
 		Sampler:      opts.Sampler,
 		StopTokens:   n.eos,
@@ -57,6 +40,43 @@ func (n *Model) Generate(ctx context.Context, prompts []string, opts GenerateOpt
 	return texts.Finish()
 }
 
+// GenerationPrompts tokenises prompts as Generate does: each is encoded
+// (an empty one as the prefix token) and cut from the left so that it and
+// the new tokens fit in the max length, as the harness does. maxTokens <= 0
+// means Options.MaxGenTokens; the number of new tokens used is returned.
+func (n *Model) GenerationPrompts(prompts []string, maxTokens int) (ids [][]int, maxNew int, err error) {
+	if err := n.checkTokenizer(); err != nil {
+		return nil, 0, err
+	}
+	maxNew = maxTokens
+	if maxNew <= 0 {
+		maxNew = n.opts.MaxGenTokens
+	}
+	if maxNew >= n.opts.MaxLength {
+		return nil, 0, fmt.Errorf("native: %d new tokens leave no room for a context in the max length %d", maxNew, n.opts.MaxLength)
+	}
+	ids = make([][]int, len(prompts))
+	for i, p := range prompts {
+		ids[i] = n.encode(p)
+		if len(ids[i]) == 0 {
+			ids[i] = []int{n.prefix}
+		}
+		if keep := n.opts.MaxLength - maxNew; len(ids[i]) > keep {
+			ids[i] = ids[i][len(ids[i])-keep:]
+		}
+	}
+	return ids, maxNew, nil
+}
+
+// EOSText returns the decoded end-of-sequence token, which the harness adds
+// to every request's stop strings: "" when there is none.
+func (n *Model) EOSText() string {
+	if len(n.eos) == 0 {
+		return ""
+	}
+	return n.tok.Decode(n.eos[:1], false)
+}
+
 // GenerateUntil answers generation requests as the harness does: greedy
 // unless DoSample, the decoded end-of-sequence token added to the stop
 // strings, contexts left-truncated to leave room for the new tokens, and the
@@ -65,12 +85,8 @@ func (n *Model) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest, pr
 	if err := n.checkTokenizer(); err != nil {
 		return nil, err
 	}
-	eos := ""
-	if len(n.eos) > 0 {
-		eos = n.tok.Decode(n.eos[:1], false)
-	}
 	const batch = 16
-	return lm.GenerateInGroups(ctx, reqs, eos, batch, progress, func(ctx context.Context, prompts []string, r lm.GenerateRequest) ([]string, error) {
+	return lm.GenerateInGroups(ctx, reqs, n.EOSText(), batch, progress, func(ctx context.Context, prompts []string, r lm.GenerateRequest) ([]string, error) {
 		return n.Generate(ctx, prompts, GenerateOptions{MaxTokens: r.MaxTokens, Until: r.Until, Sampler: r.SamplerOptions()}, nil)
 	})
 }
