@@ -374,6 +374,12 @@ func TestConfigValidate(t *testing.T) {
 	if c6.EmbedDim != 512 || c6.HiddenDim != 256 || c6.BatchSize != 16384 || c6.Epochs != 50000 {
 		t.Errorf("S6 config %+v", c6)
 	}
+	if grok.DefaultConfig(5) != c || grok.DefaultConfig(6) != c6 {
+		t.Error("DefaultConfig differs from the paper's for S5 or S6")
+	}
+	if c4 := grok.DefaultConfig(4); c4.FracTrain != 0.6 || c4.Epochs != 30000 || c4.EmbedDim != 256 || c4.LR != 1e-3 || c4.WeightDecay != 1 {
+		t.Errorf("S4 default %+v", c4)
+	}
 	c.LR = math.NaN()
 	c.Betas[1] = 1
 	err := c.Validate()
