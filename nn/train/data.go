@@ -118,6 +118,22 @@ func splitText(text, sampleBy string) []textPiece {
 	return out
 }
 
+// TextDataset returns texts (one sequence each) encoded by tok, with the
+// tokenizer's special tokens, as ReadFile encodes text; name identifies
+// them in messages. An empty text is skipped.
+func TextDataset(name string, texts []string, tok *tokenizer.Tokenizer) (*Dataset, error) {
+	d := &Dataset{Path: name, off: []int{0}}
+	for i, t := range texts {
+		if t != "" {
+			d.addSeq(tok.Encode(t, true), true, i+1)
+		}
+	}
+	if d.Len() == 0 {
+		return nil, fmt.Errorf("%w: %s holds no text", ErrData, name)
+	}
+	return d, nil
+}
+
 func (d *Dataset) addSeq(ids []int, text bool, line int) {
 	for _, id := range ids {
 		d.ids = append(d.ids, int32(id))

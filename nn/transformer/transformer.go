@@ -25,6 +25,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 
 	"github.com/fmkit/fmkit/model"
 	"github.com/fmkit/fmkit/nn"
@@ -50,8 +52,9 @@ type Model[T nn.Float] struct {
 	// Head is the LM head; with tied embeddings it is Embed's table.
 	Head *nn.Param[T]
 
-	params   []*nn.Param[T]
-	bindings []Binding[T]
+	scaledInit func(name string) bool
+	params     []*nn.Param[T]
+	bindings   []Binding[T]
 }
 
 // Layer is one decoder block.
@@ -111,7 +114,7 @@ func New[T nn.Float](cfg *model.Config, initStd float64, seed uint64) (*Model[T]
 			nn.Fill(p, 1)
 		case p.NoDecay:
 			nn.Fill(p, 0)
-		case cfg.ModelType == "gpt2" && isResidualOut(p.Name):
+		case m.scaledInit(p.Name):
 			nn.FillNormal(p, initStd/math.Sqrt(2*float64(cfg.Layers)), rng)
 		default:
 			nn.FillNormal(p, initStd, rng)
@@ -135,39 +138,50 @@ func (m *Model[T]) NumParams() int {
 	return n
 }
 
+// architecture is what nn/transformer knows of one model_type: how to
+// build its blocks, the name of its untied LM head, and which weights
+// Hugging Face initialises scaled down by 1/√(2·layers).
+type architecture[T nn.Float] struct {
+	build      func(*Model[T]) error
+	head       string
+	scaledInit func(name string) bool
+}
+
+// architectures is the one table of trainable model types. Adding one
+// means a file with its build function and a line here.
+func architectures[T nn.Float]() map[string]architecture[T] {
+	none := func(string) bool { return false }
+	return map[string]architecture[T]{
+		"gpt_neox": {build: buildNeoX[T], head: "embed_out.weight", scaledInit: none},
+		"llama":    {build: buildLlama[T], head: "lm_head.weight", scaledInit: none},
+		"gpt2":     {build: buildGPT2[T], head: "lm_head.weight", scaledInit: isResidualOut},
+	}
+}
+
 // build makes the model's structure with zero parameters.
 func build[T nn.Float](cfg *model.Config) (*Model[T], error) {
-	m := &Model[T]{Config: cfg}
-	var err error
-	switch cfg.ModelType {
-	case "gpt_neox":
-		err = buildNeoX(m)
-	case "llama":
-		err = buildLlama(m)
-	case "gpt2":
-		err = buildGPT2(m)
-	default:
-		err = fmt.Errorf("transformer: cannot build model_type %q (supported: gpt2, gpt_neox, llama): %w", cfg.ModelType, model.ErrUnsupportedModel)
+	table := architectures[T]()
+	arch, ok := table[cfg.ModelType]
+	if !ok {
+		names := make([]string, 0, len(table))
+		for n := range table {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return nil, fmt.Errorf("transformer: cannot build model_type %q (supported: %s): %w", cfg.ModelType, strings.Join(names, ", "), model.ErrUnsupportedModel)
 	}
-	if err != nil {
+	m := &Model[T]{Config: cfg, scaledInit: arch.scaledInit}
+	if err := arch.build(m); err != nil {
 		return nil, err
 	}
 	if cfg.TieEmbed {
 		m.Head = m.Embed.Weight
 	} else {
-		m.Head = param[T](headName(cfg), cfg.Vocab, cfg.Hidden)
-		m.bind(headName(cfg), m.Head, false)
+		m.Head = param[T](arch.head, cfg.Vocab, cfg.Hidden)
+		m.bind(arch.head, m.Head, false)
 	}
 	m.collect()
 	return m, nil
-}
-
-func headName(cfg *model.Config) string {
-	switch cfg.ModelType {
-	case "gpt_neox":
-		return "embed_out.weight"
-	}
-	return "lm_head.weight"
 }
 
 // collect lists the parameters in order, each once.
