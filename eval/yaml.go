@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"path"
@@ -29,6 +31,105 @@ type ConfigError struct {
 	File string
 	Line int
 	Msg  string
+	// Err is the sentinel behind the problem, if any (ErrYAMLLimit).
+	Err error
+}
+
+// Unwrap returns e.Err.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ErrYAMLLimit is wrapped by the ConfigError of a task or group file that
+// exceeds one of its source's YAMLLimits.
+var ErrYAMLLimit = errors.New("eval: YAML file exceeds a limit")
+
+// YAMLLimits bound the work one task or group file may cause, so that a
+// hostile file (a "billion laughs" of nested aliases, a chain of files that
+// include each other many times) fails fast instead of exhausting memory.
+// The zero value means the defaults.
+type YAMLLimits struct {
+	// MaxFileBytes is the largest YAML file read. The default is 1 MiB:
+	// lm-evaluation-harness's largest task files hold a few tens of
+	// kilobytes, and parsing a megabyte of YAML already takes about 100 MB.
+	MaxFileBytes int64
+	// MaxValues is the most values (mappings, lists and scalars) one file
+	// may expand to, its includes and every use of an alias counted anew.
+	// The default is 100,000, a hundred times the largest lm-eval task; the
+	// nine-level alias bomb of 770 bytes expands to 387 million.
+	MaxValues int
+}
+
+// Default YAML limits (see YAMLLimits).
+const (
+	DefaultMaxYAMLFileBytes = 1 << 20
+	DefaultMaxYAMLValues    = 100_000
+)
+
+// Validate reports every negative limit at once.
+func (l YAMLLimits) Validate() error {
+	var p []string
+	if l.MaxFileBytes < 0 {
+		p = append(p, fmt.Sprintf("MaxFileBytes (%d) must be >= 0", l.MaxFileBytes))
+	}
+	if l.MaxValues < 0 {
+		p = append(p, fmt.Sprintf("MaxValues (%d) must be >= 0", l.MaxValues))
+	}
+	if len(p) > 0 {
+		return errors.New("eval: invalid YAMLLimits: " + strings.Join(p, "; "))
+	}
+	return nil
+}
+
+func (l YAMLLimits) withDefaults() YAMLLimits {
+	if l.MaxFileBytes == 0 {
+		l.MaxFileBytes = DefaultMaxYAMLFileBytes
+	}
+	if l.MaxValues == 0 {
+		l.MaxValues = DefaultMaxYAMLValues
+	}
+	return l
+}
+
+// yamlBudget is what is left of a top-level file's YAMLLimits while it and
+// its includes are read.
+type yamlBudget struct {
+	limits YAMLLimits
+	values int // left
+	// loaded holds the files already read for this top-level file, so a
+	// file included many times (directly or through others) is read once.
+	loaded map[string]*rawConfig
+}
+
+func newYAMLBudget(l YAMLLimits) *yamlBudget {
+	l = l.withDefaults()
+	return &yamlBudget{limits: l, values: l.MaxValues, loaded: map[string]*rawConfig{}}
+}
+
+// take counts one value of node n of file.
+func (b *yamlBudget) take(n *yaml.Node, file string) error {
+	if b.values <= 0 {
+		return &ConfigError{File: file, Line: n.Line, Err: ErrYAMLLimit,
+			Msg: fmt.Sprintf("expands to more than %d values once aliases and includes are expanded (YAMLLimits.MaxValues)", b.limits.MaxValues)}
+	}
+	b.values--
+	return nil
+}
+
+// readYAMLFile reads file unless it is larger than the budget allows.
+func (b *yamlBudget) readFile(fsys fs.FS, file string) ([]byte, error) {
+	f, err := fsys.Open(file)
+	if err != nil {
+		return nil, &ConfigError{File: file, Msg: err.Error()}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, b.limits.MaxFileBytes+1))
+	if err != nil {
+		return nil, &ConfigError{File: file, Msg: err.Error()}
+	}
+	if int64(len(data)) > b.limits.MaxFileBytes {
+		return nil, &ConfigError{File: file, Err: ErrYAMLLimit,
+			Msg: fmt.Sprintf("file is larger than %d bytes (YAMLLimits.MaxFileBytes)", b.limits.MaxFileBytes)}
+	}
+	return data, nil
 }
 
 func (e *ConfigError) Error() string {
@@ -48,16 +149,26 @@ type rawConfig struct {
 }
 
 // loadYAML parses file from fsys and merges its includes (included files
-// first, the file's own keys win), as lm-eval's load_yaml does.
+// first, the file's own keys win), as lm-eval's load_yaml does, within the
+// default YAMLLimits.
 func loadYAML(fsys fs.FS, file string, seen map[string]bool) (*rawConfig, error) {
+	return loadYAMLWithin(fsys, file, seen, newYAMLBudget(YAMLLimits{}))
+}
+
+// loadYAMLWithin is loadYAML within budget, which the file and all its
+// includes share.
+func loadYAMLWithin(fsys fs.FS, file string, seen map[string]bool, budget *yamlBudget) (*rawConfig, error) {
 	if seen[file] {
 		return nil, &ConfigError{File: file, Msg: "include cycle"}
 	}
+	if cfg, ok := budget.loaded[file]; ok {
+		return cfg, nil
+	}
 	seen[file] = true
 	defer delete(seen, file)
-	b, err := fs.ReadFile(fsys, file)
+	b, err := budget.readFile(fsys, file)
 	if err != nil {
-		return nil, &ConfigError{File: file, Msg: err.Error()}
+		return nil, err
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
@@ -70,7 +181,7 @@ func loadYAML(fsys fs.FS, file string, seen map[string]bool) (*rawConfig, error)
 	if doc.Kind != yaml.MappingNode {
 		return nil, &ConfigError{File: file, Line: doc.Line, Msg: "expected a mapping at the top level"}
 	}
-	v, err := yamlValue(doc, file)
+	v, err := yamlValue(doc, file, budget)
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +191,7 @@ func loadYAML(fsys fs.FS, file string, seen map[string]bool) (*rawConfig, error)
 	}
 	inc, ok := cfg.dict.Get("include")
 	if !ok {
+		budget.loaded[file] = cfg
 		return cfg, nil
 	}
 	var incs []string
@@ -101,7 +213,7 @@ func loadYAML(fsys fs.FS, file string, seen map[string]bool) (*rawConfig, error)
 	lines := map[string]int{}
 	for _, name := range incs {
 		incPath := path.Clean(path.Join(path.Dir(file), name))
-		sub, err := loadYAML(fsys, incPath, seen)
+		sub, err := loadYAMLWithin(fsys, incPath, seen, budget)
 		if err != nil {
 			if _, statErr := fs.Stat(fsys, incPath); statErr != nil {
 				return nil, &ConfigError{File: file, Line: cfg.lines["include"], Msg: fmt.Sprintf("include %q: no such file", name)}
@@ -126,6 +238,7 @@ func loadYAML(fsys fs.FS, file string, seen map[string]bool) (*rawConfig, error)
 		lines[k] = cfg.lines[k]
 	}
 	cfg.dict, cfg.lines = merged, lines
+	budget.loaded[file] = cfg
 	return cfg, nil
 }
 
@@ -140,22 +253,27 @@ func yamlErrLine(err error) int {
 }
 
 // yamlValue converts a node with PyYAML's (YAML 1.1) implicit typing;
-// duplicate keys keep the last value, as PyYAML does.
-func yamlValue(n *yaml.Node, file string) (any, error) {
+// duplicate keys keep the last value, as PyYAML does. Aliases are expanded
+// here (yaml.v3's own guard applies only when it decodes into Go values),
+// so every value is counted against budget.
+func yamlValue(n *yaml.Node, file string, budget *yamlBudget) (any, error) {
+	if err := budget.take(n, file); err != nil {
+		return nil, err
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return yamlValue(n.Content[0], file)
+		return yamlValue(n.Content[0], file, budget)
 	case yaml.AliasNode:
-		return yamlValue(n.Alias, file)
+		return yamlValue(n.Alias, file, budget)
 	case yaml.MappingNode:
 		d := py.NewDict()
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Value == "<<" && k.Tag == "!!merge" {
-				mv, err := yamlValue(v, file)
+				mv, err := yamlValue(v, file, budget)
 				if err != nil {
 					return nil, err
 				}
@@ -167,11 +285,11 @@ func yamlValue(n *yaml.Node, file string) (any, error) {
 				}
 				continue
 			}
-			val, err := yamlValue(v, file)
+			val, err := yamlValue(v, file, budget)
 			if err != nil {
 				return nil, err
 			}
-			key, err := yamlValue(k, file)
+			key, err := yamlValue(k, file, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -181,7 +299,7 @@ func yamlValue(n *yaml.Node, file string) (any, error) {
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := yamlValue(c, file)
+			v, err := yamlValue(c, file, budget)
 			if err != nil {
 				return nil, err
 			}

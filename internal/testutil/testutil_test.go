@@ -18,3 +18,12 @@ func TestCharTokenizer(t *testing.T) {
 		t.Errorf("Decode skipping special = %q, want %q", got, "Hi!")
 	}
 }
+
+func TestAllocatedBytes(t *testing.T) {
+	var keep []byte
+	n := AllocatedBytes(func() { keep = make([]byte, 1<<20) })
+	if n < 1<<20 || n > 2<<20 {
+		t.Errorf("AllocatedBytes of a 1 MiB slice = %d", n)
+	}
+	_ = keep
+}
