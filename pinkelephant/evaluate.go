@@ -481,47 +481,37 @@ func collect(arm Arm, model string, run *eval.Run) (*EvalResult, error) {
 	return res, nil
 }
 
-func rateOf(m *py.Dict, metric string, n int) Rate {
+func rateOf(ms []eval.Metric, metric string, n int) Rate {
 	r := Rate{Rate: math.NaN(), Stderr: math.NaN(), N: n}
-	if v, ok := m.Get(metric + ",none"); ok {
-		r.Rate, _ = v.(float64)
-	}
-	if v, ok := m.Get(metric + "_stderr,none"); ok {
-		if f, ok := v.(float64); ok {
-			r.Stderr = f
+	for _, m := range ms {
+		if m.Name == metric && m.Filter == "none" {
+			r.Rate, r.Stderr = m.Value, m.Stderr
 		}
 	}
 	return r
 }
 
-func sampleResponse(s eval.Sample) (Response, error) {
+func sampleResponse(s *eval.Sample) (Response, error) {
 	var r Response
-	v, _ := s.Get("doc")
-	doc, ok := v.(py.Mapping)
-	if !ok {
+	doc := s.Doc
+	if doc.Columns == nil {
 		return r, errors.New("sample without its document")
 	}
 	str := func(k string) string { x, _ := doc.Get(k); s, _ := x.(string); return s }
 	r.ID, r.Domain, r.Pink, r.Grey = str("id"), str("domain"), str("pink"), str("grey")
-	fr, _ := s.Get("filtered_resps")
-	list, _ := fr.([]any)
-	text, err := responseText(list)
+	text, err := responseText(s.FilteredResps)
 	if err != nil {
 		return r, err
 	}
 	r.Response = text
-	m1, _ := s.Get(MetricMention)
-	m2, _ := s.Get(MetricGreyMention)
-	r.Mention, r.GreyMention = m1 == int64(1), m2 == int64(1)
-	if d, ok := doc.(data.Doc); ok {
-		m, err := docMatcher(d, "pink", "pink_aliases")
-		if err != nil {
-			return r, err
-		}
-		r.PinkAliases = m.Names()[1:]
-		for _, x := range m.Find(text) {
-			r.Matches = append(r.Matches, x.Text)
-		}
+	r.Mention, r.GreyMention = s.Values[MetricMention] == int64(1), s.Values[MetricGreyMention] == int64(1)
+	m, err := docMatcher(doc, "pink", "pink_aliases")
+	if err != nil {
+		return r, err
+	}
+	r.PinkAliases = m.Names()[1:]
+	for _, x := range m.Find(text) {
+		r.Matches = append(r.Matches, x.Text)
 	}
 	return r, nil
 }

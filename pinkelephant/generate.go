@@ -79,29 +79,29 @@ func DefaultDomains() []string {
 func (o *Options) Validate() error {
 	var errs []error
 	if o.TopicsPerDomain < 0 {
-		errs = append(errs, fmt.Errorf("TopicsPerDomain (%d) must not be negative", o.TopicsPerDomain))
+		errs = append(errs, fmt.Errorf("field TopicsPerDomain (%d) must not be negative", o.TopicsPerDomain))
 	}
 	if o.PairsPerTopic < 0 {
-		errs = append(errs, fmt.Errorf("PairsPerTopic (%d) must not be negative", o.PairsPerTopic))
+		errs = append(errs, fmt.Errorf("field PairsPerTopic (%d) must not be negative", o.PairsPerTopic))
 	}
 	if o.PlansPerPair < 0 {
-		errs = append(errs, fmt.Errorf("PlansPerPair (%d) must not be negative", o.PlansPerPair))
+		errs = append(errs, fmt.Errorf("field PlansPerPair (%d) must not be negative", o.PlansPerPair))
 	}
 	if o.Turns != 0 && (o.Turns < 2 || o.Turns%2 != 0) {
-		errs = append(errs, fmt.Errorf("Turns (%d) must be an even number of at least 2 (user and agent alternate, the agent speaks last)", o.Turns))
+		errs = append(errs, fmt.Errorf("field Turns (%d) must be an even number of at least 2 (user and agent alternate, the agent speaks last)", o.Turns))
 	}
 	if o.MaxTokens < 0 {
-		errs = append(errs, fmt.Errorf("MaxTokens (%d) must not be negative", o.MaxTokens))
+		errs = append(errs, fmt.Errorf("field MaxTokens (%d) must not be negative", o.MaxTokens))
 	}
 	if math.IsNaN(o.Temperature) || math.IsInf(o.Temperature, 0) || o.Temperature < 0 {
-		errs = append(errs, fmt.Errorf("Temperature (%v) must be a finite number ≥ 0", o.Temperature))
+		errs = append(errs, fmt.Errorf("field Temperature (%v) must be a finite number ≥ 0", o.Temperature))
 	}
 	if math.IsNaN(o.TopP) || o.TopP < 0 || o.TopP > 1 {
-		errs = append(errs, fmt.Errorf("TopP (%v) must be in [0, 1]", o.TopP))
+		errs = append(errs, fmt.Errorf("field TopP (%v) must be in [0, 1]", o.TopP))
 	}
 	for i, d := range o.Domains {
 		if strings.TrimSpace(d) == "" {
-			errs = append(errs, fmt.Errorf("Domains[%d] is empty", i))
+			errs = append(errs, fmt.Errorf("field Domains[%d] is empty", i))
 		}
 	}
 	if len(errs) > 0 {
