@@ -37,7 +37,7 @@ func TestBuiltinKMMLU(t *testing.T) {
 			if task.Config.OutputType != tc.outputType || task.Config.DatasetPath != tc.dataset {
 				t.Errorf("%s: %s %s", task.Name, task.Config.OutputType, task.Config.DatasetPath)
 			}
-			if v, _ := task.Config.Metadata.Get("version"); v != 2.0 {
+			if v := task.Config.Metadata["version"]; v != 2.0 {
 				t.Errorf("%s: version %v", task.Name, v)
 			}
 		}
@@ -60,7 +60,7 @@ func TestBuiltinKMMLU(t *testing.T) {
 	if task.NumFewshot != 5 || len(task.Config.Fewshot.Samples) != 5 || task.Config.Fewshot.Sampler != "first_n" {
 		t.Errorf("cot_hard: %d-shot, %d exemplars, sampler %s", task.NumFewshot, len(task.Config.Fewshot.Samples), task.Config.Fewshot.Sampler)
 	}
-	ku, _ := task.Config.GenerationKwargs.Get("max_gen_toks")
+	ku := task.Config.GenerationKwargs["max_gen_toks"]
 	if ku != int64(2048) {
 		t.Errorf("cot_hard max_gen_toks = %v", ku)
 	}

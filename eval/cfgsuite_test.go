@@ -119,9 +119,9 @@ func TestMultipleInputScoring(t *testing.T) {
 		if len(model.reqs) != 8 {
 			t.Fatalf("%d requests, want 2 per document", len(model.reqs))
 		}
-		acc, _ := run.Results[0].Metrics.Get("acc,none")
-		if acc != fav.acc {
-			t.Errorf("favourite %s: acc %v, want %v", fav.word, acc, fav.acc)
+		acc, _ := run.Results[0].Metric("acc", "none")
+		if acc.Value != fav.acc {
+			t.Errorf("favourite %s: acc %v, want %v", fav.word, acc.Value, fav.acc)
 		}
 	}
 	model := &choiceModel{}

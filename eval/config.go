@@ -26,7 +26,7 @@ type TaskConfig struct {
 	Tags                []string
 	DatasetPath         string
 	DatasetName         string
-	DatasetKwargs       *py.Dict
+	DatasetKwargs       map[string]any
 	TrainingSplit       string
 	ValidationSplit     string
 	TestSplit           string
@@ -43,15 +43,18 @@ type TaskConfig struct {
 	NumFewshot          *int
 	Metrics             []MetricConfig
 	OutputType          string
-	GenerationKwargs    *py.Dict
+	GenerationKwargs    map[string]any
 	Repeats             int
 	Filters             []FilterConfig
 	GenPrefix           string
-	Metadata            *py.Dict
+	Metadata            map[string]any
 	UnsafeCode          bool
 	ShouldDecontaminate bool
 	hasFewshotConfig    bool
 	raw                 *rawConfig
+	// genKwargsOrder is generation_kwargs in lm-eval's key order (the
+	// YAML's, then the keys TaskConfig adds), for requests and dumps.
+	genKwargsOrder *py.Dict
 }
 
 // FewshotConfig is fewshot_config: the sampler ("default" draws at random
@@ -76,7 +79,8 @@ type MetricConfig struct {
 	Name           string
 	Aggregation    string
 	HigherIsBetter *bool
-	Kwargs         *py.Dict
+	Kwargs         map[string]any
+	raw            *py.Dict // the YAML entry, for the key order of dumps
 }
 
 // FilterConfig is one filter_list pipeline.
@@ -88,16 +92,17 @@ type FilterConfig struct {
 // FilterStep is one function of a filter pipeline and its arguments.
 type FilterStep struct {
 	Function string
-	Kwargs   *py.Dict
+	Kwargs   map[string]any
 }
 
 // GroupConfig is a group YAML: its children and how to aggregate them.
 type GroupConfig struct {
 	Group, Alias string
-	Tasks        []any // string names or *py.Dict inline entries
+	Tasks        []any // string names or map[string]any inline entries
 	Aggregate    []AggregateConfig
-	Metadata     *py.Dict
+	Metadata     map[string]any
 	raw          *rawConfig
+	rawTasks     []any // Tasks as the YAML has them (inline entries ordered)
 }
 
 // AggregateConfig is one aggregate_metric_list entry.
@@ -265,7 +270,7 @@ func parseTaskConfig(cfg *rawConfig) (*TaskConfig, error) {
 		Tags:             r.strList("tag"),
 		DatasetPath:      r.str("dataset_path", ""),
 		DatasetName:      r.str("dataset_name", ""),
-		DatasetKwargs:    r.dict("dataset_kwargs"),
+		DatasetKwargs:    dictMap(r.dict("dataset_kwargs")),
 		TrainingSplit:    r.str("training_split", ""),
 		ValidationSplit:  r.str("validation_split", ""),
 		TestSplit:        r.str("test_split", ""),
@@ -277,7 +282,7 @@ func parseTaskConfig(cfg *rawConfig) (*TaskConfig, error) {
 		FewshotDelimiter: r.str("fewshot_delimiter", "\n\n"),
 		OutputType:       r.str("output_type", GenerateUntil),
 		GenPrefix:        r.str("gen_prefix", ""),
-		Metadata:         r.dict("metadata"),
+		Metadata:         dictMap(r.dict("metadata")),
 		Repeats:          1,
 		raw:              cfg,
 	}
@@ -307,18 +312,18 @@ func parseTaskConfig(cfg *rawConfig) (*TaskConfig, error) {
 	if tc.OutputType == MultipleChoice && tc.DocToChoice == nil {
 		r.fail("doc_to_choice", "multiple_choice tasks need doc_to_choice")
 	}
-	tc.GenerationKwargs = r.dict("generation_kwargs")
+	genKwargs := r.dict("generation_kwargs")
 	if tc.OutputType == GenerateUntil {
-		if tc.GenerationKwargs == nil {
+		if genKwargs == nil {
 			// lm-eval's default_gen_kwargs(fewshot_delimiter).
 			g := py.NewDict()
 			g.Set("temperature", 0.0)
 			g.Set("do_sample", false)
 			g.Set("max_gen_toks", int64(256))
 			g.Set("until", []any{tc.FewshotDelimiter})
-			tc.GenerationKwargs = g
+			genKwargs = g
 		} else {
-			g := copyDict(tc.GenerationKwargs)
+			g := copyDict(genKwargs)
 			if t, ok := g.Get("temperature"); ok {
 				if n, isInt := t.(int64); isInt {
 					g.Set("temperature", float64(n))
@@ -327,9 +332,10 @@ func parseTaskConfig(cfg *rawConfig) (*TaskConfig, error) {
 			if _, ok := g.Get("until"); !ok {
 				g.Set("until", []any{tc.FewshotDelimiter})
 			}
-			tc.GenerationKwargs = g
+			genKwargs = g
 		}
 	}
+	tc.GenerationKwargs, tc.genKwargsOrder = dictMap(genKwargs), genKwargs
 	parseMetrics(r, tc)
 	parseFilters(r, tc)
 	parseFewshot(r, tc)
@@ -359,7 +365,7 @@ func parseMetrics(r *fieldReader, tc *TaskConfig) {
 	v, ok := r.get("metric_list")
 	if !ok {
 		for _, name := range defaultMetrics[tc.OutputType] {
-			tc.Metrics = append(tc.Metrics, MetricConfig{Name: name, Aggregation: metricInfo[name].aggregation, Kwargs: py.NewDict()})
+			tc.Metrics = append(tc.Metrics, MetricConfig{Name: name, Aggregation: metricInfo[name].aggregation, Kwargs: map[string]any{}})
 		}
 		return
 	}
@@ -385,7 +391,7 @@ func parseMetrics(r *fieldReader, tc *TaskConfig) {
 			r.fail("metric_list", "unknown metric %q (known: %s)", ns, strings.Join(metricNames(), ", "))
 			continue
 		}
-		mc := MetricConfig{Name: ns, Aggregation: info.aggregation, Kwargs: py.NewDict()}
+		mc := MetricConfig{Name: ns, Aggregation: info.aggregation, Kwargs: map[string]any{}, raw: d}
 		if a, ok := d.Get("aggregation"); ok {
 			s, isStr := a.(string)
 			if !isStr {
@@ -408,7 +414,7 @@ func parseMetrics(r *fieldReader, tc *TaskConfig) {
 			case "metric", "aggregation", "higher_is_better", "hf_evaluate":
 			default:
 				x, _ := d.Get(k)
-				mc.Kwargs.Set(k, x)
+				mc.Kwargs[k] = fromPy(x)
 			}
 		}
 		tc.Metrics = append(tc.Metrics, mc)
@@ -418,7 +424,7 @@ func parseMetrics(r *fieldReader, tc *TaskConfig) {
 func parseFilters(r *fieldReader, tc *TaskConfig) {
 	v, ok := r.get("filter_list")
 	if !ok {
-		tc.Filters = []FilterConfig{{Name: "none", Steps: []FilterStep{{Function: "take_first", Kwargs: py.NewDict()}}}}
+		tc.Filters = []FilterConfig{{Name: "none", Steps: []FilterStep{{Function: "take_first", Kwargs: map[string]any{}}}}}
 		return
 	}
 	list, isList := v.([]any)
@@ -452,11 +458,11 @@ func parseFilters(r *fieldReader, tc *TaskConfig) {
 				r.fail("filter_list", "filter %s: unknown filter function %q (known: %s)", fc.Name, fns, strings.Join(filterNames(), ", "))
 				continue
 			}
-			kw := py.NewDict()
+			kw := map[string]any{}
 			for _, k := range sd.Keys() {
 				if k != "function" {
 					x, _ := sd.Get(k)
-					kw.Set(k, x)
+					kw[k] = fromPy(x)
 				}
 			}
 			fc.Steps = append(fc.Steps, FilterStep{Function: fns, Kwargs: kw})
@@ -565,13 +571,13 @@ func yamlDocValue(v any) any {
 
 func parseGroupConfig(cfg *rawConfig) (*GroupConfig, error) {
 	r := &fieldReader{cfg: cfg}
-	g := &GroupConfig{Group: r.str("group", ""), Alias: r.str("group_alias", ""), Metadata: r.dict("metadata"), raw: cfg}
+	g := &GroupConfig{Group: r.str("group", ""), Alias: r.str("group_alias", ""), Metadata: dictMap(r.dict("metadata")), raw: cfg}
 	if v, ok := r.get("task"); ok {
 		switch x := v.(type) {
 		case string:
-			g.Tasks = []any{x}
+			g.rawTasks = []any{x}
 		case []any:
-			g.Tasks = x
+			g.rawTasks = x
 		default:
 			r.fail("task", "expected a list of task names")
 		}
@@ -616,6 +622,7 @@ func parseGroupConfig(cfg *rawConfig) (*GroupConfig, error) {
 	if err := r.err(); err != nil {
 		return nil, err
 	}
+	g.Tasks = fromPy(g.rawTasks).([]any)
 	return g, nil
 }
 

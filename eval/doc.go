@@ -22,6 +22,16 @@
 // (seed 1234) exactly. Prompts and request arguments are tested byte for
 // byte against Python's Jinja2 and random (testdata/gen/eval).
 //
+// # Adding a task type
+//
+// A task is YAML first: put it under eval/tasks (or any --include-path).
+// Python functions that a YAML names with `!function module.name` are Go
+// functions registered by that name, qualified by the YAML's folder
+// ("hellaswag.utils.process_docs"): RegisterFunction (process_docs),
+// RegisterDocFunction (doc_to_text, doc_to_target, doc_to_choice),
+// RegisterResultsFunction (process_results) and RegisterSamplesFunction
+// (fewshot_config samples); see mathtasks.go for a complete example.
+//
 // # Running
 //
 // Evaluate sends each task's requests to an lm.Model deduplicated, longest
@@ -33,4 +43,11 @@
 // config), with per-task sample logs whose doc_hash, prompt_hash and
 // target_hash are computed as lm-eval computes them, plus an "fmkit"
 // section with macro averages and KMMLU's human accuracy.
+//
+// Options apply to one run only: each task's effective settings (few-shot
+// count and seed, generation kwargs) are computed per run and never written
+// into the caller's Task, so a Suite can be evaluated again with other
+// options. Results are typed: TaskResult.Metrics and GroupResult.Metrics
+// are []Metric (name, filter, value, standard error), samples are *Sample,
+// and Table, SweepTable and ResultsJSONString render them.
 package eval

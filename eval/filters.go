@@ -54,8 +54,8 @@ func perResponse(name string, f func(resp any) (any, error)) filter {
 }
 
 // filterFactories builds lm-eval's filters from their YAML arguments.
-var filterFactories = map[string]func(kw *py.Dict) (filter, error){
-	"take_first": func(*py.Dict) (filter, error) {
+var filterFactories = map[string]func(kw map[string]any) (filter, error){
+	"take_first": func(map[string]any) (filter, error) {
 		return perRequest("take_first", func(x []any) (any, error) {
 			if len(x) == 0 {
 				return nil, nil
@@ -63,8 +63,8 @@ var filterFactories = map[string]func(kw *py.Dict) (filter, error){
 			return x[0], nil
 		}), nil
 	},
-	"take_first_k": func(kw *py.Dict) (filter, error) {
-		kv, _ := kw.Get("k")
+	"take_first_k": func(kw map[string]any) (filter, error) {
+		kv := kw["k"]
 		k, ok := kv.(int64)
 		if !ok {
 			return nil, fmt.Errorf("take_first_k needs an integer k")
@@ -76,7 +76,7 @@ var filterFactories = map[string]func(kw *py.Dict) (filter, error){
 			return x[:k], nil
 		}), nil
 	},
-	"majority_vote": func(*py.Dict) (filter, error) {
+	"majority_vote": func(map[string]any) (filter, error) {
 		return perRequest("majority_vote", func(x []any) (any, error) {
 			// Counter.most_common(1): the highest count, first seen on ties.
 			counts := map[string]int{}
@@ -102,17 +102,17 @@ var filterFactories = map[string]func(kw *py.Dict) (filter, error){
 	"lowercase":         mapStrings(strings.ToLower),
 	"uppercase":         mapStrings(strings.ToUpper),
 	"remove_whitespace": mapStrings(func(s string) string { return py.Strip(s, nil) }),
-	"regex": func(kw *py.Dict) (filter, error) {
+	"regex": func(kw map[string]any) (filter, error) {
 		pattern := `#### (\-?[0-9\.\,]+)`
-		if v, ok := kw.Get("regex_pattern"); ok {
+		if v, ok := kw["regex_pattern"]; ok {
 			pattern = py.Str(v)
 		}
 		group := int64(0)
-		if v, ok := kw.Get("group_select"); ok {
+		if v, ok := kw["group_select"]; ok {
 			group, _ = v.(int64)
 		}
 		fallback := "[invalid]"
-		if v, ok := kw.Get("fallback"); ok {
+		if v, ok := kw["fallback"]; ok {
 			fallback = py.Str(v)
 		}
 		re, err := py.Compile(pattern)
@@ -154,8 +154,8 @@ func regexExtract(re *py.Regexp, s string, group int, fallback string) (string, 
 	return py.Strip(m.(string), nil), nil
 }
 
-func mapStrings(f func(string) string) func(*py.Dict) (filter, error) {
-	return func(*py.Dict) (filter, error) {
+func mapStrings(f func(string) string) func(map[string]any) (filter, error) {
+	return func(map[string]any) (filter, error) {
 		return perResponse("string filter", func(e any) (any, error) {
 			s, ok := e.(string)
 			if !ok {

@@ -254,8 +254,8 @@ func (g *Group) Tasks() []*Task {
 
 // Version is the group's metadata.version, or "N/A".
 func (g *Group) Version() any {
-	if g.Config != nil && g.Config.Metadata != nil {
-		if v, ok := g.Config.Metadata.Get("version"); ok {
+	if g.Config != nil {
+		if v, ok := g.Config.Metadata["version"]; ok {
 			return py.Str(v)
 		}
 	}
@@ -382,7 +382,7 @@ func (ix *Index) buildGroup(name string, cfg *rawConfig, overrides *py.Dict, bui
 			merged.Set(k, v)
 		}
 	}
-	for _, item := range gc.Tasks {
+	for _, item := range gc.rawTasks {
 		switch x := item.(type) {
 		case string:
 			e, ok := ix.entries[x]

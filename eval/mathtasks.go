@@ -99,7 +99,7 @@ func minervaDocToText(doc data.Doc) (any, error) {
 // included (see mathcheck.MinervaCompat).
 func mathOptions(cfg *TaskConfig) mathcheck.Mode {
 	for _, m := range cfg.Metrics {
-		if v, ok := m.Kwargs.Get("minerva_compat"); ok && py.Truth(v) {
+		if v, ok := m.Kwargs["minerva_compat"]; ok && py.Truth(v) {
 			return mathcheck.MinervaCompat
 		}
 	}

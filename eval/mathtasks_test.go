@@ -12,7 +12,6 @@ import (
 
 	"github.com/fmkit/fmkit/data"
 	"github.com/fmkit/fmkit/eval/tasks"
-	"github.com/fmkit/fmkit/internal/py"
 	"github.com/fmkit/fmkit/lm"
 )
 
@@ -67,7 +66,7 @@ func TestBuiltinMathTasks(t *testing.T) {
 		for _, f := range c.Filters {
 			filters = append(filters, f.Name)
 		}
-		until, _ := c.GenerationKwargs.Get("until")
+		until := c.GenerationKwargs["until"]
 		var stops []string
 		for _, u := range until.([]any) {
 			stops = append(stops, u.(string))
@@ -89,7 +88,7 @@ func TestBuiltinMathTasks(t *testing.T) {
 	majk, _ := ix.Load([]string{"llemma_minerva_math_majk_algebra"})
 	g := majk.Tasks[0].Config.GenerationKwargs
 	for k, want := range map[string]any{"do_sample": true, "temperature": 0.6, "top_p": 0.95} {
-		if v, _ := g.Get(k); v != want {
+		if v := g[k]; v != want {
 			t.Errorf("llemma majk %s = %v, want %v", k, v, want)
 		}
 	}
@@ -104,12 +103,11 @@ func loadLocal(t *testing.T, ix *Index, name string, files map[string]string) *T
 		t.Fatal(err)
 	}
 	task := s.Tasks[0]
-	df := py.NewDict()
+	df := map[string]any{}
 	for split, f := range files {
-		df.Set(split, filepath.Join("testdata", "docs", "math", f))
+		df[split] = filepath.Join("testdata", "docs", "math", f)
 	}
-	kw := py.NewDict()
-	kw.Set("data_files", df)
+	kw := map[string]any{"data_files": df}
 	task.Config.DatasetPath, task.Config.DatasetName, task.Config.DatasetKwargs = "json", "", kw
 	if err := task.Load(context.Background(), &data.Loader{}); err != nil {
 		t.Fatal(err)
@@ -203,11 +201,12 @@ func final(a string) string {
 
 func metric(t *testing.T, run *Run, key string) any {
 	t.Helper()
-	v, ok := run.Results[0].Metrics.Get(key)
+	name, filter, _ := strings.Cut(key, ",")
+	m, ok := run.Results[0].Metric(name, filter)
 	if !ok {
-		t.Fatalf("no %s in %v", key, run.Results[0].Metrics.Keys())
+		t.Fatalf("no %s in %v", key, run.Results[0].Metrics)
 	}
-	return v
+	return m.Value
 }
 
 // TestMathScoring runs minerva_math end to end on scripted generations:
@@ -244,7 +243,7 @@ func TestMathScoring(t *testing.T) {
 		task := loadLocal(t, ix, tc.task, mathFiles[tc.task])
 		if tc.compat {
 			for _, m := range task.Config.Metrics {
-				m.Kwargs.Set("minerva_compat", true)
+				m.Kwargs["minerva_compat"] = true
 			}
 		}
 		run, err := Evaluate(context.Background(), &scriptModel{script: script, calls: map[string]int{}}, &Suite{Tasks: []*Task{task}}, nil, Options{LogSamples: true})
@@ -258,7 +257,7 @@ func TestMathScoring(t *testing.T) {
 			t.Errorf("%s compat=%v: math_verify %v, want %v", tc.task, tc.compat, got, tc.veri)
 		}
 		s := run.Results[0].Samples[0]
-		if v, _ := s.Get("exact_match"); v != int64(1) {
+		if v := s.Values["exact_match"]; v != int64(1) {
 			t.Errorf("%s: sample 0 exact_match %v", tc.task, v)
 		}
 		// Both metric names, as lm-eval's tables have them.
@@ -276,7 +275,7 @@ func TestMathMajorityVote(t *testing.T) {
 	ix := builtinIndex(t)
 	task := loadLocal(t, ix, "llemma_minerva_math_majk_algebra", map[string]string{"test": "hendrycks_math_test.jsonl"})
 	task.Config.Repeats = 4
-	task.Config.Filters[0].Steps[0].Kwargs.Set("k", int64(4))
+	task.Config.Filters[0].Steps[0].Kwargs["k"] = int64(4)
 	task.Config.Filters[0].Name = "maj@4"
 	script := map[string][]string{
 		// 12 in two forms wins: pass rate 3/4.
@@ -336,7 +335,7 @@ func TestGSM8KScoring(t *testing.T) {
 	}
 	task := loadLocal(t, ix, "llemma_gsm8k_majk", map[string]string{"test": "gsm8k_test.jsonl"})
 	task.Config.Repeats = 3
-	task.Config.Filters[0].Steps[0].Kwargs.Set("k", int64(3))
+	task.Config.Filters[0].Steps[0].Kwargs["k"] = int64(3)
 	script = map[string][]string{
 		"Janet":   {"The answer is 18.", "The answer is 18.", "The answer is 16."},
 		"robe":    {"The answer is 2.", "I am not sure.", "The answer is 3."},
@@ -421,7 +420,7 @@ func (m *seedModel) GenerateUntil(ctx context.Context, reqs []lm.GenerateRequest
 func TestRepeatsSeeds(t *testing.T) {
 	task := loadLocal(t, builtinIndex(t), "llemma_gsm8k_majk", map[string]string{"test": "gsm8k_test.jsonl"})
 	task.Config.Repeats = 4
-	task.Config.Filters[0].Steps[0].Kwargs.Set("k", int64(4))
+	task.Config.Filters[0].Steps[0].Kwargs["k"] = int64(4)
 	m := &seedModel{scriptModel: scriptModel{script: map[string][]string{"": {"The answer is 1."}}, calls: map[string]int{}}, seeds: map[int64]int{}}
 	if _, err := Evaluate(context.Background(), m, &Suite{Tasks: []*Task{task}}, nil, Options{}); err != nil {
 		t.Fatal(err)

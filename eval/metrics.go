@@ -376,8 +376,8 @@ func pooledStderr(stderrs []float64, sizes []int) float64 {
 }
 
 // exactMatch is lm-eval's exact_match_hf_evaluate for one prediction.
-func exactMatch(pred, ref string, kw *py.Dict) (float64, error) {
-	if v, ok := kw.Get("regexes_to_ignore"); ok && v != nil {
+func exactMatch(pred, ref string, kw map[string]any) (float64, error) {
+	if v, ok := kw["regexes_to_ignore"]; ok && v != nil {
 		list, isList := v.([]any)
 		if !isList {
 			list = []any{v}
@@ -395,13 +395,13 @@ func exactMatch(pred, ref string, kw *py.Dict) (float64, error) {
 			}
 		}
 	}
-	if v, ok := kw.Get("ignore_case"); ok && py.Truth(v) {
+	if v, ok := kw["ignore_case"]; ok && py.Truth(v) {
 		pred, ref = strings.ToLower(pred), strings.ToLower(ref)
 	}
-	if v, ok := kw.Get("ignore_punctuation"); ok && py.Truth(v) {
+	if v, ok := kw["ignore_punctuation"]; ok && py.Truth(v) {
 		pred, ref = stripASCII(pred, asciiPunct), stripASCII(ref, asciiPunct)
 	}
-	if v, ok := kw.Get("ignore_numbers"); ok && py.Truth(v) {
+	if v, ok := kw["ignore_numbers"]; ok && py.Truth(v) {
 		pred, ref = stripASCII(pred, "0123456789"), stripASCII(ref, "0123456789")
 	}
 	if pred == ref {

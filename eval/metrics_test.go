@@ -84,10 +84,7 @@ func TestMetricsMatchLMEvalFormulas(t *testing.T) {
 func isRolling(p []float64) bool { return p[0] < 0 || p[1] > 3 }
 
 func TestExactMatchOptions(t *testing.T) {
-	kw := py.NewDict()
-	kw.Set("ignore_case", true)
-	kw.Set("ignore_punctuation", true)
-	kw.Set("regexes_to_ignore", []any{" "})
+	kw := map[string]any{"ignore_case": true, "ignore_punctuation": true, "regexes_to_ignore": []any{" "}}
 	for _, tc := range []struct {
 		pred, ref string
 		want      float64

@@ -95,14 +95,15 @@ type fewshotTurn struct {
 // promptBuilder builds the contexts of one task's documents in order; the
 // sampler's random state advances per document exactly as lm-eval's does.
 type promptBuilder struct {
-	t     *Task
-	opts  PromptOptions
-	rnd   *py.Random
-	turns map[int]*fewshotTurn
+	t          *Task
+	opts       PromptOptions
+	numFewshot int
+	rnd        *py.Random
+	turns      map[int]*fewshotTurn
 }
 
-func newPromptBuilder(t *Task, opts PromptOptions) *promptBuilder {
-	return &promptBuilder{t: t, opts: opts, rnd: py.NewRandom(t.FewshotSeed), turns: map[int]*fewshotTurn{}}
+func newPromptBuilder(t *Task, opts PromptOptions, set settings) *promptBuilder {
+	return &promptBuilder{t: t, opts: opts, numFewshot: set.numFewshot, rnd: py.NewRandom(set.fewshotSeed), turns: map[int]*fewshotTurn{}}
 }
 
 func (b *promptBuilder) turn(i int) ([]message, error) {
@@ -246,8 +247,8 @@ func (b *promptBuilder) contexts(doc data.Doc) ([]string, error) {
 	if sys := maybeDelimit(b.opts.SystemInstruction, description, t.Config.FewshotDelimiter); sys != "" {
 		msgs = append(msgs, message{"system", sys, ""})
 	}
-	if t.NumFewshot > 0 {
-		idx, err := b.sample(doc, t.NumFewshot)
+	if b.numFewshot > 0 {
+		idx, err := b.sample(doc, b.numFewshot)
 		if err != nil {
 			return nil, err
 		}

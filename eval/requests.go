@@ -19,7 +19,7 @@ type Instance struct {
 	// Args are the request arguments as lm-eval logs them:
 	// (context, continuation), (text,) or (context, generation_kwargs).
 	Args []any
-	// Resps holds one response per repeat: py.Tuple{logprob, is_greedy},
+	// Resps holds one response per repeat: a (logprob, is_greedy) pair,
 	// a float64 or a string.
 	Resps []any
 }
@@ -32,8 +32,9 @@ type DocRequests struct {
 }
 
 // buildDoc builds the requests of one document given its contexts (one,
-// or one per choice for a multiple-input task).
-func (t *Task) buildDoc(docID int, doc data.Doc, ctxs []string, chat bool) (*DocRequests, error) {
+// or one per choice for a multiple-input task) and the run's generation
+// kwargs.
+func (t *Task) buildDoc(docID int, doc data.Doc, ctxs []string, chat bool, genKwargs *py.Dict) (*DocRequests, error) {
 	ctx := ctxs[0]
 	dr := &DocRequests{DocID: docID, Doc: doc}
 	tc := t.Config
@@ -87,7 +88,7 @@ func (t *Task) buildDoc(docID int, doc data.Doc, ctxs []string, chat bool) (*Doc
 		}
 		add(LoglikelihoodRolling, py.Str(target))
 	case GenerateUntil:
-		add(GenerateUntil, ctx, copyDict(tc.GenerationKwargs))
+		add(GenerateUntil, ctx, copyDict(genKwargs))
 	}
 	return dr, nil
 }

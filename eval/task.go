@@ -18,8 +18,10 @@ type Task struct {
 	Config *TaskConfig
 	File   string
 
-	// NumFewshot is the number of few-shot examples used (the config's
-	// num_fewshot unless overridden); FewshotSeed seeds the sampler.
+	// NumFewshot is the number of few-shot examples the task uses (the
+	// config's num_fewshot); FewshotSeed seeds its sampler (1234). A run's
+	// Options override them for that run only; Evaluate never writes
+	// into a Task's settings.
 	NumFewshot  int
 	FewshotSeed int64
 
@@ -118,72 +120,90 @@ func (t *Task) EvalSplit() string {
 	return t.Config.ValidationSplit
 }
 
-// Load reads the task's documents: the evaluation split and, when
-// few-shot examples are needed, the few-shot source.
+// Load reads the task's documents: the evaluation split and, when the
+// task's NumFewshot needs them, the few-shot examples.
 func (t *Task) Load(ctx context.Context, l *data.Loader) error {
-	tc := t.Config
-	src := data.Source{Path: tc.DatasetPath, Name: tc.DatasetName}
-	if tc.DatasetKwargs != nil {
-		for _, k := range tc.DatasetKwargs.Keys() {
-			v, _ := tc.DatasetKwargs.Get(k)
-			switch k {
-			case "data_files":
-				src.DataFiles = dataFiles(v)
-			case "data_dir":
-				src.DataDir = py.Str(v)
-			case "revision":
-				src.Revision = py.Str(v)
-			case "trust_remote_code", "name":
-			default:
-				return fmt.Errorf("eval: task %s: dataset_kwargs.%s is not supported", t.Name, k)
-			}
-		}
-	}
-	if tc.DatasetPath == "" {
-		return fmt.Errorf("eval: task %s: no dataset_path", t.Name)
-	}
-	load := func(split string, process *Function) ([]data.Doc, error) {
-		docs, err := l.Load(ctx, src, split)
-		if err != nil {
-			return nil, fmt.Errorf("eval: task %s: split %s: %w", t.Name, split, err)
-		}
-		if process != nil {
-			fn, err := lookupFunction(process)
-			if err != nil {
-				return nil, err
-			}
-			if docs, err = fn(docs); err != nil {
-				return nil, fmt.Errorf("eval: task %s: process_docs %s: %w", t.Name, process.Name, err)
-			}
-		}
-		return docs, nil
-	}
-	t.evalSplit = t.EvalSplit()
-	var err error
-	if t.evalDocs, err = load(t.evalSplit, tc.ProcessDocs); err != nil {
-		return err
-	}
-	if len(t.evalDocs) == 0 {
-		return fmt.Errorf("eval: task %s: split %s has no documents", t.Name, t.evalSplit)
-	}
-	if t.NumFewshot > 0 {
-		switch {
-		case tc.Fewshot.Split != "":
-			t.fewshotDocs, err = load(tc.Fewshot.Split, tc.Fewshot.ProcessDocs)
-		case tc.Fewshot.Samples != nil:
-			t.fewshotDocs = tc.Fewshot.Samples
-		case tc.TrainingSplit != "":
-			t.fewshotDocs, err = load(tc.TrainingSplit, tc.ProcessDocs)
-		case tc.ValidationSplit != "":
-			t.fewshotDocs, err = load(tc.ValidationSplit, tc.ProcessDocs)
-		default:
-			t.fewshotDocs = t.evalDocs
-		}
+	return t.load(ctx, l, t.NumFewshot)
+}
+
+// load reads the evaluation split unless it is loaded, and the few-shot
+// source when numFewshot needs it and it is not loaded yet.
+func (t *Task) load(ctx context.Context, l *data.Loader, numFewshot int) error {
+	if t.evalDocs == nil {
+		docs, err := t.loadSplit(ctx, l, t.EvalSplit(), t.Config.ProcessDocs)
 		if err != nil {
 			return err
 		}
+		if len(docs) == 0 {
+			return fmt.Errorf("eval: task %s: split %s has no documents", t.Name, t.EvalSplit())
+		}
+		t.evalSplit, t.evalDocs = t.EvalSplit(), docs
 	}
-	return nil
+	if numFewshot <= 0 || t.fewshotDocs != nil {
+		return nil
+	}
+	tc := t.Config
+	var err error
+	switch {
+	case tc.Fewshot.Split != "":
+		t.fewshotDocs, err = t.loadSplit(ctx, l, tc.Fewshot.Split, tc.Fewshot.ProcessDocs)
+	case tc.Fewshot.Samples != nil:
+		t.fewshotDocs = tc.Fewshot.Samples
+	case tc.TrainingSplit != "":
+		t.fewshotDocs, err = t.loadSplit(ctx, l, tc.TrainingSplit, tc.ProcessDocs)
+	case tc.ValidationSplit != "":
+		t.fewshotDocs, err = t.loadSplit(ctx, l, tc.ValidationSplit, tc.ProcessDocs)
+	default:
+		t.fewshotDocs = t.evalDocs
+	}
+	return err
+}
+
+// source is the task's dataset as data.Loader takes it.
+func (t *Task) source() (data.Source, error) {
+	tc := t.Config
+	src := data.Source{Path: tc.DatasetPath, Name: tc.DatasetName}
+	for _, k := range sortedKeys(tc.DatasetKwargs) {
+		v := tc.DatasetKwargs[k]
+		switch k {
+		case "data_files":
+			src.DataFiles = dataFiles(v)
+		case "data_dir":
+			src.DataDir = py.Str(v)
+		case "revision":
+			src.Revision = py.Str(v)
+		case "trust_remote_code", "name":
+		default:
+			return src, fmt.Errorf("eval: task %s: dataset_kwargs.%s is not supported", t.Name, k)
+		}
+	}
+	if tc.DatasetPath == "" {
+		return src, fmt.Errorf("eval: task %s: no dataset_path", t.Name)
+	}
+	return src, nil
+}
+
+// loadSplit reads one split and runs process over it.
+func (t *Task) loadSplit(ctx context.Context, l *data.Loader, split string, process *Function) ([]data.Doc, error) {
+	src, err := t.source()
+	if err != nil {
+		return nil, err
+	}
+	docs, err := l.Load(ctx, src, split)
+	if err != nil {
+		return nil, fmt.Errorf("eval: task %s: split %s: %w", t.Name, split, err)
+	}
+	if process == nil {
+		return docs, nil
+	}
+	fn, err := lookupFunction(process)
+	if err != nil {
+		return nil, err
+	}
+	if docs, err = fn(docs); err != nil {
+		return nil, fmt.Errorf("eval: task %s: process_docs %s: %w", t.Name, process.Name, err)
+	}
+	return docs, nil
 }
 
 // SetDocs sets the documents directly (for callers that load them
@@ -206,10 +226,9 @@ func dataFiles(v any) map[string][]string {
 		}
 	}
 	switch x := v.(type) {
-	case *py.Dict:
-		for _, k := range x.Keys() {
-			e, _ := x.Get(k)
-			add(k, e)
+	case map[string]any:
+		for _, k := range sortedKeys(x) {
+			add(k, x[k])
 		}
 	default:
 		add("train", x)

@@ -46,18 +46,133 @@ func openModel(ctx context.Context, spec, dtype string, concurrency int, stderr 
 	return b, func() { m.Close() }, nil
 }
 
+// evalCmdFlags are the flags of fmkit eval.
+type evalCmdFlags struct {
+	model, dtype, tasks, output, sysInstr, genKwargs, seeds, cache string
+	concurrency, numFewshot, batchSize, bootstrap                  int
+	includes                                                       []string
+	limit                                                          float64
+	logSamples, chat, asJSON                                       bool
+	cfg                                                            cfgFlags
+	sweep, plot                                                    string
+}
+
+func (f *evalCmdFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.model, "model", "", "model: a local directory, hf:ORG/NAME, or openai:URL[,URL...][,model=NAME,tokenizer=DIR,...] for OpenAI-compatible servers")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "requests in flight to model servers (default 32)")
+	fs.StringVar(&f.cache, "cache", "", "SQLite file caching every answer; a rerun resumes without repeating finished requests")
+	fs.StringVar(&f.dtype, "dtype", "", "native engine: convert weights to f32, bf16 or f16 (default: as stored)")
+	fs.StringVar(&f.tasks, "tasks", "", "comma-separated tasks, groups or tags")
+	fs.IntVar(&f.numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
+	fs.IntVar(&f.batchSize, "batch-size", 0, "requests per model call (default 256)")
+	fs.Float64Var(&f.limit, "limit", 0, "evaluate only the first N documents of each task (or a fraction below 1)")
+	fs.StringVar(&f.seeds, "seed", "", "seeds: random[,numpy,torch,fewshot] (fewshot default 1234)")
+	fs.StringVar(&f.output, "output", "", "folder for results_<date>.json (and sample logs)")
+	fs.BoolVar(&f.logSamples, "log-samples", false, "write samples_<task>_<date>.jsonl per task")
+	fs.StringSliceVar(&f.includes, "include-path", nil, "extra folders of lm-eval task YAMLs")
+	fs.BoolVar(&f.chat, "apply-chat-template", false, "render prompts with the model's chat template")
+	fs.StringVar(&f.sysInstr, "system-instruction", "", "system instruction prepended to every prompt")
+	fs.StringVar(&f.genKwargs, "gen-kwargs", "", "generation settings for generate_until tasks, k=v,...")
+	fs.IntVar(&f.bootstrap, "bootstrap-iters", 100000, "bootstrap replicates for non-mean standard errors (0 disables)")
+	fs.BoolVar(&f.asJSON, "json", false, "print the results JSON instead of the table")
+	f.cfg.register(cmd)
+	fs.StringVar(&f.sweep, "cfg-sweep", "", "evaluate at each guidance scale of a comma-separated list, e.g. 1,1.25,1.5,2")
+	fs.StringVar(&f.plot, "cfg-plot", "", "PNG file for the --cfg-sweep plot (default: cfg_sweep.png in --output or here)")
+}
+
+// options checks the flags and turns them into the run's options and the
+// results file's run description.
+func (f *evalCmdFlags) options(cmd *cobra.Command) (eval.Options, eval.RunInfo, error) {
+	opts := eval.Options{Limit: f.limit, LogSamples: f.logSamples}
+	info := eval.RunInfo{Model: f.model, BatchSize: strconv.Itoa(f.batchSize), Limit: f.limit}
+	if f.model == "" || f.tasks == "" {
+		return opts, info, errors.New("--model and --tasks are required")
+	}
+	if math.IsNaN(f.limit) || math.IsInf(f.limit, 0) || f.limit < 0 {
+		return opts, info, fmt.Errorf("--limit %g: expected a non-negative number", f.limit)
+	}
+	if cmd.Flags().Changed("num-fewshot") {
+		n := f.numFewshot
+		opts.NumFewshot = &n
+	}
+	if cmd.Flags().Changed("bootstrap-iters") {
+		n := f.bootstrap
+		opts.BootstrapIters = &n
+	}
+	if f.seeds != "" {
+		random, fewshot, err := parseSeeds(f.seeds)
+		if err != nil {
+			return opts, info, err
+		}
+		info.RandomSeed, opts.FewshotSeed = random, &fewshot
+	}
+	if f.genKwargs != "" {
+		kw, err := eval.ParseArgs(f.genKwargs)
+		if err != nil {
+			return opts, info, fmt.Errorf("--gen-kwargs: %w", err)
+		}
+		opts.GenKwargs = kw
+	}
+	opts.Prompt.SystemInstruction = f.sysInstr
+	if f.batchSize > 0 {
+		opts.ChunkSize = f.batchSize
+	}
+	if f.concurrency < 0 {
+		return opts, info, fmt.Errorf("--concurrency %d: expected 1 or more", f.concurrency)
+	}
+	return opts, info, nil
+}
+
+// parseSeeds parses --seed random[,numpy,torch,fewshot]; one seed sets the
+// few-shot seed too, as lm-eval does.
+func parseSeeds(seeds string) (random, fewshot int64, err error) {
+	parts := strings.Split(seeds, ",")
+	vals := []int64{0, 1234, 1234, 1234}
+	for i, p := range parts {
+		if i >= 4 {
+			return 0, 0, fmt.Errorf("--seed %s: at most four seeds (random, numpy, torch, fewshot)", seeds)
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("--seed %s: %q is not an integer", seeds, p)
+		}
+		vals[i] = n
+	}
+	if len(parts) == 1 {
+		vals[3] = vals[0]
+	}
+	return vals[0], vals[3], nil
+}
+
+// guidance checks the guidance flags: the sweep's scales (nil without
+// --cfg-sweep) and the guidance options (nil without guidance).
+func (f *evalCmdFlags) guidance(cmd *cobra.Command) ([]float64, *guided.Options, error) {
+	var scales []float64
+	if f.sweep != "" {
+		if f.cfg.enabled(cmd) {
+			return nil, nil, fmt.Errorf("--cfg and --cfg-sweep: give one of them")
+		}
+		var err error
+		if scales, err = parseScales(f.sweep); err != nil {
+			return nil, nil, err
+		}
+	} else if f.plot != "" {
+		return nil, nil, fmt.Errorf("--cfg-plot needs --cfg-sweep")
+	}
+	guiding := f.cfg.enabled(cmd) || f.sweep != ""
+	gopts, err := f.cfg.options(cmd, guiding)
+	if err != nil || !guiding {
+		return nil, nil, err
+	}
+	if strings.HasPrefix(f.model, "openai:") {
+		return nil, nil, fmt.Errorf("--model %s: guidance needs whole next-token distributions, which OpenAI-compatible servers do not return; use a local directory or hf:ORG/NAME", f.model)
+	}
+	return scales, gopts, nil
+}
+
 func newEvalCmd() *cobra.Command {
-	var (
-		modelSpec, dtype, tasksArg, output, sysInstr, genKwargs, seeds string
-		cachePath                                                      string
-		concurrency                                                    int
-		includes                                                       []string
-		numFewshot, batchSize, bootstrap                               int
-		limit                                                          float64
-		logSamples, chat, asJSON                                       bool
-		cf                                                             cfgFlags
-		sweep, plotPath                                                string
-	)
+	var f evalCmdFlags
 	cmd := &cobra.Command{
 		Use:   "eval --model SPEC --tasks LIST",
 		Short: "Evaluate a model on lm-evaluation-harness tasks (KMMLU and the CFG paper's suite built in)",
@@ -73,151 +188,81 @@ table, and draws it as a PNG (--cfg-plot, default cfg_sweep.png in --output
 or the current folder).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if modelSpec == "" || tasksArg == "" {
-				return errors.New("--model and --tasks are required")
-			}
-			suite, err := loadTasks(includes, splitList(tasksArg))
+			opts, info, err := f.options(cmd)
 			if err != nil {
 				return err
 			}
-			opts := eval.Options{Limit: limit, LogSamples: logSamples}
-			if cmd.Flags().Changed("num-fewshot") {
-				opts.NumFewshot = &numFewshot
-			}
-			if cmd.Flags().Changed("bootstrap-iters") {
-				opts.BootstrapIters = &bootstrap
-			}
-			randomSeed := int64(0)
-			if seeds != "" {
-				parts := strings.Split(seeds, ",")
-				vals := make([]int64, 4)
-				vals[0], vals[1], vals[2], vals[3] = 0, 1234, 1234, 1234
-				for i, p := range parts {
-					if i >= 4 {
-						return fmt.Errorf("--seed %s: at most four seeds (random, numpy, torch, fewshot)", seeds)
-					}
-					n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
-					if err != nil {
-						return fmt.Errorf("--seed %s: %q is not an integer", seeds, p)
-					}
-					vals[i] = n
-				}
-				if len(parts) == 1 {
-					vals[3] = vals[0]
-				}
-				randomSeed = vals[0]
-				opts.FewshotSeed = &vals[3]
-			}
-			if genKwargs != "" {
-				kw, err := eval.ParseArgs(genKwargs)
-				if err != nil {
-					return fmt.Errorf("--gen-kwargs: %w", err)
-				}
-				opts.GenKwargs = kw
-			}
-			opts.Prompt.SystemInstruction = sysInstr
-			if batchSize > 0 {
-				opts.ChunkSize = batchSize
-			}
-			if concurrency < 0 {
-				return fmt.Errorf("--concurrency %d: expected 1 or more", concurrency)
-			}
-			var scales []float64
-			if sweep != "" {
-				if cf.enabled(cmd) {
-					return fmt.Errorf("--cfg and --cfg-sweep: give one of them")
-				}
-				if scales, err = parseScales(sweep); err != nil {
-					return err
-				}
-			} else if plotPath != "" {
-				return fmt.Errorf("--cfg-plot needs --cfg-sweep")
-			}
-			guiding := cf.enabled(cmd) || sweep != ""
-			gopts, err := cf.options(cmd, guiding)
+			scales, gopts, err := f.guidance(cmd)
 			if err != nil {
 				return err
 			}
-			if guiding {
-				if strings.HasPrefix(modelSpec, "openai:") {
-					return fmt.Errorf("--model %s: guidance needs whole next-token distributions, which OpenAI-compatible servers do not return; use a local directory or hf:ORG/NAME", modelSpec)
-				}
-				return evalGuided(cmd, suite, opts, evalRun{spec: modelSpec, dtype: dtype, output: output, cache: cachePath, chat: chat, asJSON: asJSON,
-					info: eval.RunInfo{Model: modelSpec, BatchSize: strconv.Itoa(batchSize), Limit: limit, RandomSeed: randomSeed}},
-					cf.scale, scales, gopts, plotPath)
-			}
-			model, closeModel, err := openModel(cmd.Context(), modelSpec, dtype, concurrency, cmd.ErrOrStderr())
+			suite, err := loadTasks(f.includes, splitList(f.tasks))
 			if err != nil {
 				return err
 			}
-			defer closeModel()
-			if chat {
-				ct, ok := model.(lm.ChatTemplater)
-				if !ok || !model.Capabilities().ChatTemplate {
-					return fmt.Errorf("--apply-chat-template: model %s has no chat template", model.Name())
-				}
-				opts.Prompt.ChatTemplate = ct
+			if gopts != nil {
+				return evalGuided(cmd, suite, opts, &f, info, scales, gopts)
 			}
-			if cachePath != "" {
-				// Answers are stored as they arrive, so an interrupted run
-				// (Ctrl-C, a dead server) resumes where it stopped.
-				c, err := cache.Open(cachePath, nil)
-				if err != nil {
-					return fmt.Errorf("--cache: %w", err)
-				}
-				defer c.Close()
-				model = cache.Wrap(model, c)
-			}
-			stderr := cmd.ErrOrStderr()
-			bar := &progressBar{w: stderr}
-			opts.Progress = bar.update
-			loader := &data.Loader{Hub: hub.FromEnvironment(), Progress: func(file string, done, total int64) {
-				fmt.Fprintf(stderr, "\rdownloading %s %d/%d bytes", file, done, total)
-			}}
-			run, runErr := eval.Evaluate(cmd.Context(), model, suite, loader, opts)
-			bar.finish()
-			if len(run.Results) == 0 {
-				return runErr
-			}
-			info := eval.RunInfo{Model: modelSpec, BatchSize: strconv.Itoa(batchSize), Limit: limit, RandomSeed: randomSeed}
-			if output != "" {
-				path, err := run.WriteFiles(output, info)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(stderr, "results written to %s\n", path)
-			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				fmt.Fprintln(w, eval.ResultsJSONString(run, info))
-			} else {
-				io.WriteString(w, eval.Table(run))
-			}
-			return runErr
+			return evalPlain(cmd, suite, opts, &f, info)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&modelSpec, "model", "", "model: a local directory, hf:ORG/NAME, or openai:URL[,URL...][,model=NAME,tokenizer=DIR,...] for OpenAI-compatible servers")
-	f.IntVar(&concurrency, "concurrency", 0, "requests in flight to model servers (default 32)")
-	f.StringVar(&cachePath, "cache", "", "SQLite file caching every answer; a rerun resumes without repeating finished requests")
-	f.StringVar(&dtype, "dtype", "", "native engine: convert weights to f32, bf16 or f16 (default: as stored)")
-	f.StringVar(&tasksArg, "tasks", "", "comma-separated tasks, groups or tags")
-	f.IntVar(&numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
-	f.IntVar(&batchSize, "batch-size", 0, "requests per model call (default 256)")
-	f.Float64Var(&limit, "limit", 0, "evaluate only the first N documents of each task (or a fraction below 1)")
-	f.StringVar(&seeds, "seed", "", "seeds: random[,numpy,torch,fewshot] (fewshot default 1234)")
-	f.StringVar(&output, "output", "", "folder for results_<date>.json (and sample logs)")
-	f.BoolVar(&logSamples, "log-samples", false, "write samples_<task>_<date>.jsonl per task")
-	f.StringSliceVar(&includes, "include-path", nil, "extra folders of lm-eval task YAMLs")
-	f.BoolVar(&chat, "apply-chat-template", false, "render prompts with the model's chat template")
-	f.StringVar(&sysInstr, "system-instruction", "", "system instruction prepended to every prompt")
-	f.StringVar(&genKwargs, "gen-kwargs", "", "generation settings for generate_until tasks, k=v,...")
-	f.IntVar(&bootstrap, "bootstrap-iters", 100000, "bootstrap replicates for non-mean standard errors (0 disables)")
-	f.BoolVar(&asJSON, "json", false, "print the results JSON instead of the table")
-	cf.register(cmd)
-	f.StringVar(&sweep, "cfg-sweep", "", "evaluate at each guidance scale of a comma-separated list, e.g. 1,1.25,1.5,2")
-	f.StringVar(&plotPath, "cfg-plot", "", "PNG file for the --cfg-sweep plot (default: cfg_sweep.png in --output or here)")
+	f.register(cmd)
 	return cmd
+}
+
+// evalLoader reads task documents from the Hub, showing downloads.
+func evalLoader(stderr io.Writer) *data.Loader {
+	return &data.Loader{Hub: hub.FromEnvironment(), Progress: func(file string, done, total int64) {
+		fmt.Fprintf(stderr, "\rdownloading %s %d/%d bytes", file, done, total)
+	}}
+}
+
+// evalPlain evaluates the suite on the model as it is.
+func evalPlain(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, f *evalCmdFlags, info eval.RunInfo) error {
+	model, closeModel, err := openModel(cmd.Context(), f.model, f.dtype, f.concurrency, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	defer closeModel()
+	if f.chat {
+		ct, ok := model.(lm.ChatTemplater)
+		if !ok || !model.Capabilities().ChatTemplate {
+			return fmt.Errorf("--apply-chat-template: model %s has no chat template", model.Name())
+		}
+		opts.Prompt.ChatTemplate = ct
+	}
+	if f.cache != "" {
+		// Answers are stored as they arrive, so an interrupted run
+		// (Ctrl-C, a dead server) resumes where it stopped.
+		c, err := cache.Open(f.cache, nil)
+		if err != nil {
+			return fmt.Errorf("--cache: %w", err)
+		}
+		defer c.Close()
+		model = cache.Wrap(model, c)
+	}
+	stderr := cmd.ErrOrStderr()
+	bar := &progressBar{w: stderr}
+	opts.Progress = bar.update
+	run, runErr := eval.Evaluate(cmd.Context(), model, suite, evalLoader(stderr), opts)
+	bar.finish()
+	if len(run.Results) == 0 {
+		return runErr
+	}
+	if f.output != "" {
+		path, err := run.WriteFiles(f.output, info)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "results written to %s\n", path)
+	}
+	w := cmd.OutOrStdout()
+	if f.asJSON {
+		fmt.Fprintln(w, eval.ResultsJSONString(run, info))
+	} else {
+		io.WriteString(w, eval.Table(run))
+	}
+	return runErr
 }
 
 func splitList(s string) []string {
@@ -266,13 +311,6 @@ func (b *progressBar) finish() {
 	}
 }
 
-// evalRun holds what a guided evaluation needs from eval's flags.
-type evalRun struct {
-	spec, dtype, output, cache string
-	chat, asJSON               bool
-	info                       eval.RunInfo
-}
-
 // parseScales parses --cfg-sweep: finite guidance scales, comma-separated.
 func parseScales(s string) ([]float64, error) {
 	var out []float64
@@ -295,25 +333,23 @@ func parseScales(s string) ([]float64, error) {
 // evalGuided evaluates the suite with classifier-free guidance at one scale
 // (scales empty) or at each of scales, keeping the runs that finished when
 // one fails or is interrupted.
-func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, r evalRun, scale float64, scales []float64, gopts *guided.Options, plotPath string) error {
+func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, f *evalCmdFlags, info eval.RunInfo, scales []float64, gopts *guided.Options) error {
 	ctx, stderr, w := cmd.Context(), cmd.ErrOrStderr(), cmd.OutOrStdout()
-	b, m, err := openGuidedSpec(ctx, r.spec, r.dtype, stderr, native.Options{Name: r.spec}, true)
+	b, m, err := openGuidedSpec(ctx, f.model, f.dtype, stderr, native.Options{Name: f.model}, true)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	sweeping := len(scales) > 0
 	if !sweeping {
-		scales = []float64{scale}
+		scales = []float64{f.cfg.scale}
 	}
-	loader := &data.Loader{Hub: hub.FromEnvironment(), Progress: func(file string, done, total int64) {
-		fmt.Fprintf(stderr, "\rdownloading %s %d/%d bytes", file, done, total)
-	}}
+	loader := evalLoader(stderr)
 	var store *cache.Cache
-	if r.cache != "" {
+	if f.cache != "" {
 		// The guided model's name carries the scale and branch, so one
 		// cache holds every scale's answers apart.
-		if store, err = cache.Open(r.cache, nil); err != nil {
+		if store, err = cache.Open(f.cache, nil); err != nil {
 			return fmt.Errorf("--cache: %w", err)
 		}
 		defer store.Close()
@@ -332,7 +368,7 @@ func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, r eval
 		if store != nil {
 			model = cache.Wrap(g, store)
 		}
-		if r.chat {
+		if f.chat {
 			if !g.Capabilities().ChatTemplate {
 				return fmt.Errorf("--apply-chat-template: model %s has no chat template", g.Name())
 			}
@@ -345,21 +381,21 @@ func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, r eval
 		opts.Progress = bar.update
 		run, err := eval.Evaluate(ctx, model, suite, loader, opts)
 		bar.finish()
-		info := r.info
-		info.ModelArgs = fmt.Sprintf("cfg=%g,cfg_uncond=%s", s, uncond)
+		runInfo := info
+		runInfo.ModelArgs = fmt.Sprintf("cfg=%g,cfg_uncond=%s", s, uncond)
 		if gopts.NegativePrompt != "" {
-			info.ModelArgs += ",negative_prompt=" + strconv.Quote(gopts.NegativePrompt)
+			runInfo.ModelArgs += ",negative_prompt=" + strconv.Quote(gopts.NegativePrompt)
 		}
 		if len(run.Results) > 0 {
-			if r.output != "" {
-				path, werr := run.WriteFiles(r.output, info)
+			if f.output != "" {
+				path, werr := run.WriteFiles(f.output, runInfo)
 				if werr != nil {
 					return werr
 				}
 				fmt.Fprintf(stderr, "results written to %s\n", path)
 			}
 			runs = append(runs, run)
-			infos = append(infos, info)
+			infos = append(infos, runInfo)
 		}
 		if err != nil {
 			runErr = err
@@ -370,155 +406,63 @@ func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, r eval
 		return runErr
 	}
 	if !sweeping {
-		if r.asJSON {
+		if f.asJSON {
 			fmt.Fprintln(w, eval.ResultsJSONString(runs[0], infos[0]))
 		} else {
-			fmt.Fprintf(w, "classifier-free guidance: γ = %g, unconditional branch %s\n", scale, uncond)
+			fmt.Fprintf(w, "classifier-free guidance: γ = %g, unconditional branch %s\n", f.cfg.scale, uncond)
 			io.WriteString(w, eval.Table(runs[0]))
 		}
 		return runErr
 	}
-	rows := sweepRows(runs)
-	done := scales[:len(runs)]
-	if plotPath == "" {
-		plotPath = filepath.Join(r.output, "cfg_sweep.png")
-	}
-	if err := writeSweepPlot(plotPath, done, rows, uncond); err != nil {
+	if err := reportSweep(w, stderr, f, scales[:len(runs)], eval.SweepRows(runs), uncond); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "plot written to %s\n", plotPath)
-	if r.asJSON {
-		type jsonRow struct {
-			Task   string     `json:"task"`
-			Metric string     `json:"metric"`
-			Filter string     `json:"filter"`
-			Values []*float64 `json:"values"` // null where a run has no value
-		}
-		out := struct {
-			Uncond string    `json:"uncond"`
-			Scales []float64 `json:"scales"`
-			Rows   []jsonRow `json:"rows"`
-			Plot   string    `json:"plot"`
-		}{Uncond: uncond, Scales: done, Plot: plotPath}
-		for _, row := range rows {
-			vals := make([]*float64, len(row.values))
-			for i, v := range row.values {
-				if !math.IsNaN(v) {
-					vals[i] = &row.values[i]
-				}
-			}
-			out.Rows = append(out.Rows, jsonRow{row.task, row.metric, row.filter, vals})
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
-		return runErr
-	}
-	io.WriteString(w, sweepTable(done, rows, uncond))
 	return runErr
 }
 
-// sweepRow is one task metric across the scales of a sweep.
-type sweepRow struct {
-	task, metric, filter string
-	values               []float64 // per scale; NaN where the run has no value
-}
-
-// sweepRows collects every task metric of the runs, in the first run's
-// task and metric order.
-func sweepRows(runs []*eval.Run) []sweepRow {
-	var rows []sweepRow
-	index := map[string]int{}
-	for i, run := range runs {
-		for _, res := range run.Results {
-			for _, k := range res.Metrics.Keys() {
-				metric, filter, ok := strings.Cut(k, ",")
-				if !ok || strings.HasSuffix(metric, "_stderr") {
-					continue
-				}
-				v, _ := res.Metrics.Get(k)
-				f, isFloat := v.(float64)
-				if !isFloat {
-					continue
-				}
-				key := res.Name + "|" + k
-				j, seen := index[key]
-				if !seen {
-					j = len(rows)
-					index[key] = j
-					vals := make([]float64, len(runs))
-					for x := range vals {
-						vals[x] = math.NaN()
-					}
-					rows = append(rows, sweepRow{task: res.Name, metric: metric, filter: filter, values: vals})
-				}
-				rows[j].values[i] = f
+// reportSweep draws the sweep's plot and prints its table or JSON.
+func reportSweep(w, stderr io.Writer, f *evalCmdFlags, scales []float64, rows []eval.SweepRow, uncond string) error {
+	plotPath := f.plot
+	if plotPath == "" {
+		plotPath = filepath.Join(f.output, "cfg_sweep.png")
+	}
+	if err := writeSweepPlot(plotPath, scales, rows, uncond); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "plot written to %s\n", plotPath)
+	if !f.asJSON {
+		_, err := io.WriteString(w, eval.SweepTable(scales, rows, uncond))
+		return err
+	}
+	type jsonRow struct {
+		Task   string     `json:"task"`
+		Metric string     `json:"metric"`
+		Filter string     `json:"filter"`
+		Values []*float64 `json:"values"` // null where a run has no value
+	}
+	out := struct {
+		Uncond string    `json:"uncond"`
+		Scales []float64 `json:"scales"`
+		Rows   []jsonRow `json:"rows"`
+		Plot   string    `json:"plot"`
+	}{Uncond: uncond, Scales: scales, Plot: plotPath}
+	for _, row := range rows {
+		vals := make([]*float64, len(row.Values))
+		for i, v := range row.Values {
+			if !math.IsNaN(v) {
+				vals[i] = &row.Values[i]
 			}
 		}
+		out.Rows = append(out.Rows, jsonRow{row.Task, row.Metric, row.Filter, vals})
 	}
-	return rows
-}
-
-// sweepTable renders the task × scale table.
-func sweepTable(scales []float64, rows []sweepRow, uncond string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "classifier-free guidance sweep, unconditional branch %s\n", uncond)
-	head := []string{"Task", "Metric", "Filter"}
-	rule := []string{"----", "------", "------"}
-	for _, s := range scales {
-		head = append(head, fmt.Sprintf("γ=%g", s))
-		rule = append(rule, "-----:")
-	}
-	b.WriteString("|" + strings.Join(head, "|") + "|\n|" + strings.Join(rule, "|") + "|\n")
-	for _, r := range rows {
-		cells := []string{r.task, r.metric, r.filter}
-		for _, v := range r.values {
-			if math.IsNaN(v) {
-				cells = append(cells, "")
-			} else {
-				cells = append(cells, fmt.Sprintf("%.4f", v))
-			}
-		}
-		b.WriteString("|" + strings.Join(cells, "|") + "|\n")
-	}
-	return b.String()
-}
-
-// primaryRows picks one metric per task for the plot: acc, else
-// exact_match, else the task's first metric.
-func primaryRows(rows []sweepRow) []sweepRow {
-	var order []string
-	best := map[string]sweepRow{}
-	rank := func(m string) int {
-		switch m {
-		case "acc":
-			return 0
-		case "exact_match":
-			return 1
-		}
-		return 2
-	}
-	for _, r := range rows {
-		cur, seen := best[r.task]
-		if !seen {
-			order = append(order, r.task)
-		}
-		if !seen || rank(r.metric) < rank(cur.metric) {
-			best[r.task] = r
-		}
-	}
-	out := make([]sweepRow, len(order))
-	for i, t := range order {
-		out[i] = best[t]
-	}
-	return out
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
 // writeSweepPlot draws each task's primary metric against the guidance
 // scale as a PNG, written atomically.
-func writeSweepPlot(path string, scales []float64, rows []sweepRow, uncond string) error {
+func writeSweepPlot(path string, scales []float64, rows []eval.SweepRow, uncond string) error {
 	p := plot.New()
 	p.Title.Text = "classifier-free guidance sweep (unconditional branch " + uncond + ")"
 	p.X.Label.Text = "guidance scale γ"
@@ -531,16 +475,16 @@ func writeSweepPlot(path string, scales []float64, rows []sweepRow, uncond strin
 	sort.Slice(order, func(a, b int) bool { return scales[order[a]] < scales[order[b]] })
 	var lines []any
 	fraction := true // every plotted value is in [0, 1], as accuracies are
-	for _, r := range primaryRows(rows) {
+	for _, r := range eval.PrimaryRows(rows) {
 		var xys plotter.XYs
 		for _, i := range order {
-			if v := r.values[i]; !math.IsNaN(v) {
+			if v := r.Values[i]; !math.IsNaN(v) {
 				xys = append(xys, plotter.XY{X: scales[i], Y: v})
 				fraction = fraction && v >= 0 && v <= 1
 			}
 		}
 		if len(xys) > 0 {
-			lines = append(lines, fmt.Sprintf("%s (%s)", r.task, r.metric), xys)
+			lines = append(lines, fmt.Sprintf("%s (%s)", r.Task, r.Metric), xys)
 		}
 	}
 	if err := plotutil.AddLinePoints(p, lines...); err != nil {
