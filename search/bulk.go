@@ -12,9 +12,22 @@ const bulkWindow = 4096
 // collected in doc order. Sums are in clause order, so scores equal the
 // document-at-a-time disjunction's; every match is counted.
 type bulkDisjunction struct {
-	subs   []scorer
-	scores [bulkWindow]float32
+	subs []scorer
+	nt   *normTable
+	// scores holds float32 sums (rounded after every addition) or, for
+	// Lucene 8, float64 sums rounded once.
+	scores [bulkWindow]float64
 	seen   [bulkWindow / 64]uint64
+}
+
+// add adds a clause's score x to window slot j.
+func (bd *bulkDisjunction) add(j int32, x float32) {
+	if bd.nt.wide {
+		bd.scores[j] += float64(x)
+	} else {
+		bd.scores[j] = float64(float32(bd.scores[j]) + x)
+	}
+	bd.seen[j>>6] |= 1 << (j & 63)
 }
 
 // collect scores every match of the terms in s into tk and returns the
@@ -39,9 +52,7 @@ func (bd *bulkDisjunction) collect(s *segment, tk *topK) int64 {
 				continue
 			}
 			for d := sc.docID(); d < end; d = sc.nextDoc() {
-				j := d - base
-				bd.scores[j] += sc.score()
-				bd.seen[j>>6] |= 1 << (j & 63)
+				bd.add(d-base, sc.score())
 			}
 		}
 		for wi := range bd.seen {
@@ -50,7 +61,7 @@ func (bd *bulkDisjunction) collect(s *segment, tk *topK) int64 {
 			for w != 0 {
 				j := wi*64 + bits.TrailingZeros64(w)
 				w &= w - 1
-				score := bd.scores[j]
+				score := float32(bd.scores[j])
 				bd.scores[j] = 0
 				total++
 				if !tk.full() || score >= tk.minScore() {
@@ -65,7 +76,7 @@ func (bd *bulkDisjunction) collect(s *segment, tk *topK) int64 {
 // scoreWindow adds t's scores for the documents in [base, end).
 func (bd *bulkDisjunction) scoreWindow(t *termScorer, base, end int32) {
 	p := &t.p
-	w, norm := t.weight, t.norm
+	w, norm, nt := t.weight, t.norm, t.nt
 	for p.doc < end {
 		// Score the rest of the current block that falls in the window.
 		i := p.i
@@ -74,10 +85,7 @@ func (bd *bulkDisjunction) scoreWindow(t *termScorer, base, end int32) {
 			if d >= end {
 				break
 			}
-			f := float32(p.freqs[i])
-			j := d - base
-			bd.scores[j] += float32(w*f) / float32(f+norm[d])
-			bd.seen[j>>6] |= 1 << (j & 63)
+			bd.add(d-base, nt.score(w, float32(p.freqs[i]), norm[d]))
 		}
 		if i < p.n {
 			p.i = i

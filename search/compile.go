@@ -26,9 +26,12 @@ type queryWeight struct {
 
 // compile analyses q's text and computes BM25 weights from the statistics
 // of the whole index (every shard). It returns nil when nothing can match.
-func (ix *Index) compile(q Query, a analysis.Analyzer, p BM25) (*queryWeight, error) {
-	nt := ix.normTable(p)
-	c := &compiler{ix: ix, a: a, k1: p.K1}
+func (ix *Index) compile(q Query, a analysis.Analyzer, p BM25, sim Similarity) (*queryWeight, error) {
+	nt := ix.normTable(p, sim)
+	c := &compiler{ix: ix, a: a, nt: nt, docs: ix.docs}
+	if sim == Lucene8 {
+		c.docs = ix.docsWithTerms()
+	}
 	root, err := c.node(q)
 	if err != nil || root == nil {
 		return nil, err
@@ -37,20 +40,26 @@ func (ix *Index) compile(q Query, a analysis.Analyzer, p BM25) (*queryWeight, er
 }
 
 type normKey struct {
-	k1, b  float32
-	lucene bool
+	k1, b float32
+	sim   Similarity
 }
 
-func (ix *Index) normTable(p BM25) *normTable {
-	key := normKey{p.K1, p.B, ix.commit.LuceneNorms}
+func (ix *Index) normTable(p BM25, sim Similarity) *normTable {
+	key := normKey{p.K1, p.B, sim}
 	if t, ok := ix.normCache.Load(key); ok {
 		return t.(*normTable)
 	}
-	avgdl := float32(1)
-	if ix.sumTF > 0 && ix.docs > 0 {
-		avgdl = float32(float64(ix.sumTF) / float64(ix.docs))
+	// Lucene 8 averages over the documents that hold the field (at least
+	// one term); Lucene 4 over all documents.
+	docs := ix.docs
+	if sim == Lucene8 {
+		docs = ix.docsWithTerms()
 	}
-	t, _ := ix.normCache.LoadOrStore(key, newNormTable(p.K1, p.B, avgdl, ix.commit.LuceneNorms))
+	avgdl := float32(1)
+	if ix.sumTF > 0 && docs > 0 {
+		avgdl = float32(float64(ix.sumTF) / float64(docs))
+	}
+	t, _ := ix.normCache.LoadOrStore(key, newNormTable(sim, p.K1, p.B, avgdl))
 	return t.(*normTable)
 }
 
@@ -68,10 +77,11 @@ func (s *segment) norms(nt *normTable) []float32 {
 }
 
 type compiler struct {
-	ix *Index
-	a  analysis.Analyzer
-	k1 float32
-	ts analysis.Tokens
+	ix   *Index
+	a    analysis.Analyzer
+	nt   *normTable
+	docs uint64 // N of the idf
+	ts   analysis.Tokens
 }
 
 func (c *compiler) docFreq(term string) uint64 {
@@ -98,7 +108,7 @@ func (c *compiler) node(q Query) (node, error) {
 		}
 		// Several tokens from one word (such as "wi-fi"): any of them, as
 		// Lucene's classic query parser does.
-		b := &boolNode{}
+		b := &boolNode{wide: c.nt.wide}
 		for i := 0; i < c.ts.Len(); i++ {
 			b.should = append(b.should, c.term(string(c.ts.Term(i))))
 		}
@@ -111,16 +121,16 @@ func (c *compiler) node(q Query) (node, error) {
 		case 1:
 			return c.term(string(c.ts.Term(0))), nil
 		}
-		ph := &phraseNode{}
-		var idfSum float32
+		ph := &phraseNode{nt: c.nt}
+		idfs := make([]float32, c.ts.Len())
 		first := c.ts.Pos[0]
 		for i := 0; i < c.ts.Len(); i++ {
 			t := string(c.ts.Term(i))
 			ph.terms = append(ph.terms, t)
 			ph.offsets = append(ph.offsets, uint32(c.ts.Pos[i]-first))
-			idfSum += idf(c.docFreq(t), c.ix.docs)
+			idfs[i] = idf(c.docFreq(t), c.docs)
 		}
-		ph.weight = float32(idfSum * float32(c.k1+1))
+		ph.weight = c.nt.weight(c.nt.sumIDF(idfs))
 		return ph, nil
 	case *FieldQuery:
 		field := q.Field
@@ -129,7 +139,7 @@ func (c *compiler) node(q Query) (node, error) {
 		}
 		return &filterNode{field: field, value: q.Value}, nil
 	case *BoolQuery:
-		b := &boolNode{}
+		b := &boolNode{wide: c.nt.wide}
 		for _, cl := range q.Clauses {
 			n, err := c.node(cl.Query)
 			if err != nil {
@@ -156,13 +166,13 @@ func (c *compiler) node(q Query) (node, error) {
 }
 
 func (c *compiler) term(t string) *termNode {
-	w := idf(c.docFreq(t), c.ix.docs)
-	return &termNode{term: t, weight: float32(w * float32(c.k1+1))}
+	return &termNode{term: t, weight: c.nt.weight(idf(c.docFreq(t), c.docs)), nt: c.nt}
 }
 
 type termNode struct {
 	term   string
 	weight float32
+	nt     *normTable
 }
 
 func (n *termNode) addTerms(dst map[string]bool) { dst[n.term] = true }
@@ -172,7 +182,7 @@ func (n *termNode) scorer(s *segment, norms []float32) scorer {
 	if !ok {
 		return nil
 	}
-	ts := &termScorer{weight: n.weight, norm: norms}
+	ts := &termScorer{weight: n.weight, norm: norms, nt: n.nt}
 	ts.p.reset(s, info)
 	return ts
 }
@@ -181,6 +191,7 @@ type phraseNode struct {
 	terms   []string
 	offsets []uint32
 	weight  float32
+	nt      *normTable
 }
 
 func (n *phraseNode) addTerms(dst map[string]bool) {
@@ -190,7 +201,7 @@ func (n *phraseNode) addTerms(dst map[string]bool) {
 }
 
 func (n *phraseNode) scorer(s *segment, norms []float32) scorer {
-	ps := &phraseScorer{offsets: n.offsets, weight: n.weight, norm: norms, doc: -1}
+	ps := &phraseScorer{offsets: n.offsets, weight: n.weight, norm: norms, nt: n.nt, doc: -1}
 	for _, t := range n.terms {
 		info, ok := s.lookup([]byte(t))
 		if !ok {
@@ -219,6 +230,7 @@ func (n *filterNode) scorer(s *segment, _ []float32) scorer {
 
 type boolNode struct {
 	must, should, not []node
+	wide              bool // sum clauses in float64 (Lucene 8)
 }
 
 func (n *boolNode) addTerms(dst map[string]bool) {
@@ -255,27 +267,27 @@ func (n *boolNode) scorer(s *segment, norms []float32) scorer {
 		if len(must) == 1 {
 			base = must[0]
 		} else {
-			base = newConjunction(must)
+			base = newConjunction(must, n.wide)
 		}
 		if len(should) > 0 {
-			base = &reqOpt{req: base, opt: anyOf(should)}
+			base = &reqOpt{req: base, opt: anyOf(should, n.wide)}
 		}
 	case len(should) > 0:
-		base = anyOf(should)
+		base = anyOf(should, n.wide)
 	default:
 		return nil
 	}
 	if len(not) > 0 {
-		base = &reqExcl{req: base, excl: anyOf(not)}
+		base = &reqExcl{req: base, excl: anyOf(not, n.wide)}
 	}
 	return base
 }
 
-func anyOf(subs []scorer) scorer {
+func anyOf(subs []scorer, wide bool) scorer {
 	if len(subs) == 1 {
 		return subs[0]
 	}
-	return newDisjunction(subs)
+	return newDisjunction(subs, wide)
 }
 
 // collect scores the matches in s into tk and returns the number of
@@ -297,7 +309,7 @@ func (w *queryWeight) collect(s *segment, tk *topK, exactTotal bool, countFirst 
 		case 0:
 			return 0, true
 		case 1:
-			collectTerm(s, ts[0], w.nt, tk)
+			collectTerm(s, ts[0], tk)
 			return df, true // a single term's matches are its postings
 		}
 		return newMaxScore(ts, w.nt).collect(s, tk, countFirst)
@@ -306,7 +318,7 @@ func (w *queryWeight) collect(s *segment, tk *topK, exactTotal bool, countFirst 
 		norms := s.norms(w.nt)
 		bd := bulkPool.Get().(*bulkDisjunction)
 		defer bulkPool.Put(bd)
-		bd.subs = bd.subs[:0]
+		bd.subs, bd.nt = bd.subs[:0], w.nt
 		for _, n := range subs {
 			if sc := n.scorer(s, norms); sc != nil {
 				bd.subs = append(bd.subs, sc)

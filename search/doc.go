@@ -1,6 +1,6 @@
 // Package search indexes text corpora and searches them with BM25 scores
-// identical to Lucene 4.10's, phrase and boolean queries and exact-match
-// filters on metadata.
+// identical to Lucene 8's (or Lucene 4.10's), phrase and boolean queries
+// and exact-match filters on metadata.
 //
 // # Overview
 //
@@ -36,11 +36,15 @@
 //
 // # Scoring
 //
-// BM25 follows Lucene 4.10's BM25Similarity in float32 arithmetic: idf =
-// ln(1 + (N − df + 0.5)/(df + 0.5)), score = idf·(k1+1)·tf/(tf +
-// k1·(1 − b + b·dl/avgdl)), with N, df and avgdl over all shards. By
-// default dl is the exact document length; Options.LuceneNorms uses
-// Lucene 4's one-byte encoding of it, which makes scores equal Lucene's.
+// Three variants of BM25 (see Similarity), chosen per index with a
+// per-search override, all computed in float32 with Lucene's rounding and
+// from N, df and avgdl over all shards. Lucene8, the default, is the BM25
+// of Lucene 8 and later, which Pyserini and Anserini run: idf =
+// ln(1 + (N − df + 0.5)/(df + 0.5)), score = idf − idf/(1 + tf/(k1·(1 − b
+// + b·dl/avgdl))) with dl rounded by SmallFloat.intToByte4 and N the
+// documents with at least one term. Lucene4 is Lucene 4.10's
+// BM25Similarity, idf·(k1+1)·tf/(tf + k1·(1 − b + b·dl/avgdl)) with dl
+// from Lucene 4's one-byte norm; Exact is that formula with exact lengths.
 // Disjunctions of terms are pruned with MaxScore (single terms with
 // block-max scores) once the first 1000 matches are counted, unless
 // SearchOptions.ExactTotal asks for every match to be counted.

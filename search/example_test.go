@@ -40,6 +40,6 @@ func Example() {
 		fmt.Printf("%s %.4f %s\n", h.ID, h.Score, h.Snippet)
 	}
 	// Output:
-	// a 0.4934 The <b>cat</b> sat on the mat.
-	// b 0.4934 <b>Cats</b> and dogs are friends.
+	// a 0.2597 The <b>cat</b> sat on the mat.
+	// b 0.2597 <b>Cats</b> and dogs are friends.
 }

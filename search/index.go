@@ -23,9 +23,12 @@ const commitFile = "commit.json"
 // commit is the content of commit.json, the index's single source of
 // truth: an index is exactly the segments its commit lists.
 type commit struct {
-	Format      int        `json:"format"`
-	Generation  int        `json:"generation"`
-	Analyzer    string     `json:"analyzer"`
+	Format     int        `json:"format"`
+	Generation int        `json:"generation"`
+	Analyzer   string     `json:"analyzer"`
+	Similarity Similarity `json:"similarity,omitempty"`
+	// LuceneNorms is what commits before similarities recorded: true for
+	// lucene4, false for exact. It is still written, for older readers.
 	LuceneNorms bool       `json:"lucene_norms"`
 	K1          float32    `json:"k1"`
 	B           float32    `json:"b"`
@@ -51,6 +54,15 @@ func readCommit(dir string) (*commit, error) {
 	}
 	if c.Format < 1 {
 		return nil, fmt.Errorf("search: %s: %w: format version %d", filepath.Join(dir, commitFile), ErrCorrupt, c.Format)
+	}
+	switch {
+	case c.Similarity == "" && c.LuceneNorms:
+		c.Similarity = Lucene4
+	case c.Similarity == "":
+		c.Similarity = Exact
+	}
+	if _, err := ParseSimilarity(string(c.Similarity)); err != nil {
+		return nil, fmt.Errorf("search: %s: %w: %v", filepath.Join(dir, commitFile), ErrCorrupt, err)
 	}
 	return &c, nil
 }
@@ -78,6 +90,31 @@ type Index struct {
 	sumTF    uint64
 
 	normCache sync.Map // normKey -> *normTable
+
+	// withTerms counts the documents with at least one term, Lucene 8's
+	// N; computed on first use.
+	withTerms func() uint64
+}
+
+// similarity returns the index's default similarity.
+func (ix *Index) similarity() Similarity { return ix.commit.Similarity }
+
+// docsWithTerms returns the number of documents that hold at least one
+// term (Lucene's docCount of the field).
+func (ix *Index) docsWithTerms() uint64 { return ix.withTerms() }
+
+func (ix *Index) countDocsWithTerms() uint64 {
+	var n uint64
+	for _, segs := range ix.shards {
+		for _, s := range segs {
+			for d := uint32(0); d < s.ft.Docs; d++ {
+				if s.docLen(d) > 0 {
+					n++
+				}
+			}
+		}
+	}
+	return n
 }
 
 // Open opens the index in dir.
@@ -91,6 +128,7 @@ func Open(dir string) (*Index, error) {
 		return nil, fmt.Errorf("search: index %s: %w", dir, err)
 	}
 	ix := &Index{dir: dir, commit: c, analyzer: a}
+	ix.withTerms = sync.OnceValue(ix.countDocsWithTerms)
 	for _, names := range c.Shards {
 		var segs []*segment
 		for _, name := range names {
@@ -127,28 +165,28 @@ func (ix *Index) Close() error {
 
 // Stats describes an index.
 type Stats struct {
-	Dir         string   `json:"dir"`
-	Format      int      `json:"format"`
-	Generation  int      `json:"generation"`
-	Analyzer    string   `json:"analyzer"`
-	LuceneNorms bool     `json:"lucene_norms"`
-	K1          float32  `json:"k1"`
-	B           float32  `json:"b"`
-	Docs        uint64   `json:"docs"`
-	Tokens      uint64   `json:"tokens"`
-	AvgDocLen   float64  `json:"avg_doc_len"`
-	Terms       uint64   `json:"terms"` // summed over segments
-	Shards      int      `json:"shards"`
-	Segments    int      `json:"segments"`
-	Bytes       int64    `json:"bytes"`
-	MetaFields  []string `json:"meta_fields"`
+	Dir        string     `json:"dir"`
+	Format     int        `json:"format"`
+	Generation int        `json:"generation"`
+	Analyzer   string     `json:"analyzer"`
+	Similarity Similarity `json:"similarity"`
+	K1         float32    `json:"k1"`
+	B          float32    `json:"b"`
+	Docs       uint64     `json:"docs"`
+	Tokens     uint64     `json:"tokens"`
+	AvgDocLen  float64    `json:"avg_doc_len"`
+	Terms      uint64     `json:"terms"` // summed over segments
+	Shards     int        `json:"shards"`
+	Segments   int        `json:"segments"`
+	Bytes      int64      `json:"bytes"`
+	MetaFields []string   `json:"meta_fields"`
 }
 
 // Stats returns the index's statistics.
 func (ix *Index) Stats() Stats {
 	c := ix.commit
 	st := Stats{Dir: ix.dir, Format: c.Format, Generation: c.Generation, Analyzer: c.Analyzer,
-		LuceneNorms: c.LuceneNorms, K1: c.K1, B: c.B, Docs: ix.docs, Tokens: ix.sumTF, Shards: len(ix.shards)}
+		Similarity: c.Similarity, K1: c.K1, B: c.B, Docs: ix.docs, Tokens: ix.sumTF, Shards: len(ix.shards)}
 	if ix.docs > 0 {
 		st.AvgDocLen = float64(ix.sumTF) / float64(ix.docs)
 	}

@@ -19,10 +19,12 @@ type maxScore struct {
 	prefix  []float64     // prefix[i]: sum of bounds of order[0..i]
 	contrib []float32
 	has     []bool
+	wide    bool // sum in float64 (Lucene 8)
 }
 
 func newMaxScore(terms []*termScorer, nt *normTable) *maxScore {
-	m := &maxScore{terms: terms, bounds: make([]float32, len(terms)), contrib: make([]float32, len(terms)), has: make([]bool, len(terms))}
+	m := &maxScore{terms: terms, bounds: make([]float32, len(terms)), contrib: make([]float32, len(terms)),
+		has: make([]bool, len(terms)), wide: nt.wide}
 	for i, t := range terms {
 		m.bounds[i] = maxScoreFor(t.weight, nt, t.p.info.maxFreq, t.p.info.minLen)
 		m.order = append(m.order, i)
@@ -98,13 +100,7 @@ func (m *maxScore) collect(s *segment, tk *topK, countFirst int64) (total int64,
 				sum += float64(c)
 			}
 		}
-		var score float32
-		for ci := range m.terms {
-			if m.has[ci] {
-				score += m.contrib[ci]
-				m.has[ci] = false
-			}
-		}
+		score := m.sum()
 		if !pruned && (!tk.full() || score >= tk.minScore()) {
 			tk.offer(scored{score: score, ord: s.ordinal(uint32(d)), seg: s, doc: d})
 		}
@@ -120,12 +116,35 @@ func (m *maxScore) collect(s *segment, tk *topK, countFirst int64) (total int64,
 	return total, exact
 }
 
+// sum adds the contributions of the clauses that matched, in clause
+// order, and clears them.
+func (m *maxScore) sum() float32 {
+	if m.wide {
+		var s float64
+		for ci := range m.terms {
+			if m.has[ci] {
+				s += float64(m.contrib[ci])
+				m.has[ci] = false
+			}
+		}
+		return float32(s)
+	}
+	var s float32
+	for ci := range m.terms {
+		if m.has[ci] {
+			s += m.contrib[ci]
+			m.has[ci] = false
+		}
+	}
+	return s
+}
+
 // collectTerm scores a single term's postings into tk, skipping whole
 // blocks whose largest possible score cannot reach the k'th (block-max
 // pruning). Every posting is a match, so the total is the term's df.
-func collectTerm(s *segment, t *termScorer, nt *normTable, tk *topK) {
+func collectTerm(s *segment, t *termScorer, tk *topK) {
 	p := &t.p
-	w, norm := t.weight, t.norm
+	w, norm, nt := t.weight, t.norm, t.nt
 	for b := 0; b < p.nblocks; b++ {
 		if tk.full() {
 			maxFreq, minLen := p.blockMax(b)
@@ -136,8 +155,7 @@ func collectTerm(s *segment, t *termScorer, nt *normTable, tk *topK) {
 		p.loadBlock(b)
 		for i := 0; i < p.n; i++ {
 			d := int32(p.docs[i])
-			f := float32(p.freqs[i])
-			score := float32(w*f) / float32(f+norm[d])
+			score := nt.score(w, float32(p.freqs[i]), norm[d])
 			if !tk.full() || score >= tk.minScore() {
 				tk.offer(scored{score: score, ord: s.ordinal(uint32(d)), seg: s, doc: d})
 			}

@@ -2,6 +2,7 @@ package search
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,7 +25,7 @@ var gcideIndex = sync.OnceValues(func() (string, error) {
 	}
 	gcideDir = dir
 	_, err = Build(context.Background(), dir, []string{"testdata/gcide8.jsonl.gz"}, &Options{
-		LuceneNorms: true, Threads: 2, RAMBufferBytes: 4 << 20, MergeFactor: 3,
+		Similarity: Lucene4, Threads: 2, RAMBufferBytes: 4 << 20, MergeFactor: 3,
 	})
 	return dir, err
 })
@@ -76,22 +77,34 @@ func readLucene(t *testing.T, path string) []luceneResult {
 }
 
 // TestBM25MatchesLucene runs the 600 fixture queries against the GCIDE
-// sample and compares top-10 ids, scores and total hits with Lucene 4.10.
+// sample and compares top-10 ids, scores and total hits with Lucene 4.10
+// (similarity lucene4) and Lucene 8.8 (lucene8), exhaustively and with
+// MaxScore pruning.
 func TestBM25MatchesLucene(t *testing.T) {
 	ix := openGCIDE(t)
 	for _, c := range []struct {
-		p     BM25
-		exact bool
-	}{{BM25{0.9, 0.4}, true}, {BM25{1.2, 0.75}, true}, {BM25{0.9, 0.4}, false}} {
+		sim     Similarity
+		fixture string
+		p       BM25
+		exact   bool
+	}{
+		{Lucene4, "lucene", BM25{0.9, 0.4}, true},
+		{Lucene4, "lucene", BM25{1.2, 0.75}, true},
+		{Lucene4, "lucene", BM25{0.9, 0.4}, false},
+		{Lucene8, "lucene8", BM25{0.9, 0.4}, true},
+		{Lucene8, "lucene8", BM25{1.2, 0.75}, true},
+		{Lucene8, "lucene8", BM25{0.9, 0.4}, false},
+		{Lucene8, "lucene8", BM25{1.2, 0.75}, false},
+	} {
 		p, exact := c.p, c.exact
-		t.Run(fmt.Sprintf("k1=%g,b=%g,exact=%v", p.K1, p.B, exact), func(t *testing.T) {
-			want := readLucene(t, fmt.Sprintf("testdata/lucene_k%g_b%g.jsonl", p.K1, p.B))
+		t.Run(fmt.Sprintf("%s,k1=%g,b=%g,exact=%v", c.sim, p.K1, p.B, exact), func(t *testing.T) {
+			want := readLucene(t, fmt.Sprintf("testdata/%s_k%g_b%g.jsonl", c.fixture, p.K1, p.B))
 			if len(want) < 500 {
 				t.Fatalf("only %d fixture queries", len(want))
 			}
 			sameIDs, scoreBad, totalBad := 0, 0, 0
 			for _, w := range want {
-				res, err := ix.Search(context.Background(), w.Query, &SearchOptions{K: 10, BM25: &p, ExactTotal: exact})
+				res, err := ix.Search(context.Background(), w.Query, &SearchOptions{K: 10, BM25: &p, ExactTotal: exact, Similarity: c.sim})
 				if err != nil {
 					t.Fatalf("%q: %v", w.Query, err)
 				}
@@ -132,5 +145,76 @@ func TestBM25MatchesLucene(t *testing.T) {
 				t.Errorf("%d queries with scores off by more than 1e-4 relative, %d with a different total", scoreBad, totalBad)
 			}
 		})
+	}
+}
+
+// TestLucene8Norms checks intToByte4 and byte4ToInt against Lucene 8's
+// SmallFloat for every length up to 5000.
+func TestLucene8Norms(t *testing.T) {
+	f, err := os.Open("testdata/lucene8_norms.txt.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(zr)
+	n, bad := 0, 0
+	for sc.Scan() {
+		var length uint32
+		var code byte
+		var decoded uint32
+		if _, err := fmt.Sscan(sc.Text(), &length, &code, &decoded); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		n++
+		if got := intToByte4(length); got != code {
+			bad++
+			if bad <= 5 {
+				t.Errorf("intToByte4(%d) = %d, Lucene %d", length, got, code)
+			}
+		}
+		if got := byte4ToInt(code); got != decoded {
+			bad++
+			if bad <= 5 {
+				t.Errorf("byte4ToInt(%d) = %d, Lucene %d", code, got, decoded)
+			}
+		}
+	}
+	if n < 5000 {
+		t.Fatalf("only %d fixture lines", n)
+	}
+}
+
+// TestSimilaritiesDiffer makes sure the Lucene 8 fixture tells the
+// similarities apart: Lucene 4's formula, with or without its norms, must
+// not reproduce Lucene 8's top-10 lists.
+func TestSimilaritiesDiffer(t *testing.T) {
+	ix := openGCIDE(t)
+	want := readLucene(t, "testdata/lucene8_k0.9_b0.4.jsonl")
+	for _, sim := range []Similarity{Lucene4, Exact} {
+		same := 0
+		for _, w := range want {
+			res, err := ix.Search(context.Background(), w.Query, &SearchOptions{K: 10, Similarity: sim, BM25: &BM25{0.9, 0.4}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, exp []string
+			for _, h := range res.Hits {
+				got = append(got, h.ID)
+			}
+			for _, h := range w.Hits {
+				exp = append(exp, h[0].(string))
+			}
+			if strings.Join(got, " ") == strings.Join(exp, " ") {
+				same++
+			}
+		}
+		t.Logf("%s: identical top-10 ids with Lucene 8 for %d of %d queries", sim, same, len(want))
+		if float64(same) > 0.9*float64(len(want)) {
+			t.Errorf("%s reproduces Lucene 8's top 10 for %d of %d queries; the fixture does not tell similarities apart", sim, same, len(want))
+		}
 	}
 }

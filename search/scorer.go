@@ -1,7 +1,6 @@
 package search
 
 import (
-	"math"
 	"slices"
 )
 
@@ -17,90 +16,12 @@ type scorer interface {
 	cost() int64
 }
 
-// normTable maps a document length to k1·(1 − b + b·dl/avgdl), computed
-// in float32 exactly as Lucene 4's BM25Similarity does.
-type normTable struct {
-	lucene bool
-	k1, b  float32
-	avgdl  float32
-	cache  [256]float32 // by Lucene norm byte
-	small  []float32    // exact mode: by length, for lengths < len(small)
-}
-
-func newNormTable(k1, b, avgdl float32, lucene bool) *normTable {
-	t := &normTable{lucene: lucene, k1: k1, b: b, avgdl: avgdl}
-	for i := range t.cache {
-		t.cache[i] = t.factor(decodeNorm(byte(i)))
-	}
-	if !lucene {
-		t.small = make([]float32, 4096)
-		for i := range t.small {
-			t.small[i] = t.factor(float32(i))
-		}
-	}
-	return t
-}
-
-// factor computes k1 * ((1 - b) + b * dl / avgdl) with float32 rounding
-// after every operation, as Java evaluates it.
-func (t *normTable) factor(dl float32) float32 {
-	x := float32(t.b * dl)
-	x = float32(x / t.avgdl)
-	x = float32(float32(1-t.b) + x)
-	return float32(t.k1 * x)
-}
-
-func (t *normTable) forLength(n uint32) float32 {
-	if t.lucene {
-		return t.cache[encodeNorm(n)]
-	}
-	if int(n) < len(t.small) {
-		return t.small[n]
-	}
-	return t.factor(float32(n))
-}
-
-// encodeNorm is Lucene 4's BM25 norm: SmallFloat.floatToByte315 of
-// 1/sqrt(length).
-func encodeNorm(length uint32) byte {
-	f := float32(1) / float32(math.Sqrt(float64(length)))
-	bits := int32(math.Float32bits(f))
-	small := bits >> (24 - 3)
-	const zero = (63 - 15) << 3
-	if small <= zero {
-		if bits <= 0 {
-			return 0
-		}
-		return 1
-	}
-	if small >= zero+0x100 {
-		return 255
-	}
-	return byte(small - zero)
-}
-
-// decodeNorm is Lucene 4's BM25 NORM_TABLE: the document length a norm
-// byte stands for, 1/f² with f = SmallFloat.byte315ToFloat(b).
-func decodeNorm(b byte) float32 {
-	var f float32
-	if b != 0 {
-		bits := uint32(b) << (24 - 3)
-		bits += (63 - 15) << 24
-		f = math.Float32frombits(bits)
-	}
-	return float32(1) / float32(f*f)
-}
-
-// idf is Lucene's BM25 idf, computed in float64 and rounded to float32.
-func idf(df, docs uint64) float32 {
-	return float32(math.Log(1 + (float64(docs)-float64(df)+0.5)/(float64(df)+0.5)))
-}
-
 // termScorer scores one term's postings.
 type termScorer struct {
 	p      postings
-	weight float32 // idf · (k1 + 1)
+	weight float32 // idf, times k1 + 1 in the classic formula
 	norm   []float32
+	nt     *normTable
 }
 
 func (s *termScorer) docID() int32               { return s.p.doc }
@@ -109,15 +30,13 @@ func (s *termScorer) advance(target int32) int32 { return s.p.advance(target) }
 func (s *termScorer) cost() int64                { return int64(s.p.info.df) }
 
 func (s *termScorer) score() float32 {
-	f := float32(s.p.freq())
-	return float32(s.weight*f) / float32(f+s.norm[s.p.doc])
+	return s.nt.score(s.weight, float32(s.p.freq()), s.norm[s.p.doc])
 }
 
 // maxScoreFor bounds the score of any document with at most maxFreq
 // occurrences and at least minLen tokens.
 func maxScoreFor(weight float32, nt *normTable, maxFreq, minLen uint32) float32 {
-	f := float32(maxFreq)
-	return float32(weight*f) / float32(f+nt.forLength(minLen))
+	return nt.score(weight, float32(maxFreq), nt.forLength(minLen))
 }
 
 // phraseScorer matches documents holding the terms at the given relative
@@ -125,8 +44,9 @@ func maxScoreFor(weight float32, nt *normTable, maxFreq, minLen uint32) float32 
 type phraseScorer struct {
 	terms   []*postings
 	offsets []uint32 // query position of each term minus the smallest
-	weight  float32  // sum of the terms' idf, times k1 + 1
+	weight  float32  // sum of the terms' idf, times k1 + 1 in the classic formula
 	norm    []float32
+	nt      *normTable
 	doc     int32
 	freq    float32
 	bufs    [][]uint32
@@ -214,7 +134,7 @@ func (s *phraseScorer) countMatches() int {
 }
 
 func (s *phraseScorer) score() float32 {
-	return float32(s.weight*s.freq) / float32(s.freq+s.norm[s.doc])
+	return s.nt.score(s.weight, s.freq, s.norm[s.doc])
 }
 
 // conjunction matches documents that all subs match; the score is their
@@ -223,12 +143,13 @@ type conjunction struct {
 	subs []scorer // clause order
 	lead []scorer // by cost
 	doc  int32
+	wide bool // sum in float64 (Lucene 8)
 }
 
-func newConjunction(subs []scorer) *conjunction {
+func newConjunction(subs []scorer, wide bool) *conjunction {
 	lead := slices.Clone(subs)
 	slices.SortStableFunc(lead, func(a, b scorer) int { return int(a.cost() - b.cost()) })
-	return &conjunction{subs: subs, lead: lead, doc: -1}
+	return &conjunction{subs: subs, lead: lead, doc: -1, wide: wide}
 }
 
 func (c *conjunction) docID() int32   { return c.doc }
@@ -244,6 +165,13 @@ func (c *conjunction) advance(target int32) int32 {
 }
 
 func (c *conjunction) score() float32 {
+	if c.wide {
+		var sum float64
+		for _, s := range c.subs {
+			sum += float64(s.score())
+		}
+		return float32(sum)
+	}
 	var sum float32
 	for _, s := range c.subs {
 		sum += s.score()
@@ -256,9 +184,12 @@ func (c *conjunction) score() float32 {
 type disjunction struct {
 	subs []scorer
 	doc  int32
+	wide bool // sum in float64 (Lucene 8)
 }
 
-func newDisjunction(subs []scorer) *disjunction { return &disjunction{subs: subs, doc: -1} }
+func newDisjunction(subs []scorer, wide bool) *disjunction {
+	return &disjunction{subs: subs, doc: -1, wide: wide}
+}
 
 func (d *disjunction) docID() int32 { return d.doc }
 
@@ -285,6 +216,15 @@ func (d *disjunction) advance(target int32) int32 {
 }
 
 func (d *disjunction) score() float32 {
+	if d.wide {
+		var sum float64
+		for _, s := range d.subs {
+			if s.docID() == d.doc {
+				sum += float64(s.score())
+			}
+		}
+		return float32(sum)
+	}
 	var sum float32
 	for _, s := range d.subs {
 		if s.docID() == d.doc {
@@ -318,7 +258,8 @@ func (r *reqExcl) skipExcluded(d int32) int32 {
 	return d
 }
 
-// reqOpt matches req's documents and adds opt's score where opt matches.
+// reqOpt matches req's documents and adds opt's score where opt matches,
+// in float32 (as Lucene 4 and 8 both do).
 type reqOpt struct {
 	req, opt scorer
 }

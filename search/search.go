@@ -21,6 +21,8 @@ type SearchOptions struct {
 	Offset int
 	// BM25 overrides the index's k1 and b.
 	BM25 *BM25
+	// Similarity overrides the index's similarity (see Similarity).
+	Similarity Similarity
 	// Snippets asks for a highlighted snippet of each hit.
 	Snippets bool
 	// NoMeta leaves the hits' meta out, so that results need not read the
@@ -93,7 +95,13 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 	if o.BM25 != nil {
 		params = *o.BM25
 	}
-	w, err := ix.compile(q, ix.analyzer, params)
+	sim := ix.similarity()
+	if o.Similarity != "" {
+		if sim, err = ParseSimilarity(string(o.Similarity)); err != nil {
+			return nil, err
+		}
+	}
+	w, err := ix.compile(q, ix.analyzer, params, sim)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -334,8 +335,8 @@ func TestSegmenting(t *testing.T) {
 }
 
 func TestExactNormsDifferFromLucene(t *testing.T) {
-	exact := buildSmall(t, nil)
-	lucene := buildSmall(t, &Options{LuceneNorms: true})
+	exact := buildSmall(t, &Options{Similarity: Exact})
+	lucene := buildSmall(t, &Options{Similarity: Lucene4})
 	a, _ := exact.Search(context.Background(), "dog", nil)
 	b, _ := lucene.Search(context.Background(), "dog", nil)
 	if a.Hits[0].Score == b.Hits[0].Score {
@@ -499,6 +500,73 @@ func TestSentinelErrors(t *testing.T) {
 		var se *SyntaxError
 		if !errors.As(err, &se) || errors.Is(err, ErrEmptyQuery) != c.empty {
 			t.Errorf("ParseQuery(%q) = %v; want a SyntaxError, ErrEmptyQuery %v", c.query, err, c.empty)
+		}
+	}
+}
+
+func TestSimilarityOptions(t *testing.T) {
+	ix := buildSmall(t, nil)
+	if st := ix.Stats(); st.Similarity != Lucene8 {
+		t.Errorf("default similarity %q, want lucene8", st.Similarity)
+	}
+	if err := (&Options{Similarity: "bm42"}).Validate(); err == nil || !strings.Contains(err.Error(), `Similarity ("bm42")`) {
+		t.Errorf("Validate of a bad similarity: %v", err)
+	}
+	if _, err := ix.Search(context.Background(), "dog", &SearchOptions{Similarity: "bm42"}); err == nil {
+		t.Error("search with an unknown similarity succeeded")
+	}
+	// Lucene 8 drops the (k1+1) factor and rounds lengths above 40 down;
+	// on this tiny corpus all lengths are exact, so Lucene 8's score is
+	// the exact-length classic score divided by k1+1.
+	a, err := ix.Search(context.Background(), "dog", &SearchOptions{Similarity: Lucene8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ix.Search(context.Background(), "dog", &SearchOptions{Similarity: Exact})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ratio := b.Hits[0].Score / a.Hits[0].Score; math.Abs(float64(ratio)-1.9) > 1e-5 {
+		t.Errorf("exact/lucene8 score ratio %v, want k1+1 = 1.9", ratio)
+	}
+}
+
+// TestOldCommitSimilarity opens commits written before similarities were
+// recorded: lucene_norms true meant Lucene 4's norms, false exact lengths.
+func TestOldCommitSimilarity(t *testing.T) {
+	for _, c := range []struct {
+		norms bool
+		want  Similarity
+	}{{true, Lucene4}, {false, Exact}} {
+		ix := buildSmall(t, nil)
+		path := filepath.Join(ix.dir, commitFile)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "similarity")
+		m["lucene_norms"] = c.norms
+		data, _ = json.Marshal(m)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		old, err := Open(ix.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := old.Stats().Similarity; got != c.want {
+			t.Errorf("lucene_norms=%v: similarity %q, want %q", c.norms, got, c.want)
+		}
+		old.Close()
+		m["similarity"] = "bm42"
+		data, _ = json.Marshal(m)
+		os.WriteFile(path, data, 0o644)
+		if _, err := Open(ix.dir); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("commit with an unknown similarity: %v, want ErrCorrupt", err)
 		}
 	}
 }

@@ -49,9 +49,11 @@ type Options struct {
 	RAMBufferBytes int64
 	// OnError says what to do with bad records. The default value is Stop.
 	OnError OnError
-	// LuceneNorms scores with Lucene 4's one-byte document lengths instead
-	// of exact ones, for score parity with Lucene.
-	LuceneNorms bool
+	// Similarity is the index's default BM25 variant (see Similarity).
+	// The default value is Lucene8, the scores of Lucene 8 and later, which
+	// Pyserini and Anserini run. Adding to an existing index keeps its
+	// similarity.
+	Similarity Similarity
 	// K1 and B are the BM25 parameters searches use unless they give their
 	// own. The default values are 0.9 and 0.4 (Anserini's).
 	K1, B float32
@@ -89,6 +91,9 @@ func (o *Options) withDefaults() Options {
 	if d.MergeFactor < 2 {
 		d.MergeFactor = 10
 	}
+	if d.Similarity == "" {
+		d.Similarity = Lucene8
+	}
 	return d
 }
 
@@ -104,6 +109,9 @@ func (o *Options) Validate() error {
 	}
 	if d.B < 0 || d.B > 1 {
 		errs = append(errs, fmt.Sprintf("B (%g) must be in [0, 1]", d.B))
+	}
+	if _, err := ParseSimilarity(string(d.Similarity)); err != nil {
+		errs = append(errs, fmt.Sprintf("Similarity (%q) must be %s", d.Similarity, SimilaritiesText()))
 	}
 	if d.RAMBufferBytes < 1<<20 {
 		errs = append(errs, fmt.Sprintf("RAMBufferBytes (%d) must be at least 1 MiB", d.RAMBufferBytes))
@@ -565,11 +573,12 @@ func (b *build) flush(bl *builder, shard int) error {
 // appended, then removes files no commit refers to.
 func (b *build) commit() error {
 	c := &commit{Format: FormatVersion, Generation: 1, Analyzer: b.opts.Analyzer,
-		LuceneNorms: b.opts.LuceneNorms, K1: b.opts.K1, B: b.opts.B, Fields: b.opts.Fields}
+		Similarity: b.opts.Similarity, K1: b.opts.K1, B: b.opts.B, Fields: b.opts.Fields}
 	if b.old != nil {
 		c.Generation = b.old.Generation + 1
-		c.LuceneNorms, c.K1, c.B = b.old.LuceneNorms, b.old.K1, b.old.B
+		c.Similarity, c.K1, c.B = b.old.Similarity, b.old.K1, b.old.B
 	}
+	c.LuceneNorms = c.Similarity == Lucene4
 	for _, segs := range b.shards {
 		if len(segs) > 0 {
 			c.Shards = append(c.Shards, segs)

@@ -24,7 +24,8 @@ func newSearchCmd() *cobra.Command {
 		Use:   "search",
 		Short: "Index corpora and search them with Lucene-exact BM25",
 		Long: `Index JSONL, Parquet or plain-text corpora and search them with BM25,
-phrases and boolean queries. Scores equal Lucene 4.10's with --lucene-norms.`,
+phrases and boolean queries. Scores equal Lucene 8's (and so Pyserini's) by
+default, Lucene 4.10's with --similarity lucene4.`,
 	}
 	cmd.AddCommand(newSearchIndexCmd(), newSearchQueryCmd(), newSearchStatsCmd(), newSearchDocCmd())
 	return cmd
@@ -40,6 +41,7 @@ func newSearchIndexCmd() *cobra.Command {
 		ramMB       int
 		onError     string
 		luceneNorms bool
+		similarity  string
 		k1, b       float32
 		idField     string
 		textField   string
@@ -59,9 +61,19 @@ func newSearchIndexCmd() *cobra.Command {
 			if dir == "" {
 				return errors.New("search index: --index is required")
 			}
+			sim, err := search.ParseSimilarity(similarity)
+			if err != nil {
+				return err
+			}
+			if luceneNorms {
+				if cmd.Flags().Changed("similarity") && sim != search.Lucene4 {
+					return fmt.Errorf("search index: --lucene-norms (an alias of --similarity lucene4) contradicts --similarity %s", sim)
+				}
+				sim = search.Lucene4
+			}
 			opts := &search.Options{
 				Analyzer: analyzer, Threads: threads, RAMBufferBytes: int64(ramMB) << 20,
-				LuceneNorms: luceneNorms, K1: k1, B: b, NoFinalMerge: noMerge,
+				Similarity: sim, K1: k1, B: b, NoFinalMerge: noMerge,
 				Fields: search.Fields{ID: idField, Contents: textField, Meta: metaField},
 			}
 			switch onError {
@@ -115,9 +127,10 @@ func newSearchIndexCmd() *cobra.Command {
 	f.IntVar(&threads, "threads", 0, "indexing threads and shards (0: GOMAXPROCS)")
 	f.IntVar(&ramMB, "ram-mb", 256, "RAM buffer for in-memory segments, in MiB")
 	f.StringVar(&onError, "on-error", "stop", "bad records: skip or stop")
-	f.BoolVar(&luceneNorms, "lucene-norms", false, "score with Lucene 4's one-byte document lengths (exact Lucene scores)")
-	f.Float32Var(&k1, "k1", 0.9, "default BM25 k1 for searches")
-	f.Float32Var(&b, "b", 0.4, "default BM25 b for searches")
+	f.StringVar(&similarity, "similarity", string(search.Lucene8), "default BM25 variant: lucene8 (Lucene >= 8, Pyserini), lucene4 (Lucene 4.10) or exact (Lucene 4's formula, exact lengths)")
+	f.BoolVar(&luceneNorms, "lucene-norms", false, "alias of --similarity lucene4")
+	floatVar(f, &k1, "k1", 0.9, "default BM25 k1 for searches")
+	floatVar(f, &b, "b", 0.4, "default BM25 b for searches")
 	f.StringVar(&idField, "id-field", "id", "JSON field with the document id")
 	f.StringVar(&textField, "contents-field", "contents", "JSON field with the text")
 	f.StringVar(&metaField, "meta-field", "meta", "JSON object field with exact-match metadata")
@@ -177,6 +190,7 @@ func newSearchQueryCmd() *cobra.Command {
 		noSnippet bool
 		noMeta    bool
 		exact     bool
+		sim       string
 	)
 	cmd := &cobra.Command{
 		Use:   "query --index DIR [QUERY]",
@@ -195,6 +209,11 @@ func newSearchQueryCmd() *cobra.Command {
 			}
 			defer ix.Close()
 			opts := &search.SearchOptions{K: k, Offset: offset, Snippets: !noSnippet, NoMeta: noMeta, ExactTotal: exact}
+			if sim != "" {
+				if opts.Similarity, err = search.ParseSimilarity(sim); err != nil {
+					return err
+				}
+			}
 			if cmd.Flags().Changed("k1") || cmd.Flags().Changed("b") {
 				st := ix.Stats()
 				p := search.BM25{K1: st.K1, B: st.B}
@@ -228,11 +247,12 @@ func newSearchQueryCmd() *cobra.Command {
 	f.IntVar(&offset, "offset", 0, "skip this many hits (pagination)")
 	f.BoolVar(&asJSON, "json", false, "print JSON: hits [{id, score, snippet, meta}], total, took_ms")
 	f.StringVar(&queries, "queries", "", "file with one query per line; prints one JSON object per line")
-	f.Float32Var(&k1, "k1", 0.9, "BM25 k1 (default: the index's)")
-	f.Float32Var(&b, "b", 0.4, "BM25 b (default: the index's)")
+	floatVar(f, &k1, "k1", 0.9, "BM25 k1 (default: the index's)")
+	floatVar(f, &b, "b", 0.4, "BM25 b (default: the index's)")
 	f.BoolVar(&noSnippet, "no-snippets", false, "leave snippets out")
 	f.BoolVar(&exact, "exact-total", false, "count every match (by default, disjunctions count the first 1000 exactly, then prune)")
 	f.BoolVar(&noMeta, "no-meta", false, "leave meta out (with --no-snippets, results need no stored records)")
+	f.StringVar(&sim, "similarity", "", "BM25 variant for this search: "+search.SimilaritiesText()+" (default: the index's)")
 	return cmd
 }
 
@@ -325,7 +345,7 @@ func newSearchStatsCmd() *cobra.Command {
 			}
 			rows := [][2]string{
 				{"index", st.Dir}, {"format", fmt.Sprint(st.Format)}, {"generation", fmt.Sprint(st.Generation)},
-				{"analyzer", st.Analyzer}, {"lucene norms", fmt.Sprint(st.LuceneNorms)},
+				{"analyzer", st.Analyzer}, {"similarity", string(st.Similarity)},
 				{"bm25", fmt.Sprintf("k1=%g b=%g", st.K1, st.B)}, {"documents", fmt.Sprint(st.Docs)},
 				{"tokens", fmt.Sprint(st.Tokens)}, {"avg doc length", fmt.Sprintf("%.1f", st.AvgDocLen)},
 				{"terms (all segments)", fmt.Sprint(st.Terms)}, {"shards", fmt.Sprint(st.Shards)},

@@ -67,8 +67,26 @@ not json
 	}
 
 	out, _, code = run(t, "search", "stats", "--index", idx, "--verify")
-	if code != 0 || !strings.Contains(out, "documents              3") || !strings.Contains(out, "checksums              ok") {
+	if code != 0 || !strings.Contains(out, "documents              3") || !strings.Contains(out, "checksums              ok") ||
+		!strings.Contains(out, "similarity             lucene4") {
 		t.Errorf("stats:\n%s", out)
+	}
+	// The per-search similarity changes the score: Lucene 8 drops the
+	// (k1+1) factor (and its lengths are exact up to 40).
+	scores := map[string]float64{}
+	for _, sim := range []string{"exact", "lucene8"} {
+		out, errOut, code = run(t, "search", "query", "--index", idx, "--json", "--similarity", sim, "cats")
+		if code != 0 {
+			t.Fatalf("query --similarity %s: %s", sim, errOut)
+		}
+		var r struct{ Hits []struct{ Score float64 } }
+		if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Hits) == 0 {
+			t.Fatalf("query --similarity %s: %s", sim, out)
+		}
+		scores[sim] = r.Hits[0].Score
+	}
+	if r := scores["exact"] / scores["lucene8"]; r < 1.8999 || r > 1.9001 {
+		t.Errorf("exact/lucene8 score ratio %v, want k1+1 = 1.9", r)
 	}
 	out, _, code = run(t, "search", "doc", "--index", idx, "c")
 	if code != 0 || !strings.Contains(out, "Katze") {
@@ -84,6 +102,9 @@ not json
 		{"search", "index", "--input", corpus, "--index", idx, "--segment", "16:16"},
 		{"search", "query", "--index", filepath.Join(tmp, "nope"), "x"},
 		{"search", "query", "--index", idx},
+		{"search", "index", "--input", corpus, "--index", idx, "--similarity", "bm42"},
+		{"search", "index", "--input", corpus, "--index", idx, "--similarity", "lucene8", "--lucene-norms"},
+		{"search", "query", "--index", idx, "--similarity", "bm42", "cats"},
 	} {
 		if _, errOut, code := run(t, args...); code == 0 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 			t.Errorf("%v: code %d, stderr %q (want one error line)", args, code, errOut)
