@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -238,7 +239,7 @@ func curvePlot(w io.Writer, ms []EpochMetrics, loss bool) error {
 			func(m EpochMetrics) *float64 { return m.TestLoss },
 		}
 		p.Title.Text, p.Y.Label.Text = "loss", "cross-entropy (log scale)"
-		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: 1}
 	}
 	var lines []any
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -260,6 +261,7 @@ func curvePlot(w io.Writer, ms []EpochMetrics, loss bool) error {
 	if loss {
 		setLogRange(&p.Y, lo, hi)
 	}
+	p.Legend.Top = true // the curves end low on the right
 	return savePNG(w, p)
 }
 
@@ -310,14 +312,10 @@ func cosetPlot(w io.Writer, a *Analysis) error {
 	p.Title.Text = fmt.Sprintf("coset ratios per neuron (epoch %d)", a.Epoch)
 	p.X.Label.Text, p.Y.Label.Text = "left ratio (right cosets Hσ)", "right ratio (left cosets σH)"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	// Prec 1 labels the powers of ten "1e-05", not "9.999999999999999e-06".
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: 1}, plot.LogTicks{Prec: 1}
 	p.Add(plotter.NewGrid())
-	inCircuit := map[int]string{}
-	for _, c := range a.Circuits {
-		for _, j := range c.Neurons {
-			inCircuit[j] = c.LeftClass + "/" + c.RightClass
-		}
-	}
+	inCircuit := circuitLegend(a.Circuits)
 	groups := map[string]plotter.XYs{}
 	var order []string
 	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
@@ -334,6 +332,22 @@ func cosetPlot(w io.Writer, a *Analysis) error {
 		xlo, xhi = math.Min(xlo, x), math.Max(xhi, x)
 		ylo, yhi = math.Min(ylo, y), math.Max(yhi, y)
 	}
+	// Largest circuits first, then the rest, then the neurons in none.
+	rank := func(k string) int {
+		switch k {
+		case "no circuit":
+			return 2
+		case "other circuits":
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(order, func(a, b string) int {
+		if rank(a) != rank(b) {
+			return rank(a) - rank(b)
+		}
+		return len(groups[b]) - len(groups[a])
+	})
 	for i, key := range order {
 		s, err := plotter.NewScatter(groups[key])
 		if err != nil {
@@ -344,10 +358,51 @@ func cosetPlot(w io.Writer, a *Analysis) error {
 		p.Add(s)
 		p.Legend.Add(key, s)
 	}
-	p.Legend.Top = true
+	// Circuits sit low on the left and the other neurons near 1 on the
+	// right, which leaves the top left free.
+	p.Legend.Top, p.Legend.Left = true, true
 	setLogRange(&p.X, xlo, xhi)
 	setLogRange(&p.Y, ylo, yhi)
 	return savePNG(w, p)
+}
+
+// legendClasses is how many circuit classes (pairs of subgroup classes)
+// the coset plot names; the rest share one legend entry.
+const legendClasses = 6
+
+// circuitLegend maps each neuron in a circuit to its legend entry: the
+// pair of subgroup classes for the legendClasses pairs with most neurons,
+// "other circuits" for the rest.
+func circuitLegend(circuits []Circuit) map[int]string {
+	count := map[string]int{}
+	for _, c := range circuits {
+		count[c.LeftClass+"/"+c.RightClass] += len(c.Neurons)
+	}
+	keys := make([]string, 0, len(count))
+	for k := range count {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if count[a] != count[b] {
+			return count[b] - count[a]
+		}
+		return strings.Compare(a, b)
+	})
+	named := map[string]bool{}
+	for _, k := range keys[:min(len(keys), legendClasses)] {
+		named[k] = true
+	}
+	out := map[int]string{}
+	for _, c := range circuits {
+		key := c.LeftClass + "/" + c.RightClass
+		if !named[key] {
+			key = "other circuits"
+		}
+		for _, j := range c.Neurons {
+			out[j] = key
+		}
+	}
+	return out
 }
 
 func timelinePlot(w io.Writer, a *Analysis) error {
