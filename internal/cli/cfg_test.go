@@ -134,7 +134,7 @@ func TestGuidanceFlagErrors(t *testing.T) {
 		{[]string{"score", "--model", fixture, "--continuation-ids", "1", "--cfg-uncond", "empty"}, "need --cfg SCALE"},
 		{[]string{"generate", "--model", fixture, "--prompt-ids", "1", "--cfg", "2", "--negative-prompt", "x", "--cfg-uncond", "empty"}, "give one of them"},
 		{[]string{"generate", "--model", fixture, "--prompt-ids", "1", "--cfg", "2", "--cfg-uncond", "first"}, `--cfg-uncond "first": expected last-token or empty`},
-		{[]string{"score", "--model", fixture, "--continuation-ids", "1", "--cfg", "NaN"}, "expected a finite guidance scale"},
+		{[]string{"score", "--model", fixture, "--continuation-ids", "1", "--cfg", "NaN"}, `"--cfg" flag: "NaN" is not a finite number`},
 		{[]string{"generate", "--model", fixture, "--prompt-ids", "1", "--cfg", "2", "--negative-prompt", ""}, "the text is empty"},
 		{[]string{"generate", "--model", fixture, "--prompt-ids", "1", "--cfg", "2", "--negative-prompt", "no tokenizer here"}, "tokenizer"},
 		{[]string{"eval", "--model", fixture, "--tasks", "winogrande", "--cfg", "1.5", "--cfg-sweep", "1,2"}, "--cfg and --cfg-sweep: give one of them"},

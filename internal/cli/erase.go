@@ -170,7 +170,7 @@ func newEraseFitCmd() *cobra.Command {
 	fl.BoolVar(&noAffine, "no-affine", false, "fit a linear eraser without centering")
 	fl.BoolVar(&shrinkage, "shrinkage", false, "shrink the covariance of X (optimal linear shrinkage)")
 	fl.BoolVar(&constrainTrace, "constrain-trace", false, "never increase the trace of the covariance of X")
-	fl.Float64Var(&svdTol, "svd-tol", erase.DefaultSVDTol, "drop singular values of W·Σ_XZ at or below this")
+	floatVar(fl, &svdTol, "svd-tol", erase.DefaultSVDTol, "drop singular values of W·Σ_XZ at or below this")
 	fl.StringVar(&out, "out", "", "where to write the eraser (.safetensors)")
 	fl.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
@@ -318,7 +318,7 @@ baseline, with the largest entry of the cross-covariance Σ_XZ. Without
 	fl.StringVar(&xKey, "x-key", "", "tensor name in a .safetensors --x holding several")
 	fl.StringVar(&zKey, "z-key", "", "tensor name in a .safetensors --z holding several")
 	fl.StringVar(&eraserPath, "eraser", "", "eraser to check (default: fit LEACE on the training rows)")
-	fl.Float64Var(&testFraction, "test-fraction", 0.25, "share of rows held out for scoring")
+	floatVar(fl, &testFraction, "test-fraction", 0.25, "share of rows held out for scoring")
 	fl.Uint64Var(&seed, "seed", 0, "seed of the train/held-out split")
 	fl.BoolVar(&shrinkage, "shrinkage", false, "shrink the covariance when fitting the eraser here")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")

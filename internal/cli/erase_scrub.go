@@ -164,7 +164,7 @@ which are joined with spaces and tokenized with the model's tokenizer.json
 	fl.StringVar(&method, "method", "leace", "leace, or orth for orthogonal projections")
 	fl.BoolVar(&noShrinkage, "no-shrinkage", false, "fit without covariance shrinkage (on by default, as in the reference)")
 	fl.BoolVar(&noTraceConstraint, "no-trace-constraint", false, "allow erasers to increase the covariance trace")
-	fl.Float64Var(&svdTol, "svd-tol", erase.DefaultSVDTol, "drop singular values of W·Σ_XZ at or below this")
+	floatVar(fl, &svdTol, "svd-tol", erase.DefaultSVDTol, "drop singular values of W·Σ_XZ at or below this")
 	fl.BoolVar(&skip, "skip-random", false, "skip the random-erasure control pass")
 	fl.Uint64Var(&seed, "seed", 0, "seed of the random-erasure control")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")

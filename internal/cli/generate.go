@@ -27,11 +27,11 @@ type samplingFlags struct {
 
 func (f *samplingFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.maxNew, "max-new-tokens", 256, "most tokens to generate")
-	cmd.Flags().Float64Var(&f.temperature, "temperature", 0, "sampling temperature; 0 is greedy decoding")
+	floatVar(cmd.Flags(), &f.temperature, "temperature", 0, "sampling temperature; 0 is greedy decoding")
 	cmd.Flags().IntVar(&f.topK, "top-k", 0, "sample from the k most likely tokens (0: all)")
-	cmd.Flags().Float64Var(&f.topP, "top-p", 1, "sample from the smallest set of tokens with this total probability")
-	cmd.Flags().Float64Var(&f.minP, "min-p", 0, "drop tokens less likely than this times the most likely")
-	cmd.Flags().Float64Var(&f.repetition, "repetition-penalty", 1, "penalise tokens already present (1: off)")
+	floatVar(cmd.Flags(), &f.topP, "top-p", 1, "sample from the smallest set of tokens with this total probability")
+	floatVar(cmd.Flags(), &f.minP, "min-p", 0, "drop tokens less likely than this times the most likely")
+	floatVar(cmd.Flags(), &f.repetition, "repetition-penalty", 1, "penalise tokens already present (1: off)")
 	cmd.Flags().Uint64Var(&f.seed, "seed", 0, "random seed; the same seed reproduces the same sample")
 }
 
@@ -63,7 +63,7 @@ type cfgFlags struct {
 }
 
 func (f *cfgFlags) register(cmd *cobra.Command) {
-	cmd.Flags().Float64Var(&f.scale, "cfg", 1, "classifier-free guidance scale γ (1: off; 1.5 for benchmarks, about 3 for steering)")
+	floatVar(cmd.Flags(), &f.scale, "cfg", 1, "classifier-free guidance scale γ (1: off; 1.5 for benchmarks, about 3 for steering)")
 	cmd.Flags().StringVar(&f.uncond, "cfg-uncond", "", "guidance's unconditional branch: last-token (the default) or empty")
 	cmd.Flags().StringVar(&f.negative, "negative-prompt", "", "guide away from this text: the unconditional branch is conditioned on it")
 }

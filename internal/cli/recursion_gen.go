@@ -73,7 +73,7 @@ when --out is given, to stderr otherwise.`,
 	fl.BoolVar(&f.trace, "trace", false, "add each example's reduction trace")
 	fl.BoolVar(&f.machine, "machine", false, "add each example's state-machine run")
 	fl.StringVar(&f.lm, "lm", "", "write language-model training data: text or ids")
-	fl.Float64Var(&f.traceFraction, "trace-fraction", 0, "with --lm: add this many reduction-step lines per input-output line")
+	floatVar(fl, &f.traceFraction, "trace-fraction", 0, "with --lm: add this many reduction-step lines per input-output line")
 	fl.StringVar(&f.tokenizer, "tokenizer", "", "with --lm ids: tokenizer.json (default: the recursion tokenizer)")
 	fl.StringVar(&f.out, "out", "", "output file (default: stdout)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")

@@ -71,7 +71,7 @@ accepting requests and lets those in flight finish.`,
 	f.StringVar(&name, "served-model-name", "", "model id clients send (default: the model directory's name)")
 	f.IntVar(&maxSeqs, "max-num-seqs", 64, "most sequences in one forward step")
 	f.IntVar(&maxBatch, "max-num-batched-tokens", 2048, "most tokens in one forward step")
-	f.Float64Var(&cacheGiB, "kv-cache-gib", 4, "key/value cache for the running sequences, in GiB")
+	floatVar(f, &cacheGiB, "kv-cache-gib", 4, "key/value cache for the running sequences, in GiB")
 	f.DurationVar(&grace, "shutdown-grace", 5*time.Minute, "how long requests in flight may run after Ctrl-C")
 	return cmd
 }

@@ -218,7 +218,7 @@ The model is an idealised upper bound for comparing shapes: see
 	sf.register(cmd.Flags(), shapes.Shape{Vocab: 51200, Seq: 2048, MicroBatch: 1, TP: 1})
 	gf.register(cmd.Flags())
 	cmd.Flags().IntVar(&perKind, "alternatives", 3, "alternatives kept per kind (heads, hidden, vocab, ffn); 0 for none")
-	cmd.Flags().Float64Var(&tol, "tolerance", 0.02, "largest relative change in parameter count for an alternative")
+	floatVar(cmd.Flags(), &tol, "tolerance", 0.02, "largest relative change in parameter count for an alternative")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the analysis as one JSON object")
 	return cmd
 }

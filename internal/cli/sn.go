@@ -322,7 +322,7 @@ circuit's neurons are zeroed.
 	}
 	cmd.Flags().StringVar(&dir, "run", "", "run directory")
 	cmd.Flags().StringVar(&epoch, "epoch", "", "checkpoint epoch to dissect (default: the last)")
-	cmd.Flags().Float64Var(&threshold, "threshold", grok.CircuitThreshold, "coset ratio below which both a neuron's functions must lie for it to join a circuit")
+	floatVar(cmd.Flags(), &threshold, "threshold", grok.CircuitThreshold, "coset ratio below which both a neuron's functions must lie for it to join a circuit")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON summary")
 	return cmd
 }

@@ -196,7 +196,8 @@ func TestTrainLMBadInput(t *testing.T) {
 		{"text without tokenizer", []string{"--init", init, "--data", text}, "text.jsonl:1: has \"text\" but no tokenizer"},
 		{"both init and config", []string{"--init", init, "--config", "x.json", "--data", big}, "exactly one of --init"},
 		{"bad betas", []string{"--init", init, "--data", big, "--betas", "0.9"}, "--betas \"0.9\""},
-		{"several bad options", []string{"--init", init, "--data", big, "--lr", "NaN", "--batch-size", "0", "--schedule", "step"}, "batch-size 0 must be positive; lr NaN"},
+		{"several bad options", []string{"--init", init, "--data", big, "--lr", "-1", "--batch-size", "0", "--schedule", "step"}, "batch-size 0 must be positive; lr -1"},
+		{"NaN in a float flag", []string{"--init", init, "--data", big, "--lr", "NaN"}, `invalid argument "NaN" for "--lr" flag: "NaN" is not a finite number`},
 		{"unknown architecture", []string{"--config", writeConfig(t, dir, `{"model_type": "mamba"}`), "--data", big}, "mamba"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
