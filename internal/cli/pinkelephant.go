@@ -216,7 +216,7 @@ arrives: after a crash or Ctrl-C, the same command asks only what is missing.
 	f.Float64Var(&opts.Temperature, "temperature", 0.7, "sampling temperature")
 	f.Float64Var(&opts.TopP, "top-p", 0, "nucleus sampling cut (0: none)")
 	f.Int64Var(&opts.Seed, "seed", 0, "seed from which every request's sampling seed is derived")
-	f.StringSliceVar(&opts.Until, "until", nil, "stop strings for every generation")
+	f.StringArrayVar(&opts.Until, "until", nil, "stop string for every generation (repeat for more)")
 	f.Float64Var(&exp.TestFraction, "test-fraction", 0, "share of entity pairs held out: their dialogues go to test.jsonl")
 	f.BoolVar(&exp.KeepAll, "keep-all", false, "export every revision (default: only where the original mentions the Pink Elephant and the revision does not)")
 	f.BoolVar(&exp.NoInstruction, "no-instruction", false, "leave the avoidance instruction out of the exported prompts")
@@ -275,7 +275,7 @@ func (e *evalFlags) register(cmd *cobra.Command) {
 	f.StringVar(&e.dtype, "dtype", "", "native engine: convert weights to f32, bf16 or f16")
 	f.IntVar(&e.maxTokens, "max-tokens", 256, "most tokens per answer")
 	f.IntVar(&e.limit, "limit", 0, "evaluate only the first N dialogues")
-	f.StringSliceVar(&e.until, "until", nil, "stop strings for the answers")
+	f.StringArrayVar(&e.until, "until", nil, "stop string for the answers (repeat for more)")
 	f.BoolVar(&e.asJSON, "json", false, "print the results as JSON")
 }
 
