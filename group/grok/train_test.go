@@ -321,3 +321,36 @@ func TestResumeErrors(t *testing.T) {
 		t.Errorf("state of another shape: %v", err)
 	}
 }
+
+// TestNonFiniteLossKeepsWeights diverges a run with a huge learning rate:
+// training stops with ErrNonFinite, and the weights and state are those of
+// the last finite epoch.
+func TestNonFiniteLossKeepsWeights(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	cfg := grok.PaperConfig(3)
+	cfg.EmbedDim, cfg.HiddenDim, cfg.Epochs, cfg.LR = 8, 8, 50, 1e30
+	d, _ := grok.NewDataset(3)
+	split, _ := grok.NewSplit(d, cfg.FracTrain, 1)
+	r, err := grok.CreateRun(dir, cfg, split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := grok.NewTrainer(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	err = tr.Train(context.Background(), nil)
+	if !errors.Is(err, grok.ErrNonFinite) || tr.Epoch() == 0 || tr.Epoch() == cfg.Epochs {
+		t.Fatalf("epoch %d: %v", tr.Epoch(), err)
+	}
+	last := r.Checkpoints[len(r.Checkpoints)-1]
+	if last.Epoch != tr.Epoch() {
+		t.Errorf("last checkpoint at epoch %d, stopped at %d", last.Epoch, tr.Epoch())
+	}
+	m, err := r.LoadCheckpoint(last) // LoadModel refuses NaN and ±Inf
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareModels(t, m, tr.Model(), 0)
+}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -93,12 +95,14 @@ func TestSnTrainFlagErrors(t *testing.T) {
 		{[]string{"--n", "3"}, "--out: required"},
 		{[]string{"--n", "7", "--out", fresh}, "--n 7: expected 2 ≤ n ≤ 6"},
 		{[]string{"--n", "1", "--out", fresh}, "--n 1"},
-		{[]string{"--lr", "NaN", "--out", fresh}, "--lr NaN: expected a finite learning rate > 0"},
+		{[]string{"--lr", "NaN", "--out", fresh}, `"--lr" flag: "NaN" is not a finite number`},
+		{[]string{"--lr", "0", "--out", fresh}, "--lr 0: expected a finite learning rate > 0"},
 		{[]string{"--lr", "-1", "--out", fresh}, "--lr -1"},
-		{[]string{"--weight-decay", "inf", "--out", fresh}, "--weight-decay +Inf"},
+		{[]string{"--weight-decay", "inf", "--out", fresh}, `"--weight-decay" flag: "inf" is not a finite number`},
+		{[]string{"--weight-decay", "-0.5", "--out", fresh}, "--weight-decay -0.5: expected a finite weight decay ≥ 0"},
 		{[]string{"--eps", "0", "--out", fresh}, "--eps 0"},
 		{[]string{"--frac", "1.5", "--out", fresh}, "--frac 1.5: expected a fraction strictly between 0 and 1"},
-		{[]string{"--frac", "nan", "--out", fresh}, "--frac NaN"},
+		{[]string{"--frac", "nan", "--out", fresh}, `"--frac" flag: "nan" is not a finite number`},
 		{[]string{"--n", "2", "--frac", "0.1", "--out", fresh}, "--frac 0.1"},
 		{[]string{"--betas", "0.9", "--out", fresh}, "--betas 0.9: expected two numbers"},
 		{[]string{"--betas", "0.9,1.5", "--out", fresh}, "--betas 0.9,1.5"},
@@ -124,5 +128,26 @@ func TestSnTrainFlagErrors(t *testing.T) {
 	_, errOut, _ := runFmkit(t, "sn", "train", "--lr", "-1", "--eps", "-1", "--out", fresh)
 	if !strings.Contains(errOut, "--lr -1") || !strings.Contains(errOut, "--eps -1") {
 		t.Errorf("both bad flags not named: %q", errOut)
+	}
+}
+
+// TestSnTrainInterrupted runs the command with its context already ended,
+// as after Ctrl-C: it saves the run at epoch 0, says how to continue in one
+// line, and --resume then finishes the run.
+func TestSnTrainInterrupted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := Main(ctx, append(smallTrain, "--epochs", "10", "--out", dir, "--quiet"), &out, &errb)
+	msg := errb.String()
+	// The error is one line; the line before it says what was being trained.
+	last := msg[strings.LastIndex(strings.TrimSuffix(msg, "\n"), "\n")+1:]
+	if code == 0 || !strings.HasPrefix(last, "fmkit: stopped at epoch 0;") || !strings.Contains(last, "--resume") || strings.Count(msg, "fmkit:") != 1 {
+		t.Fatalf("exit %d, stderr %q", code, msg)
+	}
+	text, e, code := runFmkit(t, "sn", "train", "--out", dir, "--resume", "--quiet")
+	if code != 0 || !strings.Contains(text, "trained to epoch 10: 10 epochs") {
+		t.Errorf("resume: exit %d %q %q", code, text, e)
 	}
 }
