@@ -161,3 +161,19 @@ func toDocValue(v any) any {
 	}
 	return v
 }
+
+// DecodeJSON decodes one JSON value as Python's json.loads does: objects
+// become Docs with their keys in order, integers int64, other numbers
+// float64, arrays []any.
+func DecodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	v, err := decodeValue(dec)
+	if err != nil {
+		return nil, fmt.Errorf("data: JSON value: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("data: JSON value: trailing data")
+	}
+	return toDocValue(v), nil
+}

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -169,7 +170,7 @@ func TestMultipleInputErrors(t *testing.T) {
 	// An unknown document function is reported when the task loads, with
 	// its file and line.
 	_, err := NewIndexFromYAML(t, "bad/bad.yaml", "task: bad\ndataset_path: x\noutput_type: multiple_choice\ntest_split: test\ndoc_to_text: !function nowhere.doc_to_text\ndoc_to_target: 0\ndoc_to_choice: [a, b]\n")
-	if err == nil || !strings.Contains(err.Error(), `unknown !function "nowhere.doc_to_text"`) || !strings.Contains(err.Error(), "bad/bad.yaml:5") {
+	if !errors.Is(err, ErrNoImplementation) || !strings.Contains(err.Error(), "!function nowhere.doc_to_text") || !strings.Contains(err.Error(), "bad/bad.yaml:5") || !strings.Contains(err.Error(), "no python3") {
 		t.Errorf("unknown doc function: %v", err)
 	}
 }

@@ -80,7 +80,9 @@ type MetricConfig struct {
 	Aggregation    string
 	HigherIsBetter *bool
 	Kwargs         map[string]any
-	raw            *py.Dict // the YAML entry, for the key order of dumps
+	raw            *py.Dict        // the YAML entry, for the key order of dumps
+	aggFn          AggregationFunc // an `aggregation: !function`
+	metricFn       MetricFunc      // a `metric: !function`
 }
 
 // FilterConfig is one filter_list pipeline.
@@ -91,8 +93,13 @@ type FilterConfig struct {
 
 // FilterStep is one function of a filter pipeline and its arguments.
 type FilterStep struct {
+	// Function names a built-in filter (take_first, regex, ...), or is
+	// "custom" or "" when Custom is set.
 	Function string
-	Kwargs   map[string]any
+	// Custom is a `!function` filter: a filter class (`function:
+	// !function ...`) or the custom filter's filter_fn.
+	Custom *Function
+	Kwargs map[string]any
 }
 
 // GroupConfig is a group YAML: its children and how to aggregate them.
@@ -114,6 +121,7 @@ type AggregateConfig struct {
 
 type fieldReader struct {
 	cfg  *rawConfig
+	res  *resolver
 	errs []string
 }
 
@@ -252,8 +260,8 @@ var knownTaskKeys = map[string]bool{
 
 // parseTaskConfig validates a task mapping and reports every problem at
 // once, each with its line.
-func parseTaskConfig(cfg *rawConfig) (*TaskConfig, error) {
-	r := &fieldReader{cfg: cfg}
+func parseTaskConfig(cfg *rawConfig, res *resolver) (*TaskConfig, error) {
+	r := &fieldReader{cfg: cfg, res: res}
 	for _, k := range cfg.dict.Keys() {
 		if !knownTaskKeys[k] {
 			r.fail(k, "unknown task field")
@@ -381,25 +389,43 @@ func parseMetrics(r *fieldReader, tc *TaskConfig) {
 			continue
 		}
 		name, _ := d.Get("metric")
+		var metricFn MetricFunc
+		if f, isFn := name.(Function); isFn {
+			// lm-eval names a callable metric by the function's __name__.
+			fn, err := r.res.metric(&f)
+			if err != nil {
+				r.fail("metric_list", "%v", err)
+				continue
+			}
+			metricFn, name = fn, f.Name[strings.LastIndex(f.Name, ".")+1:]
+		}
 		ns, isStr := name.(string)
 		if !isStr {
 			r.fail("metric_list", "entry %d: 'metric' key not provided", i)
 			continue
 		}
 		info, known := metricInfo[ns]
-		if !known && tc.ProcessResults == nil {
+		if !known && tc.ProcessResults == nil && metricFn == nil {
 			r.fail("metric_list", "unknown metric %q (known: %s)", ns, strings.Join(metricNames(), ", "))
 			continue
 		}
-		mc := MetricConfig{Name: ns, Aggregation: info.aggregation, Kwargs: map[string]any{}, raw: d}
+		mc := MetricConfig{Name: ns, Aggregation: info.aggregation, Kwargs: map[string]any{}, raw: d, metricFn: metricFn}
 		if a, ok := d.Get("aggregation"); ok {
-			s, isStr := a.(string)
-			if !isStr {
-				r.fail("metric_list", "metric %s: aggregation must be a name (custom aggregation functions are not supported)", ns)
-			} else if _, ok := aggregations[s]; !ok {
-				r.fail("metric_list", "metric %s: unknown aggregation %q", ns, s)
-			} else {
-				mc.Aggregation = s
+			switch x := a.(type) {
+			case Function:
+				fn, err := r.res.aggregation(&x)
+				if err != nil {
+					r.fail("metric_list", "metric %s: %v", ns, err)
+				}
+				mc.Aggregation, mc.aggFn = x.String(), fn
+			case string:
+				if _, ok := aggregations[x]; !ok {
+					r.fail("metric_list", "metric %s: unknown aggregation %q", ns, x)
+				} else {
+					mc.Aggregation = x
+				}
+			default:
+				r.fail("metric_list", "metric %s: aggregation must be a name or a !function", ns)
 			}
 		}
 		if mc.Aggregation == "" {
@@ -448,24 +474,48 @@ func parseFilters(r *fieldReader, tc *TaskConfig) {
 		}
 		for _, s := range sl {
 			sd, isDict := s.(*py.Dict)
-			fn, _ := sd.Get("function")
-			fns, isStr := fn.(string)
-			if !isDict || !isStr {
+			if !isDict {
 				r.fail("filter_list", "filter %s: each step needs a 'function'", fc.Name)
 				continue
 			}
-			if _, known := filterFactories[fns]; !known {
-				r.fail("filter_list", "filter %s: unknown filter function %q (known: %s)", fc.Name, fns, strings.Join(filterNames(), ", "))
+			fn, _ := sd.Get("function")
+			step := FilterStep{Kwargs: map[string]any{}}
+			switch x := fn.(type) {
+			case Function:
+				step.Custom = &x
+			case string:
+				step.Function = x
+				if x == "custom" {
+					if ff, ok := sd.Get("filter_fn"); ok {
+						if f, isFn := ff.(Function); isFn {
+							step.Custom = &f
+						}
+					}
+					if step.Custom == nil {
+						r.fail("filter_list", "filter %s: the custom filter needs filter_fn: !function ...", fc.Name)
+						continue
+					}
+				} else if _, known := filterFactories[x]; !known {
+					r.fail("filter_list", "filter %s: unknown filter function %q (known: %s)", fc.Name, x, strings.Join(filterNames(), ", "))
+					continue
+				}
+			default:
+				r.fail("filter_list", "filter %s: each step needs a 'function'", fc.Name)
 				continue
 			}
-			kw := map[string]any{}
 			for _, k := range sd.Keys() {
-				if k != "function" {
+				if k != "function" && k != "filter_fn" {
 					x, _ := sd.Get(k)
-					kw[k] = fromPy(x)
+					step.Kwargs[k] = fromPy(x)
 				}
 			}
-			fc.Steps = append(fc.Steps, FilterStep{Function: fns, Kwargs: kw})
+			if step.Custom != nil {
+				if _, err := r.res.filter(step.Custom, step.Function == "custom", step.Kwargs); err != nil {
+					r.fail("filter_list", "filter %s: %v", fc.Name, err)
+					continue
+				}
+			}
+			fc.Steps = append(fc.Steps, step)
 		}
 		tc.Filters = append(tc.Filters, fc)
 	}
@@ -500,7 +550,7 @@ func parseFewshot(r *fieldReader, tc *TaskConfig) {
 				}
 			case "samples":
 				if f, isFn := v.(Function); isFn {
-					docs, err := callSamplesFunction(&f)
+					docs, err := r.res.samples(&f)
 					if err != nil {
 						r.fail("fewshot_config", "samples: %v", err)
 					}

@@ -5,13 +5,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fmkit/fmkit/data"
 	"github.com/fmkit/fmkit/internal/py"
 )
 
 // A filter maps every request's responses to new responses. Each item
 // starts as the list of the request's responses (one per repeat);
 // take_first replaces the list by its first element, as in lm-eval.
-type filter func(resps []any) ([]any, error)
+type filter = FilterFunc
 
 func asList(v any, name string) ([]any, error) {
 	l, ok := v.([]any)
@@ -24,7 +25,7 @@ func asList(v any, name string) ([]any, error) {
 // perRequest is the filter that replaces each request's list of responses
 // by f of it.
 func perRequest(name string, f func(resps []any) (any, error)) filter {
-	return func(r []any) ([]any, error) {
+	return func(r []any, _ []data.Doc) ([]any, error) {
 		out := make([]any, len(r))
 		for i, v := range r {
 			x, err := asList(v, name)
@@ -54,7 +55,7 @@ func perResponse(name string, f func(resp any) (any, error)) filter {
 }
 
 // filterFactories builds lm-eval's filters from their YAML arguments.
-var filterFactories = map[string]func(kw map[string]any) (filter, error){
+var filterFactories = map[string]FilterBuilder{
 	"take_first": func(map[string]any) (filter, error) {
 		return perRequest("take_first", func(x []any) (any, error) {
 			if len(x) == 0 {
@@ -183,12 +184,18 @@ type pipeline struct {
 	steps []filter
 }
 
-func buildPipelines(cfgs []FilterConfig) ([]pipeline, error) {
+func buildPipelines(cfgs []FilterConfig, res *resolver) ([]pipeline, error) {
 	var out []pipeline
 	for _, fc := range cfgs {
 		p := pipeline{name: fc.Name}
 		for _, s := range fc.Steps {
-			f, err := filterFactories[s.Function](s.Kwargs)
+			var f filter
+			var err error
+			if s.Custom != nil {
+				f, err = res.filter(s.Custom, s.Function == "custom", s.Kwargs)
+			} else {
+				f, err = filterFactories[s.Function](s.Kwargs)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("filter %s: %s: %w", fc.Name, s.Function, err)
 			}
@@ -199,12 +206,13 @@ func buildPipelines(cfgs []FilterConfig) ([]pipeline, error) {
 	return out, nil
 }
 
-// apply runs the pipeline over every request's responses.
-func (p pipeline) apply(resps []any) ([]any, error) {
+// apply runs the pipeline over every request's responses; docs are the
+// requests' documents.
+func (p pipeline) apply(resps []any, docs []data.Doc) ([]any, error) {
 	cur := resps
 	for _, f := range p.steps {
 		var err error
-		if cur, err = f(cur); err != nil {
+		if cur, err = f(cur, docs); err != nil {
 			return nil, err
 		}
 	}

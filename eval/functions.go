@@ -2,9 +2,7 @@ package eval
 
 import (
 	"fmt"
-	"path"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 
@@ -52,37 +50,6 @@ func RegisterDocFunction(name string, fn DocFunc) {
 		panic("eval: RegisterDocFunction called twice for " + name)
 	}
 	docFunctions[name] = fn
-}
-
-func lookupFunction(f *Function) (DocsFunc, error) {
-	return lookup(functions, f, "process_docs")
-}
-
-func lookupDocFunction(f *Function) (DocFunc, error) {
-	return lookup(docFunctions, f, "document")
-}
-
-func lookup[F any](registry map[string]F, f *Function, kind string) (F, error) {
-	functionsMu.RLock()
-	defer functionsMu.RUnlock()
-	// A name is looked up qualified by the YAML's folder first, as Python
-	// resolves utils.py next to the YAML: hellaswag/x.yaml's
-	// "utils.process_docs" is "hellaswag.utils.process_docs".
-	if dir := path.Base(path.Dir(f.File)); dir != "." && dir != "/" {
-		if fn, ok := registry[dir+"."+f.Name]; ok {
-			return fn, nil
-		}
-	}
-	if fn, ok := registry[f.Name]; ok {
-		return fn, nil
-	}
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var zero F
-	return zero, &ConfigError{File: f.File, Line: f.Line, Msg: fmt.Sprintf("unknown !function %q (registered Go %s functions: %s)", f.Name, kind, strings.Join(names, ", "))}
 }
 
 func init() {

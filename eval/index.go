@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,22 +40,50 @@ type Entry struct {
 }
 
 // Index knows every task, group and tag of a set of YAML folders. Later
-// folders override earlier ones (include paths override built-ins).
+// folders override earlier ones (include paths override built-ins), as
+// lm-eval's later registration wins.
 type Index struct {
 	entries map[string]*Entry
+	notices []Notice
+	res     *resolver
 }
+
+// UsePython lets the index's tasks run Python task functions that have no
+// Go port through p (see Python). Call it before Load.
+func (ix *Index) UsePython(p *Python) { ix.res = newResolver(p) }
+
+// Python is the bridge in use, or nil.
+func (ix *Index) Python() *Python { return ix.res.python }
+
+// A Notice is something NewIndex tolerated the way lm-eval does instead of
+// failing: a template file that is neither a task nor a group (skipped
+// when indexing, still includable), or a task or group that a later
+// source defines again and so replaces (a Warning).
+type Notice struct {
+	File    string
+	Msg     string
+	Warning bool
+}
+
+func (n Notice) String() string { return n.File + ": " + n.Msg }
+
+// Notices returns what NewIndex tolerated, in the order it met it.
+func (ix *Index) Notices() []Notice { return ix.notices }
 
 // TaskSource is a folder of task YAMLs: the built-in eval/tasks files or a
 // directory given with --include-path.
 type TaskSource struct {
 	Name string // shown in listings, e.g. "builtin" or the directory
 	FS   fs.FS
+	// Dir is FS's folder on disk, where Python finds the modules that
+	// `!function` names; "" for a source that is not on disk.
+	Dir string
 }
 
 // NewIndex reads every *.yaml file of the sources (files named *_yaml are
 // only includable, as in lm-eval). A malformed file is an error naming it.
 func NewIndex(sources ...TaskSource) (*Index, error) {
-	ix := &Index{entries: map[string]*Entry{}}
+	ix := &Index{entries: map[string]*Entry{}, res: newResolver(nil)}
 	for _, src := range sources {
 		var files []string
 		err := fs.WalkDir(src.FS, ".", func(p string, d fs.DirEntry, err error) error {
@@ -79,15 +108,42 @@ func NewIndex(sources ...TaskSource) (*Index, error) {
 			if err != nil {
 				return nil, withSource(err, src.Name)
 			}
+			if src.Dir != "" {
+				bindDir(cfg.dict, src.Dir)
+			}
 			if err := ix.add(local, src, f, cfg); err != nil {
 				return nil, withSource(err, src.Name)
 			}
 		}
-		for name, e := range local {
+		for _, name := range sortedKeys(local) {
+			e := local[name]
+			if prev, ok := ix.entries[name]; ok && e.Kind != KindTag {
+				ix.notices = append(ix.notices, Notice{File: path.Join(src.Name, e.File), Warning: true,
+					Msg: fmt.Sprintf("%s %s replaces the %s of that name from %s", e.Kind, name, prev.Kind, path.Join(prev.Source, prev.File))})
+			}
 			ix.entries[name] = e
 		}
 	}
 	return ix, nil
+}
+
+// bindDir records the source's folder in every Function of a parsed file.
+func bindDir(v any, dir string) any {
+	switch x := v.(type) {
+	case Function:
+		x.dir = dir
+		return x
+	case *py.Dict:
+		for _, k := range x.Keys() {
+			e, _ := x.Get(k)
+			x.Set(k, bindDir(e, dir))
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = bindDir(e, dir)
+		}
+	}
+	return v
 }
 
 func withSource(err error, source string) error {
@@ -112,7 +168,9 @@ func (ix *Index) add(local map[string]*Entry, src TaskSource, file string, cfg *
 	}
 	t, ok := cfg.dict.Get("task")
 	if !ok {
-		return &ConfigError{File: file, Msg: "neither a task (no 'task' key) nor a group (no 'group' key)"}
+		// A template for include: (lm-eval skips it when indexing).
+		ix.notices = append(ix.notices, Notice{File: path.Join(src.Name, file), Msg: "neither a task nor a group: a template, skipped (still includable)"})
+		return nil
 	}
 	name, isStr := t.(string)
 	if !isStr {
@@ -144,7 +202,7 @@ func (ix *Index) add(local map[string]*Entry, src TaskSource, file string, cfg *
 			}
 			local[tag] = e
 		}
-		if e.Kind == KindTag {
+		if e.Kind == KindTag && !slices.Contains(e.Members, name) {
 			e.Members = append(e.Members, name)
 			sort.Strings(e.Members)
 		}
@@ -348,11 +406,11 @@ func (ix *Index) buildTask(e *Entry, overrides *py.Dict) (*Task, error) {
 		}
 		cfg = &rawConfig{file: cfg.file, dict: d, lines: lines}
 	}
-	tc, err := parseTaskConfig(cfg)
+	tc, err := parseTaskConfig(cfg, ix.res)
 	if err != nil {
 		return nil, withSource(err, e.Source)
 	}
-	return newTask(tc, e.File)
+	return newTask(tc, e.File, ix.res)
 }
 
 var groupFields = map[string]bool{"group": true, "group_alias": true, "task": true, "aggregate_metric_list": true, "metadata": true}
@@ -454,11 +512,11 @@ func (ix *Index) buildGroup(name string, cfg *rawConfig, overrides *py.Dict, bui
 				continue
 			}
 			ov.Set("task", name+"::"+py.Str(tname))
-			tc, err := parseTaskConfig(&rawConfig{file: cfg.file, dict: ov, lines: cfg.lines})
+			tc, err := parseTaskConfig(&rawConfig{file: cfg.file, dict: ov, lines: cfg.lines}, ix.res)
 			if err != nil {
 				return nil, err
 			}
-			t, err := newTask(tc, cfg.file)
+			t, err := newTask(tc, cfg.file, ix.res)
 			if err != nil {
 				return nil, err
 			}

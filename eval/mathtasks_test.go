@@ -393,7 +393,7 @@ func TestMathTaskErrors(t *testing.T) {
 	}
 	// An unknown process_results function is reported when the task loads.
 	_, err = NewIndexFromYAML(t, "x/bad.yaml", "task: bad\ndataset_path: x\ntest_split: test\nprocess_results: !function utils.nowhere\n")
-	if err == nil || !strings.Contains(err.Error(), `unknown !function "utils.nowhere"`) {
+	if !errors.Is(err, ErrNoImplementation) || !strings.Contains(err.Error(), "!function utils.nowhere") || !strings.Contains(err.Error(), "x/bad.yaml:4") {
 		t.Errorf("unknown process_results: %v", err)
 	}
 }

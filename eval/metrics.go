@@ -56,7 +56,7 @@ func metricNames() []string { return sortedKeys(metricInfo) }
 
 // An aggregation reduces per-document metric values (float64, or pairs
 // for the passthrough metrics) to one number.
-type aggregation func(items []any) (float64, error)
+type aggregation = AggregationFunc
 
 var aggregations = map[string]aggregation{
 	"mean":                aggMean,

@@ -68,7 +68,7 @@ func TestPromptsMatchPython(t *testing.T) {
 		evalDocs := readDocs(t, c.Test)
 		if pd := task.Config.ProcessDocs; pd != nil {
 			// What Load does after reading a split (hellaswag).
-			fn, err := lookupFunction(pd)
+			fn, err := task.res.docs(pd)
 			if err != nil {
 				t.Fatal(err)
 			}

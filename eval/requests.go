@@ -219,6 +219,12 @@ func (t *Task) processResults(doc data.Doc, results []any, multipleTarget bool) 
 			}
 		}
 		for _, m := range tc.Metrics {
+			if m.metricFn != nil {
+				if err := customMetric(m, gold, result, multipleTarget, &keys, vals); err != nil {
+					return nil, nil, err
+				}
+				continue
+			}
 			if m.Name != "exact_match" {
 				return nil, nil, fmt.Errorf("metric %s is not supported for generate_until tasks", m.Name)
 			}
@@ -248,6 +254,49 @@ func (t *Task) processResults(doc data.Doc, results []any, multipleTarget bool) 
 		}
 	}
 	return keys, vals, nil
+}
+
+// customMetric scores a generation with a `metric: !function` as lm-eval
+// does: against each gold of a multiple-target document (1 if any scores),
+// a dict result adding each of its keys.
+func customMetric(m MetricConfig, gold, result any, multipleTarget bool, keys *[]string, vals map[string]any) error {
+	set := func(k string, v any) {
+		if _, seen := vals[k]; !seen {
+			*keys = append(*keys, k)
+		}
+		vals[k] = v
+	}
+	golds := []any{gold}
+	if gl, ok := gold.([]any); ok && multipleTarget {
+		golds = gl
+	}
+	any1 := false
+	for _, g := range golds {
+		v, err := m.metricFn(g, result, m.Kwargs)
+		if err != nil {
+			return fmt.Errorf("metric %s: %w", m.Name, err)
+		}
+		if d, ok := v.(data.Doc); ok && !multipleTarget {
+			for i, k := range d.Columns {
+				set(k, d.Values[i])
+			}
+			return nil
+		}
+		if d, ok := v.(data.Doc); ok {
+			v, _ = d.Get(m.Name)
+		}
+		if !multipleTarget {
+			set(m.Name, v)
+			return nil
+		}
+		any1 = any1 || py.Truth(v)
+	}
+	if any1 {
+		set(m.Name, 1.0)
+	} else {
+		set(m.Name, 0.0)
+	}
+	return nil
 }
 
 func argmax(xs []float64) int {

@@ -20,10 +20,61 @@ type ResultsFunc func(doc data.Doc, results []any, cfg *TaskConfig) (map[string]
 // few-shot documents.
 type SamplesFunc func() ([]data.Doc, error)
 
+// An AggregationFunc is a Go function that a task YAML names with
+// `aggregation: !function module.name` in a metric_list entry: it reduces
+// the metric's per-document values to one number.
+type AggregationFunc func(items []any) (float64, error)
+
+// A MetricFunc is a Go function that a task YAML names with
+// `metric: !function module.name`: for a generate_until task it scores
+// one prediction against one reference, returning a number or a
+// map[string]any of several metrics. kwargs are the entry's options.
+type MetricFunc func(reference, prediction any, kwargs map[string]any) (any, error)
+
+// A FilterFunc maps every request's responses to filtered responses; docs
+// are the requests' documents. It is one step of a filter_list pipeline.
+type FilterFunc func(resps []any, docs []data.Doc) ([]any, error)
+
+// A FilterBuilder builds a FilterFunc from the step's options: a Go port
+// of a filter class that a YAML names with `function: !function
+// module.Class` (or `function: custom` with `filter_fn: !function ...`).
+type FilterBuilder func(kwargs map[string]any) (FilterFunc, error)
+
 var (
-	resultsFunctions = map[string]ResultsFunc{}
-	samplesFunctions = map[string]SamplesFunc{}
+	resultsFunctions     = map[string]ResultsFunc{}
+	samplesFunctions     = map[string]SamplesFunc{}
+	aggregationFunctions = map[string]AggregationFunc{}
+	metricFunctions      = map[string]MetricFunc{}
+	filterFunctions      = map[string]FilterBuilder{}
 )
+
+// RegisterAggregationFunction makes fn available as `aggregation:
+// !function name`. It panics on a duplicate name; call it from init.
+func RegisterAggregationFunction(name string, fn AggregationFunc) {
+	register(aggregationFunctions, name, fn, "RegisterAggregationFunction")
+}
+
+// RegisterMetricFunction makes fn available as `metric: !function name`.
+// It panics on a duplicate name; call it from init.
+func RegisterMetricFunction(name string, fn MetricFunc) {
+	register(metricFunctions, name, fn, "RegisterMetricFunction")
+}
+
+// RegisterFilterFunction makes build available as a filter step's
+// `function: !function name` (or `filter_fn: !function name`). It panics
+// on a duplicate name; call it from init.
+func RegisterFilterFunction(name string, build FilterBuilder) {
+	register(filterFunctions, name, build, "RegisterFilterFunction")
+}
+
+func register[F any](registry map[string]F, name string, fn F, caller string) {
+	functionsMu.Lock()
+	defer functionsMu.Unlock()
+	if _, dup := registry[name]; dup {
+		panic("eval: " + caller + " called twice for " + name)
+	}
+	registry[name] = fn
+}
 
 // RegisterResultsFunction makes fn available to task YAMLs as
 // `process_results: !function name`. It panics on a duplicate name, as a
@@ -49,27 +100,10 @@ func RegisterSamplesFunction(name string, fn SamplesFunc) {
 	samplesFunctions[name] = fn
 }
 
-func lookupResultsFunction(f *Function) (ResultsFunc, error) {
-	return lookup(resultsFunctions, f, "process_results")
-}
-
-// callSamplesFunction resolves and calls a few-shot samples function.
-func callSamplesFunction(f *Function) ([]data.Doc, error) {
-	fn, err := lookup(samplesFunctions, f, "samples")
-	if err != nil {
-		return nil, err
-	}
-	docs, err := fn()
-	if err != nil {
-		return nil, fmt.Errorf("samples !function %s: %w", f.Name, err)
-	}
-	return docs, nil
-}
-
 // customResults runs the task's process_results function and keeps the
 // metrics of its metric_list.
 func (t *Task) customResults(doc data.Doc, results []any) ([]string, map[string]any, error) {
-	fn, err := lookupResultsFunction(t.Config.ProcessResults)
+	fn, err := t.res.results(t.Config.ProcessResults)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -18,7 +18,7 @@ func hashString(s string) string {
 
 // score applies the filters and metrics and aggregates.
 func (run *Run) score(t *Task, docs []*DocRequests, set settings) (*TaskResult, error) {
-	pipes, err := buildPipelines(t.Config.Filters)
+	pipes, err := buildPipelines(t.Config.Filters, t.res)
 	if err != nil {
 		return nil, fmt.Errorf("eval: task %s: %w", t.Name, err)
 	}
@@ -37,15 +37,19 @@ func (run *Run) score(t *Task, docs []*DocRequests, set settings) (*TaskResult, 
 		}
 	}
 	var allInsts []*Instance
+	var instDocs []data.Doc
 	for _, d := range docs {
 		allInsts = append(allInsts, d.Insts...)
+		for range d.Insts {
+			instDocs = append(instDocs, d.Doc)
+		}
 	}
 	for _, p := range pipes {
 		in := make([]any, len(allInsts))
 		for i, x := range allInsts {
 			in[i] = append([]any{}, x.Resps...)
 		}
-		filtered, err := p.apply(in)
+		filtered, err := p.apply(in, instDocs)
 		if err != nil {
 			return nil, fmt.Errorf("eval: task %s: filter %s: %w", t.Name, p.name, err)
 		}
@@ -110,8 +114,12 @@ func (run *Run) bootstrapIters() int {
 // aggregation and computes its standard error.
 func (t *Task) aggregate(order []Metric, raw map[string][]any, iters int) ([]Metric, error) {
 	aggs := map[string]string{}
+	custom := map[string]AggregationFunc{}
 	for _, mc := range t.Config.Metrics {
 		aggs[mc.Name] = mc.Aggregation
+		if mc.aggFn != nil {
+			custom[mc.Name] = mc.aggFn
+		}
 	}
 	out := make([]Metric, 0, len(order))
 	for _, m := range order {
@@ -120,7 +128,12 @@ func (t *Task) aggregate(order []Metric, raw map[string][]any, iters int) ([]Met
 		if aggName == "" {
 			aggName = "mean"
 		}
-		v, err := aggregations[aggName](items)
+		agg := aggregations[aggName]
+		if fn := custom[m.Name]; fn != nil {
+			// A custom aggregation has no standard error in lm-eval.
+			agg, aggName = fn, "custom"
+		}
+		v, err := agg(items)
 		if err != nil {
 			return nil, fmt.Errorf("eval: task %s: %s: %w", t.Name, m.Key(), err)
 		}

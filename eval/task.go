@@ -32,6 +32,9 @@ type Task struct {
 	tmplMu sync.Mutex
 	tmpls  map[string]*jinja.Template
 
+	// res serves the task's `!function` references.
+	res *resolver
+
 	// multipleInput is lm-eval's multiple_input: doc_to_text gives the
 	// index of the right choice, and each choice is a context of its own
 	// followed by one shared continuation (WinoGrande's partial scoring).
@@ -53,8 +56,8 @@ func (t *Task) detectMultipleInput() error {
 	return nil
 }
 
-func newTask(tc *TaskConfig, file string) (*Task, error) {
-	t := &Task{Name: tc.Task, Config: tc, File: file, FewshotSeed: 1234, tmpls: map[string]*jinja.Template{}}
+func newTask(tc *TaskConfig, file string, res *resolver) (*Task, error) {
+	t := &Task{Name: tc.Task, Config: tc, File: file, FewshotSeed: 1234, tmpls: map[string]*jinja.Template{}, res: res}
 	if tc.NumFewshot != nil {
 		t.NumFewshot = *tc.NumFewshot
 	}
@@ -73,20 +76,20 @@ func newTask(tc *TaskConfig, file string) (*Task, error) {
 	}
 	for _, fn := range []*Function{tc.ProcessDocs, tc.Fewshot.ProcessDocs} {
 		if fn != nil {
-			if _, err := lookupFunction(fn); err != nil {
+			if _, err := t.res.docs(fn); err != nil {
 				return nil, err
 			}
 		}
 	}
 	for _, v := range []any{tc.DocToText, tc.DocToTarget, tc.DocToChoice, tc.Fewshot.DocToText, tc.Fewshot.DocToTarget, tc.Fewshot.DocToChoice} {
 		if fn, ok := v.(Function); ok {
-			if _, err := lookupDocFunction(&fn); err != nil {
+			if _, err := t.res.doc(&fn); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if tc.ProcessResults != nil {
-		if _, err := lookupResultsFunction(tc.ProcessResults); err != nil {
+		if _, err := t.res.results(tc.ProcessResults); err != nil {
 			return nil, err
 		}
 	}
@@ -196,7 +199,7 @@ func (t *Task) loadSplit(ctx context.Context, l *data.Loader, split string, proc
 	if process == nil {
 		return docs, nil
 	}
-	fn, err := lookupFunction(process)
+	fn, err := t.res.docs(process)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +277,7 @@ func (t *Task) resolveField(doc data.Doc, spec any, field string) (any, error) {
 		}
 		return vals, nil
 	case Function:
-		fn, err := lookupDocFunction(&x)
+		fn, err := t.res.doc(&x)
 		if err != nil {
 			return nil, err
 		}

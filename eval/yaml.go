@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,8 +21,17 @@ import (
 // against the registry of Go functions (see RegisterFunction).
 type Function struct {
 	Name string
-	File string
+	File string // the YAML that names it, within its TaskSource
 	Line int
+	dir  string // the TaskSource's folder on disk ("" when it has none)
+}
+
+// osPath is the YAML's path on disk, where Python finds the module.
+func (f *Function) osPath() string {
+	if f.dir == "" {
+		return f.File
+	}
+	return filepath.Join(f.dir, filepath.FromSlash(f.File))
 }
 
 func (f Function) String() string { return "!function " + f.Name }
@@ -171,7 +181,15 @@ func loadYAMLWithin(fsys fs.FS, file string, seen map[string]bool, budget *yamlB
 		return nil, err
 	}
 	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err != nil {
+	err = yaml.Unmarshal(b, &root)
+	if isUnknownEscape(err) {
+		// PyYAML accepts `\/`; see yamlcompat.go.
+		root = yaml.Node{}
+		if yaml.Unmarshal(withSolidusEscapes(b), &root) == nil {
+			err = nil
+		}
+	}
+	if err != nil {
 		return nil, &ConfigError{File: file, Line: yamlErrLine(err), Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	if len(root.Content) == 0 {
@@ -317,16 +335,54 @@ var (
 	yaml11Int   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$`)
 	yaml11Float = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
 	yaml11Null  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
+	// yaml11Sexagesimal is YAML 1.1's base-60 integer ("1:30" is 90).
+	yaml11Sexagesimal = regexp.MustCompile(`^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+$`)
 )
 
 func yamlScalar(n *yaml.Node, file string) (any, error) {
-	switch n.Tag {
-	case "!function":
-		return Function{Name: n.Value, File: file, Line: n.Line}, nil
-	case "!!str":
-		return n.Value, nil
+	v, err := yamlScalarValue(n, file)
+	if i, isInt := v.(int64); isInt && n.Tag == "!!float" && n.Style&yaml.TaggedStyle != 0 {
+		return float64(i), err
 	}
-	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+	return v, err
+}
+
+// sexagesimal reads a YAML 1.1 base-60 integer the way PyYAML does.
+func sexagesimal(s string) int64 {
+	t := strings.ReplaceAll(s, "_", "")
+	sign := int64(1)
+	if t[0] == '-' || t[0] == '+' {
+		if t[0] == '-' {
+			sign = -1
+		}
+		t = t[1:]
+	}
+	var v int64
+	for _, part := range strings.Split(t, ":") {
+		d, _ := strconv.ParseInt(part, 10, 64)
+		v = v*60 + d
+	}
+	return sign * v
+}
+
+func yamlScalarValue(n *yaml.Node, file string) (any, error) {
+	if n.Tag == "!function" {
+		return Function{Name: n.Value, File: file, Line: n.Line}, nil
+	}
+	// yaml.v3 sets Tag to its YAML 1.2 resolution of plain scalars too
+	// ("yes" is !!str there); only an explicit tag is honoured, and the
+	// rest is typed by PyYAML's YAML 1.1 rules below.
+	explicit := n.Style&yaml.TaggedStyle != 0
+	switch {
+	case explicit && n.Tag == "!!str":
+		return n.Value, nil
+	case explicit && n.Tag == "!!null":
+		// PyYAML gives None for an explicit null tag, quoted or not
+		// (lm-eval's tree writes `!!null "null"`).
+		return nil, nil
+	case explicit && (n.Tag == "!!bool" || n.Tag == "!!int" || n.Tag == "!!float"):
+		// Typed from the text below, quoted or not.
+	case n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0:
 		return n.Value, nil
 	}
 	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
@@ -342,6 +398,8 @@ func yamlScalar(n *yaml.Node, file string) (any, error) {
 			return true, nil
 		}
 		return false, nil
+	case yaml11Sexagesimal.MatchString(s):
+		return sexagesimal(s), nil
 	case yaml11Int.MatchString(s):
 		t := strings.ReplaceAll(s, "_", "")
 		neg := strings.HasPrefix(t, "-")
