@@ -19,7 +19,7 @@ import (
 )
 
 // StateFile is the training state of a run directory: the weights and
-// AdamW's moments after the epoch in its metadata, from which Resume
+// AdamW's moments after the epoch in its metadata, from which ResumeTrainer
 // continues. It is rewritten at every checkpoint and when training stops.
 const StateFile = "train_state.safetensors"
 
@@ -256,7 +256,11 @@ func (t *Trainer) Model() *Model { return t.model }
 // training pairs under the weights before the update (what sn-grok logs
 // as the epoch's training loss). On a non-finite loss it returns
 // ErrNonFinite and leaves the weights unchanged.
-func (t *Trainer) Step() (Metrics, error) {
+func (t *Trainer) Step() (Metrics, error) { return t.step(true) }
+
+// step is Step, with the accuracy (an argmax over every logit) measured
+// only when it is logged.
+func (t *Trainer) step(accuracy bool) (Metrics, error) {
 	params := t.net.params()
 	nn.ZeroGrad(params)
 	var lossSum float64
@@ -264,7 +268,9 @@ func (t *Trainer) Step() (Metrics, error) {
 	for _, b := range t.batches {
 		logits := t.net.logits(t.tape, b.left, b.right)
 		loss := t.tape.CrossEntropy(logits, b.target, nn.CrossEntropyOptions{Float64: true})
-		correct += countCorrect(logits.Data(), b.target, t.net.order)
+		if accuracy {
+			correct += countCorrect(logits.Data(), b.target, t.net.order)
+		}
 		count += len(b.target)
 		lossSum += float64(loss.Item()) * float64(len(b.target))
 		t.tape.Backward(loss)
@@ -321,12 +327,13 @@ func (t *Trainer) Train(ctx context.Context, progress func(TrainProgress)) error
 		if err := ctx.Err(); err != nil {
 			return t.stop(err)
 		}
-		train, err := t.Step()
+		e := t.epoch + 1
+		logged := (c.TestEvery > 0 && e%c.TestEvery == 0) || e == c.Epochs
+		train, err := t.step(logged)
 		if err != nil {
 			return t.stop(err)
 		}
-		e := t.epoch
-		if (c.TestEvery > 0 && e%c.TestEvery == 0) || e == c.Epochs {
+		if logged {
 			line := t.measure(train)
 			t.pending = append(t.pending, line)
 			if progress != nil {
