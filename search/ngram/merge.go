@@ -1,7 +1,6 @@
 package ngram
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -18,24 +17,31 @@ type head struct {
 	src int // which chunk
 }
 
-// run reads a sorted chunk's pointers.
+// run reads a sorted chunk's pointers a block at a time.
 type run struct {
-	r     *bufio.Reader
+	r     io.Reader
 	f     *os.File
-	left  int64
+	left  int64 // pointers not yet read from the file
 	width int
-	buf   [8]byte
+	block []byte
+	i, n  int // next pointer in block, pointers in block
 }
 
 func (r *run) next() (uint64, bool, error) {
-	if r.left == 0 {
-		return 0, false, nil
+	if r.i == r.n {
+		if r.left == 0 {
+			return 0, false, nil
+		}
+		r.n = int(min(r.left, int64(len(r.block)/r.width)))
+		if _, err := io.ReadFull(r.r, r.block[:r.n*r.width]); err != nil {
+			return 0, false, err
+		}
+		r.left -= int64(r.n)
+		r.i = 0
 	}
-	if _, err := io.ReadFull(r.r, r.buf[:r.width]); err != nil {
-		return 0, false, err
-	}
-	r.left--
-	return pointerAt(r.buf[:], 0, r.width), true, nil
+	p := pointerAt(r.block, uint64(r.i), r.width)
+	r.i++
+	return p, true, nil
 }
 
 // merge merges the sorted chunks into sa.bin with a binary heap of their
@@ -43,6 +49,9 @@ func (r *run) next() (uint64, bool, error) {
 // so most comparisons touch no token data.
 func (s *sorter) merge(ctx context.Context) error {
 	pw := s.w.meta.PointerBytes
+	if len(s.chunks) == 1 {
+		return s.copyOnlyChunk()
+	}
 	runs := make([]*run, len(s.chunks))
 	defer func() {
 		for _, r := range runs {
@@ -57,7 +66,7 @@ func (s *sorter) merge(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("ngram: %w", err)
 		}
-		runs[i] = &run{r: bufio.NewReaderSize(f, 1<<20), f: f, left: s.chunks[i].count, width: pw}
+		runs[i] = &run{r: f, f: f, left: s.chunks[i].count, width: pw, block: make([]byte, 1<<20/pw*pw)}
 		total += s.chunks[i].count
 	}
 	txt := s.txt
@@ -82,13 +91,17 @@ func (s *sorter) merge(ctx context.Context) error {
 	}
 	s.w.progress(StageMerge, 0, total)
 	write := func(out io.Writer) error {
-		var b [8]byte
+		buf := make([]byte, 0, 1<<20/pw*pw)
 		var done int64
 		for len(h) > 0 {
 			top := &h[0]
-			putPointer(b[:], top.ptr, pw)
-			if _, err := out.Write(b[:pw]); err != nil {
-				return err
+			buf = buf[:len(buf)+pw]
+			putPointer(buf[len(buf)-pw:], top.ptr, pw)
+			if len(buf) == cap(buf) {
+				if _, err := out.Write(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
 			}
 			done++
 			if done&(1<<22-1) == 0 {
@@ -110,6 +123,9 @@ func (s *sorter) merge(ctx context.Context) error {
 			if len(h) > 0 {
 				siftDown(h, 0, less)
 			}
+		}
+		if _, err := out.Write(buf); err != nil {
+			return err
 		}
 		s.w.progress(StageMerge, done, total)
 		return nil
@@ -137,4 +153,22 @@ func siftDown(h []head, i int, less func(a, b *head) bool) {
 		h[i], h[m] = h[m], h[i]
 		i = m
 	}
+}
+
+// copyOnlyChunk writes the suffix array of a corpus sorted in one chunk.
+func (s *sorter) copyOnlyChunk() error {
+	f, err := os.Open(s.chunks[0].path)
+	if err != nil {
+		return fmt.Errorf("ngram: %w", err)
+	}
+	defer f.Close()
+	err = atomicfile.Write(filepath.Join(s.w.dir, saFile), func(out io.Writer) error {
+		_, err := io.Copy(out, f)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("ngram: write %s: %w", saFile, err)
+	}
+	s.w.progress(StageMerge, s.chunks[0].count, s.chunks[0].count)
+	return nil
 }
