@@ -42,6 +42,7 @@ func newBenchGemmCmd() *cobra.Command {
 		minTime time.Duration
 		kernel  string
 		bType   string
+		maxMem  int64
 	)
 	cmd := &cobra.Command{
 		Use:   "gemm",
@@ -51,7 +52,7 @@ GFLOP/s. A binary built with -tags openblas also measures OpenBLAS's
 cblas_sgemm in the same run, as the peer.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ns, err := parseSizes(sizes)
+			ns, err := parseSizes(sizes, maxMem)
 			if err != nil {
 				return err
 			}
@@ -107,6 +108,7 @@ cblas_sgemm in the same run, as the peer.`,
 	cmd.Flags().DurationVar(&minTime, "min-time", 500*time.Millisecond, "minimum timed duration per size and backend")
 	cmd.Flags().StringVar(&kernel, "kernel", "", "kernel family to measure (default: the fastest this CPU runs; one of "+strings.Join(tensor.AvailableKernels(), ", ")+")")
 	cmd.Flags().StringVar(&bType, "b", "f32", "element type of B: f32, bf16 or f16 (16-bit B is widened while packing)")
+	cmd.Flags().Int64Var(&maxMem, "max-bytes", 1<<30, "largest memory for the three float32 matrices of one size, checked before any is allocated")
 	return cmd
 }
 
@@ -130,17 +132,31 @@ func benchBackends(kernel, bType string) ([]string, error) {
 	return backends, nil
 }
 
-func parseSizes(s string) ([]int, error) {
+// parseSizes reads --sizes and checks every size against maxBytes, the
+// memory its three n×n float32 matrices may take, before any is allocated
+// (as shapes bench does).
+func parseSizes(s string, maxBytes int64) ([]int, error) {
+	if maxBytes <= 0 {
+		return nil, fmt.Errorf("--max-bytes %d: expected a positive size", maxBytes)
+	}
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n <= 0 {
 			return nil, fmt.Errorf("--sizes %q: expected positive integers separated by commas", s)
 		}
+		if need := gemmBytes(n); need > float64(maxBytes) {
+			return nil, fmt.Errorf("--sizes %d: three %d×%d float32 matrices take %.1f GiB, more than --max-bytes %d (%.1f GiB)",
+				n, n, n, need/(1<<30), maxBytes, float64(maxBytes)/(1<<30))
+		}
 		out = append(out, n)
 	}
 	return out, nil
 }
+
+// gemmBytes is the memory of A, B and C for size n, in float64 so that no
+// size overflows.
+func gemmBytes(n int) float64 { return 3 * 4 * float64(n) * float64(n) }
 
 // measureGemm returns the best GFLOP/s over repeated n×n×n products after
 // one warm-up call, timing until minTime has passed.

@@ -14,20 +14,29 @@ import (
 )
 
 // Main runs fmkit with args and returns the process exit code. Errors are
-// printed as one line on stderr, prefixed with "fmkit: ".
+// printed as one line on stderr, prefixed with "fmkit: ". ctx is the one
+// context of the whole run: cmd/fmkit cancels it on SIGINT or SIGTERM with
+// a *SignalError as the cause, every long-running command stops at its
+// next check and keeps what it finished, and the exit code is 130 (SIGINT)
+// or 143 (SIGTERM).
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd()
+	return mainWith(ctx, newRootCmd(), args, stdout, stderr)
+}
+
+// mainWith is Main on a given command tree (tests set its stdin).
+func mainWith(ctx context.Context, root *cobra.Command, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	var se *SignalError
+	switch {
+	case err != nil && errors.As(context.Cause(ctx), &se):
+		fmt.Fprintf(stderr, "fmkit: %v: %v\n", se, err)
+	case err != nil:
 		fmt.Fprintf(stderr, "fmkit: %v\n", err)
-		if errors.Is(err, context.Canceled) {
-			return 130
-		}
-		return 1
 	}
-	return 0
+	return exitCode(ctx, err)
 }
 
 func newRootCmd() *cobra.Command {

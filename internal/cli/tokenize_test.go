@@ -3,8 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/tokenizer"
 )
 
 const gpt2Dir = "../../tokenizer/testdata/gpt2"
@@ -84,5 +89,71 @@ func TestTokenizeErrors(t *testing.T) {
 				t.Errorf("error = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestTokenizeStreamsLongInput checks that the JSON written a chunk at a
+// time is exactly what encoding/json writes for the whole result, across
+// several chunks, and that the table keeps every row.
+func TestTokenizeStreamsLongInput(t *testing.T) {
+	tok, err := tokenizer.Load(gpt2Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Repeat("Hello <world> & \"friends\"\n", 2000) // 12,000 tokens
+	ids, offs := tok.EncodeWithOffsets(text, false)
+	want := struct {
+		IDs     []int    `json:"ids"`
+		Tokens  []string `json:"tokens"`
+		Offsets [][2]int `json:"offsets"`
+	}{IDs: ids}
+	for i, id := range ids {
+		s, _ := tok.IDToToken(id)
+		want.Tokens = append(want.Tokens, s)
+		want.Offsets = append(want.Offsets, [2]int{offs[i].Start, offs[i].End})
+	}
+	wantJSON, _ := json.Marshal(want)
+	got, err := runWithStdin(t, text, "tokenize", "--tokenizer", gpt2Dir, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(wantJSON)+"\n" {
+		t.Errorf("streamed JSON differs from encoding/json's (%d vs %d bytes)", len(got), len(wantJSON)+1)
+	}
+	table, err := runWithStdin(t, text, "tokenize", "--tokenizer", gpt2Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := strings.Count(table, "\n"); rows != len(ids)+2 || !strings.HasSuffix(table, fmt.Sprintf("%d tokens, %d bytes\n", len(ids), len(text))) {
+		t.Errorf("table has %d lines for %d tokens", rows, len(ids))
+	}
+}
+
+// TestTokenizeLimits checks that an input over --max-bytes fails before it
+// is encoded, with a bounded amount of memory.
+func TestTokenizeLimits(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"over --max-bytes", big, []string{"--max-bytes", "1000"}, "stdin holds more than --max-bytes 1000 bytes; encode it line by line with --lines"},
+		{"bad --max-bytes", "x", []string{"--max-bytes", "0"}, "--max-bytes 0: expected a positive size"},
+	}
+	for _, c := range cases {
+		var err error
+		n := testutil.AllocatedBytes(func() {
+			_, err = runWithStdin(t, c.stdin, append([]string{"tokenize", "--tokenizer", gpt2Dir}, c.args...)...)
+		})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+		// Loading the GPT-2 tokenizer takes about 20 MB; encoding 1 MiB
+		// would take 40 more.
+		if n > 32<<20 {
+			t.Errorf("%s: allocated %d bytes", c.name, n)
+		}
 	}
 }
