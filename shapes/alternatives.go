@@ -1,6 +1,8 @@
 package shapes
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -33,7 +35,20 @@ type AlternativesOptions struct {
 	// MinHeadDim and MaxHeadDim bound h/a when heads change. The defaults
 	// are 32 and 256 (FlashAttention's largest head size).
 	MinHeadDim, MaxHeadDim int
+	// MaxCandidates bounds the shapes tried for each kind of change. The
+	// hidden sizes and MLP widths within the tolerance grow with the
+	// shape (about 0.06·ffn widths at 2%), so a huge shape would otherwise
+	// try hundreds of millions. The default is 100,000, enough for MLP
+	// widths up to about 1.5 million; a search that needs more fails
+	// with ErrTooManyCandidates before it starts.
+	MaxCandidates int
+	// Off skips the search: Analyze then returns no alternatives.
+	Off bool
 }
+
+// ErrTooManyCandidates is returned by Alternatives (and Analyze) when a
+// kind of change has more candidates than MaxCandidates.
+var ErrTooManyCandidates = errors.New("shapes: too many alternative shapes to try")
 
 func (o *AlternativesOptions) ensureDefaults() {
 	if o.Tolerance <= 0 {
@@ -48,6 +63,33 @@ func (o *AlternativesOptions) ensureDefaults() {
 	if o.MaxHeadDim <= 0 {
 		o.MaxHeadDim = 256
 	}
+	if o.MaxCandidates <= 0 {
+		o.MaxCandidates = 100_000
+	}
+}
+
+// candidateCounts estimates, before the search, how many hidden sizes and
+// MLP widths lie within the tolerance: the tolerated change in parameters
+// over the change one step makes, both ways.
+func candidateCounts(s Shape, tol float64) (hidden, ffn float64) {
+	base := s.Params()
+	step := func(c Shape) float64 { return math.Abs(c.Params() - base) }
+	h := s
+	h.Hidden += s.Heads
+	h.FFN = int(math.Round(float64(s.FFN) * float64(h.Hidden) / float64(s.Hidden)))
+	f := s
+	f.FFN++
+	return 2 * tol * base / step(h), 2 * tol * base / step(f)
+}
+
+// checkCandidates fails when a kind of change would try more than the
+// limit, naming it and the options that would help.
+func checkCandidates(kind string, n float64, o AlternativesOptions) error {
+	if n > float64(o.MaxCandidates) {
+		return fmt.Errorf("%w: about %.3g %s values lie within ±%g%% of the parameters, more than MaxCandidates (%d); lower the tolerance or skip the search",
+			ErrTooManyCandidates, n, kind, 100*o.Tolerance, o.MaxCandidates)
+	}
+	return nil
 }
 
 // Alternatives searches shapes near s whose parameter count is within the
@@ -67,14 +109,45 @@ func (o *AlternativesOptions) ensureDefaults() {
 // still. Both the choice per kind and the returned list are ordered by
 // rank: the fastest and those within 1% of it, the smallest change in
 // parameters first among them, then the same for the rest. The shape
-// should be valid.
-func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
+// should be valid (see Shape.Validate).
+//
+// The search is bounded by MaxCandidates per kind, checked before it
+// starts, and stops with ctx's error when ctx is cancelled.
+func Alternatives(ctx context.Context, s Shape, m Machine, opts *AlternativesOptions) ([]Alternative, error) {
 	var o AlternativesOptions
 	if opts != nil {
 		o = *opts
 	}
 	o.ensureDefaults()
+	if o.Off {
+		return nil, nil
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
 	s = s.WithDefaults()
+	nh, nf := candidateCounts(s, o.Tolerance)
+	if err := checkCandidates("hidden", nh, o); err != nil {
+		return nil, err
+	}
+	if err := checkCandidates("ffn", nf, o); err != nil {
+		return nil, err
+	}
+	tried := 0
+	// next counts a candidate, checking ctx now and then and the limit
+	// (the estimate above is close but not exact).
+	next := func(kind string) error {
+		tried++
+		if tried%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if tried > o.MaxCandidates {
+			return checkCandidates(kind, float64(tried), o)
+		}
+		return nil
+	}
 	baseParams := s.Params()
 	baseTFLOPS := Predict(s, m).ModelTFLOPS
 	within := func(c Shape) bool {
@@ -101,11 +174,11 @@ func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 
 	var heads []Alternative
 	group := s.Heads / s.KVHeads
-	for a := 1; a <= s.Hidden; a++ {
-		if a == s.Heads || s.Hidden%a != 0 || a%s.TP != 0 || a%group != 0 {
-			continue
-		}
-		if d := s.Hidden / a; d < o.MinHeadDim || d > o.MaxHeadDim {
+	// Head counts a = h/d for every head size d within bounds, fewest
+	// heads first; at most MaxHeadDim - MinHeadDim + 1 of them.
+	for d := min(o.MaxHeadDim, s.Hidden); d >= o.MinHeadDim; d-- {
+		a := s.Hidden / d
+		if s.Hidden%d != 0 || a == s.Heads || a%s.TP != 0 || a%group != 0 {
 			continue
 		}
 		c := s
@@ -117,8 +190,12 @@ func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 	keep(heads)
 
 	var hidden []Alternative
+	tried = 0
 	for _, dir := range []int{-1, 1} {
 		for h := s.Hidden + dir*s.Heads; h > 0; h += dir * s.Heads {
+			if err := next("hidden"); err != nil {
+				return nil, err
+			}
 			c := s
 			c.Hidden = h
 			c.FFN = int(math.Round(float64(s.FFN) * float64(h) / float64(s.Hidden)))
@@ -149,8 +226,12 @@ func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 	keep(vocab)
 
 	var ffn []Alternative
+	tried = 0
 	for _, dir := range []int{-1, 1} {
 		for f := s.FFN + dir; f > 0; f += dir {
+			if err := next("ffn"); err != nil {
+				return nil, err
+			}
 			c := s
 			c.FFN = f
 			if !within(c) {
@@ -194,7 +275,7 @@ func Alternatives(s Shape, m Machine, opts *AlternativesOptions) []Alternative {
 		all = append(all, candidate("combined", strings.Join(changes, "; "), combined))
 		rank(all)
 	}
-	return all
+	return all, nil
 }
 
 // minGain is the smallest relative throughput gain that makes a shape an

@@ -1,5 +1,7 @@
 package shapes
 
+import "context"
+
 // Analysis is the full report on one shape on one GPU.
 type Analysis struct {
 	Shape        Shape         `json:"shape"`
@@ -13,8 +15,10 @@ type Analysis struct {
 }
 
 // Analyze predicts s on gpu in dtype, applies the guidelines and searches
-// for faster nearby shapes. opts may be nil for the defaults.
-func Analyze(s Shape, gpu GPU, dtype Dtype, opts *AlternativesOptions) (*Analysis, error) {
+// for faster nearby shapes (none with opts.Off). opts may be nil for the
+// defaults. It fails before any work on an invalid shape or a search over
+// MaxCandidates, and stops with ctx's error when ctx is cancelled.
+func Analyze(ctx context.Context, s Shape, gpu GPU, dtype Dtype, opts *AlternativesOptions) (*Analysis, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -23,6 +27,10 @@ func Analyze(s Shape, gpu GPU, dtype Dtype, opts *AlternativesOptions) (*Analysi
 		return nil, err
 	}
 	s = s.WithDefaults()
+	alts, err := Alternatives(ctx, s, m, opts)
+	if err != nil {
+		return nil, err
+	}
 	return &Analysis{
 		Shape:        s,
 		GPU:          gpu.Name,
@@ -31,6 +39,6 @@ func Analyze(s Shape, gpu GPU, dtype Dtype, opts *AlternativesOptions) (*Analysi
 		Params:       s.Params(),
 		Prediction:   Predict(s, m),
 		Guidelines:   Guidelines(s, m),
-		Alternatives: Alternatives(s, m, opts),
+		Alternatives: alts,
 	}, nil
 }

@@ -1,6 +1,7 @@
 package shapes
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -71,7 +72,7 @@ func TestAlternatives(t *testing.T) {
 	// Llama-style 7B with the SwiGLU default 10922: the ffn alternatives
 	// must include aligned widths faster than 10922, within ±2% params.
 	s := Shape{Hidden: 4096, Heads: 32, Layers: 32, Vocab: 32000, Seq: 4096, SwiGLU: true}
-	alts := Alternatives(s, m, &AlternativesOptions{PerKind: 5})
+	alts := mustAlternatives(t, s, m, &AlternativesOptions{PerKind: 5})
 	kinds := map[string]int{}
 	for _, a := range alts {
 		kinds[a.Kind]++
@@ -102,7 +103,7 @@ func TestAlternatives(t *testing.T) {
 	// alone at the top (+11%), the three head counts (no parameter change)
 	// and two vocabulary paddings follow within 1% of each other (+4.6 to
 	// +5.1%), then the two wider MLPs.
-	gpt3 := Alternatives(Shape{Hidden: 2560, Heads: 32, Layers: 32, Vocab: 50257, Seq: 2048, MicroBatch: 4}, mustMachine(t, "a100", "fp16"), nil)
+	gpt3 := mustAlternatives(t, Shape{Hidden: 2560, Heads: 32, Layers: 32, Vocab: 50257, Seq: 2048, MicroBatch: 4}, mustMachine(t, "a100", "fp16"), nil)
 	var order []string
 	for _, a := range gpt3 {
 		order = append(order, fmt.Sprintf("%s %d/%d/%d", a.Kind, a.Shape.Heads, a.Shape.Vocab, a.Shape.FFN))
@@ -113,7 +114,7 @@ func TestAlternatives(t *testing.T) {
 		t.Errorf("GPT-3 2.7B alternatives\n got %s\nwant %s", got, want)
 	}
 	// A vocabulary of 50257 gets padding proposals.
-	v := Alternatives(Shape{Hidden: 2048, Heads: 16, Layers: 24, Vocab: 50257, Seq: 2048}, mustMachine(t, "a100", "fp16"), nil)
+	v := mustAlternatives(t, Shape{Hidden: 2048, Heads: 16, Layers: 24, Vocab: 50257, Seq: 2048}, mustMachine(t, "a100", "fp16"), nil)
 	var pads []int
 	for _, a := range v {
 		if a.Kind == "vocab" {
@@ -127,7 +128,7 @@ func TestAlternatives(t *testing.T) {
 
 func TestAnalyze(t *testing.T) {
 	g, _ := FindGPU(DefaultGPUs(), "a100")
-	a, err := Analyze(Shape{Hidden: 2560, Heads: 32, Layers: 32, Vocab: 50257, Seq: 2048}, g, "fp16", nil)
+	a, err := Analyze(context.Background(), Shape{Hidden: 2560, Heads: 32, Layers: 32, Vocab: 50257, Seq: 2048}, g, "fp16", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,12 +145,12 @@ func TestAnalyze(t *testing.T) {
 	if a.Prediction.LayerEfficiency <= 0 || a.Prediction.LayerEfficiency > 1 {
 		t.Errorf("layer efficiency %v", a.Prediction.LayerEfficiency)
 	}
-	if _, err := Analyze(Shape{Hidden: 2560, Heads: 30, Layers: 0, Vocab: 1, Seq: 1}, g, "fp16", nil); err == nil ||
+	if _, err := Analyze(context.Background(), Shape{Hidden: 2560, Heads: 30, Layers: 0, Vocab: 1, Seq: 1}, g, "fp16", nil); err == nil ||
 		!strings.Contains(err.Error(), "layers is 0, expected a positive number; hidden (2560) is not divisible by heads (30)") {
 		t.Errorf("bad shape: %v", err)
 	}
 	v100, _ := FindGPU(DefaultGPUs(), "v100")
-	if _, err := Analyze(Shape{Hidden: 2560, Heads: 32, Layers: 1, Vocab: 1, Seq: 1}, v100, "bf16", nil); err == nil {
+	if _, err := Analyze(context.Background(), Shape{Hidden: 2560, Heads: 32, Layers: 1, Vocab: 1, Seq: 1}, v100, "bf16", nil); err == nil {
 		t.Error("bf16 on a V100 did not fail")
 	}
 }
@@ -158,7 +159,7 @@ func BenchmarkAnalyze(b *testing.B) {
 	g, _ := FindGPU(DefaultGPUs(), "h100")
 	s := Shape{Hidden: 4096, Heads: 32, Layers: 32, Vocab: 32000, Seq: 4096, SwiGLU: true}
 	for b.Loop() {
-		if _, err := Analyze(s, g, "bf16", nil); err != nil {
+		if _, err := Analyze(context.Background(), s, g, "bf16", nil); err != nil {
 			b.Fatal(err)
 		}
 	}

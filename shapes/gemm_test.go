@@ -175,7 +175,7 @@ func TestGPT3HeadsRanking(t *testing.T) {
 	// Among the alternatives to 32 heads, 20 heads must rank with a gain
 	// over the current shape.
 	var found bool
-	for _, a := range Alternatives(a32, m, nil) {
+	for _, a := range mustAlternatives(t, a32, m, nil) {
 		if a.Kind == "heads" && a.Shape.Heads == 20 {
 			found = true
 			if a.Gain <= 0 {

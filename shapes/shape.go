@@ -3,6 +3,7 @@ package shapes
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -81,6 +82,10 @@ func (s Shape) MLPMatrices() int {
 // here (the GEMM model rounds the per-rank work up) and reported by
 // Guidelines instead.
 func (s Shape) Validate() error {
+	// Sizes first: the defaults themselves (4h) could overflow.
+	if p := s.overflows(); len(p) > 0 {
+		return errors.New("shapes: invalid shape: " + strings.Join(p, "; "))
+	}
 	s = s.WithDefaults()
 	var p []string
 	positive := []struct {
@@ -105,6 +110,50 @@ func (s Shape) Validate() error {
 		return errors.New("shapes: invalid shape: " + strings.Join(p, "; "))
 	}
 	return nil
+}
+
+// maxProduct bounds every product of dimensions the model computes in
+// integers (tokens b·s, a GEMM's M·N·K·batch and its thread blocks), with a
+// factor 2 of headroom below the int64 limit for the FLOP count's 2·.
+const maxProduct = 1 << 62
+
+// overflows reports the GEMMs of s whose size would overflow 64-bit
+// integers, computing in float64 (where nothing overflows) before any
+// integer product, default included, is formed.
+func (s Shape) overflows() []string {
+	h, a, k, b, sq := float64(s.Hidden), float64(s.Heads), float64(s.KVHeads), float64(s.MicroBatch), float64(s.Seq)
+	if k == 0 {
+		k = a
+	}
+	b = max(b, 1)
+	d := 0.0
+	if a > 0 {
+		d = math.Floor(h / a)
+	}
+	ffn := float64(s.FFN)
+	if s.FFN == 0 {
+		ffn = 8 * h // the larger default, SwiGLU's before the /3
+	}
+	sizes := []struct {
+		name string
+		v    float64
+	}{
+		{"qkv", b * sq * (a + 2*k) * d * h},
+		{"attn_score", b * a * sq * sq * d},
+		{"mlp", b * sq * ffn * h},
+		{"logits", b * sq * float64(s.Vocab) * h},
+		{"default ffn width", 8 * h},
+	}
+	var over []string
+	for _, g := range sizes {
+		if g.v > maxProduct {
+			over = append(over, fmt.Sprintf("%s %.3g", g.name, g.v))
+		}
+	}
+	if len(over) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("dimensions too large: the GEMM sizes M·N·K (%s) exceed 64-bit integers (at most %.3g)", strings.Join(over, ", "), float64(maxProduct))}
 }
 
 // Layer returns the GEMMs of one transformer layer's forward pass on one

@@ -66,6 +66,16 @@ func (f *shapeFlags) register(fs *pflag.FlagSet, defaults shapes.Shape) {
 // flags given explicitly. required lists flags that must be given when
 // there is no config.
 func (f *shapeFlags) resolve(fs *pflag.FlagSet, required ...string) (shapes.Shape, error) {
+	// The library reads 0 as "the default" for these; a user who types
+	// --tp 0 means something else, so say so instead of running with 1.
+	for _, p := range []struct {
+		name string
+		v    int
+	}{{"tp", f.shape.TP}, {"micro-batch", f.shape.MicroBatch}} {
+		if fs.Changed(p.name) && p.v <= 0 {
+			return shapes.Shape{}, fmt.Errorf("--%s %d: expected a positive number", p.name, p.v)
+		}
+	}
 	if f.config == "" {
 		var missing []string
 		for _, name := range required {
@@ -200,13 +210,10 @@ The model is an idealised upper bound for comparing shapes: see
 			if perKind < 0 || !(tol > 0 && tol < 1) {
 				return fmt.Errorf("--alternatives %d --tolerance %g: expected a count >= 0 and a fraction in (0, 1)", perKind, tol)
 			}
-			opts := &shapes.AlternativesOptions{Tolerance: tol, PerKind: max(perKind, 1)}
-			a, err := shapes.Analyze(s, gpu, shapes.Dtype(gf.dtype), opts)
+			opts := &shapes.AlternativesOptions{Tolerance: tol, PerKind: perKind, Off: perKind == 0}
+			a, err := shapes.Analyze(cmd.Context(), s, gpu, shapes.Dtype(gf.dtype), opts)
 			if err != nil {
 				return err
-			}
-			if perKind == 0 {
-				a.Alternatives = nil
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), a)

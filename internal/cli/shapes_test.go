@@ -169,6 +169,15 @@ func TestShapesCLIErrors(t *testing.T) {
 		{[]string{"shapes", "params", "--num-layers", "0"}, "num-layers is 0"},
 		{[]string{"shapes", "bench", "--cpu-tile", "64"}, `--cpu-tile "64": expected MxN`},
 		{[]string{"shapes", "bench", "--hidden", "8192", "--heads", "64", "--seq", "8192"}, "more than the 1.00 GiB limit"},
+		// Issue 24: the 24 GB shape, the overflowing one, and zeros read as 1.
+		{[]string{"shapes", "analyze", "--hidden", "1000000000", "--heads", "1", "--layers", "1000000000", "--vocab", "1000000000"}, "dimensions too large"},
+		{[]string{"shapes", "analyze", "--hidden", "1000000000", "--heads", "1", "--layers", "1000000000", "--vocab", "1000000000", "--alternatives", "0"}, "dimensions too large"},
+		{[]string{"shapes", "analyze", "--hidden", "9223372036854775807", "--heads", "1", "--layers", "1"}, "default ffn width 7.38e+19"},
+		{[]string{"shapes", "analyze", "--hidden", "100000000", "--heads", "1", "--layers", "1", "--seq", "8"}, "more than MaxCandidates (100000); lower the tolerance or skip the search"},
+		{[]string{"shapes", "analyze", "--hidden", "2560", "--heads", "32", "--layers", "2", "--tp", "0"}, "--tp 0: expected a positive number"},
+		{[]string{"shapes", "analyze", "--hidden", "2560", "--heads", "32", "--layers", "2", "--micro-batch", "0"}, "--micro-batch 0: expected a positive number"},
+		{[]string{"shapes", "sweep", "--heads", "32", "--layers", "2", "--vary", "hidden=2048:4096:64", "--tp", "-1"}, "--tp -1: expected a positive number"},
+		{[]string{"shapes", "analyze", "--hidden", "2560", "--heads", "32", "--layers", "2", "--tolerance", "NaN"}, `"NaN" is not a finite number`},
 	}
 	for _, tt := range tests {
 		_, errOut, code := runFmkit(t, tt.args...)
