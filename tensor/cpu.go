@@ -6,6 +6,10 @@ import (
 	"sync/atomic"
 )
 
+// The arm64 kernels are generated on every architecture (the amd64 GEMM
+// kernels' directive is in stubs_amd64.go).
+//go:generate go run gen_neon_arm64.go
+
 // kernelSet is one family of kernels: the GEMM micro-kernel with its
 // blocking parameters, and the vector kernels behind GEMV, the 16-bit
 // conversions and the elementwise operations. Every field is set.
@@ -89,8 +93,9 @@ func kernels() *kernelSet {
 }
 
 // Kernels names the kernel family this process uses: "avx512" (AVX-512F
-// GEMM micro-kernel, AVX2 vector kernels), "avx2+fma" or "generic" (portable
-// Go, the only family under the noasm build tag or on other architectures).
+// GEMM micro-kernel, AVX2 vector kernels) or "avx2+fma" on amd64, "neon"
+// (Advanced SIMD) on arm64, or "generic" (portable Go, the only family
+// under the noasm build tag or on other architectures).
 // Builds with the openblas tag also offer "openblas" (float32 GEMM through
 // cblas_sgemm), which is never the default.
 func Kernels() string { return kernels().name }

@@ -22,12 +22,16 @@
 // GEMM packs A and B into cache-sized panels (16-bit B is widened to float32
 // while it is packed) and multiplies them with a register-blocked
 // micro-kernel, in the Goto/BLIS style. The kernel family is chosen once
-// from the CPU: "avx512" (12×32 AVX-512F micro-kernel), "avx2+fma" (6×16
-// AVX2 micro-kernel, AVX2/F16C vector kernels for GEMV and conversions) or
-// "generic" (portable Go, the only family on other architectures and under
-// the noasm build tag). Kernels reports the family in use and SetKernels
-// forces another one, so that every path can be tested and measured on one
-// machine. The openblas build tag (cgo, libopenblas-dev) adds the family
+// from the CPU: on amd64 "avx512" (12×32 AVX-512F micro-kernel) or
+// "avx2+fma" (6×16 AVX2 micro-kernel, AVX2/F16C vector kernels for GEMV,
+// conversions and the exponential), on arm64 "neon" (8×12 Advanced SIMD
+// micro-kernel with FMLA by element, NEON kernels for GEMV, conversions and
+// the exponential), else "generic" (portable Go, the only family on other
+// architectures and under the noasm build tag). The AVX-512 and NEON GEMM
+// micro-kernels are checked against a float64 reference at start-up and
+// left out if they disagree (see KernelNotes). Kernels reports the family in
+// use and SetKernels forces another one, so that every path can be tested
+// and measured on one machine. The openblas build tag (cgo, libopenblas-dev) adds the family
 // "openblas", float32 GEMM through cblas_sgemm, as an option and as a peer
 // for benchmarks; it is never the default.
 //
@@ -48,7 +52,7 @@
 //
 // Softmax, log-sum-exp, SiLU and both GELUs use a float32 exponential
 // (Cephes-style, under 2 ulp) that the AVX2 family runs eight lanes at a
-// time; the exact GELU computes erfc in float32 (relative error below
+// time and the NEON family (for softmax and log-sum-exp) two vectors of four; the exact GELU computes erfc in float32 (relative error below
 // 4·2⁻²³ against float64).
 //
 // # Concurrency

@@ -7,11 +7,11 @@ import (
 )
 
 // checkTile runs a family's GEMM micro-kernel on a few depths and scalings
-// and compares every element with a float64 reference. The AVX-512 kernel
-// is generated from the same template as the AVX2 one, but this project's
-// machines lack AVX-512, so the check runs once at start-up on the machines
-// that use it: a kernel that disagrees is not offered, and the next family
-// takes its place (see KernelNotes). It costs a few microseconds.
+// and compares every element with a float64 reference. The AVX-512 and
+// NEON kernels run on CPUs that CI reaches only through emulators (Bochs,
+// QEMU), so the check runs once at start-up on the machines that use them:
+// a kernel that disagrees is not offered, and the next family takes its
+// place (see KernelNotes). It costs a few microseconds.
 func checkTile(ks *kernelSet) error {
 	rng := rand.New(rand.NewPCG(1, 2))
 	mr, nr := ks.mr, ks.nr

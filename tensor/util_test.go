@@ -13,7 +13,7 @@ const eps32 = 1.0 / (1 << 23)
 const guard = float32(-7.75e30)
 
 // allKernels names every kernel family, available on this machine or not.
-var allKernels = []string{"avx512", "avx2+fma", "generic", "openblas"}
+var allKernels = []string{"avx512", "avx2+fma", "neon", "generic", "openblas"}
 
 // forEachKernels runs f once per kernel family with that family forced,
 // skipping (and saying why) the families this CPU or build cannot run.
@@ -28,6 +28,8 @@ func forEachKernels(t *testing.T, f func(t *testing.T)) {
 					t.Skipf("OpenBLAS backend not built in (build with -tags openblas)")
 				case "avx512":
 					t.Skipf("AVX-512 path not tested: this CPU lacks AVX-512F or the build is noasm (%v); run the tensor tests on an AVX-512 machine", err)
+				case "neon":
+					t.Skipf("NEON path not tested: this is not an arm64 build or it is noasm (%v; notes %v); .ci/arm64-qemu runs it under emulation", err, KernelNotes())
 				default:
 					t.Skipf("%s path not tested: %v", name, err)
 				}
