@@ -61,6 +61,21 @@ type ForwardOptions struct {
 // errStopped ends a pass at ForwardOptions.StopAfter.
 var errStopped = errors.New("stopped")
 
+// ErrNonFinite is returned by Forward (and everything built on it) when
+// the logits it computes hold NaN or ±Inf: broken weights would otherwise
+// give NaN scores and empty generations without an error.
+var ErrNonFinite = errors.New("model: logits are not finite")
+
+// firstNonFinite returns the index of the first NaN or ±Inf in x, or -1.
+func firstNonFinite(x []float32) int {
+	for i, v := range x {
+		if v-v != 0 { // NaN for NaN and ±Inf, 0 for every finite v
+			return i
+		}
+	}
+	return -1
+}
+
 // qkvLayout says where each head's query, key and value sit in a row of the
 // fused projection output.
 type qkvLayout struct {
@@ -453,6 +468,13 @@ func (m *Model) logits(ctx context.Context, ws *workspace, batch []Input, h []fl
 		}
 		out := ws.logits[:len(rows)*V]
 		m.head.apply(out, V, in, H, len(rows))
+		for i, r := range rows {
+			if j := firstNonFinite(out[i*V : (i+1)*V]); j >= 0 {
+				row := ws.rows[r]
+				return fmt.Errorf("%w: batch entry %d, position %d: logit of token %d is %v (the weights or activations hold NaN or Inf)",
+					ErrNonFinite, row.Input, row.Pos, j, out[i*V+j])
+			}
+		}
 		if opts.LogProbs {
 			parallelFor(len(rows), 1, func(_, i int) {
 				tensor.LogSoftmaxTo(out[i*V:(i+1)*V], out[i*V:(i+1)*V])

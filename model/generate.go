@@ -91,6 +91,9 @@ func (m *Model) Generate(ctx context.Context, prompts [][]int, opts *GenerateOpt
 	if opts == nil {
 		opts = &GenerateOptions{}
 	}
+	if err := opts.Sampler.Validate(); err != nil {
+		return nil, err
+	}
 	maxNew := opts.MaxNewTokens
 	if maxNew <= 0 {
 		maxNew = 256

@@ -66,6 +66,7 @@ type Model struct {
 	rope        *rope
 	bytes       int64 // weight bytes held
 	dtype       DType
+	unused      []string // checkpoint tensors not bound (see UnusedTensors)
 
 	mu         sync.Mutex
 	workspaces []*workspace
@@ -108,6 +109,7 @@ func Load(dir string, opts *Options) (*Model, error) {
 	m := &Model{Config: *cfg, Dir: dir, ckpt: ckpt}
 	b := &binder{ckpt: ckpt, dtype: opts.DType, used: map[string]bool{}}
 	architectures[cfg.ModelType].bind(m, b)
+	m.unused = b.checkUnused(cfg.Layers)
 	if err := b.err(); err != nil {
 		ckpt.Close()
 		return nil, fmt.Errorf("%s: %w", dir, err)
@@ -121,6 +123,12 @@ func Load(dir string, opts *Options) (*Model, error) {
 
 // Close releases the mapped weight files. The model must not be used after.
 func (m *Model) Close() error { return m.ckpt.Close() }
+
+// UnusedTensors lists the checkpoint's tensors the model does not use,
+// other than the buffers Hugging Face checkpoints are known to carry
+// (causal masks, rotary frequencies): a value head, an adapter, or a
+// checkpoint of another architecture. Callers should tell the user.
+func (m *Model) UnusedTensors() []string { return m.unused }
 
 // WeightBytes returns the bytes of weights the model holds, mapped or
 // allocated.

@@ -1,16 +1,26 @@
 package model
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
+
+// MinTemperature is the smallest temperature the sampler divides by; a
+// smaller positive one is greedy decoding, as in vLLM (its _SAMPLING_EPS).
+// Dividing float32 logits by 1e-40 overflows to ±Inf, and the NaN
+// probabilities that follow used to end generation at once with empty text.
+const MinTemperature = 1e-5
 
 // SamplerOptions selects how the next token is chosen from logits. The zero
 // value is greedy decoding. The steps run in the order of Hugging Face's
 // generate: repetition penalty, then temperature, top-k, top-p and min-p.
 type SamplerOptions struct {
-	// Temperature divides the logits; 0 means greedy (argmax). The default is 0.
+	// Temperature divides the logits; 0 means greedy (argmax), and so does
+	// any temperature below MinTemperature. The default is 0.
 	Temperature float64
 	// TopK keeps the k most likely tokens; 0 keeps all.
 	TopK int
@@ -27,6 +37,32 @@ type SamplerOptions struct {
 	// give the same tokens.
 	Seed uint64
 }
+
+// Validate reports every option that cannot be sampled with, all at once:
+// NaN or ±Inf anywhere, negative temperatures, penalties or counts, and
+// probabilities outside their range.
+func (o SamplerOptions) Validate() error {
+	var p []string
+	check := func(name string, v float64, ok bool, want string) {
+		if math.IsNaN(v) || math.IsInf(v, 0) || !ok {
+			p = append(p, fmt.Sprintf("%s (%v) must be %s", name, v, want))
+		}
+	}
+	check("Temperature", o.Temperature, o.Temperature >= 0, "a finite number >= 0")
+	check("TopP", o.TopP, o.TopP >= 0 && o.TopP <= 1, "in [0, 1]")
+	check("MinP", o.MinP, o.MinP >= 0 && o.MinP < 1, "in [0, 1)")
+	check("RepetitionPenalty", o.RepetitionPenalty, o.RepetitionPenalty >= 0, "a finite number >= 0")
+	if o.TopK < 0 {
+		p = append(p, fmt.Sprintf("TopK (%d) must be >= 0", o.TopK))
+	}
+	if len(p) > 0 {
+		return fmt.Errorf("%w: %s", ErrSamplerOptions, strings.Join(p, "; "))
+	}
+	return nil
+}
+
+// ErrSamplerOptions is wrapped by SamplerOptions.Validate's errors.
+var ErrSamplerOptions = errors.New("model: invalid sampler options")
 
 // Sampler draws tokens from logits. It keeps scratch buffers, so one
 // Sampler allocates nothing per token after the first; it is not safe for
@@ -67,13 +103,13 @@ func (s *Sampler) Sample(logits []float32, history []int) int {
 			}
 		}
 	}
-	if o.Temperature <= 0 {
+	if !(o.Temperature >= MinTemperature) {
 		return argmax(w)
 	}
-	inv := float32(1 / o.Temperature)
-	for i := range w {
-		w[i] *= inv
-	}
+	// The temperature is applied in float64 inside softmaxOf: dividing the
+	// float32 logits here could overflow. Scaling by a positive factor
+	// keeps their order.
+	inv := 1 / o.Temperature
 	// Candidates sorted by decreasing logit (stable: lower id first on ties).
 	idx := s.idx[:0]
 	for i := range w {
@@ -92,7 +128,7 @@ func (s *Sampler) Sample(logits []float32, history []int) int {
 	if o.TopK > 0 && o.TopK < len(idx) {
 		idx = idx[:o.TopK]
 	}
-	probs := softmaxOf(s.probs[:0], w, idx)
+	probs := softmaxOf(s.probs[:0], w, idx, inv)
 	s.probs = probs
 	if o.TopP > 0 && o.TopP < 1 {
 		var cum float64
@@ -134,12 +170,15 @@ func argmax(x []float32) int {
 	return best
 }
 
-// softmaxOf writes the probabilities of the candidates idx into dst.
-func softmaxOf(dst []float64, w []float32, idx []int) []float64 {
+// softmaxOf writes the probabilities of the candidates idx (the largest
+// logit first) at inverse temperature inv into dst. Differences of finite
+// float32 logits and their multiples by inv <= 1/MinTemperature stay
+// finite in float64.
+func softmaxOf(dst []float64, w []float32, idx []int, inv float64) []float64 {
 	mx := float64(w[idx[0]])
 	var sum float64
 	for _, i := range idx {
-		e := math.Exp(float64(w[i]) - mx)
+		e := math.Exp((float64(w[i]) - mx) * inv)
 		dst = append(dst, e)
 		sum += e
 	}

@@ -2,7 +2,10 @@ package model
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -259,6 +262,40 @@ func (b *binder) linear(name string, in, out int, bias, inOut bool) linear {
 		l.bias = b.vector(name+".bias", out)
 	}
 	return l
+}
+
+// layerIndexRe finds the layer number in a tensor name of any supported
+// architecture: model.layers.3., gpt_neox.layers.3., transformer.h.3.
+var layerIndexRe = regexp.MustCompile(`(?:^|\.)(?:layers|h)\.(\d+)\.`)
+
+// bufferRe matches the non-parameter buffers some checkpoints save, which
+// the engine recomputes.
+var bufferRe = regexp.MustCompile(`(?:\.attn\.(?:bias|masked_bias)|\.attention\.(?:bias|masked_bias)|rotary_emb\.inv_freq)$`)
+
+// checkUnused looks at the tensors nothing bound: one that belongs to a
+// layer at or beyond the config's layer count means config and checkpoint
+// disagree (running the first layers only would give wrong outputs), so it
+// is an error; the others are returned for the caller to report.
+func (b *binder) checkUnused(layers int) []string {
+	var unused, extraLayers []string
+	for _, name := range b.ckpt.Names() {
+		if b.used[name] || bufferRe.MatchString(name) {
+			continue
+		}
+		if m := layerIndexRe.FindStringSubmatch(name); m != nil {
+			if i, err := strconv.Atoi(m[1]); err == nil && i >= layers {
+				extraLayers = append(extraLayers, name)
+				continue
+			}
+		}
+		unused = append(unused, name)
+	}
+	sort.Strings(extraLayers)
+	if n := len(extraLayers); n > 0 {
+		b.errs = append(b.errs, fmt.Sprintf("the config has %d layers, but the checkpoint holds %d tensors of further layers (such as %s)", layers, n, extraLayers[0]))
+	}
+	sort.Strings(unused)
+	return unused
 }
 
 func (b *binder) err() error {
