@@ -46,6 +46,9 @@ func (g *Model) GenerateTokens(ctx context.Context, prompts [][]int, opts *Token
 	if opts == nil {
 		opts = &TokenOptions{}
 	}
+	if err := opts.Sampler.Validate(); err != nil {
+		return nil, fmt.Errorf("guided: %w", err)
+	}
 	maxNew := opts.MaxNewTokens
 	if maxNew <= 0 {
 		maxNew = g.lim.MaxGenTokens
@@ -117,6 +120,9 @@ func (g *Model) GenerateTokens(ctx context.Context, prompts [][]int, opts *Token
 			tensor.LogSoftmaxTo(condLP, logits)
 		default:
 			mixTo(condLP, logits, g.scale)
+			if err := g.checkFinite(condLP); err != nil {
+				return err
+			}
 			next[i] = s.Sample(condLP)
 		}
 		return nil

@@ -1,6 +1,7 @@
 package guided
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/fmkit/fmkit/tensor"
@@ -75,4 +76,25 @@ func guidedArgmax(cond, uncond []float32, sc, su rowLogSoftmax, scale float64) i
 		}
 	}
 	return arg
+}
+
+// checkFinite reports a guided distribution that overflowed: a scale
+// large enough (|γ| near 1e38 in float32) turns the mix into ±Inf and NaN,
+// which would otherwise sample an arbitrary token or end generation with
+// empty text.
+func (g *Model) checkFinite(lp []float32) error {
+	for v, x := range lp {
+		if x-x != 0 {
+			return fmt.Errorf("guided: scale %g: the guided log-probability of token %d is %v; use a smaller scale", g.scale, v, x)
+		}
+	}
+	return nil
+}
+
+// checkLogProb is checkFinite for one scored log-probability.
+func (g *Model) checkLogProb(lp float64) error {
+	if math.IsNaN(lp) || math.IsInf(lp, 0) {
+		return fmt.Errorf("guided: scale %g: a guided log-probability is %v; use a smaller scale", g.scale, lp)
+	}
+	return nil
 }

@@ -254,6 +254,9 @@ func (s *scorer) chunkWithBudget(ctx context.Context, chunk []*scoreGroup, budge
 		rows := s.rows(0, logits)
 		for _, r := range chunk[input/per].reqs {
 			lp, greedy := rows.score(r.cont[0])
+			if err := s.g.checkLogProb(lp); err != nil {
+				return err
+			}
 			s.out[r.index] = lm.LoglikelihoodResult{LogProb: lp, IsGreedy: greedy}
 		}
 		return nil
@@ -305,6 +308,9 @@ func (s *scorer) chunkWithBudget(ctx context.Context, chunk []*scoreGroup, budge
 			run := live[input/per]
 			rows := s.rows(pos, logits)
 			lp, greedy := rows.score(run.r.cont[run.off+pos+1])
+			if err := s.g.checkLogProb(lp); err != nil {
+				return err
+			}
 			res := &s.out[run.r.index]
 			res.LogProb += lp
 			res.IsGreedy = res.IsGreedy && greedy

@@ -37,6 +37,9 @@ func (n *Model) LoglikelihoodTokens(ctx context.Context, reqs []TokenRequest, pr
 		if len(r.Continuation) > L {
 			return nil, fmt.Errorf("native: request %d: continuation of %d tokens is longer than the max length %d", i, len(r.Continuation), L)
 		}
+		if err := n.checkTokens(r.Context, r.Continuation); err != nil {
+			return nil, fmt.Errorf("native: request %d: %w", i, err)
+		}
 		whole := append(append([]int(nil), r.Context...), r.Continuation...)
 		if len(whole) > L+1 {
 			whole = whole[len(whole)-L-1:]
@@ -75,6 +78,22 @@ func (n *Model) LoglikelihoodTokens(ctx context.Context, reqs []TokenRequest, pr
 		start = end
 	}
 	return out, nil
+}
+
+// checkTokens rejects token ids outside the model's vocabulary before any
+// work: the last continuation token is never input, only looked up in the
+// logits, so the engine's own check does not see it. A tokenizer.json with
+// more tokens than the config's vocab_size produces such ids.
+func (n *Model) checkTokens(lists ...[]int) error {
+	v := n.m.Config.Vocab
+	for _, ids := range lists {
+		for _, id := range ids {
+			if id < 0 || id >= v {
+				return fmt.Errorf("token %d is outside the model's vocabulary [0, %d)", id, v)
+			}
+		}
+	}
+	return nil
 }
 
 func groupTokens(g []scored) int {
