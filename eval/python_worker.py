@@ -126,13 +126,14 @@ class Dataset:
                     if k not in columns:
                         columns.append(k)
         else:
+            kept = list(columns)
             for i, r in enumerate(self._rows):
                 row = {c: r.get(c) for c in self._columns}
                 args = self._args(row, input_columns)
                 if with_indices:
                     args.append(i)
                 res = function(*args, **fn_kwargs)
-                new = {c: row[c] for c in columns}
+                new = {c: row[c] for c in kept}
                 if isinstance(res, dict):
                     for k, v in res.items():
                         new[k] = v
@@ -397,8 +398,9 @@ def main():
         except CallError as e:
             out = {"error": str(e), "kind": e.kind, "missing": e.missing}
         except Exception as e:
-            tb = traceback.extract_tb(e.__traceback__)
-            where = "%s:%d" % (tb[-1].filename, tb[-1].lineno) if tb else ""
+            # Point at the task's code, not at the worker's.
+            frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename != __file__] or traceback.extract_tb(e.__traceback__)
+            where = "%s:%d" % (frames[-1].filename, frames[-1].lineno) if frames else ""
             out = {"error": "%s: %s (%s)" % (type(e).__name__, e, where), "kind": "call"}
         PROTOCOL_OUT.write(json.dumps(out, allow_nan=False) + "\n")
         PROTOCOL_OUT.flush()

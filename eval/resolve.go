@@ -18,6 +18,16 @@ type resolver struct {
 	python *Python
 	// checked caches the bridge's verdict per module file and name.
 	checked map[string]error
+	// used, when not nil, records how each function was served
+	// (Index.Diagnose).
+	used map[string]Served
+}
+
+// record notes how f is served.
+func (r *resolver) record(f *Function, how Served) {
+	if r.used != nil {
+		r.used[f.Name+" ("+f.File+")"] = how
+	}
 }
 
 func newResolver(p *Python) *resolver { return &resolver{python: p, checked: map[string]error{}} }
@@ -77,6 +87,7 @@ func (r *resolver) bridged(f *Function, kind string) error {
 		return &ConfigError{File: f.File, Line: f.Line, Err: errors.Join(ErrNoImplementation, err),
 			Msg: fmt.Sprintf("!function %s (%s) has no Go port and python3 (%s) cannot run it: %s", f.Name, kind, r.python.Path(), pythonReason(err))}
 	}
+	r.record(f, ServedByPython)
 	return nil
 }
 
@@ -92,6 +103,7 @@ func pythonReason(err error) string {
 
 func (r *resolver) docs(f *Function) (DocsFunc, error) {
 	if fn, ok := port(functions, f); ok {
+		r.record(f, ServedByGo)
 		return fn, nil
 	}
 	if err := r.bridged(f, "process_docs"); err != nil {
@@ -112,6 +124,7 @@ func (r *resolver) docs(f *Function) (DocsFunc, error) {
 
 func (r *resolver) doc(f *Function) (DocFunc, error) {
 	if fn, ok := port(docFunctions, f); ok {
+		r.record(f, ServedByGo)
 		return fn, nil
 	}
 	if err := r.bridged(f, "document"); err != nil {
@@ -122,6 +135,7 @@ func (r *resolver) doc(f *Function) (DocFunc, error) {
 
 func (r *resolver) results(f *Function) (ResultsFunc, error) {
 	if fn, ok := port(resultsFunctions, f); ok {
+		r.record(f, ServedByGo)
 		return fn, nil
 	}
 	if err := r.bridged(f, "process_results"); err != nil {
@@ -146,7 +160,9 @@ func (r *resolver) results(f *Function) (ResultsFunc, error) {
 
 func (r *resolver) samples(f *Function) ([]data.Doc, error) {
 	fn, ok := port(samplesFunctions, f)
-	if !ok {
+	if ok {
+		r.record(f, ServedByGo)
+	} else {
 		if err := r.bridged(f, "fewshot samples"); err != nil {
 			return nil, err
 		}
@@ -167,6 +183,7 @@ func (r *resolver) samples(f *Function) ([]data.Doc, error) {
 
 func (r *resolver) aggregation(f *Function) (aggregation, error) {
 	if fn, ok := port(aggregationFunctions, f); ok {
+		r.record(f, ServedByGo)
 		return fn, nil
 	}
 	if err := r.bridged(f, "aggregation"); err != nil {
@@ -183,6 +200,7 @@ func (r *resolver) aggregation(f *Function) (aggregation, error) {
 
 func (r *resolver) metric(f *Function) (MetricFunc, error) {
 	if fn, ok := port(metricFunctions, f); ok {
+		r.record(f, ServedByGo)
 		return fn, nil
 	}
 	if err := r.bridged(f, "metric"); err != nil {
@@ -195,6 +213,7 @@ func (r *resolver) metric(f *Function) (MetricFunc, error) {
 
 func (r *resolver) filter(f *Function, custom bool, kwargs map[string]any) (filter, error) {
 	if fn, ok := port(filterFunctions, f); ok {
+		r.record(f, ServedByGo)
 		return fn(kwargs)
 	}
 	if err := r.bridged(f, "filter"); err != nil {

@@ -50,7 +50,7 @@ func openModel(ctx context.Context, spec, dtype string, concurrency int, stderr 
 type evalCmdFlags struct {
 	model, dtype, tasks, output, sysInstr, genKwargs, seeds, cache string
 	concurrency, numFewshot, batchSize, bootstrap                  int
-	includes                                                       []string
+	tasksFrom                                                      taskFlags
 	limit                                                          float64
 	logSamples, chat, asJSON                                       bool
 	cfg                                                            cfgFlags
@@ -70,7 +70,7 @@ func (f *evalCmdFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.seeds, "seed", "", "seeds: random[,numpy,torch,fewshot] (fewshot default 1234)")
 	fs.StringVar(&f.output, "output", "", "folder for results_<date>.json (and sample logs)")
 	fs.BoolVar(&f.logSamples, "log-samples", false, "write samples_<task>_<date>.jsonl per task")
-	fs.StringSliceVar(&f.includes, "include-path", nil, "extra folders of lm-eval task YAMLs")
+	f.tasksFrom.register(fs)
 	fs.BoolVar(&f.chat, "apply-chat-template", false, "render prompts with the model's chat template")
 	fs.StringVar(&f.sysInstr, "system-instruction", "", "system instruction prepended to every prompt")
 	fs.StringVar(&f.genKwargs, "gen-kwargs", "", "generation settings for generate_until tasks, k=v,...")
@@ -196,10 +196,11 @@ or the current folder).`,
 			if err != nil {
 				return err
 			}
-			suite, err := loadTasks(f.includes, splitList(f.tasks))
+			suite, release, err := f.tasksFrom.loadTasks(cmd.ErrOrStderr(), splitList(f.tasks))
 			if err != nil {
 				return err
 			}
+			defer release()
 			if gopts != nil {
 				return evalGuided(cmd, suite, opts, &f, info, scales, gopts)
 			}

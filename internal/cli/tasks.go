@@ -3,10 +3,13 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/fmkit/fmkit/data"
 	"github.com/fmkit/fmkit/eval"
@@ -14,32 +17,91 @@ import (
 	"github.com/fmkit/fmkit/hub"
 )
 
-func taskIndex(includes []string) (*eval.Index, error) {
-	srcs := []eval.TaskSource{{Name: "builtin", FS: tasks.FS()}}
-	for _, p := range includes {
-		st, err := os.Stat(p)
-		if err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("--include-path %s: not a directory", p)
-		}
-		srcs = append(srcs, eval.TaskSource{Name: p, FS: os.DirFS(p)})
-	}
-	return eval.NewIndex(srcs...)
+// taskFlags say where tasks come from: the built-in tasks, --include-path
+// folders, and the python3 that runs task functions without a Go port.
+type taskFlags struct {
+	includes []string
+	python   string
 }
 
-// loadTasks loads the named tasks and groups from the built-in tasks and
-// the --include-path folders.
-func loadTasks(includes, names []string) (*eval.Suite, error) {
-	ix, err := taskIndex(includes)
-	if err != nil {
-		return nil, err
+func (f *taskFlags) register(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&f.includes, "include-path", nil, "extra folders of lm-eval task YAMLs (tasks and groups named like built-in ones replace them)")
+	fs.StringVar(&f.python, "python", "", "python3 for task functions without a Go port (default: python3 on the PATH; none: no Python)")
+}
+
+// index builds the task index, with the Python worker attached when one is
+// found; close releases it. Warnings about replaced tasks go to stderr.
+func (f *taskFlags) index(stderr io.Writer) (*eval.Index, func(), error) {
+	srcs := []eval.TaskSource{{Name: "builtin", FS: tasks.FS()}}
+	for _, p := range f.includes {
+		st, err := os.Stat(p)
+		if err != nil || !st.IsDir() {
+			return nil, nil, fmt.Errorf("--include-path %s: not a directory", p)
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--include-path %s: %w", p, err)
+		}
+		srcs = append(srcs, eval.TaskSource{Name: p, FS: os.DirFS(p), Dir: abs})
 	}
-	return ix.Load(names)
+	ix, err := eval.NewIndex(srcs...)
+	if err != nil {
+		return nil, nil, err
+	}
+	warnReplaced(stderr, ix.Notices())
+	release := func() {}
+	if f.python != "none" {
+		p, err := eval.StartPython(f.python)
+		switch {
+		case err == nil:
+			ix.UsePython(p)
+			release = func() { p.Close() }
+		case f.python != "":
+			return nil, nil, fmt.Errorf("--python: %w", err)
+		}
+	}
+	return ix, release, nil
+}
+
+// warnReplaced prints one line for the tasks and groups that a later
+// source redefined (lm-eval's later registration wins).
+func warnReplaced(w io.Writer, notices []eval.Notice) {
+	var names []string
+	for _, n := range notices {
+		if n.Warning {
+			names = append(names, strings.Fields(n.Msg)[1])
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	shown := names[:min(len(names), 5)]
+	more := ""
+	if len(names) > len(shown) {
+		more = fmt.Sprintf(", … (%d more)", len(names)-len(shown))
+	}
+	fmt.Fprintf(w, "warning: %d tasks and groups of --include-path replace built-in ones of the same name: %s%s\n", len(names), strings.Join(shown, ", "), more)
+}
+
+// loadTasks loads the named tasks and groups; close releases the Python
+// worker, after the run.
+func (f *taskFlags) loadTasks(stderr io.Writer, names []string) (*eval.Suite, func(), error) {
+	ix, release, err := f.index(stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := ix.Load(names)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return s, release, nil
 }
 
 func newTasksCmd() *cobra.Command {
-	var includes []string
-	cmd := &cobra.Command{Use: "tasks", Short: "List, show and render evaluation tasks"}
-	cmd.PersistentFlags().StringSliceVar(&includes, "include-path", nil, "extra folders of lm-eval task YAMLs")
+	var tf taskFlags
+	cmd := &cobra.Command{Use: "tasks", Short: "List, show, render and diagnose evaluation tasks"}
+	tf.register(cmd.PersistentFlags())
 
 	var filter string
 	var asJSON bool
@@ -48,10 +110,11 @@ func newTasksCmd() *cobra.Command {
 		Short: "List tasks, groups and tags",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ix, err := taskIndex(includes)
+			ix, release, err := tf.index(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
+			defer release()
 			w := cmd.OutOrStdout()
 			var rows []map[string]string
 			for _, e := range ix.Entries() {
@@ -77,10 +140,11 @@ func newTasksCmd() *cobra.Command {
 		Short: "Show a task's resolved config (or a group's members)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := loadTasks(includes, args)
+			s, release, err := tf.loadTasks(cmd.ErrOrStderr(), args)
 			if err != nil {
 				return err
 			}
+			defer release()
 			w := cmd.OutOrStdout()
 			if len(s.Tasks) == 1 && len(s.Groups) == 0 {
 				fmt.Fprintln(w, eval.ConfigJSON(s.Tasks[0]))
@@ -107,10 +171,11 @@ func newTasksCmd() *cobra.Command {
 		Short: "Print the exact prompt, requests and target of one document",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := loadTasks(includes, args)
+			s, release, err := tf.loadTasks(cmd.ErrOrStderr(), args)
 			if err != nil {
 				return err
 			}
+			defer release()
 			if len(s.Tasks) != 1 {
 				return fmt.Errorf("%s is a group of %d tasks; render one task", args[0], len(s.Tasks))
 			}
@@ -147,6 +212,14 @@ func newTasksCmd() *cobra.Command {
 	render.Flags().IntVar(&doc, "doc", 0, "document index")
 	render.Flags().IntVar(&shots, "num-fewshot", 0, "few-shot examples (default: the task's)")
 	render.Flags().BoolVar(&renderJSON, "json", false, "print JSON")
-	cmd.AddCommand(list, show, render)
+	cmd.AddCommand(list, show, render, newTasksDoctorCmd(&tf))
 	return cmd
+}
+
+// taskIndex indexes the built-in tasks and the include folders, without
+// Python.
+func taskIndex(includes []string) (*eval.Index, error) {
+	tf := taskFlags{includes: includes, python: "none"}
+	ix, _, err := tf.index(io.Discard)
+	return ix, err
 }
