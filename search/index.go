@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/fmkit/fmkit/internal/atomicfile"
@@ -238,4 +239,39 @@ func (ix *Index) Doc(id string) (rec []byte, err error) {
 		}
 	}
 	return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
+}
+
+// ErrNotPassage is returned by Passages for an id that names no passage.
+var ErrNotPassage = errors.New("search: not a passage id")
+
+// maxPassages bounds Passages, so that a request cannot walk a huge
+// document.
+const maxPassages = 10000
+
+// Passages returns the parent document's id of passage id (see
+// Options.Segment) and the stored records of all its passages, in order.
+func (ix *Index) Passages(id string) (parent string, recs [][]byte, err error) {
+	i := strings.LastIndex(id, "?seg=para_")
+	if i < 0 {
+		return "", nil, fmt.Errorf("%w: %q", ErrNotPassage, id)
+	}
+	params, _, ok := strings.Cut(id[i+1:], "&seg_id=")
+	if !ok {
+		return "", nil, fmt.Errorf("%w: %q", ErrNotPassage, id)
+	}
+	parent = id[:i]
+	for n := 0; n < maxPassages; n++ {
+		rec, err := ix.Doc(fmt.Sprintf("%s?%s&seg_id=%d", parent, params, n))
+		if errors.Is(err, ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		return "", nil, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	return parent, recs, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/fmkit/fmkit/search/analysis"
 )
@@ -25,6 +26,8 @@ type SearchOptions struct {
 	Similarity Similarity
 	// Snippets asks for a highlighted snippet of each hit.
 	Snippets bool
+	// SnippetParts also returns each snippet in pieces (Hit.Parts).
+	SnippetParts bool
 	// NoMeta leaves the hits' meta out, so that results need not read the
 	// document store.
 	NoMeta bool
@@ -43,10 +46,12 @@ type BM25 struct{ K1, B float32 }
 
 // Hit is one search result.
 type Hit struct {
-	ID      string          `json:"id"`
-	Score   float32         `json:"score"`
-	Snippet string          `json:"snippet,omitempty"`
-	Meta    json.RawMessage `json:"meta,omitempty"`
+	ID      string  `json:"id"`
+	Score   float32 `json:"score"`
+	Snippet string  `json:"snippet,omitempty"`
+	// Parts is the snippet in pieces, with SearchOptions.SnippetParts.
+	Parts []SnippetPart   `json:"parts,omitempty"`
+	Meta  json.RawMessage `json:"meta,omitempty"`
 }
 
 // Results is the answer to a search.
@@ -159,7 +164,7 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 	}
 	terms := w.highlightTerms()
 	for _, h := range hits {
-		hit, err := ix.hit(h, terms, o.Snippets, !o.NoMeta)
+		hit, err := ix.hit(h, terms, o.Snippets, o.SnippetParts, !o.NoMeta)
 		if err != nil {
 			return nil, err
 		}
@@ -235,7 +240,7 @@ func recoverCorrupt(err *error) {
 }
 
 // hit loads the stored record of a result.
-func (ix *Index) hit(s scored, terms map[string]bool, snippet, meta bool) (h Hit, err error) {
+func (ix *Index) hit(s scored, terms map[string]bool, snippet, parts, meta bool) (h Hit, err error) {
 	defer recoverCorrupt(&err)
 	h = Hit{ID: s.seg.docID(uint32(s.doc)), Score: s.score}
 	if !snippet && !meta {
@@ -256,7 +261,11 @@ func (ix *Index) hit(s scored, terms map[string]bool, snippet, meta bool) (h Hit
 	if snippet {
 		var text string
 		json.Unmarshal(fields[f.Contents], &text)
-		h.Snippet = makeSnippet(ix.analyzer, text, terms)
+		p := snippetParts(ix.analyzer, text, terms)
+		h.Snippet = renderSnippet(p)
+		if parts {
+			h.Parts = p
+		}
 	}
 	return h, nil
 }
@@ -270,13 +279,40 @@ func (ix *Index) fields() Fields {
 // snippetTokens is the length of a snippet in tokens.
 const snippetTokens = 32
 
+// SnippetPart is a piece of a snippet: query terms are pieces of their
+// own with Match set, so that a caller can mark them without parsing
+// markup.
+type SnippetPart struct {
+	Text  string `json:"text"`
+	Match bool   `json:"match,omitempty"`
+}
+
 // makeSnippet returns the part of text with the most query terms, with the
 // matching words marked <b>like this</b>.
 func makeSnippet(a analysis.Analyzer, text string, terms map[string]bool) string {
+	return renderSnippet(snippetParts(a, text, terms))
+}
+
+// renderSnippet joins parts, marking matches <b>like this</b>.
+func renderSnippet(parts []SnippetPart) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p.Match {
+			b.WriteString("<b>" + p.Text + "</b>")
+		} else {
+			b.WriteString(p.Text)
+		}
+	}
+	return b.String()
+}
+
+// snippetParts cuts the snippetTokens tokens of text with the most query
+// terms into pieces, with whitespace runs collapsed to single spaces.
+func snippetParts(a analysis.Analyzer, text string, terms map[string]bool) []SnippetPart {
 	var ts analysis.Tokens
 	a.Analyze(&ts, text)
 	if ts.Len() == 0 {
-		return cut(text, 200)
+		return collapseParts([]SnippetPart{{Text: cut(text, 200)}})
 	}
 	match := make([]bool, ts.Len())
 	for i := range match {
@@ -296,33 +332,101 @@ func makeSnippet(a analysis.Analyzer, text string, terms map[string]bool) string
 		}
 	}
 	end := min(ts.Len(), best+snippetTokens)
-	var b strings.Builder
-	if best > 0 {
-		b.WriteString("… ")
+	return collapseParts(highlightParts(text, &ts, match, best, end))
+}
+
+// highlightParts cuts text[from token's start : to token's end] (the
+// whole of text at the edges) into pieces at the matching tokens.
+func highlightParts(text string, ts *analysis.Tokens, match []bool, from, to int) []SnippetPart {
+	var parts []SnippetPart
+	if from > 0 {
+		parts = append(parts, SnippetPart{Text: "… "})
 	}
-	pos := int(ts.Start[best])
-	if best == 0 {
+	pos := int(ts.Start[from])
+	if from == 0 {
 		pos = 0
 	}
-	stop := int(ts.End[end-1])
-	if end == ts.Len() {
+	stop := int(ts.End[to-1])
+	if to == ts.Len() {
 		stop = len(text)
 	}
-	for i := best; i < end; i++ {
+	for i := from; i < to; i++ {
 		if !match[i] {
 			continue
 		}
-		b.WriteString(text[pos:ts.Start[i]])
-		b.WriteString("<b>")
-		b.WriteString(text[ts.Start[i]:ts.End[i]])
-		b.WriteString("</b>")
+		parts = append(parts, SnippetPart{Text: text[pos:ts.Start[i]]}, SnippetPart{Text: text[ts.Start[i]:ts.End[i]], Match: true})
 		pos = int(ts.End[i])
 	}
-	b.WriteString(text[pos:stop])
-	if end < ts.Len() {
-		b.WriteString(" …")
+	parts = append(parts, SnippetPart{Text: text[pos:stop]})
+	if to < ts.Len() {
+		parts = append(parts, SnippetPart{Text: " …"})
 	}
-	return strings.Join(strings.Fields(b.String()), " ")
+	return parts
+}
+
+// collapseParts turns whitespace runs into single spaces across the
+// pieces, trims the ends and drops empty pieces.
+func collapseParts(parts []SnippetPart) []SnippetPart {
+	var out []SnippetPart
+	space := true // at the start, leading space is dropped
+	for _, p := range parts {
+		var b strings.Builder
+		for _, r := range p.Text {
+			if unicode.IsSpace(r) {
+				if !space {
+					b.WriteByte(' ')
+				}
+				space = true
+				continue
+			}
+			b.WriteRune(r)
+			space = false
+		}
+		if b.Len() > 0 {
+			out = append(out, SnippetPart{Text: b.String(), Match: p.Match})
+		}
+	}
+	if n := len(out); n > 0 {
+		out[n-1].Text = strings.TrimRight(out[n-1].Text, " ")
+		if out[n-1].Text == "" {
+			out = out[:n-1]
+		}
+	}
+	return out
+}
+
+// Highlight cuts text into pieces, marking the words that match the
+// positive terms of query q (as the index analyses them), for showing a
+// whole document with its matches.
+func (ix *Index) Highlight(text, q string) ([]SnippetPart, error) {
+	pq, err := ParseQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	w, err := ix.compile(pq, ix.analyzer, BM25{K1: ix.commit.K1, B: ix.commit.B}, ix.similarity())
+	if err != nil {
+		return nil, err
+	}
+	if w == nil {
+		return []SnippetPart{{Text: text}}, nil
+	}
+	terms := w.highlightTerms()
+	var ts analysis.Tokens
+	ix.analyzer.Analyze(&ts, text)
+	if ts.Len() == 0 {
+		return []SnippetPart{{Text: text}}, nil
+	}
+	match := make([]bool, ts.Len())
+	for i := range match {
+		match[i] = terms[string(ts.Term(i))]
+	}
+	var out []SnippetPart
+	for _, p := range highlightParts(text, &ts, match, 0, ts.Len()) {
+		if p.Text != "" {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 func cut(s string, n int) string {

@@ -570,3 +570,67 @@ func TestOldCommitSimilarity(t *testing.T) {
 		}
 	}
 }
+
+func TestPassagesAndHighlight(t *testing.T) {
+	words := make([]string, 40)
+	for i := range words {
+		words[i] = fmt.Sprintf("w%d", i)
+	}
+	corpus := fmt.Sprintf(`{"id": "long", "contents": %q}`+"\n", strings.Join(words, " "))
+	dir := t.TempDir()
+	in := writeFile(t, t.TempDir(), "c.jsonl", corpus)
+	if _, err := Build(context.Background(), dir, []string{in}, &Options{Segment: &Segmenting{Size: 16, Overlap: 4}}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	parent, recs, err := ix.Passages("long?seg=para_16_4&seg_id=1")
+	if err != nil || parent != "long" || len(recs) != 3 { // words 0-15, 12-27, 24-39
+		t.Fatalf("Passages: %q, %d records, %v", parent, len(recs), err)
+	}
+	for n, rec := range recs {
+		if want := fmt.Sprintf(`"id":"long?seg=para_16_4\u0026seg_id=%d"`, n); !strings.Contains(string(rec), want) {
+			t.Errorf("passage %d: %s", n, rec)
+		}
+	}
+	if _, _, err := ix.Passages("long"); !errors.Is(err, ErrNotPassage) {
+		t.Errorf("Passages(long): %v", err)
+	}
+	if _, _, err := ix.Passages("short?seg=para_16_4&seg_id=0"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Passages of a missing parent: %v", err)
+	}
+
+	small := buildSmall(t, nil)
+	parts, err := small.Highlight("The dog barks; dogs bark.", `dog -cat "bark"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range parts {
+		if p.Match {
+			got = append(got, p.Text)
+		}
+	}
+	if strings.Join(got, ",") != "dog,barks,dogs,bark" {
+		t.Errorf("highlighted %v", got)
+	}
+	res, err := small.Search(context.Background(), "lazy dog", &SearchOptions{Snippets: true, SnippetParts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := res.Hits[0]
+	var b strings.Builder
+	for _, p := range h.Parts {
+		if p.Match {
+			b.WriteString("<b>" + p.Text + "</b>")
+		} else {
+			b.WriteString(p.Text)
+		}
+	}
+	if b.String() != h.Snippet || !strings.Contains(h.Snippet, "<b>lazy</b> <b>dog</b>") {
+		t.Errorf("parts %+v do not make snippet %q", h.Parts, h.Snippet)
+	}
+}
