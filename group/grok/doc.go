@@ -18,8 +18,10 @@
 // epoch over the whole training split (S_5) or over minibatches whose
 // mean-loss gradients are summed (S_6). It draws no random numbers, so a run
 // stopped (Ctrl-C, or a crash) and resumed from its training state ends
-// with the same weights as one that never stopped. It checks against a
-// PyTorch replay of the same loop from the same weights to 1e-5.
+// with the same weights, bit for bit, as one that never stopped, given the
+// same number of threads (GOMAXPROCS: nn sums the bias gradient in blocks
+// per thread, so another thread count moves the last bits). It checks
+// against a PyTorch replay of the same loop from the same weights to 1e-5.
 //
 // # Task and model
 //

@@ -152,8 +152,8 @@ func NewTrainer(r *Run, init *Model) (*Trainer, error) {
 // ResumeTrainer continues a run from its training state (StateFile):
 // weights, AdamW's moments and the epoch. Lines of metrics.jsonl after
 // that epoch (logged before a crash) are dropped; the epochs after it are
-// trained again, with the same result, since training draws no random
-// numbers. Like NewTrainer, it locks the run directory until Close.
+// trained again, with the same result on the same number of threads, since
+// training draws no random numbers. Like NewTrainer, it locks the run directory until Close.
 func ResumeTrainer(r *Run) (t *Trainer, err error) {
 	unlock, err := lockRun(r.Dir)
 	if err != nil {
