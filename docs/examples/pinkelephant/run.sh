@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The small-model run of the README's Pink Elephant section: a toy base
 # model, the pipeline's critique, revision and export stages, DPF with
-# fmkit train dpo, and the four-arm comparison. Offline; about ten
-# minutes on two cores. Run from the repository root:
+# fmkit train dpo, and the four-arm comparison. Offline; about 20 minutes
+# on two busy cores, most of it training the base model. Run from the
+# repository root:
 #   bash docs/examples/pinkelephant/run.sh
 # FMKIT (default: go run ./cmd/fmkit) and OUT (default runs/pinkelephant)
 # may be set.
