@@ -17,6 +17,17 @@ type Checkpoint struct {
 	where map[string]*File
 }
 
+// Changed reports the first file of the checkpoint that changed on disk
+// since it was opened (see File.Changed).
+func (c *Checkpoint) Changed() error {
+	for _, f := range c.files {
+		if err := f.Changed(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // IndexFile and SingleFile are the names Hugging Face uses for a sharded and
 // an unsharded checkpoint.
 const (

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"time"
 	"unsafe"
 
 	"github.com/fmkit/fmkit/internal/mmap"
@@ -21,6 +22,31 @@ type File struct {
 	data   []byte // the data section, a sub-slice of the mapping
 	unmap  func() error
 	byName map[string]int
+	// size and modTime are the file's when it was mapped (see Changed).
+	size    int64
+	modTime time.Time
+}
+
+// ErrChanged is returned by Changed when a mapped file was truncated,
+// rewritten or removed after Open: reading the mapping then either sees
+// other data or, past a truncated end, faults (SIGBUS).
+var ErrChanged = errors.New("safetensors: file changed on disk since it was opened")
+
+// Changed reports, with an error wrapping ErrChanged, whether the file on
+// disk no longer has the size and modification time it had when it was
+// mapped. It costs one stat call; callers check it before reading mapped
+// weights.
+func (f *File) Changed() error {
+	st, err := os.Stat(f.path)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: %w: %v", f.path, ErrChanged, err)
+	case st.Size() != f.size:
+		return fmt.Errorf("%s: %w: its size went from %d to %d bytes", f.path, ErrChanged, f.size, st.Size())
+	case !st.ModTime().Equal(f.modTime):
+		return fmt.Errorf("%s: %w: modified at %s", f.path, ErrChanged, st.ModTime().Format(time.RFC3339Nano))
+	}
+	return nil
 }
 
 // Open maps the file at path and validates its header. Errors name the path;
@@ -63,7 +89,7 @@ func Open(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: map into memory: %w", path, err)
 	}
-	sf := &File{path: path, header: h, unmap: unmap, byName: make(map[string]int, len(h.Tensors))}
+	sf := &File{path: path, header: h, unmap: unmap, byName: make(map[string]int, len(h.Tensors)), size: size, modTime: st.ModTime()}
 	if mapping != nil {
 		sf.data = mapping[dataStart:]
 	}

@@ -110,12 +110,13 @@ func ParseHeader(header []byte, dataLen int64) (*Header, error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, formatErr("", "header does not start with '{'")
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &raw); err != nil {
-		return nil, formatErr("", "header is not a JSON object: %v", err)
+	raw, err := headerEntries(trimmed)
+	if err != nil {
+		return nil, err
 	}
 	h := &Header{}
-	for name, value := range raw {
+	for _, e := range raw {
+		name, value := e.name, e.value
 		if name == "__metadata__" {
 			if err := json.Unmarshal(value, &h.Metadata); err != nil {
 				return nil, formatErr("", "__metadata__ must map strings to strings: %v", err)
@@ -142,6 +143,47 @@ func ParseHeader(header []byte, dataLen int64) (*Header, error) {
 		return nil, err
 	}
 	return h, nil
+}
+
+// headerEntry is one key of the header object with its raw value.
+type headerEntry struct {
+	name  string
+	value json.RawMessage
+}
+
+// headerEntries reads the header object's keys in order. A key given twice
+// is an error of its own: decoding into a map would keep the last entry
+// silently, and the first one's bytes would then show up as a hole in the
+// data.
+func headerEntries(header []byte) ([]headerEntry, error) {
+	if !json.Valid(header) {
+		var v any
+		err := json.Unmarshal(header, &v)
+		return nil, formatErr("", "header is not a JSON object: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(header))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, formatErr("", "header is not a JSON object")
+	}
+	var out []headerEntry
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, formatErr("", "header is not a JSON object: %v", err)
+		}
+		name, _ := tok.(string)
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, formatErr(name, "header is not a JSON object: %v", err)
+		}
+		if seen[name] {
+			return nil, formatErr(name, "the name appears twice in the header")
+		}
+		seen[name] = true
+		out = append(out, headerEntry{name, value})
+	}
+	return out, nil
 }
 
 type rawEntry struct {
