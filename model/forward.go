@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime/debug"
 
+	"github.com/fmkit/fmkit/safetensors"
 	"github.com/fmkit/fmkit/tensor"
 )
 
@@ -106,7 +108,45 @@ func (m *Model) logitsRows() int {
 // (bad input, a hook's or callback's error, cancellation of ctx between
 // layers) no sequence has advanced. A sequence may appear only once per
 // batch.
+//
+// Weights read from memory-mapped files are checked first (CheckWeights):
+// a file truncated or rewritten since Load is an error wrapping
+// safetensors.ErrChanged. A file truncated during the pass makes reading
+// the mapping fault; that too is returned as such an error instead of
+// killing the process with SIGBUS, and the sequences of the batch must then
+// be released, since their caches may be partly written.
 func (m *Model) Forward(ctx context.Context, batch []Input, opts *ForwardOptions) error {
+	if err := m.CheckWeights(); err != nil {
+		return err
+	}
+	return m.forwardGuarded(ctx, batch, opts)
+}
+
+// CheckWeights reports, with an error wrapping safetensors.ErrChanged,
+// whether a weight file changed on disk since Load (one stat per file).
+func (m *Model) CheckWeights() error {
+	if err := m.ckpt.Changed(); err != nil {
+		return fmt.Errorf("model: %w; reload the model", err)
+	}
+	return nil
+}
+
+// forwardGuarded is Forward without the file check, turning a memory
+// fault on the mapped weights into an error.
+func (m *Model) forwardGuarded(ctx context.Context, batch []Input, opts *ForwardOptions) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			if !tensor.IsMemoryFault(r) {
+				panic(r)
+			}
+			err = fmt.Errorf("model: %v while reading the memory-mapped weights of %s: %w", r, m.Dir, safetensors.ErrChanged)
+		}
+	}()
+	return m.forward(ctx, batch, opts)
+}
+
+func (m *Model) forward(ctx context.Context, batch []Input, opts *ForwardOptions) error {
 	if opts == nil {
 		opts = &ForwardOptions{}
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -129,5 +131,42 @@ func TestSamplerLimits(t *testing.T) {
 	n := testutil.AllocatedBytes(func() { s.Sample(huge, nil) })
 	if n > 1024 {
 		t.Errorf("a warm sampler allocated %d bytes", n)
+	}
+}
+
+// TestTruncatedWeights is issue 24's SIGBUS: a half-precision checkpoint
+// truncated while mapped. Forward notices the changed file before reading
+// it, and a truncation it cannot notice (between the check and the read)
+// faults into an error instead of killing the process.
+func TestTruncatedWeights(t *testing.T) {
+	dir := copyFixture(t, "neox_dynamic_f16", nil, nil)
+	m, err := Load(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	run := func(forward func(context.Context, []Input, *ForwardOptions) error) error {
+		seq, err := m.NewSequence(8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer seq.Release()
+		return forward(context.Background(), []Input{{Seq: seq, Tokens: []int{1, 2, 3, 4}, Logits: 1}}, &ForwardOptions{Logits: func(Row, []float32) error { return nil }})
+	}
+	if err := run(m.Forward); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(dir, "model.safetensors"), 64); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(m.Forward); !errors.Is(err, safetensors.ErrChanged) || !strings.Contains(err.Error(), "size went from") {
+		t.Errorf("Forward after truncation: %v", err)
+	}
+	if err := m.CheckWeights(); !errors.Is(err, safetensors.ErrChanged) {
+		t.Errorf("CheckWeights after truncation: %v", err)
+	}
+	err = run(m.forwardGuarded)
+	if !errors.Is(err, safetensors.ErrChanged) || !strings.Contains(err.Error(), "while reading the memory-mapped weights") {
+		t.Errorf("forward over a truncated mapping: %v, want a fault turned into an error", err)
 	}
 }

@@ -93,7 +93,7 @@ func GemmBatched(transA, transB bool, batch, m, n, k int, alpha float32, a []flo
 		bj.a, bj.b, bj.c = a, b, c
 		bj.strideA, bj.strideB, bj.strideC = strideA, strideB, strideC
 		bj.ks = kernels()
-		parallel(bj, bj.parts, &bj.wg)
+		parallel(bj, bj.parts, &bj.ps)
 		bj.args, bj.a, bj.b, bj.c = gemmArgs{}, nil, nil, nil
 		batchPool.Put(bj)
 		return
@@ -111,7 +111,7 @@ type batchJob struct {
 	batch, parts              int
 	a, b, c                   []float32
 	strideA, strideB, strideC int
-	wg                        sync.WaitGroup
+	ps                        partSync
 }
 
 var batchPool = sync.Pool{New: func() any { return new(batchJob) }}

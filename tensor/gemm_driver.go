@@ -26,7 +26,7 @@ type gemmJob struct {
 	ks     *kernelSet
 	tm, tn int  // the grid of parts: tm row ranges × tn column ranges
 	gemv   bool // a one-row product with a packed B: parts are column ranges
-	wg     sync.WaitGroup
+	ps     partSync
 }
 
 // gemmArgs are the arguments of one GEMM call.
@@ -73,7 +73,7 @@ func (g *gemmJob) run(threads int) {
 		// slivers of the packed B once.
 		g.gemv, g.tm = true, 1
 		g.tn = max(1, min(threads, g.k*g.n/gemvMinPart, ceilDiv(g.n, g.ks.nr)))
-		parallel(g, g.tn, &g.wg)
+		parallel(g, g.tn, &g.ps)
 		return
 	}
 	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
@@ -85,7 +85,7 @@ func (g *gemmJob) run(threads int) {
 		callerScratch.Put(s)
 		return
 	}
-	parallel(g, g.tm*g.tn, &g.wg)
+	parallel(g, g.tm*g.tn, &g.ps)
 }
 
 // trivial handles the products that need no multiplication: empty C, and

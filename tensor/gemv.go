@@ -74,7 +74,7 @@ type gemvJob struct {
 	gemvArgs
 	ks    *kernelSet
 	parts int
-	wg    sync.WaitGroup
+	ps    partSync
 	xp    []float32 // each x reordered for dot4BF16 or scaled for dot4F16S (kept across uses)
 	// f16Scaled: xp holds each x laid out for dot4F16S (see scaleForF16).
 	f16Scaled bool
@@ -135,7 +135,7 @@ func (g *gemvJob) run(threads int) {
 			g.partial = make([]float32, need)
 		}
 	}
-	parallel(g, g.parts, &g.wg)
+	parallel(g, g.parts, &g.ps)
 	if g.splitRows {
 		g.addPartials()
 	}

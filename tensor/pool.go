@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -16,7 +17,29 @@ type partJob interface {
 type workItem struct {
 	job  partJob
 	part int
-	wg   *sync.WaitGroup
+	ps   *partSync
+}
+
+// partSync joins the parts of one job: a WaitGroup, and the memory fault a
+// part hit on a pool worker, if any. Pool workers run with
+// debug.SetPanicOnFault, so that reading a memory-mapped operand whose file
+// was truncated is a panic rather than a fatal SIGBUS; parallel re-raises
+// it on the calling goroutine once every part has finished, where a caller
+// that also set SetPanicOnFault can recover it (model.Forward does) and
+// any other caller crashes as before.
+type partSync struct {
+	wg    sync.WaitGroup
+	fault atomic.Pointer[memoryFault]
+}
+
+// memoryFault carries a recovered fault panic from a worker to the caller.
+type memoryFault struct{ value any }
+
+// IsMemoryFault reports whether r, a value recovered from a panic, is a
+// memory fault turned into a panic by debug.SetPanicOnFault.
+func IsMemoryFault(r any) bool {
+	_, ok := r.(interface{ Addr() uintptr })
+	return ok
 }
 
 // workers is the process-wide pool of kernel goroutines. It grows to
@@ -37,13 +60,28 @@ func startWorkers(n int) {
 	}
 	for ; workers.started.Load() < int64(n); workers.started.Add(1) {
 		go func() {
+			debug.SetPanicOnFault(true)
 			s := new(scratch)
 			for it := range workers.items {
-				it.job.runPart(it.part, s)
-				it.wg.Done()
+				runItem(it, s)
 			}
 		}()
 	}
+}
+
+// runItem runs one part on a pool worker, keeping a memory fault for the
+// caller; any other panic is a bug and crashes, as it always did.
+func runItem(it workItem, s *scratch) {
+	defer it.ps.wg.Done()
+	defer func() {
+		if r := recover(); r != nil {
+			if !IsMemoryFault(r) {
+				panic(r)
+			}
+			it.ps.fault.CompareAndSwap(nil, &memoryFault{r})
+		}
+	}()
+	it.job.runPart(it.part, s)
 }
 
 // callerScratch holds scratch buffers for the part that runs on the calling
@@ -51,22 +89,31 @@ func startWorkers(n int) {
 var callerScratch = sync.Pool{New: func() any { return new(scratch) }}
 
 // parallel runs job's parts 0..parts-1, part 0 on the calling goroutine and
-// the rest on the pool, and returns when all are done. wg must be unused.
-func parallel(job partJob, parts int, wg *sync.WaitGroup) {
+// the rest on the pool, and returns when all are done. ps must be unused.
+// A memory fault in any part (see partSync) panics on the calling
+// goroutine, after every part has finished.
+func parallel(job partJob, parts int, ps *partSync) {
 	if parts > 1 {
 		if workers.started.Load() < int64(parts-1) {
 			startWorkers(parts - 1)
 		}
-		wg.Add(parts - 1)
+		ps.wg.Add(parts - 1)
 		for p := 1; p < parts; p++ {
-			workers.items <- workItem{job: job, part: p, wg: wg}
+			workers.items <- workItem{job: job, part: p, ps: ps}
 		}
 	}
 	s := callerScratch.Get().(*scratch)
-	job.runPart(0, s)
+	func() {
+		if parts > 1 {
+			// Wait for the other parts even when part 0 faults, so
+			// that no worker still uses the job after parallel returns.
+			defer ps.wg.Wait()
+		}
+		job.runPart(0, s)
+	}()
 	callerScratch.Put(s)
-	if parts > 1 {
-		wg.Wait()
+	if f := ps.fault.Swap(nil); f != nil {
+		panic(f.value)
 	}
 }
 
