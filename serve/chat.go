@@ -104,6 +104,16 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest("messages", "model %s has no chat template (tokenizer_config.json has no chat_template); use /v1/completions", s.name))
 		return
 	}
+	// The rendered chat holds every message, so their total alone may
+	// already be too long; the template's own output is checked after.
+	total := 0
+	for _, m := range msgs {
+		total += len(m.Content)
+	}
+	if aerr := s.checkPromptBytes("messages", total); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
 	addGen := req.AddGenerationPrompt == nil || *req.AddGenerationPrompt
 	promptText, err := s.chat.Render(msgs, addGen)
 	if err != nil {
@@ -112,6 +122,10 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		} else {
 			writeError(w, &apiError{Status: http.StatusInternalServerError, Message: err.Error()})
 		}
+		return
+	}
+	if aerr := s.checkPromptBytes("messages", len(promptText)); aerr != nil {
+		writeError(w, aerr)
 		return
 	}
 	ids := s.tok.Encode(promptText, false)

@@ -96,6 +96,9 @@ func (s *Server) planCompletion(body []byte) (*completionRequest, *completionPla
 	for _, pr := range prompts {
 		ids := pr.ids
 		if pr.isText {
+			if aerr := s.checkPromptBytes("prompt", len(pr.text)); aerr != nil {
+				return nil, nil, aerr
+			}
 			ids = s.tok.Encode(pr.text, true)
 			if len(ids) == 0 {
 				return nil, nil, badRequest("prompt", "prompt is empty after tokenization")

@@ -3,6 +3,7 @@ package serve
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Options configure a Server. Zero fields take the defaults documented on
@@ -26,6 +27,19 @@ type Options struct {
 	MaxQueue int
 	// MaxRequestBytes limits a request body. The default is 16 MiB.
 	MaxRequestBytes int64
+	// MaxPromptBytes limits a text prompt (each prompt of a completion,
+	// the rendered chat, a negative prompt) before it is tokenized, so that
+	// tokenizer work and memory are bounded by the context rather than by
+	// the body size (a 16 MB prompt took 650 MB to tokenize, only to be
+	// refused). The default is the context length times the tokenizer's
+	// longest token in bytes (tokenizer.MaxTokenBytes; 256 for GPT-2), past
+	// which no prompt fits, unless the tokenizer's normalizer deletes
+	// characters.
+	MaxPromptBytes int64
+	// BodyTimeout bounds the time to read a request body, so that a client
+	// sending it a byte at a time cannot hold a connection open (headers
+	// have their own 30-second limit). The default is 30 seconds.
+	BodyTimeout time.Duration
 	// MaxLogprobs caps logprobs and top_logprobs. The default is 20.
 	MaxLogprobs int
 	// MaxN caps n, the choices per prompt. The default is 16.
@@ -58,6 +72,9 @@ func (o *Options) withDefaults() Options {
 	if r.MaxRequestBytes <= 0 {
 		r.MaxRequestBytes = 16 << 20
 	}
+	if r.BodyTimeout <= 0 {
+		r.BodyTimeout = 30 * time.Second
+	}
 	return r
 }
 
@@ -71,6 +88,7 @@ func (o *Options) Validate() error {
 		{"MaxSequences", int64(o.MaxSequences)}, {"MaxBatchTokens", int64(o.MaxBatchTokens)},
 		{"CacheBytes", o.CacheBytes}, {"MaxQueue", int64(o.MaxQueue)}, {"MaxRequestBytes", o.MaxRequestBytes},
 		{"MaxLogprobs", int64(o.MaxLogprobs)}, {"MaxN", int64(o.MaxN)}, {"DefaultMaxTokens", int64(o.DefaultMaxTokens)},
+		{"MaxPromptBytes", o.MaxPromptBytes}, {"BodyTimeout", int64(o.BodyTimeout)},
 	} {
 		if f.v < 0 {
 			errs = append(errs, fmt.Errorf("%s (%d) must be >= 0", f.name, f.v))

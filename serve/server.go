@@ -50,6 +50,9 @@ func New(m *model.Model, tok *tokenizer.Tokenizer, opts *Options) (*Server, erro
 	if s.name == "" {
 		s.name = filepath.Base(m.Dir)
 	}
+	if s.opts.MaxPromptBytes == 0 {
+		s.opts.MaxPromptBytes = int64(s.limit) * int64(max(tok.MaxTokenBytes(), 1))
+	}
 	if id, ok := tok.EOS(); ok {
 		s.eos = append(s.eos, id)
 	}
@@ -146,6 +149,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Unwrap lets http.ResponseController reach the connection (readBody sets
+// a read deadline through it).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
@@ -164,7 +171,13 @@ func (s *Server) instrument(endpoint, method string, h func(http.ResponseWriter,
 					writeError(sw, &apiError{Status: http.StatusInternalServerError, Message: fmt.Sprintf("internal error: %v", p)})
 				}
 			}
-			s.metrics.request(endpoint, sw.status, time.Since(start).Seconds())
+			status := sw.status
+			if r.Context().Err() != nil {
+				// The client went away before the response was complete:
+				// a cancellation, not a server error (nginx's 499).
+				status = statusClientClosed
+			}
+			s.metrics.request(endpoint, status, time.Since(start).Seconds())
 		}()
 		if r.Method != method {
 			sw.Header().Set("Allow", method)
@@ -188,20 +201,57 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	writeJSON(w, e.Status, e.body())
 }
 
-// readBody reads a request body within the size limit.
+// statusClientClosed is what the metrics count for a request whose client
+// disconnected before its response was complete.
+const statusClientClosed = 499
+
+// readBody reads a request body within the size and time limits.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 	if s.closing.Load() {
 		return nil, &apiError{Status: http.StatusServiceUnavailable, Message: errShutdown.Error()}
 	}
+	if err := s.CheckWeights(); err != nil {
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Message: err.Error()}
+	}
+	rc := http.NewResponseController(w)
+	// Servers that cannot set deadlines (some test recorders) just read.
+	deadline := rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout)) == nil
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxRequestBytes))
+	if deadline && err == nil {
+		// Lift it for the rest of the request: net/http's background read,
+		// which notices a client going away, must not time out. After an
+		// error it stays, so that discarding the unread body fails fast
+		// and the connection closes.
+		rc.SetReadDeadline(time.Time{})
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var ne net.Error
+		switch {
+		case errors.As(err, &mbe):
 			return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", mbe.Limit)}
+		case errors.As(err, &ne) && ne.Timeout():
+			return nil, &apiError{Status: http.StatusRequestTimeout, Message: fmt.Sprintf("request body not received within %v", s.opts.BodyTimeout)}
 		}
 		return nil, badRequest("", "reading the request body: %v", err)
 	}
 	return b, nil
+}
+
+// CheckWeights reports whether the model's weight files changed on disk
+// since the server started (see model.Model.CheckWeights): /health then
+// answers 503 and requests fail at once instead of reading a mapping that
+// may fault.
+func (s *Server) CheckWeights() error { return s.m.CheckWeights() }
+
+// checkPromptBytes refuses a text prompt longer than MaxPromptBytes before
+// it is tokenized.
+func (s *Server) checkPromptBytes(param string, n int) *apiError {
+	if int64(n) > s.opts.MaxPromptBytes {
+		return badRequest(param, "%s is %d bytes, more than this server's limit of %d bytes (%d tokens of context × %d bytes for the longest token: no longer text fits)",
+			param, n, s.opts.MaxPromptBytes, s.limit, s.opts.MaxPromptBytes/int64(max(s.limit, 1)))
+	}
+	return nil
 }
 
 func (s *Server) checkModel(name string) *apiError {
@@ -220,6 +270,10 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	if s.closing.Load() {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+		return
+	}
+	if err := s.CheckWeights(); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "weights changed on disk", "error": err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -253,6 +307,9 @@ func (s *Server) newJob(ctx context.Context, ids []int, maxNew int, st settings,
 		// negative prompt tokenized as text prompts are.
 		unc := ids[len(ids)-1:]
 		if st.negative != nil {
+			if aerr := s.checkPromptBytes("negative_prompt", len(*st.negative)); aerr != nil {
+				return nil, aerr
+			}
 			unc = s.tok.Encode(*st.negative, true)
 			if len(unc) == 0 {
 				return nil, badRequest("negative_prompt", "negative_prompt is empty after tokenization")

@@ -264,6 +264,23 @@ func (t *Tokenizer) VocabSize() int {
 	return n
 }
 
+// MaxTokenBytes returns the length in bytes of the longest token string of
+// the vocabulary and the added tokens. A token's string is at least as long
+// as the input it covers (a byte-level or Metaspace symbol takes one to
+// three bytes for one input byte), so a text of more than n·MaxTokenBytes
+// bytes encodes to more than n tokens, unless the normalizer deletes
+// characters (StripAccents, Replace with ""). Servers use it to reject
+// prompts that cannot fit a context before tokenizing them.
+func (t *Tokenizer) MaxTokenBytes() int {
+	longest := 0
+	for id := range t.VocabSize() {
+		if s, ok := t.IDToToken(id); ok {
+			longest = max(longest, len(s))
+		}
+	}
+	return longest
+}
+
 // AddedTokens returns the added tokens with the IDs they were given.
 func (t *Tokenizer) AddedTokens() []AddedToken {
 	return append([]AddedToken(nil), t.added.tokens...)
