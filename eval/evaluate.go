@@ -37,6 +37,10 @@ type Options struct {
 	Progress func(Progress)
 	// LogSamples keeps the per-document records (lm-eval's samples).
 	LogSamples bool
+	// Code runs the model-written programs of code-execution tasks
+	// (unsafe_code: true, such as humaneval and mbpp); nil refuses to run
+	// those tasks (lm-eval's --confirm_run_unsafe_code).
+	Code *CodeSandbox
 }
 
 // Progress reports a run's advance.
@@ -72,6 +76,11 @@ func Evaluate(ctx context.Context, model lm.Model, suite *Suite, loader *data.Lo
 	defer func() { run.End = time.Now() }()
 	if err := checkCapabilities(model, suite); err != nil {
 		return run, err
+	}
+	for _, t := range suite.Tasks {
+		if t.Config.UnsafeCode && opts.Code == nil {
+			return run, fmt.Errorf("%w: task %s runs model-written code; allow it with --allow-code-execution (or HF_ALLOW_CODE_EVAL=1)", ErrCodeExecution, t.Name)
+		}
 	}
 	for i, t := range suite.Tasks {
 		set := t.settings(opts)
@@ -216,7 +225,7 @@ func (run *Run) runTask(ctx context.Context, t *Task, index int, set settings) (
 	if err := run.answer(ctx, t, index, insts); err != nil {
 		return nil, err
 	}
-	return run.score(t, docs, set)
+	return run.score(ctx, t, docs, set)
 }
 
 // ErrNoTasks is returned when a run has nothing to evaluate.

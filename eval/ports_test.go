@@ -118,6 +118,30 @@ func runPort(name, kind string, docs []any) (any, error) {
 			l[i] = d
 		}
 		return l, err
+	case "filter":
+		build := filterFunctions[name]
+		if build == nil {
+			return nil, errNoPort
+		}
+		f, err := build(nil)
+		if err != nil {
+			return nil, err
+		}
+		var out []any
+		for _, c := range asDocs() {
+			rv, _ := c.Get("resps")
+			dv, _ := c.Get("docs")
+			var ds []data.Doc
+			for _, d := range dv.([]any) {
+				ds = append(ds, d.(data.Doc))
+			}
+			r, err := f(rv.([]any), ds)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, nil
 	case "results", "results_ll":
 		fn := resultsFunctions[name]
 		if fn == nil {

@@ -159,7 +159,7 @@ var wordSplit = regexp.MustCompile(`\s+`)
 // processResults is lm-eval's ConfigurableTask.process_results for one
 // document and one filter: results are the filtered responses of its
 // requests in order.
-func (t *Task) processResults(doc data.Doc, results []any, multipleTarget bool) (keys []string, vals map[string]any, err error) {
+func (t *Task) processResults(env *MetricEnv, doc data.Doc, results []any, multipleTarget bool) (keys []string, vals map[string]any, err error) {
 	tc := t.Config
 	if tc.ProcessResults != nil {
 		return t.customResults(doc, results)
@@ -220,7 +220,7 @@ func (t *Task) processResults(doc data.Doc, results []any, multipleTarget bool) 
 		}
 		for _, m := range tc.Metrics {
 			if m.metricFn != nil {
-				if err := customMetric(m, gold, result, multipleTarget, &keys, vals); err != nil {
+				if err := customMetric(env, m, gold, result, multipleTarget, &keys, vals); err != nil {
 					return nil, nil, err
 				}
 				continue
@@ -259,7 +259,7 @@ func (t *Task) processResults(doc data.Doc, results []any, multipleTarget bool) 
 // customMetric scores a generation with a `metric: !function` as lm-eval
 // does: against each gold of a multiple-target document (1 if any scores),
 // a dict result adding each of its keys.
-func customMetric(m MetricConfig, gold, result any, multipleTarget bool, keys *[]string, vals map[string]any) error {
+func customMetric(env *MetricEnv, m MetricConfig, gold, result any, multipleTarget bool, keys *[]string, vals map[string]any) error {
 	set := func(k string, v any) {
 		if _, seen := vals[k]; !seen {
 			*keys = append(*keys, k)
@@ -272,7 +272,7 @@ func customMetric(m MetricConfig, gold, result any, multipleTarget bool, keys *[
 	}
 	any1 := false
 	for _, g := range golds {
-		v, err := m.metricFn(g, result, m.Kwargs)
+		v, err := m.metricFn(env, g, result, m.Kwargs)
 		if err != nil {
 			return fmt.Errorf("metric %s: %w", m.Name, err)
 		}

@@ -206,7 +206,7 @@ func (r *resolver) metric(f *Function) (MetricFunc, error) {
 	if err := r.bridged(f, "metric"); err != nil {
 		return nil, err
 	}
-	return func(ref, pred any, kwargs map[string]any) (any, error) {
+	return func(_ *MetricEnv, ref, pred any, kwargs map[string]any) (any, error) {
 		return r.python.call("metric", f, "references", []any{ref}, "predictions", []any{pred}, "kwargs", orderedDict(kwargs, nil))
 	}, nil
 }

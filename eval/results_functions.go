@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/fmkit/fmkit/data"
@@ -28,8 +29,25 @@ type AggregationFunc func(items []any) (float64, error)
 // A MetricFunc is a Go function that a task YAML names with
 // `metric: !function module.name`: for a generate_until task it scores
 // one prediction against one reference, returning a number or a
-// map[string]any of several metrics. kwargs are the entry's options.
-type MetricFunc func(reference, prediction any, kwargs map[string]any) (any, error)
+// data.Doc of several metrics. kwargs are the entry's options; env is
+// what the run lends (its context, the code sandbox).
+type MetricFunc func(env *MetricEnv, reference, prediction any, kwargs map[string]any) (any, error)
+
+// MetricEnv is what a run lends metric functions.
+type MetricEnv struct {
+	// Context is the run's context.
+	Context context.Context
+	// Code runs model-written programs; nil unless the run allows code
+	// execution (Options.Code).
+	Code *CodeSandbox
+}
+
+func (e *MetricEnv) ctx() context.Context {
+	if e == nil || e.Context == nil {
+		return context.Background()
+	}
+	return e.Context
+}
 
 // A FilterFunc maps every request's responses to filtered responses; docs
 // are the requests' documents. It is one step of a filter_list pipeline.

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -17,7 +18,8 @@ func hashString(s string) string {
 }
 
 // score applies the filters and metrics and aggregates.
-func (run *Run) score(t *Task, docs []*DocRequests, set settings) (*TaskResult, error) {
+func (run *Run) score(ctx context.Context, t *Task, docs []*DocRequests, set settings) (*TaskResult, error) {
+	env := &MetricEnv{Context: ctx, Code: run.opts.Code}
 	pipes, err := buildPipelines(t.Config.Filters, t.res)
 	if err != nil {
 		return nil, fmt.Errorf("eval: task %s: %w", t.Name, err)
@@ -57,7 +59,7 @@ func (run *Run) score(t *Task, docs []*DocRequests, set settings) (*TaskResult, 
 		for _, d := range docs {
 			fr := filtered[k : k+len(d.Insts)]
 			k += len(d.Insts)
-			keys, vals, err := t.processResults(d.Doc, fr, multipleTarget)
+			keys, vals, err := t.processResults(env, d.Doc, fr, multipleTarget)
 			if err != nil {
 				return nil, &DocError{Task: t.Name, DocID: d.DocID, Field: "process_results", Err: err}
 			}

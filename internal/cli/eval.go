@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -52,7 +53,8 @@ type evalCmdFlags struct {
 	concurrency, numFewshot, batchSize, bootstrap                  int
 	tasksFrom                                                      taskFlags
 	limit                                                          float64
-	logSamples, chat, asJSON                                       bool
+	logSamples, chat, asJSON, allowCode                            bool
+	codeTimeout                                                    time.Duration
 	cfg                                                            cfgFlags
 	sweep, plot                                                    string
 }
@@ -76,6 +78,8 @@ func (f *evalCmdFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.genKwargs, "gen-kwargs", "", "generation settings for generate_until tasks, k=v,...")
 	fs.IntVar(&f.bootstrap, "bootstrap-iters", 100000, "bootstrap replicates for non-mean standard errors (0 disables)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the results JSON instead of the table")
+	fs.BoolVar(&f.allowCode, "allow-code-execution", false, "run the model-written programs of code tasks (humaneval, mbpp) in a python3 sandbox: scratch folder, time limit, no network where a network namespace can be made (HF_ALLOW_CODE_EVAL=1 does the same)")
+	fs.DurationVar(&f.codeTimeout, "code-timeout", 3*time.Second, "time limit of each program run by --allow-code-execution")
 	f.cfg.register(cmd)
 	fs.StringVar(&f.sweep, "cfg-sweep", "", "evaluate at each guidance scale of a comma-separated list, e.g. 1,1.25,1.5,2")
 	fs.StringVar(&f.plot, "cfg-plot", "", "PNG file for the --cfg-sweep plot (default: cfg_sweep.png in --output or here)")
@@ -120,6 +124,16 @@ func (f *evalCmdFlags) options(cmd *cobra.Command) (eval.Options, eval.RunInfo, 
 	}
 	if f.concurrency < 0 {
 		return opts, info, fmt.Errorf("--concurrency %d: expected 1 or more", f.concurrency)
+	}
+	if f.allowCode || os.Getenv("HF_ALLOW_CODE_EVAL") == "1" {
+		if f.codeTimeout <= 0 {
+			return opts, info, fmt.Errorf("--code-timeout %s: expected a positive duration", f.codeTimeout)
+		}
+		python := f.tasksFrom.python
+		if python == "none" {
+			return opts, info, errors.New("--allow-code-execution needs python3; drop --python none")
+		}
+		opts.Code = &eval.CodeSandbox{Python: python, Timeout: f.codeTimeout}
 	}
 	return opts, info, nil
 }

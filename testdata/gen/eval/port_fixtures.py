@@ -9,8 +9,8 @@ Debian's python3 (3.11) with python3-numpy, python3-jinja2, python3-yaml.
 The lm-eval code is imported from the checkout given, never copied. The
 `datasets` package is replaced by fmkit's Dataset stand-in
 (eval/python_worker.py), and packages a module imports at the top but the
-tested function never calls (sacrebleu, rouge_score, math_verify, sympy's
-LaTeX parser) by empty modules. lm-eval's simple_evaluate seeds Python's
+tested function never calls (sacrebleu, rouge_score, math_verify, evaluate's
+code_eval) by empty modules. lm-eval's simple_evaluate seeds Python's
 random with 0 before building tasks; process_docs runs after
 random.seed(0) here too (gpqa shuffles with the global generator).
 """
@@ -35,11 +35,17 @@ datasets = types.ModuleType("datasets")
 datasets.Dataset = worker.Dataset
 sys.modules["datasets"] = datasets
 
-for name in ["sacrebleu", "rouge_score", "math_verify"]:
+class _CodeEval:  # humaneval/mbpp load code_eval at import; never called here
+    def compute(self, **_):
+        return [{"pass@1": 0.0}], None
+
+
+for name in ["sacrebleu", "rouge_score", "math_verify", "evaluate"]:
     if importlib.util.find_spec(name) is None:
         m = types.ModuleType(name)
         m.rouge_scorer = m.scoring = None
         m.LatexExtractionConfig = m.parse = m.verify = None
+        m.load = lambda *a, **k: _CodeEval()
         sys.modules[name] = m
 worker.make_lm_eval_importable(os.path.join(TASKS, "x", "x.yaml"))
 
@@ -90,6 +96,10 @@ CASES = [
     ("mmlu_pro/utils.doc_to_text", "doc", "mmlu_pro"),
     ("mmlu_pro/utils.fewshot_to_text", "doc", "mmlu_pro"),
     ("mmlu_pro/utils.fewshot_to_target", "doc", "mmlu_pro"),
+    ("humaneval/utils.build_predictions", "filter", "humaneval_filter"),
+    ("humaneval/utils.build_predictions_instruct", "filter", "humaneval_filter"),
+    ("mbpp/utils.build_predictions", "filter", "mbpp_filter"),
+    ("mbpp/utils.list_fewshot_samples", "samples", None),
 ]
 for lang in ["et", "ht", "it", "id", "qu", "sw", "zh", "ta", "th", "tr", "vi"]:
     CASES.append(("xcopa/utils.doc_to_text_" + lang, "doc", "xcopa"))
@@ -110,6 +120,8 @@ def run(path, kind, docs_name):
         return fn()
     if kind == "results":
         return [worker.plain(fn(c["doc"], [tuple(r) for r in c["results"]])) for c in docs]
+    if kind == "filter":
+        return [fn(c["resps"], c["docs"]) for c in docs]
     if kind == "results_ll":
         return [worker.plain(fn(d, [-123.5])) for d in docs]
     raise ValueError(kind)
