@@ -270,6 +270,9 @@ func (ix *Index) hit(s scored, terms map[string]bool, snippet, parts, meta bool)
 	return h, nil
 }
 
+// Fields returns the JSON field names the index's records use.
+func (ix *Index) Fields() Fields { return ix.fields() }
+
 func (ix *Index) fields() Fields {
 	f := ix.commit.Fields
 	f.ensureDefaults()
@@ -285,12 +288,6 @@ const snippetTokens = 32
 type SnippetPart struct {
 	Text  string `json:"text"`
 	Match bool   `json:"match,omitempty"`
-}
-
-// makeSnippet returns the part of text with the most query terms, with the
-// matching words marked <b>like this</b>.
-func makeSnippet(a analysis.Analyzer, text string, terms map[string]bool) string {
-	return renderSnippet(snippetParts(a, text, terms))
 }
 
 // renderSnippet joins parts, marking matches <b>like this</b>.

@@ -27,7 +27,7 @@ func newSearchCmd() *cobra.Command {
 phrases and boolean queries. Scores equal Lucene 8's (and so Pyserini's) by
 default, Lucene 4.10's with --similarity lucene4.`,
 	}
-	cmd.AddCommand(newSearchIndexCmd(), newSearchQueryCmd(), newSearchStatsCmd(), newSearchDocCmd(), newSearchNgramCmd())
+	cmd.AddCommand(newSearchIndexCmd(), newSearchQueryCmd(), newSearchStatsCmd(), newSearchDocCmd(), newSearchNgramCmd(), newSearchServeCmd())
 	return cmd
 }
 
