@@ -40,7 +40,8 @@ func sandbox(t *testing.T) *CodeSandbox {
 	if _, err := FindPython(""); err != nil {
 		t.Skip("no python3")
 	}
-	return &CodeSandbox{Timeout: 2 * time.Second}
+	// Generous: python3 starts slowly on a loaded machine.
+	return &CodeSandbox{Timeout: 20 * time.Second}
 }
 
 // TestCodeSandbox runs a passing, a failing and a looping program, one
@@ -76,14 +77,18 @@ func TestCodeSandbox(t *testing.T) {
 		{"scratch", "open('left_behind.txt', 'w').write('x')\nimport pathlib\nassert pathlib.Path('left_behind.txt').exists()", true, "passed"},
 	} {
 		start := time.Now()
-		r, err := sb.Run(ctx, tc.program)
+		run := sb
+		if tc.name == "loop" {
+			run = &CodeSandbox{Timeout: time.Second}
+		}
+		r, err := run.Run(ctx, tc.program)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		if r.Passed != tc.passed || r.Result != tc.result {
 			t.Errorf("%s: %+v, want passed=%v %q", tc.name, r, tc.passed, tc.result)
 		}
-		if tc.name == "loop" && time.Since(start) > 5*time.Second {
+		if tc.name == "loop" && time.Since(start) > 10*time.Second {
 			t.Errorf("the time limit did not stop the loop: %s", time.Since(start))
 		}
 	}
