@@ -1,0 +1,57 @@
+//go:build !noasm && !gccgo
+
+package tensor
+
+import "golang.org/x/sys/cpu"
+
+// asmQuantKernels returns the assembly dot products for the quantized
+// formats that go with an amd64 kernel family: AVX2 (VPMADDUBSW and
+// VPMADDWD, as llama.cpp's AVX2 path) for every family but "generic", with
+// the Q8_0 and Q4_0 products on AVX-512 VNNI (VPDPBUSD on 256-bit
+// registers) in the "avx512" family where the CPU has it.
+func asmQuantKernels(family string) *quantKernels {
+	switch {
+	case family == "generic" || !cpu.X86.HasAVX2 || !cpu.X86.HasFMA || !cpu.X86.HasF16C:
+		return nil
+	case family == "avx512" && cpu.X86.HasAVX512VNNI && cpu.X86.HasAVX512VL:
+		return vnniQuantKernels
+	}
+	return avx2QuantKernels
+}
+
+var (
+	avx2QuantKernels = &quantKernels{dotQ8_0: dotQ8_0AVX2, dotQ4_0: dotQ4_0AVX2, dotQ4K: dotQ4KAVX2}
+	vnniQuantKernels = &quantKernels{dotQ8_0: dotQ8_0VNNI, dotQ4_0: dotQ4_0VNNI, dotQ4K: dotQ4KAVX2}
+)
+
+// dotQ8_0AVX2 is dotQ8_0Generic: len(xd) blocks of Q8_0 weights in w times
+// the Q8_0 activations x (32 per block) scaled by xd, the 32 products of a
+// block summed exactly in integers (|w|·sign(w)·x with VPMADDUBSW), then
+// scaled and accumulated in float32 lanes.
+//
+//go:noescape
+func dotQ8_0AVX2(w []byte, x []int8, xd []float32) float32
+
+// dotQ8_0VNNI is dotQ8_0AVX2 with VPDPBUSD summing the products.
+//
+//go:noescape
+func dotQ8_0VNNI(w []byte, x []int8, xd []float32) float32
+
+// dotQ4_0AVX2 is dotQ4_0Generic: the nibbles are widened to bytes q−8 and
+// multiplied as Q8_0 weights are.
+//
+//go:noescape
+func dotQ4_0AVX2(w []byte, x []int8, xd []float32) float32
+
+// dotQ4_0VNNI is dotQ4_0AVX2 with VPDPBUSD summing the products.
+//
+//go:noescape
+func dotQ4_0VNNI(w []byte, x []int8, xd []float32) float32
+
+// dotQ4KAVX2 is dotQ4KGeneric: per super-block of 256, the nibbles times x
+// (VPMADDUBSW), times the sub-blocks' 6-bit scales (VPMADDWD), summed in
+// int32 lanes and scaled by d·xd; the mins' term is Σ min·xs, scaled by
+// dmin·xd.
+//
+//go:noescape
+func dotQ4KAVX2(w []byte, x []int8, xd []float32, xs []int16) float32

@@ -1,0 +1,7 @@
+//go:build !amd64 || noasm || gccgo
+
+package tensor
+
+// asmQuantKernels reports no assembly kernels for the quantized dot
+// products: this build runs the portable Go ones.
+func asmQuantKernels(family string) *quantKernels { return nil }

@@ -1,0 +1,255 @@
+package tensor
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The fixtures in testdata/quant are llama.cpp's reference quantizers and
+// dequantizers run on input.f32 (testdata/gen/quant).
+
+func readF32(t *testing.T, name string) []float32 {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "quant", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := make([]float32, len(b)/4)
+	for i := range f {
+		f[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return f
+}
+
+func readBytes(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "quant", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestQuantizeMatchesLlamaCpp(t *testing.T) {
+	x := readF32(t, "input.f32")
+	for _, tc := range []struct {
+		q    QType
+		file string
+	}{{Q8_0, "q8_0"}, {Q4_0, "q4_0"}, {Q4_K, "q4_K"}} {
+		t.Run(tc.file, func(t *testing.T) {
+			want := readBytes(t, tc.file+".bin")
+			got := make([]byte, tc.q.RowBytes(len(x)))
+			Quantize(tc.q, got, x)
+			bb := tc.q.BlockBytes()
+			bad := 0
+			for b := 0; b < len(want)/bb; b++ {
+				if string(got[b*bb:(b+1)*bb]) != string(want[b*bb:(b+1)*bb]) {
+					if bad++; bad <= 3 {
+						t.Errorf("block %d: got % x\nwant % x", b, got[b*bb:(b+1)*bb], want[b*bb:(b+1)*bb])
+					}
+				}
+			}
+			if bad > 0 {
+				t.Errorf("%d of %d blocks differ from llama.cpp's", bad, len(want)/bb)
+			}
+		})
+	}
+}
+
+func TestDequantizeMatchesLlamaCpp(t *testing.T) {
+	for _, tc := range []struct {
+		q    QType
+		file string
+	}{{Q8_0, "q8_0"}, {Q4_0, "q4_0"}, {Q4_K, "q4_K"}} {
+		t.Run(tc.file, func(t *testing.T) {
+			src := readBytes(t, tc.file+".bin")
+			want := readF32(t, tc.file+".out")
+			got := make([]float32, len(want))
+			Dequantize(tc.q, got, src)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("value %d: got %g (%#08x), llama.cpp %g (%#08x)", i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				}
+			}
+		})
+	}
+}
+
+func TestQuantizeActsQ8KMatchesLlamaCpp(t *testing.T) {
+	x := readF32(t, "input.f32")
+	wantQ := readBytes(t, "q8_K.bin")
+	meta := readBytes(t, "q8_K.out") // per block: d (f32), 16 sums of 16 (int16)
+	var a qActs
+	a.resize(len(x), 256)
+	quantizeActsQ8K(&a, x)
+	for i, v := range a.q {
+		if byte(v) != wantQ[i] {
+			t.Fatalf("q[%d] = %d, llama.cpp %d", i, v, int8(wantQ[i]))
+		}
+	}
+	for b := range a.d {
+		m := meta[b*36 : (b+1)*36]
+		if d := math.Float32frombits(binary.LittleEndian.Uint32(m)); math.Float32bits(d) != math.Float32bits(a.d[b]) {
+			t.Errorf("block %d: d = %g, llama.cpp %g", b, a.d[b], d)
+		}
+		for s := range 8 {
+			want := int16(binary.LittleEndian.Uint16(m[4+4*s:])) + int16(binary.LittleEndian.Uint16(m[6+4*s:]))
+			if a.sums[b*8+s] != want {
+				t.Errorf("block %d: sum %d = %d, llama.cpp %d", b, s, a.sums[b*8+s], want)
+			}
+		}
+	}
+}
+
+func TestParseQType(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want QType
+		ok   bool
+	}{{"q8_0", Q8_0, true}, {"Q4_0", Q4_0, true}, {"q4_K", Q4_K, true}, {"q5_0", 0, false}, {"", 0, false}} {
+		got, err := ParseQType(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseQType(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+}
+
+// quantDotRef is the exact value of the sum GemvQ computes for one row:
+// weights and activations dequantized, products summed in float64.
+func quantDotRef(q QType, w []byte, a *qActs, n int) float64 {
+	wf := make([]float32, n)
+	Dequantize(q, wf, w)
+	bs := 32
+	if q == Q4_K {
+		bs = 256
+	}
+	var s float64
+	for i := range n {
+		s += float64(wf[i]) * float64(a.q[i]) * float64(a.d[i/bs])
+	}
+	return s
+}
+
+// TestQuantDotKernels checks every family's dot products against the
+// float64 sum of the dequantized products, on rows of several lengths.
+func TestQuantDotKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, fam := range AvailableKernels() {
+		prev, _ := SetKernels(fam)
+		qk := quantKernelsFor(kernels())
+		for _, q := range QTypes() {
+			for _, n := range []int{256, 512, 768, 2048, 4352} {
+				x := make([]float32, n)
+				wf := make([]float32, n)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+					wf[i] = float32(rng.NormFloat64() * 0.05)
+				}
+				w := make([]byte, q.RowBytes(n))
+				Quantize(q, w, wf)
+				var a qActs
+				var got float32
+				if q == Q4_K {
+					a.resize(n, 256)
+					quantizeActsQ8K(&a, x)
+					got = qk.dotQ4K(w, a.q, a.d, a.sums)
+				} else {
+					a.resize(n, 32)
+					quantizeActsQ8_0(&a, x)
+					if q == Q8_0 {
+						got = qk.dotQ8_0(w, a.q, a.d)
+					} else {
+						got = qk.dotQ4_0(w, a.q, a.d)
+					}
+				}
+				want := quantDotRef(q, w, &a, n)
+				// Each block's integer sum is exact; only the float32
+				// scaling and the sum over blocks round.
+				if tol := 1e-5 * (1 + math.Sqrt(float64(n))); math.Abs(float64(got)-want) > tol {
+					t.Errorf("%s %s n=%d: dot %g, exact %g", fam, q, n, got, want)
+				}
+			}
+		}
+		SetKernels(prev)
+	}
+}
+
+// TestGemmQ checks GemmQ and GemvQ against a float64 product of the
+// dequantized weights with the unquantized x, within the error that
+// quantizing x to 8 bits allows, and that padded strides are respected.
+func TestGemmQ(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, fam := range AvailableKernels() {
+		prev, _ := SetKernels(fam)
+		for _, q := range QTypes() {
+			for _, sh := range []struct{ rows, m, n int }{{1, 1, 256}, {1, 70, 512}, {3, 33, 768}, {7, 130, 256}, {gemmQWidenRows + 3, 40, 512}} {
+				ldx, ldc := sh.n+5, sh.m+3
+				x := make([]float32, sh.rows*ldx)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				wf := make([]float32, sh.m*sh.n)
+				for i := range wf {
+					wf[i] = float32(rng.NormFloat64() * 0.05)
+				}
+				a := make([]byte, sh.m*q.RowBytes(sh.n))
+				Quantize(q, a, wf)
+				Dequantize(q, wf, a)
+				c := make([]float32, sh.rows*ldc)
+				for i := range c {
+					c[i] = -7 // guard values in the padding
+				}
+				if sh.rows == 1 {
+					GemvQ(q, sh.m, sh.n, a, x[:sh.n], c[:sh.m])
+				} else {
+					GemmQ(q, sh.rows, sh.m, sh.n, x, ldx, a, c, ldc)
+				}
+				for i := range sh.rows {
+					for j := range ldc {
+						got := c[i*ldc+j]
+						if j >= sh.m {
+							if got != -7 && i < sh.rows-1 {
+								t.Fatalf("%s %s: padding c[%d,%d] written", fam, q, i, j)
+							}
+							continue
+						}
+						var want, mag float64
+						for k := range sh.n {
+							p := float64(wf[j*sh.n+k]) * float64(x[i*ldx+k])
+							want += p
+							mag += math.Abs(p)
+						}
+						// 8-bit activations: relative error about 1/254 per value.
+						if math.Abs(float64(got)-want) > mag/100+1e-6 {
+							t.Fatalf("%s %s %v: c[%d,%d] = %g, want %g (|terms| %g)", fam, q, sh, i, j, got, want, mag)
+						}
+					}
+				}
+			}
+		}
+		SetKernels(prev)
+	}
+}
+
+func TestQuantPanics(t *testing.T) {
+	for name, f := range map[string]func(){
+		"Quantize partial block": func() { Quantize(Q8_0, make([]byte, 34), make([]float32, 31)) },
+		"Dequantize short src":   func() { Dequantize(Q4_K, make([]float32, 256), make([]byte, 100)) },
+		"GemvQ short A":          func() { GemvQ(Q4_0, 2, 32, make([]byte, 18), make([]float32, 32), make([]float32, 2)) },
+		"GemmQ row not blocks":   func() { GemmQ(Q4_K, 1, 1, 100, make([]float32, 100), 100, make([]byte, 144), make([]float32, 1), 1) },
+		"GemmQ short c":          func() { GemmQ(Q8_0, 2, 1, 32, make([]float32, 64), 32, make([]byte, 34), make([]float32, 1), 1) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
