@@ -34,6 +34,7 @@ type Entry struct {
 	File   string
 	Source string
 	fsys   fs.FS
+	dir    string // the source's folder on disk
 	raw    *rawConfig
 	// Members of a tag, sorted.
 	Members []string
@@ -179,7 +180,7 @@ func (ix *Index) add(local map[string]*Entry, src TaskSource, file string, cfg *
 	if _, dup := local[name]; dup {
 		return nil
 	}
-	local[name] = &Entry{Name: name, Kind: KindTask, File: file, Source: src.Name, fsys: src.FS, raw: cfg}
+	local[name] = &Entry{Name: name, Kind: KindTask, File: file, Source: src.Name, fsys: src.FS, raw: cfg, dir: src.Dir}
 	var tags []string
 	switch x := mustGet(cfg.dict, "tag").(type) {
 	case string:
@@ -393,7 +394,10 @@ func (s *Suite) collectGroups(g *Group) {
 
 // buildTask merges overrides (from a group) over the task's YAML.
 func (ix *Index) buildTask(e *Entry, overrides *py.Dict) (*Task, error) {
-	cfg := e.raw
+	cfg, cls, err := withClass(e.raw, e.dir)
+	if err != nil {
+		return nil, withSource(err, e.Source)
+	}
 	if overrides != nil && len(overrides.Keys()) > 0 {
 		d := copyDict(cfg.dict)
 		lines := map[string]int{}
@@ -410,7 +414,11 @@ func (ix *Index) buildTask(e *Entry, overrides *py.Dict) (*Task, error) {
 	if err != nil {
 		return nil, withSource(err, e.Source)
 	}
-	return newTask(tc, e.File, ix.res)
+	t, err := newTask(tc, e.File, ix.res)
+	if t != nil {
+		t.class = cls
+	}
+	return t, err
 }
 
 var groupFields = map[string]bool{"group": true, "group_alias": true, "task": true, "aggregate_metric_list": true, "metadata": true}

@@ -41,6 +41,17 @@ func (t *Task) buildDoc(docID int, doc data.Doc, ctxs []string, chat bool, genKw
 	add := func(typ string, args ...any) {
 		dr.Insts = append(dr.Insts, &Instance{Type: typ, DocID: docID, Idx: len(dr.Insts), Args: args})
 	}
+	if t.class != nil && t.class.requests != nil {
+		// A class-based task's own construct_requests.
+		specs, err := t.class.requests(doc, ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range specs {
+			add(s.typ, s.args...)
+		}
+		return dr, nil
+	}
 	switch tc.OutputType {
 	case MultipleChoice:
 		choices, err := t.docChoices(doc, tc.DocToChoice)

@@ -34,6 +34,8 @@ type Task struct {
 
 	// res serves the task's `!function` references.
 	res *resolver
+	// class is the Go port of a class-based task, or nil.
+	class *taskClass
 
 	// multipleInput is lm-eval's multiple_input: doc_to_text gives the
 	// index of the right choice, and each choice is a context of its own
