@@ -19,7 +19,7 @@ var globals = map[string]any{
 		for i, v := range args {
 			n, ok := asInt(v)
 			if !ok || i > 2 {
-				return nil, &EvalError{line, "range() takes up to three integer arguments"}
+				return nil, &EvalError{Line: line, Msg: "range() takes up to three integer arguments"}
 			}
 			a[i] = n
 		}
@@ -31,13 +31,21 @@ var globals = map[string]any{
 			step = a[2]
 		}
 		if step == 0 {
-			return nil, &EvalError{line, "range() arg 3 must not be zero"}
+			return nil, &EvalError{Line: line, Msg: "range() arg 3 must not be zero"}
 		}
-		var out []any
+		// The length is known: check it and allocate once.
+		var n int64
+		switch {
+		case step > 0 && stop > start:
+			n = (stop-start-1)/step + 1
+		case step < 0 && stop < start:
+			n = (start-stop-1)/(-step) + 1
+		}
+		if n > 1<<20 || n < 0 {
+			return nil, &EvalError{Line: line, Msg: "range too large", Err: ErrLimit}
+		}
+		out := make([]any, 0, n)
 		for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
-			if len(out) > 1<<20 {
-				return nil, &EvalError{line, "range too large"}
-			}
 			out = append(out, i)
 		}
 		if out == nil {
@@ -77,7 +85,7 @@ func argStr(args []any, i int, name string, line int) (*string, error) {
 	}
 	s, ok := args[i].(string)
 	if !ok {
-		return nil, &EvalError{line, fmt.Sprintf("%s must be str or None, not %s", name, typeName(args[i]))}
+		return nil, &EvalError{Line: line, Msg: fmt.Sprintf("%s must be str or None, not %s", name, typeName(args[i]))}
 	}
 	return &s, nil
 }
@@ -88,7 +96,7 @@ func argInt(args []any, i int, def int64, line int) (int64, error) {
 	}
 	n, ok := asInt(args[i])
 	if !ok {
-		return 0, &EvalError{line, fmt.Sprintf("'%s' object cannot be interpreted as an integer", typeName(args[i]))}
+		return 0, &EvalError{Line: line, Msg: fmt.Sprintf("'%s' object cannot be interpreted as an integer", typeName(args[i]))}
 	}
 	return n, nil
 }
@@ -130,7 +138,7 @@ func method(obj any, name string) (builtinFunc, bool) {
 		case "get":
 			return func(args []any, _ map[string]any, line int) (any, error) {
 				if len(args) == 0 {
-					return nil, &EvalError{line, "get expected at least 1 argument"}
+					return nil, &EvalError{Line: line, Msg: "get expected at least 1 argument"}
 				}
 				if k, ok := args[0].(string); ok {
 					if v, ok := x.Get(k); ok {
@@ -152,19 +160,19 @@ func seqMethod(seq []any, name string) (builtinFunc, bool) {
 	case "index":
 		return func(args []any, _ map[string]any, line int) (any, error) {
 			if len(args) == 0 {
-				return nil, &EvalError{line, "index expected at least 1 argument"}
+				return nil, &EvalError{Line: line, Msg: "index expected at least 1 argument"}
 			}
 			for i, e := range seq {
 				if equal(normalize(e), args[0]) {
 					return int64(i), nil
 				}
 			}
-			return nil, &EvalError{line, fmt.Sprintf("%s is not in list", py.Repr(args[0]))}
+			return nil, &EvalError{Line: line, Msg: fmt.Sprintf("%s is not in list", py.Repr(args[0]))}
 		}, true
 	case "count":
 		return func(args []any, _ map[string]any, line int) (any, error) {
 			if len(args) != 1 {
-				return nil, &EvalError{line, "count takes exactly one argument"}
+				return nil, &EvalError{Line: line, Msg: "count takes exactly one argument"}
 			}
 			n := int64(0)
 			for _, e := range seq {
@@ -201,16 +209,25 @@ var strMethods = map[string]strMethod{
 	},
 	"replace": func(s string, args []any, _ map[string]any, line int) (any, error) {
 		if len(args) < 2 {
-			return nil, &EvalError{line, "replace expected at least 2 arguments"}
+			return nil, &EvalError{Line: line, Msg: "replace expected at least 2 arguments"}
 		}
 		old, ok1 := args[0].(string)
 		nw, ok2 := args[1].(string)
 		if !ok1 || !ok2 {
-			return nil, &EvalError{line, "replace arguments must be str"}
+			return nil, &EvalError{Line: line, Msg: "replace arguments must be str"}
 		}
 		n, err := argInt(args, 2, -1, line)
 		if err != nil {
 			return nil, err
+		}
+		// Replacing "" inserts between every character: bound the result
+		// before building it, as string repetition is.
+		count := int64(strings.Count(s, old))
+		if n >= 0 {
+			count = min(count, n)
+		}
+		if grow := int64(len(nw)) - int64(len(old)); grow > 0 && int64(len(s))+count*grow > 1<<30 {
+			return nil, &EvalError{Line: line, Msg: "replace result too large", Err: ErrLimit}
 		}
 		return strings.Replace(s, old, nw, int(n)), nil
 	},
@@ -221,7 +238,7 @@ var strMethods = map[string]strMethod{
 	"count": func(s string, args []any, _ map[string]any, line int) (any, error) {
 		sub, err := argStr(args, 0, "argument", line)
 		if err != nil || sub == nil {
-			return nil, &EvalError{line, "count expects a string"}
+			return nil, &EvalError{Line: line, Msg: "count expects a string"}
 		}
 		if *sub == "" {
 			return int64(utf8.RuneCountInString(s) + 1), nil
@@ -252,7 +269,7 @@ var strMethods = map[string]strMethod{
 	"islower":   caseTest(unicode.IsLower, unicode.IsUpper),
 	"join": func(s string, args []any, _ map[string]any, line int) (any, error) {
 		if len(args) != 1 {
-			return nil, &EvalError{line, "join takes exactly one argument"}
+			return nil, &EvalError{Line: line, Msg: "join takes exactly one argument"}
 		}
 		items, err := iterate(args[0], line)
 		if err != nil {
@@ -262,7 +279,7 @@ var strMethods = map[string]strMethod{
 		for i, it := range items {
 			str, ok := it.(string)
 			if !ok {
-				return nil, &EvalError{line, fmt.Sprintf("sequence item %d: expected str instance, %s found", i, typeName(it))}
+				return nil, &EvalError{Line: line, Msg: fmt.Sprintf("sequence item %d: expected str instance, %s found", i, typeName(it))}
 			}
 			parts[i] = str
 		}
@@ -286,14 +303,14 @@ var strMethods = map[string]strMethod{
 	"removeprefix": func(s string, args []any, _ map[string]any, line int) (any, error) {
 		p, err := argStr(args, 0, "prefix", line)
 		if err != nil || p == nil {
-			return nil, &EvalError{line, "removeprefix expects a string"}
+			return nil, &EvalError{Line: line, Msg: "removeprefix expects a string"}
 		}
 		return strings.TrimPrefix(s, *p), nil
 	},
 	"removesuffix": func(s string, args []any, _ map[string]any, line int) (any, error) {
 		p, err := argStr(args, 0, "suffix", line)
 		if err != nil || p == nil {
-			return nil, &EvalError{line, "removesuffix expects a string"}
+			return nil, &EvalError{Line: line, Msg: "removesuffix expects a string"}
 		}
 		return strings.TrimSuffix(s, *p), nil
 	},
@@ -354,7 +371,7 @@ func splitMethod(s string, args []any, kw map[string]any, line int, right bool) 
 	case sep == nil:
 		parts = rsplitWhitespace(s, int(maxsplit))
 	case *sep == "":
-		return nil, &EvalError{line, "empty separator"}
+		return nil, &EvalError{Line: line, Msg: "empty separator"}
 	case right && maxsplit >= 0:
 		parts = rsplitN(s, *sep, int(maxsplit))
 	default:
@@ -420,7 +437,7 @@ func findMethod(right, raise bool) strMethod {
 	return func(s string, args []any, _ map[string]any, line int) (any, error) {
 		sub, err := argStr(args, 0, "argument", line)
 		if err != nil || sub == nil {
-			return nil, &EvalError{line, "must be str"}
+			return nil, &EvalError{Line: line, Msg: "must be str"}
 		}
 		runes := []rune(s)
 		n := int64(len(runes))
@@ -445,7 +462,7 @@ func findMethod(right, raise bool) strMethod {
 		}
 		if i < 0 {
 			if raise {
-				return nil, &EvalError{line, "substring not found"}
+				return nil, &EvalError{Line: line, Msg: "substring not found"}
 			}
 			return int64(-1), nil
 		}
@@ -456,7 +473,7 @@ func findMethod(right, raise bool) strMethod {
 func affixMethod(f func(string, string) bool) strMethod {
 	return func(s string, args []any, _ map[string]any, line int) (any, error) {
 		if len(args) == 0 {
-			return nil, &EvalError{line, "expected a prefix or suffix"}
+			return nil, &EvalError{Line: line, Msg: "expected a prefix or suffix"}
 		}
 		var cands []any
 		switch a := args[0].(type) {
@@ -465,7 +482,7 @@ func affixMethod(f func(string, string) bool) strMethod {
 		case py.Tuple:
 			cands = a
 		default:
-			return nil, &EvalError{line, "argument must be str or a tuple of str"}
+			return nil, &EvalError{Line: line, Msg: "argument must be str or a tuple of str"}
 		}
 		if len(args) > 1 {
 			v, err := slice(s, ptrInt(args, 1), ptrInt(args, 2), nil, line)
@@ -532,7 +549,7 @@ func partitionMethod(right bool) strMethod {
 	return func(s string, args []any, _ map[string]any, line int) (any, error) {
 		sep, err := argStr(args, 0, "sep", line)
 		if err != nil || sep == nil || *sep == "" {
-			return nil, &EvalError{line, "partition needs a non-empty separator"}
+			return nil, &EvalError{Line: line, Msg: "partition needs a non-empty separator"}
 		}
 		var i int
 		if right {
@@ -605,7 +622,7 @@ func runTest(name string, v any, args []any, line int) (bool, error) {
 	}
 	arg := func() (any, error) {
 		if len(args) != 1 {
-			return nil, &EvalError{line, fmt.Sprintf("test '%s' takes one argument", name)}
+			return nil, &EvalError{Line: line, Msg: fmt.Sprintf("test '%s' takes one argument", name)}
 		}
 		return args[0], nil
 	}
@@ -658,7 +675,7 @@ func runTest(name string, v any, args []any, line int) (bool, error) {
 	case "odd", "even", "divisibleby":
 		n, ok := asInt(v)
 		if !ok {
-			return false, &EvalError{line, fmt.Sprintf("test '%s' needs an integer", name)}
+			return false, &EvalError{Line: line, Msg: fmt.Sprintf("test '%s' needs an integer", name)}
 		}
 		switch name {
 		case "odd":
@@ -672,7 +689,7 @@ func runTest(name string, v any, args []any, line int) (bool, error) {
 		}
 		d, ok := asInt(a)
 		if !ok || d == 0 {
-			return false, &EvalError{line, "divisibleby needs a non-zero integer"}
+			return false, &EvalError{Line: line, Msg: "divisibleby needs a non-zero integer"}
 		}
 		return n%d == 0, nil
 	case "eq", "equalto", "==", "ne", "!=", "lt", "<", "le", "<=", "gt", ">", "ge", ">=", "in", "sameas":
@@ -686,7 +703,7 @@ func runTest(name string, v any, args []any, line int) (bool, error) {
 		}
 		return compare(op, v, a, line)
 	}
-	return false, &EvalError{line, fmt.Sprintf("no test named '%s'", name)}
+	return false, &EvalError{Line: line, Msg: fmt.Sprintf("no test named '%s'", name)}
 }
 
 func (r *renderer) applyFilter(f *filterExpr, v any) (any, error) {
@@ -814,15 +831,15 @@ func callFilter(name string, v any, args []any, kwargs map[string]any, line int)
 	case "regex_replace":
 		s, ok := v.(string)
 		if !ok {
-			return nil, &EvalError{line, "regex_replace expects a string"}
+			return nil, &EvalError{Line: line, Msg: "regex_replace expects a string"}
 		}
 		if len(args) < 2 {
-			return nil, &EvalError{line, "regex_replace needs a pattern and a replacement"}
+			return nil, &EvalError{Line: line, Msg: "regex_replace needs a pattern and a replacement"}
 		}
 		pat, ok1 := args[0].(string)
 		repl, ok2 := args[1].(string)
 		if !ok1 || !ok2 {
-			return nil, &EvalError{line, "regex_replace pattern and replacement must be strings"}
+			return nil, &EvalError{Line: line, Msg: "regex_replace pattern and replacement must be strings"}
 		}
 		count := int64(0)
 		if a, ok := kwOr(args, kwargs, 2, "count"); ok {
@@ -830,11 +847,11 @@ func callFilter(name string, v any, args []any, kwargs map[string]any, line int)
 		}
 		re, err := py.Compile(pat)
 		if err != nil {
-			return nil, &EvalError{line, err.Error()}
+			return nil, &EvalError{Line: line, Msg: err.Error()}
 		}
 		out, err := re.Sub(repl, s, int(count))
 		if err != nil {
-			return nil, &EvalError{line, err.Error()}
+			return nil, &EvalError{Line: line, Msg: err.Error()}
 		}
 		return out, nil
 	case "abs":
@@ -847,11 +864,11 @@ func callFilter(name string, v any, args []any, kwargs map[string]any, line int)
 		if f, ok := v.(float64); ok {
 			return math.Abs(f), nil
 		}
-		return nil, &EvalError{line, "bad operand type for abs()"}
+		return nil, &EvalError{Line: line, Msg: "bad operand type for abs()"}
 	case "round":
 		f, ok := asFloat(v)
 		if !ok {
-			return nil, &EvalError{line, "round needs a number"}
+			return nil, &EvalError{Line: line, Msg: "round needs a number"}
 		}
 		prec := int64(0)
 		if a, ok := kwOr(args, kwargs, 0, "precision"); ok {
@@ -872,9 +889,9 @@ func callFilter(name string, v any, args []any, kwargs map[string]any, line int)
 		r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'f', int(prec), 64), 64)
 		return r, nil
 	case "unique", "sort", "reverse", "sum", "min", "max", "map", "select", "reject", "wordcount", "center", "indent", "truncate", "escape", "e", "tojson", "batch", "slice", "groupby", "attr":
-		return nil, &EvalError{line, fmt.Sprintf("filter '%s' is not supported", name)}
+		return nil, &EvalError{Line: line, Msg: fmt.Sprintf("filter '%s' is not supported", name)}
 	}
-	return nil, &EvalError{line, fmt.Sprintf("no filter named '%s'", name)}
+	return nil, &EvalError{Line: line, Msg: fmt.Sprintf("no filter named '%s'", name)}
 }
 
 // toInt is Jinja2's int filter.

@@ -95,7 +95,7 @@ func (c *ChatTemplate) Render(messages []ChatMessage, addGenerationPrompt bool) 
 			return "", fmt.Errorf("%w: %s", ErrChatTemplate, m[1]+m[2])
 		}
 	}
-	return "", fmt.Errorf("%w: %v", ErrChatTemplate, err)
+	return "", fmt.Errorf("%w: %w", ErrChatTemplate, err)
 }
 
 // applyBlockRules rewrites a template so that plain Jinja2 renders it as

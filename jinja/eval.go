@@ -12,9 +12,54 @@ import (
 
 // Template is a parsed template, safe for concurrent Render calls.
 type Template struct {
-	src  string
-	body []node
+	src    string
+	body   []node
+	limits Limits
 }
+
+// Limits bound the work of one render, so that a template (from a task
+// file or a tokenizer's chat template, both outside input) cannot run for
+// minutes or fill memory: a nested loop of 20,000 × 20,000 iterations, or
+// a string doubled by ~ in a loop. The zero value means the defaults.
+type Limits struct {
+	// MaxOutputBytes bounds the rendered text, and every string a render
+	// builds on the way (by ~, +, * or a {% set %} block); lists are
+	// bounded to MaxOutputBytes/16 items. The default is 16 MiB, far above
+	// any prompt (a 128k-token context is about 512 KiB of text).
+	MaxOutputBytes int
+	// MaxSteps bounds the template nodes run, loop iterations and
+	// expressions evaluated in one render. The default is 1,000,000, well
+	// under a second of work (AMD EPYC Zen 4) and a hundred times what a
+	// chat template takes for a 100-message conversation.
+	MaxSteps int
+}
+
+// Default render limits (see Limits).
+const (
+	DefaultMaxOutputBytes = 16 << 20
+	DefaultMaxSteps       = 1_000_000
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxOutputBytes <= 0 {
+		l.MaxOutputBytes = DefaultMaxOutputBytes
+	}
+	if l.MaxSteps <= 0 {
+		l.MaxSteps = DefaultMaxSteps
+	}
+	return l
+}
+
+// WithLimits returns a copy of t that renders within l.
+func (t *Template) WithLimits(l Limits) *Template {
+	c := *t
+	c.limits = l
+	return &c
+}
+
+// ErrLimit is wrapped by the EvalError of a render that exceeds its
+// Limits.
+var ErrLimit = errors.New("jinja: render limit exceeded")
 
 // Parse parses a template.
 func Parse(src string) (*Template, error) {
@@ -46,9 +91,14 @@ func (e *UndefinedError) Error() string { return fmt.Sprintf("line %d: %s", e.Li
 type EvalError struct {
 	Line int
 	Msg  string
+	// Err is the sentinel behind the failure, if any (ErrLimit).
+	Err error
 }
 
 func (e *EvalError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+
+// Unwrap returns e.Err.
+func (e *EvalError) Unwrap() error { return e.Err }
 
 // undefined is Jinja2's StrictUndefined value.
 type undefined struct {
@@ -69,9 +119,10 @@ func (t *Template) Render(vars py.Mapping) (string, error) {
 	return b.String(), nil
 }
 
-// RenderTo renders into b.
+// RenderTo renders into b, within the template's Limits (counting what b
+// already holds toward MaxOutputBytes).
 func (t *Template) RenderTo(b *strings.Builder, vars py.Mapping) error {
-	r := &renderer{out: b, vars: vars}
+	r := &renderer{out: b, vars: vars, limits: t.limits.withDefaults()}
 	return r.exec(t.body)
 }
 
@@ -79,6 +130,84 @@ type renderer struct {
 	out    *strings.Builder
 	vars   py.Mapping
 	scopes []map[string]any
+	limits Limits
+	steps  int
+}
+
+// limitError is the error of a render over one of its limits.
+func limitError(line int, format string, args ...any) error {
+	return &EvalError{Line: line, Msg: fmt.Sprintf(format, args...), Err: ErrLimit}
+}
+
+// step counts one node or expression against MaxSteps.
+func (r *renderer) step(line int) error {
+	r.steps++
+	if r.steps > r.limits.MaxSteps {
+		return limitError(line, "the render takes more than %d steps (Limits.MaxSteps): a loop too long for a prompt?", r.limits.MaxSteps)
+	}
+	return nil
+}
+
+// write appends s to the output within MaxOutputBytes.
+func (r *renderer) write(s string, line int) error {
+	if r.out.Len()+len(s) > r.limits.MaxOutputBytes {
+		return limitError(line, "the output exceeds %d bytes (Limits.MaxOutputBytes)", r.limits.MaxOutputBytes)
+	}
+	r.out.WriteString(s)
+	return nil
+}
+
+// checkSize bounds a string or list the render is about to build: n bytes,
+// or n items of a list.
+func (r *renderer) checkSize(n int64, list bool, line int) error {
+	limit := int64(r.limits.MaxOutputBytes)
+	what := "a string of"
+	unit := "bytes"
+	if list {
+		limit /= 16
+		what, unit = "a list of", "items"
+	}
+	if n > limit {
+		return limitError(line, "%s %d %s exceeds the limit of %d (Limits.MaxOutputBytes)", what, n, unit, limit)
+	}
+	return nil
+}
+
+// checkBinary bounds the result of ~, + and * before it is built.
+func (r *renderer) checkBinary(op string, l, rv any, line int) error {
+	size := func(v any) (int64, bool, bool) {
+		switch x := v.(type) {
+		case string:
+			return int64(len(x)), false, true
+		case []any:
+			return int64(len(x)), true, true
+		case py.Tuple:
+			return int64(len(x)), true, true
+		}
+		return 0, false, false
+	}
+	switch op {
+	case "+":
+		a, la, ok1 := size(l)
+		b, _, ok2 := size(rv)
+		if ok1 && ok2 {
+			return r.checkSize(a+b, la, line)
+		}
+	case "*":
+		seq, n := l, rv
+		if _, ok := asInt(l); ok {
+			seq, n = rv, l
+		}
+		k, ok := asInt(n)
+		a, list, isSeq := size(seq)
+		if ok && isSeq && k > 0 {
+			if a > 0 && k > math.MaxInt64/a {
+				return r.checkSize(math.MaxInt64, list, line)
+			}
+			return r.checkSize(a*k, list, line)
+		}
+	}
+	return nil
 }
 
 func (r *renderer) lookup(name string) any {
@@ -114,10 +243,30 @@ func (r *renderer) exec(body []node) error {
 	return nil
 }
 
+// nodeLine is a statement's line for errors (0 where it has none).
+func nodeLine(n node) int {
+	switch n := n.(type) {
+	case *outputNode:
+		return n.x.pos()
+	case *forNode:
+		return n.line
+	case *setNode:
+		return n.line
+	case *ifNode:
+		if len(n.conds) > 0 {
+			return n.conds[0].pos()
+		}
+	}
+	return 0
+}
+
 func (r *renderer) execNode(n node) error {
+	if err := r.step(nodeLine(n)); err != nil {
+		return err
+	}
 	switch n := n.(type) {
 	case *textNode:
-		r.out.WriteString(n.text)
+		return r.write(n.text, 0)
 	case *outputNode:
 		v, err := r.eval(n.x)
 		if err != nil {
@@ -127,7 +276,7 @@ func (r *renderer) execNode(n node) error {
 		if err != nil {
 			return err
 		}
-		r.out.WriteString(s)
+		return r.write(s, n.x.pos())
 	case *ifNode:
 		for i, c := range n.conds {
 			v, err := r.eval(c)
@@ -180,7 +329,7 @@ func (r *renderer) execSet(n *setNode) error {
 	if n.attr != "" {
 		ns, ok := r.lookup(n.targets[0]).(*namespace)
 		if !ok {
-			return &EvalError{n.line, fmt.Sprintf("cannot assign attribute on non-namespace object '%s'", n.targets[0])}
+			return &EvalError{Line: n.line, Msg: fmt.Sprintf("cannot assign attribute on non-namespace object '%s'", n.targets[0])}
 		}
 		ns.Set(n.attr, v)
 		return nil
@@ -194,7 +343,7 @@ func (r *renderer) execSet(n *setNode) error {
 		return err
 	}
 	if len(items) != len(n.targets) {
-		return &EvalError{n.line, fmt.Sprintf("cannot unpack %d values into %d names", len(items), len(n.targets))}
+		return &EvalError{Line: n.line, Msg: fmt.Sprintf("cannot unpack %d values into %d names", len(items), len(n.targets))}
 	}
 	for i, t := range n.targets {
 		r.assign(t, items[i])
@@ -211,7 +360,8 @@ func (r *renderer) execFor(n *forNode) error {
 	if err != nil {
 		return err
 	}
-	r.scopes = append(r.scopes, map[string]any{})
+	scope := map[string]any{}
+	r.scopes = append(r.scopes, scope)
 	defer func() { r.scopes = r.scopes[:len(r.scopes)-1] }()
 	bind := func(item any) error {
 		if len(n.targets) == 1 {
@@ -223,7 +373,7 @@ func (r *renderer) execFor(n *forNode) error {
 			return err
 		}
 		if len(parts) != len(n.targets) {
-			return &EvalError{n.line, fmt.Sprintf("cannot unpack %d values into %d loop variables", len(parts), len(n.targets))}
+			return &EvalError{Line: n.line, Msg: fmt.Sprintf("cannot unpack %d values into %d loop variables", len(parts), len(n.targets))}
 		}
 		for i, t := range n.targets {
 			r.assign(t, parts[i])
@@ -253,8 +403,19 @@ func (r *renderer) execFor(n *forNode) error {
 	if len(items) == 0 {
 		return r.exec(n.orElse)
 	}
+	// One loop object for the whole loop, as Jinja2's LoopContext, and a
+	// fresh scope per iteration in a reused map: loops are where renders
+	// spend their allocations.
+	loop := &loopInfo{items: items}
 	for i, it := range items {
-		r.scopes[len(r.scopes)-1] = map[string]any{"loop": &loopInfo{i: i, items: items}}
+		// Each iteration is a step, so that a loop over an empty body
+		// counts too.
+		if err := r.step(n.line); err != nil {
+			return err
+		}
+		clear(scope)
+		loop.i = i
+		scope["loop"] = loop
 		if err := bind(it); err != nil {
 			return err
 		}
@@ -300,7 +461,7 @@ func (l *loopInfo) attr(name string) (any, bool) {
 	case "cycle":
 		return builtinFunc(func(args []any, _ map[string]any, line int) (any, error) {
 			if len(args) == 0 {
-				return nil, &EvalError{line, "no items for cycling given"}
+				return nil, &EvalError{Line: line, Msg: "no items for cycling given"}
 			}
 			return args[l.i%len(args)], nil
 		}), true
@@ -331,6 +492,9 @@ func normalize(v any) any {
 }
 
 func (r *renderer) eval(e expr) (any, error) {
+	if err := r.step(e.pos()); err != nil {
+		return nil, err
+	}
 	switch e := e.(type) {
 	case *constExpr:
 		return e.val, nil
@@ -358,7 +522,7 @@ func (r *renderer) eval(e expr) (any, error) {
 			}
 			ks, ok := k.(string)
 			if !ok {
-				return nil, &EvalError{e.line, "only string keys are supported in dict literals"}
+				return nil, &EvalError{Line: e.line, Msg: "only string keys are supported in dict literals"}
 			}
 			v, err := r.eval(e.vals[i])
 			if err != nil {
@@ -476,7 +640,13 @@ func (r *renderer) evalBin(e *binExpr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := r.checkSize(int64(len(ls))+int64(len(rs)), false, e.line); err != nil {
+			return nil, err
+		}
 		return ls + rs, nil
+	}
+	if err := r.checkBinary(e.op, l, rv, e.line); err != nil {
+		return nil, err
 	}
 	return arith(e.op, l, rv, e.line)
 }
@@ -500,7 +670,7 @@ func (r *renderer) evalSlice(e *sliceExpr) (any, error) {
 		}
 		n, ok := asInt(v)
 		if !ok {
-			return nil, &EvalError{e.line, "slice indices must be integers or None"}
+			return nil, &EvalError{Line: e.line, Msg: "slice indices must be integers or None"}
 		}
 		idx[i] = &n
 	}
@@ -548,7 +718,7 @@ func (r *renderer) evalCall(e *callExpr) (any, error) {
 	case *undefined:
 		return nil, f.fail(e.line)
 	}
-	return nil, &EvalError{e.line, fmt.Sprintf("'%s' object is not callable", typeName(fn))}
+	return nil, &EvalError{Line: e.line, Msg: fmt.Sprintf("'%s' object is not callable", typeName(fn))}
 }
 
 // builtinFunc is a callable: a global function, a bound method or a loop
@@ -644,7 +814,7 @@ func unary(op string, v any, line int) (any, error) {
 	if n, ok := asInt(v); ok {
 		if op == "-" {
 			if n == math.MinInt64 {
-				return nil, &EvalError{line, "integer overflow"}
+				return nil, &EvalError{Line: line, Msg: "integer overflow"}
 			}
 			return -n, nil
 		}
@@ -656,7 +826,7 @@ func unary(op string, v any, line int) (any, error) {
 		}
 		return f, nil
 	}
-	return nil, &EvalError{line, fmt.Sprintf("bad operand type for unary %s: '%s'", op, typeName(v))}
+	return nil, &EvalError{Line: line, Msg: fmt.Sprintf("bad operand type for unary %s: '%s'", op, typeName(v))}
 }
 
 var errOverflow = errors.New("integer overflow")
@@ -673,7 +843,7 @@ func arith(op string, l, r any, line int) (any, error) {
 	if lInt && rInt {
 		v, err := intArith(op, li, ri)
 		if err != nil {
-			return nil, &EvalError{line, err.Error()}
+			return nil, &EvalError{Line: line, Msg: err.Error()}
 		}
 		return v, nil
 	}
@@ -682,7 +852,7 @@ func arith(op string, l, r any, line int) (any, error) {
 		rf, _ := asFloat(r)
 		v, err := floatArith(op, lf, rf)
 		if err != nil {
-			return nil, &EvalError{line, err.Error()}
+			return nil, &EvalError{Line: line, Msg: err.Error()}
 		}
 		return v, nil
 	}
@@ -717,10 +887,13 @@ func arith(op string, l, r any, line int) (any, error) {
 		switch s := seq.(type) {
 		case string:
 			if int64(len(s))*n > 1<<30 {
-				return nil, &EvalError{line, "string repetition too large"}
+				return nil, &EvalError{Line: line, Msg: "string repetition too large", Err: ErrLimit}
 			}
 			return strings.Repeat(s, int(n)), nil
 		case []any:
+			if int64(len(s))*n > 1<<26 || (len(s) > 0 && n > 1<<26) {
+				return nil, &EvalError{Line: line, Msg: "list repetition too large", Err: ErrLimit}
+			}
 			out := make([]any, 0, int64(len(s))*n)
 			for range n {
 				out = append(out, s...)
@@ -729,10 +902,10 @@ func arith(op string, l, r any, line int) (any, error) {
 		}
 	case "%":
 		if _, ok := l.(string); ok {
-			return nil, &EvalError{line, "printf-style string formatting with % is not supported"}
+			return nil, &EvalError{Line: line, Msg: "printf-style string formatting with % is not supported"}
 		}
 	}
-	return nil, &EvalError{line, fmt.Sprintf("unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(l), typeName(r))}
+	return nil, &EvalError{Line: line, Msg: fmt.Sprintf("unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(l), typeName(r))}
 }
 
 func intArith(op string, a, b int64) (any, error) {
@@ -954,7 +1127,7 @@ func order(l, r any, line int, op string) (int, error) {
 		}
 		return cmpInt(int64(len(ll)), int64(len(rl))), nil
 	}
-	return 0, &EvalError{line, fmt.Sprintf("'%s' not supported between instances of '%s' and '%s'", op, typeName(l), typeName(r))}
+	return 0, &EvalError{Line: line, Msg: fmt.Sprintf("'%s' not supported between instances of '%s' and '%s'", op, typeName(l), typeName(r))}
 }
 
 func asSeq(v any) ([]any, bool) {
@@ -982,7 +1155,7 @@ func contains(container, item any, line int) (bool, error) {
 	case string:
 		s, ok := item.(string)
 		if !ok {
-			return false, &EvalError{line, fmt.Sprintf("'in <string>' requires string as left operand, not %s", typeName(item))}
+			return false, &EvalError{Line: line, Msg: fmt.Sprintf("'in <string>' requires string as left operand, not %s", typeName(item))}
 		}
 		return strings.Contains(c, s), nil
 	case []any:
@@ -1007,7 +1180,7 @@ func contains(container, item any, line int) (bool, error) {
 		_, found := c.Get(s)
 		return found, nil
 	}
-	return false, &EvalError{line, fmt.Sprintf("argument of type '%s' is not iterable", typeName(container))}
+	return false, &EvalError{Line: line, Msg: fmt.Sprintf("argument of type '%s' is not iterable", typeName(container))}
 }
 
 // iterate is Python's iteration: characters of a string, items of a list or
@@ -1036,7 +1209,7 @@ func iterate(v any, line int) ([]any, error) {
 		}
 		return out, nil
 	}
-	return nil, &EvalError{line, fmt.Sprintf("'%s' object is not iterable", typeName(v))}
+	return nil, &EvalError{Line: line, Msg: fmt.Sprintf("'%s' object is not iterable", typeName(v))}
 }
 
 func length(v any, line int) (int64, error) {
@@ -1054,7 +1227,7 @@ func length(v any, line int) (int64, error) {
 	case dictView:
 		return int64(len(x.items)), nil
 	}
-	return 0, &EvalError{line, fmt.Sprintf("object of type '%s' has no len()", typeName(v))}
+	return 0, &EvalError{Line: line, Msg: fmt.Sprintf("object of type '%s' has no len()", typeName(v))}
 }
 
 // getattr is Jinja2's environment.getattr: an attribute (a method here),
@@ -1156,14 +1329,14 @@ func slice(obj any, start, stop, step *int64, line int) (any, error) {
 	case py.Tuple:
 		n = len(x)
 	default:
-		return nil, &EvalError{line, fmt.Sprintf("'%s' object is not subscriptable", typeName(obj))}
+		return nil, &EvalError{Line: line, Msg: fmt.Sprintf("'%s' object is not subscriptable", typeName(obj))}
 	}
 	st := int64(1)
 	if step != nil {
 		st = *step
 	}
 	if st == 0 {
-		return nil, &EvalError{line, "slice step cannot be zero"}
+		return nil, &EvalError{Line: line, Msg: "slice step cannot be zero"}
 	}
 	lo, hi := sliceBounds(int64(n), start, stop, st)
 	var idx []int64
