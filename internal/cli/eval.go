@@ -222,6 +222,7 @@ or the current folder).`,
 		},
 	}
 	f.register(cmd)
+	cmd.AddCommand(newEvalDecontaminateCmd())
 	return cmd
 }
 
