@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/fmkit/fmkit/data"
@@ -58,7 +59,7 @@ func TestPortsMatchLMEval(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.Function, err)
 		}
-		if c.Kind == "results" || c.Kind == "results_ll" {
+		if strings.HasPrefix(c.Kind, "results") {
 			// process_results dicts are read by key.
 			norm, want = unordered(norm), unordered(want)
 		}
@@ -142,7 +143,7 @@ func runPort(name, kind string, docs []any) (any, error) {
 			out = append(out, r)
 		}
 		return out, nil
-	case "results", "results_ll":
+	case "results", "results_ll", "results_raw":
 		fn := resultsFunctions[name]
 		if fn == nil {
 			return nil, errNoPort
@@ -150,13 +151,16 @@ func runPort(name, kind string, docs []any) (any, error) {
 		var out []any
 		for _, c := range asDocs() {
 			doc, results := c, []any{-123.5}
-			if kind == "results" {
+			if kind != "results_ll" {
 				dv, _ := c.Get("doc")
 				doc = dv.(data.Doc)
 				rv, _ := c.Get("results")
 				results = nil
 				for _, r := range rv.([]any) {
-					results = append(results, py.Tuple(r.([]any)))
+					if l, ok := r.([]any); ok {
+						r = py.Tuple(l)
+					}
+					results = append(results, r)
 				}
 			}
 			m, err := fn(doc, results, &TaskConfig{})

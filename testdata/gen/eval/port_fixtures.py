@@ -96,6 +96,8 @@ CASES = [
     ("mmlu_pro/utils.doc_to_text", "doc", "mmlu_pro"),
     ("mmlu_pro/utils.fewshot_to_text", "doc", "mmlu_pro"),
     ("mmlu_pro/utils.fewshot_to_target", "doc", "mmlu_pro"),
+    ("drop/utils.process_docs", "docs", "drop"),
+    ("drop/utils.process_results", "results_raw", "drop_results"),
     ("humaneval/utils.build_predictions", "filter", "humaneval_filter"),
     ("humaneval/utils.build_predictions_instruct", "filter", "humaneval_filter"),
     ("mbpp/utils.build_predictions", "filter", "mbpp_filter"),
@@ -120,6 +122,8 @@ def run(path, kind, docs_name):
         return fn()
     if kind == "results":
         return [worker.plain(fn(c["doc"], [tuple(r) for r in c["results"]])) for c in docs]
+    if kind == "results_raw":  # results as they are (generations)
+        return [worker.plain(fn(c["doc"], c["results"])) for c in docs]
     if kind == "filter":
         return [fn(c["resps"], c["docs"]) for c in docs]
     if kind == "results_ll":
