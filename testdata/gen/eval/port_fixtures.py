@@ -96,6 +96,7 @@ CASES = [
     ("mmlu_pro/utils.doc_to_text", "doc", "mmlu_pro"),
     ("mmlu_pro/utils.fewshot_to_text", "doc", "mmlu_pro"),
     ("mmlu_pro/utils.fewshot_to_target", "doc", "mmlu_pro"),
+    ("agieval/utils.process_results", "results_raw", "agieval_math"),
     ("drop/utils.process_docs", "docs", "drop"),
     ("drop/utils.process_results", "results_raw", "drop_results"),
     ("humaneval/utils.build_predictions", "filter", "humaneval_filter"),
