@@ -91,6 +91,19 @@ func (e *SyntaxError) Unwrap() error { return e.Err }
 // parenthesised group) with nothing in it.
 var ErrEmptyQuery = errors.New("search: missing query")
 
+// ErrQueryLimit is wrapped by the error of a query with more clauses than
+// allowed (see SearchOptions.MaxClauses) or nested deeper than
+// MaxQueryDepth.
+var ErrQueryLimit = errors.New("search: query too large")
+
+// DefaultMaxClauses is the default of SearchOptions.MaxClauses: Lucene's
+// maxClauseCount.
+const DefaultMaxClauses = 1024
+
+// MaxQueryDepth bounds the nesting of parentheses and NOT, -, + prefixes,
+// which the parser follows by recursion.
+const MaxQueryDepth = 100
+
 // ParseQuery parses the query language:
 //
 //	word            a term (analysed like the documents)
@@ -105,8 +118,21 @@ var ErrEmptyQuery = errors.New("search: missing query")
 //	\x              a literal x (for example \" or \()
 //
 // AND binds tighter than OR. The operator words must be upper case.
+//
+// A query may hold at most DefaultMaxClauses terms, phrases and field
+// matches (ParseQueryLimited takes another bound), checked while it is
+// read, before any is searched; an error then wraps ErrQueryLimit.
 func ParseQuery(s string) (Query, error) {
-	p := &parser{src: s}
+	return ParseQueryLimited(s, DefaultMaxClauses)
+}
+
+// ParseQueryLimited is ParseQuery with at most maxClauses terms, phrases
+// and field matches (0 means DefaultMaxClauses).
+func ParseQueryLimited(s string, maxClauses int) (Query, error) {
+	if maxClauses <= 0 {
+		maxClauses = DefaultMaxClauses
+	}
+	p := &parser{src: s, maxClauses: maxClauses}
 	if err := p.lex(); err != nil {
 		return nil, err
 	}
@@ -150,9 +176,36 @@ type token struct {
 }
 
 type parser struct {
-	src  string
-	toks []token
-	i    int
+	src        string
+	toks       []token
+	i          int
+	maxClauses int
+	clauses    int // terms, phrases and fields lexed
+	depth      int // recursion depth of unary and primary
+}
+
+// addClause counts a term, phrase or field against maxClauses.
+func (p *parser) addClause(col int) error {
+	p.clauses++
+	if p.clauses > p.maxClauses {
+		return &SyntaxError{Query: p.src, Column: col, Err: ErrQueryLimit,
+			Msg: fmt.Sprintf("more than %d clauses (terms, phrases and fields; SearchOptions.MaxClauses)", p.maxClauses)}
+	}
+	return nil
+}
+
+// enter counts one level of recursion against MaxQueryDepth.
+func (p *parser) enter() error {
+	p.depth++
+	if p.depth > MaxQueryDepth {
+		return p.tooDeep(1)
+	}
+	return nil
+}
+
+func (p *parser) tooDeep(col int) error {
+	return &SyntaxError{Query: p.src, Column: col, Err: ErrQueryLimit,
+		Msg: fmt.Sprintf("nested more than %d levels deep (parentheses and NOT, -, + prefixes)", MaxQueryDepth)}
 }
 
 func (p *parser) errAt(byteOff int, msg string) *SyntaxError {
@@ -168,21 +221,40 @@ func (p *parser) lex() error {
 		return &SyntaxError{Query: s, Column: 1, Msg: "query is not valid UTF-8"}
 	}
 	i := 0
+	// The column is counted on from the previous token: counting from the
+	// start each time made long queries quadratic.
+	at, col := 0, 1
+	open := 0 // parentheses open here, bounded as they are read
 	for i < len(s) {
+		// Operators come at most a few per clause and per level of
+		// nesting; a longer run of them (NOT NOT NOT ...) is refused here
+		// rather than parsed by recursion.
+		if len(p.toks) > 4*(p.maxClauses+MaxQueryDepth) {
+			return p.tooDeep(col)
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		col := utf8.RuneCountInString(s[:i]) + 1
+		col += utf8.RuneCountInString(s[at:i])
+		at = i
 		switch {
 		case unicode.IsSpace(r):
 			i += size
 		case r == '(':
+			open++
+			if open > MaxQueryDepth {
+				return p.tooDeep(col)
+			}
 			p.toks = append(p.toks, token{kind: tokLParen, text: "(", col: col})
 			i++
 		case r == ')':
+			open--
 			p.toks = append(p.toks, token{kind: tokRParen, text: ")", col: col})
 			i++
 		case r == '"':
 			text, n, err := p.quoted(i)
 			if err != nil {
+				return err
+			}
+			if err := p.addClause(col); err != nil {
 				return err
 			}
 			p.toks = append(p.toks, token{kind: tokPhrase, text: text, col: col})
@@ -216,8 +288,14 @@ func (p *parser) lex() error {
 				if value == "" {
 					return p.errAt(i, fmt.Sprintf("field %s: missing value", field))
 				}
+				if err := p.addClause(col); err != nil {
+					return err
+				}
 				p.toks = append(p.toks, token{kind: tokField, text: field, value: value, col: col})
 				continue
+			}
+			if err := p.addClause(col); err != nil {
+				return err
 			}
 			p.toks = append(p.toks, token{kind: tokWord, text: word, col: col})
 		}
@@ -370,6 +448,10 @@ func asRequired(c Clause) Clause {
 
 // unary := (NOT | '!' | '-') unary | '+' unary | primary
 func (p *parser) unary() (Clause, error) {
+	if err := p.enter(); err != nil {
+		return Clause{}, err
+	}
+	defer func() { p.depth-- }()
 	t := p.peek()
 	if t == nil {
 		return Clause{}, p.errAt(len(p.src), "missing operand")
@@ -399,6 +481,10 @@ func (p *parser) unary() (Clause, error) {
 
 // primary := '(' orExpr ')' | phrase | field | word
 func (p *parser) primary() (Query, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
 	t := p.peek()
 	if t == nil {
 		return nil, p.errAt(len(p.src), "missing operand")

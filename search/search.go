@@ -4,7 +4,9 @@ import (
 	"container/heap"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +41,49 @@ type SearchOptions struct {
 	// TotalThreshold is the number of matches counted exactly before
 	// pruning starts. The default value is 1000.
 	TotalThreshold int64
+	// MaxClauses bounds the terms, phrases and field matches of a query,
+	// checked before it runs, as Lucene's maxClauseCount does: a query of
+	// 100,000 terms ran for a minute. The default value is 1024
+	// (DefaultMaxClauses).
+	MaxClauses int
+}
+
+// validate reports every option that cannot describe a search.
+func (o *SearchOptions) validate() error {
+	var errs []string
+	if o.K < 0 {
+		errs = append(errs, fmt.Sprintf("K (%d) must be >= 0", o.K))
+	}
+	if o.Offset < 0 {
+		errs = append(errs, fmt.Sprintf("offset %d must be >= 0", o.Offset))
+	}
+	if o.MaxClauses < 0 {
+		errs = append(errs, fmt.Sprintf("MaxClauses (%d) must be >= 0", o.MaxClauses))
+	}
+	if p := o.BM25; p != nil {
+		if !(p.K1 >= 0) || math.IsInf(float64(p.K1), 0) {
+			errs = append(errs, fmt.Sprintf("BM25 k1 (%g) must be a finite number >= 0", p.K1))
+		}
+		if !(p.B >= 0 && p.B <= 1) {
+			errs = append(errs, fmt.Sprintf("BM25 b (%g) must be in [0, 1]", p.B))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New("search: " + strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// countClauses counts the terms, phrases and field matches of q.
+func countClauses(q Query) int {
+	if b, ok := q.(*BoolQuery); ok {
+		n := 0
+		for _, c := range b.Clauses {
+			n += countClauses(c.Query)
+		}
+		return n
+	}
+	return 1
 }
 
 // BM25 holds the parameters of BM25 scoring.
@@ -67,7 +112,11 @@ type Results struct {
 // Search runs query q (see ParseQuery) over the index.
 func (ix *Index) Search(ctx context.Context, q string, opts *SearchOptions) (*Results, error) {
 	start := time.Now()
-	pq, err := ParseQuery(q)
+	maxClauses := 0
+	if opts != nil {
+		maxClauses = opts.MaxClauses
+	}
+	pq, err := ParseQueryLimited(q, maxClauses)
 	if err != nil {
 		return nil, err
 	}
@@ -86,15 +135,21 @@ func (ix *Index) SearchQuery(ctx context.Context, q Query, opts *SearchOptions) 
 	o := SearchOptions{K: 10}
 	if opts != nil {
 		o = *opts
-		if o.K <= 0 {
+		if err := o.validate(); err != nil {
+			return nil, err
+		}
+		if o.K == 0 {
 			o.K = 10
 		}
 	}
 	if o.TotalThreshold <= 0 {
 		o.TotalThreshold = 1000
 	}
-	if o.Offset < 0 {
-		return nil, fmt.Errorf("search: offset %d must be >= 0", o.Offset)
+	if o.MaxClauses == 0 {
+		o.MaxClauses = DefaultMaxClauses
+	}
+	if n := countClauses(q); n > o.MaxClauses {
+		return nil, fmt.Errorf("%w: %d clauses, more than MaxClauses (%d)", ErrQueryLimit, n, o.MaxClauses)
 	}
 	params := BM25{K1: ix.commit.K1, B: ix.commit.B}
 	if o.BM25 != nil {

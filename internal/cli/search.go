@@ -182,15 +182,16 @@ type queryOutput struct {
 
 func newSearchQueryCmd() *cobra.Command {
 	var (
-		dir       string
-		k, offset int
-		asJSON    bool
-		queries   string
-		k1, b     float32
-		noSnippet bool
-		noMeta    bool
-		exact     bool
-		sim       string
+		dir        string
+		k, offset  int
+		asJSON     bool
+		queries    string
+		k1, b      float32
+		noSnippet  bool
+		noMeta     bool
+		exact      bool
+		sim        string
+		maxClauses int
 	)
 	cmd := &cobra.Command{
 		Use:   "query --index DIR [QUERY]",
@@ -208,7 +209,10 @@ func newSearchQueryCmd() *cobra.Command {
 				return err
 			}
 			defer ix.Close()
-			opts := &search.SearchOptions{K: k, Offset: offset, Snippets: !noSnippet, NoMeta: noMeta, ExactTotal: exact}
+			if k <= 0 {
+				return fmt.Errorf("search query: -k %d: expected a positive number of hits", k)
+			}
+			opts := &search.SearchOptions{K: k, Offset: offset, Snippets: !noSnippet, NoMeta: noMeta, ExactTotal: exact, MaxClauses: maxClauses}
 			if sim != "" {
 				if opts.Similarity, err = search.ParseSimilarity(sim); err != nil {
 					return err
@@ -253,7 +257,35 @@ func newSearchQueryCmd() *cobra.Command {
 	f.BoolVar(&exact, "exact-total", false, "count every match (by default, disjunctions count the first 1000 exactly, then prune)")
 	f.BoolVar(&noMeta, "no-meta", false, "leave meta out (with --no-snippets, results need no stored records)")
 	f.StringVar(&sim, "similarity", "", "BM25 variant for this search: "+search.SimilaritiesText()+" (default: the index's)")
+	f.IntVar(&maxClauses, "max-clauses", search.DefaultMaxClauses, "most terms, phrases and field matches in one query (Lucene's maxClauseCount)")
 	return cmd
+}
+
+// maxQueryLine bounds a line of --queries: a longer line is reported as
+// that query's error and skipped, without holding it in memory.
+const maxQueryLine = 1 << 20
+
+// readQueryLine reads the next line of r (without its newline), keeping at
+// most maxQueryLine bytes; tooLong says the line was longer.
+func readQueryLine(r *bufio.Reader) (line string, tooLong bool, err error) {
+	var b []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(b)+len(chunk) <= maxQueryLine {
+			b = append(b, chunk...)
+		} else {
+			tooLong = true
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err != nil && (len(b) > 0 || tooLong) && errors.Is(err, io.EOF):
+			return strings.TrimRight(string(b), "\r\n"), tooLong, nil
+		case err != nil:
+			return "", false, err
+		}
+		return strings.TrimRight(string(b), "\r\n"), tooLong, nil
+	}
 }
 
 func runQueryFile(cmd *cobra.Command, ix *search.Index, path string, opts *search.SearchOptions, w io.Writer) error {
@@ -265,20 +297,27 @@ func runQueryFile(cmd *cobra.Command, ix *search.Index, path string, opts *searc
 	bw := bufio.NewWriter(w)
 	defer bw.Flush()
 	enc := json.NewEncoder(bw)
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		q := sc.Text()
-		if strings.TrimSpace(q) == "" {
+	br := bufio.NewReaderSize(f, 1<<16)
+	for n := 1; ; n++ {
+		q, tooLong, err := readQueryLine(br)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("search query: %s: %w", path, err)
+		}
+		if strings.TrimSpace(q) == "" && !tooLong {
 			continue
 		}
 		if err := cmd.Context().Err(); err != nil {
 			return err
 		}
 		start := time.Now()
-		res, err := ix.Search(cmd.Context(), q, opts)
 		out := queryOutput{Query: q, Hits: []search.Hit{}}
-		if err != nil {
+		if tooLong {
+			out.Query = ""
+			out.Error = fmt.Sprintf("%s:%d: the query is longer than %d bytes", path, n, maxQueryLine)
+		} else if res, err := ix.Search(cmd.Context(), q, opts); err != nil {
 			out.Error = err.Error()
 		} else {
 			out.Hits, out.Total, out.TotalExact = res.Hits, res.Total, res.TotalExact
@@ -288,7 +327,6 @@ func runQueryFile(cmd *cobra.Command, ix *search.Index, path string, opts *searc
 			return err
 		}
 	}
-	return sc.Err()
 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }

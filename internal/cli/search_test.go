@@ -111,3 +111,40 @@ not json
 		}
 	}
 }
+
+// TestSearchQueryLimits covers issue 24's search flags and --queries
+// lines: -k 0, out-of-range BM25 parameters, NaN, a query over the clause
+// limit, and a line over a megabyte, which is reported and skipped.
+func TestSearchQueryLimits(t *testing.T) {
+	tmp := t.TempDir()
+	corpus := filepath.Join(tmp, "c.jsonl")
+	os.WriteFile(corpus, []byte(`{"id": "a", "contents": "The cat sat on the mat."}`+"\n"), 0o644)
+	idx := filepath.Join(tmp, "idx")
+	if _, errOut, code := run(t, "search", "index", "--input", corpus, "--index", idx); code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-k", "0", "cat"}, "-k 0: expected a positive number of hits"},
+		{[]string{"--k1", "-1", "cat"}, "BM25 k1 (-1) must be a finite number >= 0"},
+		{[]string{"--b", "5", "cat"}, "BM25 b (5) must be in [0, 1]"},
+		{[]string{"--k1", "NaN", "cat"}, `invalid argument "NaN" for "--k1" flag`},
+		{[]string{strings.Repeat("cat AND ", 2000) + "cat"}, "more than 1024 clauses"},
+		{[]string{"--max-clauses", "2", "cat mat sat"}, "more than 2 clauses"},
+	} {
+		_, errOut, code := run(t, append([]string{"search", "query", "--index", idx}, c.args...)...)
+		if code != 1 || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%.60q: exit %d, stderr %q; want one line with %q", c.args, code, errOut, c.want)
+		}
+	}
+	queries := filepath.Join(tmp, "q.txt")
+	os.WriteFile(queries, []byte("cat\n"+strings.Repeat("x", 3<<20)+"\nmat\n"), 0o644)
+	out, errOut, code := run(t, "search", "query", "--index", idx, "--queries", queries)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 3 || !strings.Contains(lines[1], "q.txt:2: the query is longer than 1048576 bytes") ||
+		!strings.Contains(lines[0], `"id":"a"`) || !strings.Contains(lines[2], `"id":"a"`) {
+		t.Errorf("--queries with a 3 MB line: exit %d, stderr %q, %d lines: %.300s", code, errOut, len(lines), out)
+	}
+}
