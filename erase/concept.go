@@ -1,6 +1,31 @@
 package erase
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// ErrNonFinite is wrapped by the error of a fit given NaN or ±Inf in X or
+// Z: one NaN would otherwise poison every covariance and give an eraser of
+// rank 0 that erases nothing.
+var ErrNonFinite = errors.New("erase: value is not finite")
+
+// checkFinite finds the first NaN or ±Inf among the n×d values of X (one of
+// x64 and x32 is set).
+func checkFinite(x64 []float64, x32 []float32, d int) error {
+	for i, v := range x64 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: X row %d, column %d is %v", ErrNonFinite, i/d, i%d, v)
+		}
+	}
+	for i, v := range x32 {
+		if v-v != 0 {
+			return fmt.Errorf("%w: X row %d, column %d is %v", ErrNonFinite, i/d, i%d, v)
+		}
+	}
+	return nil
+}
 
 // Concept holds the values of the concept Z for a batch of rows: either
 // integer class labels, one per row (Z is then the one-hot encoding with one
@@ -36,6 +61,11 @@ func (z Concept) check(n, k int) error {
 	case z.Values != nil || n == 0:
 		if len(z.Values) != n*k {
 			return fmt.Errorf("erase: concept has %d values, expected %d rows × %d columns = %d", len(z.Values), n, k, n*k)
+		}
+		for i, v := range z.Values {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("%w: Z row %d, column %d is %v", ErrNonFinite, i/k, i%k, v)
+			}
 		}
 	default:
 		return fmt.Errorf("erase: concept has neither labels nor values")

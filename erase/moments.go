@@ -73,6 +73,9 @@ func (m *moments) update(x64 []float64, x32 []float32, z Concept) error {
 	if err := z.check(n, m.k); err != nil {
 		return err
 	}
+	if err := checkFinite(x64, x32, m.d); err != nil {
+		return err
+	}
 	for i := 0; i < n; i += blockRows {
 		j := min(i+blockRows, n)
 		if x64 != nil {

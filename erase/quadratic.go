@@ -73,6 +73,9 @@ func (f *QuadraticFitter) update(x64 []float64, x32 []float32, labels []int) err
 	if err := Labels(labels).check(n, k); err != nil {
 		return err
 	}
+	if err := checkFinite(x64, x32, d); err != nil {
+		return err
+	}
 	// Gather each class's rows, then stream them into its moments.
 	for c, m := range f.classes {
 		var g64 []float64

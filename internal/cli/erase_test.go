@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -106,6 +107,17 @@ func TestEraseBadInput(t *testing.T) {
 	if err := npy.WriteFile(wide, []int{3, 5}, make([]float64, 15)); err != nil {
 		t.Fatal(err)
 	}
+	// Issue 24: one NaN in a real-valued Z gave a rank-0 eraser and exit 0.
+	nanZ := filepath.Join(dir, "nanz.npy")
+	zv := make([]float64, 50)
+	for i := range zv {
+		zv[i] = float64(i % 3)
+	}
+	zv[7] = math.NaN()
+	if err := npy.WriteFile(nanZ, []int{50, 1}, zv); err != nil {
+		t.Fatal(err)
+	}
+	nanOut := filepath.Join(dir, "nan.safetensors")
 	tests := []struct {
 		name string
 		args []string
@@ -122,6 +134,7 @@ func TestEraseBadInput(t *testing.T) {
 		{"dimension mismatch", []string{"erase", "apply", "--eraser", ep, "--x", wide, "--out", filepath.Join(dir, "o.npy")}, "dimension 5, but the eraser"},
 		{"not an eraser", []string{"erase", "apply", "--eraser", xp, "--x", xp, "--out", filepath.Join(dir, "o.npy")}, "--eraser"},
 		{"check needs labels", []string{"erase", "check", "--x", xp, "--z", xp}, "check needs integer class labels"},
+		{"NaN in Z", []string{"erase", "fit", "--x", xp, "--z", nanZ, "--out", nanOut}, "Z row 7, column 0 is NaN"},
 	}
 	for _, tc := range tests {
 		_, errs, code := runErase(t, tc.args...)
@@ -129,9 +142,12 @@ func TestEraseBadInput(t *testing.T) {
 			t.Errorf("%s: code %d, stderr %q, want one line containing %q", tc.name, code, errs, tc.want)
 		}
 	}
-	// A failed apply leaves no output file behind.
+	// A failed apply leaves no output file behind, nor a failed fit.
 	if _, err := npy.ReadFile(filepath.Join(dir, "o.npy")); err == nil {
 		t.Error("failed apply wrote its output")
+	}
+	if _, err := os.Stat(nanOut); err == nil {
+		t.Error("the fit with NaN in Z wrote an eraser")
 	}
 }
 
