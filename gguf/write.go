@@ -14,7 +14,11 @@ type TensorData struct {
 	// Dims is the shape, fastest-varying dimension first.
 	Dims []uint64
 	Type TensorType
+	// Data holds the encoded data, or is nil when Source gives it.
 	Data []byte
+	// Source, when Data is nil, returns the data when Write reaches the
+	// tensor, so that a large model is converted one tensor at a time.
+	Source func() ([]byte, error)
 }
 
 // Write writes a version 3 GGUF file: the metadata in the order given, then
@@ -46,6 +50,7 @@ func Write(w io.Writer, meta []KV, tensors []TensorData) error {
 			return fmt.Errorf("gguf: tensor %q: unknown type %s", t.Name, t.Type)
 		case t.Dims[0]%uint64(t.Type.BlockSize()) != 0:
 			return fmt.Errorf("gguf: tensor %q: first dimension %d is not a multiple of %s's block size %d", t.Name, t.Dims[0], t.Type, t.Type.BlockSize())
+		case t.Data == nil && t.Source != nil:
 		case uint64(len(t.Data)) != info.Bytes():
 			return fmt.Errorf("gguf: tensor %q: %d bytes of data, its %s shape %v needs %d", t.Name, len(t.Data), t.Type, t.Dims, info.Bytes())
 		}
@@ -69,12 +74,22 @@ func Write(w io.Writer, meta []KV, tensors []TensorData) error {
 		}
 		bw.u32(uint32(t.Type))
 		bw.u64(off)
-		off += pad(uint64(len(t.Data)), align)
+		off += pad(TensorInfo{Dims: t.Dims, Type: t.Type}.Bytes(), align)
 	}
 	bw.zeros(pad(bw.n, align) - bw.n)
 	for _, t := range tensors {
-		bw.bytes(t.Data)
-		bw.zeros(pad(uint64(len(t.Data)), align) - uint64(len(t.Data)))
+		data := t.Data
+		if data == nil && t.Source != nil && bw.err == nil {
+			var err error
+			if data, err = t.Source(); err != nil {
+				return fmt.Errorf("gguf: tensor %q: %w", t.Name, err)
+			}
+			if want := (TensorInfo{Dims: t.Dims, Type: t.Type}).Bytes(); uint64(len(data)) != want {
+				return fmt.Errorf("gguf: tensor %q: %d bytes of data, its %s shape %v needs %d", t.Name, len(data), t.Type, t.Dims, want)
+			}
+		}
+		bw.bytes(data)
+		bw.zeros(pad(uint64(len(data)), align) - uint64(len(data)))
 	}
 	if bw.err != nil {
 		return bw.err

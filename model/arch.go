@@ -16,15 +16,18 @@ type architecture struct {
 	// architecture whose configs are read (for shapes and parameter counts)
 	// but which the engine does not run.
 	bind func(m *Model, b *binder)
+	// gguf describes the architecture in GGUF files; nil for one that
+	// llama.cpp's files do not hold (or fmkit does not run).
+	gguf *ggufArch
 }
 
 // architectures is the one list of model types: ParseConfig, Load and
 // SupportedModelTypes read it. An architecture is a file with its config
 // and bind functions (gptneox.go, llama.go, gpt2.go) and a line here.
 var architectures = map[string]architecture{
-	"gpt2":     {config: gpt2Config, bind: bindGPT2},
-	"gpt_neox": {config: neoxConfig, bind: bindNeoX},
-	"llama":    {config: llamaConfig, bind: bindLlama},
+	"gpt2":     {config: gpt2Config, bind: bindGPT2, gguf: gpt2GGUF},
+	"gpt_neox": {config: neoxConfig, bind: bindNeoX, gguf: neoxGGUF},
+	"llama":    {config: llamaConfig, bind: bindLlama, gguf: llamaGGUF},
 	"mistral":  {config: mistralConfig},
 	"qwen2":    {config: qwen2Config},
 }

@@ -285,6 +285,10 @@ func (m *Model) embedRows(ws *workspace) {
 		tensor.Gather(x, m.embed.f32, H, ids)
 	case m.embed.dtype == BF16:
 		tensor.GatherBF16(x, m.embed.bf16, H, ids)
+	case m.embed.dtype.Quantized():
+		for i, id := range ids {
+			m.embed.rowTo(x[i*H:(i+1)*H], id)
+		}
 	default:
 		tensor.GatherF16(x, m.embed.f16, H, ids)
 	}
@@ -300,6 +304,10 @@ func (m *Model) embedRows(ws *workspace) {
 		tensor.GatherBF16(p, m.positions.bf16, H, pos)
 	case F16:
 		tensor.GatherF16(p, m.positions.f16, H, pos)
+	default:
+		for i, at := range pos {
+			m.positions.rowTo(p[i*H:(i+1)*H], at)
+		}
 	}
 	axpyRows(x, p)
 }

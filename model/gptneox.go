@@ -1,6 +1,10 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/fmkit/fmkit/gguf"
+)
 
 // GPT-NeoX (Pythia): LayerNorm, a fused per-head query_key_value
 // projection, partial rotary embeddings, parallel or sequential residuals,
@@ -55,4 +59,65 @@ func bindNeoX(m *Model, b *binder) {
 	} else {
 		m.head = b.linear("embed_out", H, c.Vocab, false, false)
 	}
+}
+
+// neoxGGUF is GPT-NeoX as llama.cpp's GGUF files hold it ("gptneox"): the
+// fused query_key_value with all queries, then all keys, then all values.
+var neoxGGUF = &ggufArch{
+	name: "gptneox",
+	config: func(g ggufMeta) map[string]any {
+		m := map[string]any{"vocab_size": g.vocab(), "hidden_act": "gelu"}
+		g.set(m, "hidden_size", "{arch}.embedding_length")
+		g.set(m, "num_hidden_layers", "{arch}.block_count")
+		g.set(m, "num_attention_heads", "{arch}.attention.head_count")
+		g.set(m, "intermediate_size", "{arch}.feed_forward_length")
+		g.set(m, "max_position_embeddings", "{arch}.context_length")
+		g.set(m, "layer_norm_eps", "{arch}.attention.layer_norm_epsilon")
+		g.set(m, "use_parallel_residual", "{arch}.use_parallel_residual")
+		g.set(m, "rotary_emb_base", "{arch}.rope.freq_base")
+		hidden, _ := g.int("{arch}.embedding_length")
+		heads, _ := g.int("{arch}.attention.head_count")
+		if rot, ok := g.int("{arch}.rope.dimension_count"); ok && heads > 0 && hidden >= heads {
+			m["rotary_pct"] = float64(rot) / float64(hidden/heads)
+		}
+		m["attention_bias"] = g.hasTensor("blk.0.attn_qkv.bias")
+		return m
+	},
+	meta: func(c *Config, k ggufKeys) ([]gguf.KV, error) {
+		if c.RopeScaling.Type != "" || !c.AttnBias {
+			return nil, fmt.Errorf("GPT-NeoX with rope scaling or without attention biases has no GGUF form fmkit writes")
+		}
+		return []gguf.KV{
+			k.u32("context_length", c.MaxPositions),
+			k.u32("embedding_length", c.Hidden),
+			k.u32("block_count", c.Layers),
+			k.u32("feed_forward_length", c.Intermediate),
+			k.u32("rope.dimension_count", c.RotaryDim),
+			k.u32("attention.head_count", c.Heads),
+			k.bool("use_parallel_residual", c.ParallelResidual),
+			k.f32("attention.layer_norm_epsilon", c.NormEps),
+			k.f32("rope.freq_base", c.RopeTheta),
+		}, nil
+	},
+	tensors: func(c *Config) []ggufTensorName {
+		names := []ggufTensorName{
+			{"token_embd.weight", "gpt_neox.embed_in.weight", ggufSame},
+			{"output_norm.weight", "gpt_neox.final_layer_norm.weight", ggufSame},
+			{"output_norm.bias", "gpt_neox.final_layer_norm.bias", ggufSame},
+			{"output.weight", "embed_out.weight", ggufSame},
+		}
+		for i := range c.Layers {
+			g, h := fmt.Sprintf("blk.%d.", i), fmt.Sprintf("gpt_neox.layers.%d.", i)
+			for _, s := range []string{"weight", "bias"} {
+				names = append(names,
+					ggufTensorName{g + "attn_norm." + s, h + "input_layernorm." + s, ggufSame},
+					ggufTensorName{g + "attn_qkv." + s, h + "attention.query_key_value." + s, ggufNeoXQKV},
+					ggufTensorName{g + "attn_output." + s, h + "attention.dense." + s, ggufSame},
+					ggufTensorName{g + "ffn_norm." + s, h + "post_attention_layernorm." + s, ggufSame},
+					ggufTensorName{g + "ffn_up." + s, h + "mlp.dense_h_to_4h." + s, ggufSame},
+					ggufTensorName{g + "ffn_down." + s, h + "mlp.dense_4h_to_h." + s, ggufSame})
+			}
+		}
+		return names
+	},
 }

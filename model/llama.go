@@ -1,6 +1,10 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/fmkit/fmkit/gguf"
+)
 
 // Llama (Llama 2/3, Code Llama, Llemma): RMSNorm, grouped-query attention
 // with separate q, k and v projections, rotary embeddings (with linear,
@@ -89,4 +93,87 @@ func bindLlama(m *Model, b *binder) {
 	} else {
 		m.head = b.linear("lm_head", H, c.Vocab, false, false)
 	}
+}
+
+// llamaGGUF is Llama as llama.cpp's GGUF files hold it ("llama"): q and k
+// projections with their rows permuted per head for interleaved rotary
+// pairs.
+var llamaGGUF = &ggufArch{
+	name: "llama",
+	config: func(g ggufMeta) map[string]any {
+		m := map[string]any{"vocab_size": g.vocab(), "hidden_act": "silu"}
+		g.set(m, "hidden_size", "{arch}.embedding_length")
+		g.set(m, "num_hidden_layers", "{arch}.block_count")
+		g.set(m, "num_attention_heads", "{arch}.attention.head_count")
+		g.set(m, "num_key_value_heads", "{arch}.attention.head_count_kv")
+		g.set(m, "intermediate_size", "{arch}.feed_forward_length")
+		g.set(m, "max_position_embeddings", "{arch}.context_length")
+		g.set(m, "rms_norm_eps", "{arch}.attention.layer_norm_rms_epsilon")
+		g.set(m, "rope_theta", "{arch}.rope.freq_base")
+		g.set(m, "head_dim", "{arch}.attention.key_length")
+		m["attention_bias"] = g.hasTensor("blk.0.attn_q.bias")
+		m["mlp_bias"] = g.hasTensor("blk.0.ffn_up.bias")
+		m["tie_word_embeddings"] = !g.hasTensor("output.weight")
+		if v, ok := g.value("{arch}.rope.scaling.type"); ok {
+			kind, _ := v.Str()
+			scaling := map[string]any{"rope_type": kind}
+			g.set(scaling, "factor", "{arch}.rope.scaling.factor")
+			m["rope_scaling"] = scaling
+		}
+		if g.hasTensor("rope_freqs.weight") {
+			// Llama 3.1's frequency factors, which GGUF stores as a
+			// tensor of factors instead of their parameters.
+			m["rope_scaling"] = map[string]any{"rope_type": "rope_freqs tensor (GGUF)"}
+		}
+		return m
+	},
+	meta: func(c *Config, k ggufKeys) ([]gguf.KV, error) {
+		var scaling []gguf.KV
+		switch c.RopeScaling.Type {
+		case "", "default":
+		case "linear":
+			scaling = []gguf.KV{{Key: string(k) + ".rope.scaling.type", Value: gguf.StringValue("linear")}, k.f32("rope.scaling.factor", c.RopeScaling.Factor)}
+		default:
+			return nil, fmt.Errorf("rope scaling %q has no GGUF form fmkit writes", c.RopeScaling.Type)
+		}
+		kv := []gguf.KV{
+			k.u32("context_length", c.MaxPositions),
+			k.u32("embedding_length", c.Hidden),
+			k.u32("block_count", c.Layers),
+			k.u32("feed_forward_length", c.Intermediate),
+			k.u32("attention.head_count", c.Heads),
+			k.u32("attention.head_count_kv", c.KVHeads),
+			k.f32("rope.freq_base", c.RopeTheta),
+			k.f32("attention.layer_norm_rms_epsilon", c.NormEps),
+			k.u32("rope.dimension_count", c.RotaryDim),
+		}
+		if c.HeadDim*c.Heads != c.Hidden {
+			kv = append(kv, k.u32("attention.key_length", c.HeadDim), k.u32("attention.value_length", c.HeadDim))
+		}
+		return append(kv, scaling...), nil
+	},
+	tensors: func(c *Config) []ggufTensorName {
+		names := []ggufTensorName{
+			{"token_embd.weight", "model.embed_tokens.weight", ggufSame},
+			{"output_norm.weight", "model.norm.weight", ggufSame},
+			{"output.weight", "lm_head.weight", ggufSame},
+		}
+		for i := range c.Layers {
+			g, h := fmt.Sprintf("blk.%d.", i), fmt.Sprintf("model.layers.%d.", i)
+			names = append(names,
+				ggufTensorName{g + "attn_norm.weight", h + "input_layernorm.weight", ggufSame},
+				ggufTensorName{g + "ffn_norm.weight", h + "post_attention_layernorm.weight", ggufSame})
+			for _, s := range []string{"weight", "bias"} {
+				names = append(names,
+					ggufTensorName{g + "attn_q." + s, h + "self_attn.q_proj." + s, ggufRopeQ},
+					ggufTensorName{g + "attn_k." + s, h + "self_attn.k_proj." + s, ggufRopeK},
+					ggufTensorName{g + "attn_v." + s, h + "self_attn.v_proj." + s, ggufSame},
+					ggufTensorName{g + "attn_output." + s, h + "self_attn.o_proj." + s, ggufSame},
+					ggufTensorName{g + "ffn_gate." + s, h + "mlp.gate_proj." + s, ggufSame},
+					ggufTensorName{g + "ffn_up." + s, h + "mlp.up_proj." + s, ggufSame},
+					ggufTensorName{g + "ffn_down." + s, h + "mlp.down_proj." + s, ggufSame})
+			}
+		}
+		return names
+	},
 }

@@ -116,7 +116,7 @@ func TestLoadErrors(t *testing.T) {
 		{"too large", func(t *testing.T) string { return filepath.Join("testdata", "gpt2") },
 			&Options{MemoryLimit: 1000}, "the weights need"},
 		{"bad dtype option", func(t *testing.T) string { return filepath.Join("testdata", "gpt2") },
-			&Options{DType: "f8"}, `dtype "f8": expected f32, bf16 or f16`},
+			&Options{DType: "f8"}, `dtype "f8": expected f32, bf16, f16, q8_0, q4_0 or q4_k`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,7 +142,7 @@ func TestWeightsReadInPlace(t *testing.T) {
 	if m.DType() != BF16 || m.layers[0].up.w.bf16 == nil {
 		t.Fatalf("dtype %s: bf16 weights were converted", m.DType())
 	}
-	f := m.ckpt.Files()[0]
+	f := m.ckpt.(*safetensors.Checkpoint).Files()[0]
 	tt, _ := f.Tensor("model.layers.0.mlp.up_proj.weight")
 	raw, _ := tt.BF16()
 	if &raw[0] != &m.layers[0].up.w.bf16[0] {

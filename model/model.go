@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,7 +54,7 @@ type Model struct {
 	// Dir is the directory the model was loaded from.
 	Dir string
 
-	ckpt  *safetensors.Checkpoint
+	ckpt  source
 	embed matrix // [vocab, hidden]; unused when embedPacked is set
 	// embedPacked is the packed tied output layer (op(B) = embedᵀ), read
 	// for embedding lookups of tied float32 models.
@@ -67,59 +68,101 @@ type Model struct {
 	bytes       int64 // weight bytes held
 	dtype       DType
 	unused      []string // checkpoint tensors not bound (see UnusedTensors)
+	notes       []string // conversions not done (see Notes)
 
 	mu         sync.Mutex
 	workspaces []*workspace
 }
 
 // Load reads a Hugging Face model directory: config.json and the
-// safetensors weights (single file or sharded). Weights keep their stored
-// dtype unless opts.DType says otherwise; those that need no conversion are
-// not copied but read from the memory-mapped files.
-func Load(dir string, opts *Options) (*Model, error) {
+// safetensors weights (single file or sharded), or a GGUF file (v2 or v3,
+// architectures llama, gptneox and gpt2, tensors in F32, F16, BF16, Q8_0,
+// Q4_0 or Q4_K) given by its path or as the one .gguf file of a directory
+// without config.json. Weights keep their stored dtype unless opts.DType
+// says otherwise; those that need no conversion are not copied but read
+// from the memory-mapped files.
+func Load(path string, opts *Options) (*Model, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	switch opts.DType {
-	case Auto, Float32, BF16, F16:
-	default:
-		return nil, fmt.Errorf("model: dtype %q: expected f32, bf16 or f16", opts.DType)
+	if opts.DType != Auto && !slices.Contains(DTypes(), opts.DType) {
+		return nil, fmt.Errorf("model: dtype %q: expected f32, bf16, f16, q8_0, q4_0 or q4_k", opts.DType)
 	}
-	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
-		return nil, fmt.Errorf("model: %s: expected a model directory with config.json and safetensors weights", dir)
-	}
-	cfg, err := ReadConfig(filepath.Join(dir, "config.json"))
+	cfg, ckpt, err := openSource(path)
 	if err != nil {
-		return nil, err
-	}
-	if architectures[cfg.ModelType].bind == nil {
-		return nil, fmt.Errorf("%s: %w %q: its configs are read, but the engine does not run it; %s", dir, ErrUnsupportedModel, cfg.ModelType, supportedText())
-	}
-	ckpt, err := safetensors.OpenCheckpoint(dir)
-	if err != nil {
-		if pickled, _ := filepath.Glob(filepath.Join(dir, "pytorch_model*.bin")); len(pickled) > 0 {
-			return nil, fmt.Errorf("%w (the directory has PyTorch pickle weights, which fmkit does not read: convert them to safetensors, or use a revision of the model that has them)", err)
-		}
 		return nil, err
 	}
 	if err := checkMemory(ckpt, opts); err != nil {
 		ckpt.Close()
-		return nil, fmt.Errorf("%s: %w", dir, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	m := &Model{Config: *cfg, Dir: dir, ckpt: ckpt}
+	m := &Model{Config: *cfg, Dir: path, ckpt: ckpt}
 	b := &binder{ckpt: ckpt, dtype: opts.DType, used: map[string]bool{}}
+	if g, ok := ckpt.(*ggufSource); ok {
+		b.conv1DRowsOut = true
+		m.unused = g.unmatched()
+	}
 	architectures[cfg.ModelType].bind(m, b)
-	m.unused = b.checkUnused(cfg.Layers)
+	m.unused = append(m.unused, b.checkUnused(cfg.Layers)...)
 	if err := b.err(); err != nil {
 		ckpt.Close()
-		return nil, fmt.Errorf("%s: %w", dir, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	m.notes = b.notes
 	m.bytes = b.bytes
 	m.dtype = m.head.w.dtype
 	m.prepack()
 	m.rope = newRope(cfg)
 	return m, nil
 }
+
+// openSource opens a model directory or GGUF file and reads its Config.
+func openSource(path string) (*Config, source, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model: %s: expected a model directory with config.json and safetensors weights, or a GGUF file", path)
+	}
+	if !info.IsDir() {
+		if !IsGGUF(path) {
+			return nil, nil, fmt.Errorf("model: %s: expected a model directory with config.json and safetensors weights, or a GGUF file", path)
+		}
+		return openGGUF(path)
+	}
+	if _, err := os.Stat(filepath.Join(path, "config.json")); err != nil {
+		if files, _ := filepath.Glob(filepath.Join(path, "*.gguf")); len(files) == 1 {
+			return openGGUF(files[0])
+		}
+	}
+	cfg, err := ReadConfig(filepath.Join(path, "config.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if architectures[cfg.ModelType].bind == nil {
+		return nil, nil, fmt.Errorf("%s: %w %q: its configs are read, but the engine does not run it; %s", path, ErrUnsupportedModel, cfg.ModelType, supportedText())
+	}
+	ckpt, err := safetensors.OpenCheckpoint(path)
+	if err != nil {
+		if pickled, _ := filepath.Glob(filepath.Join(path, "pytorch_model*.bin")); len(pickled) > 0 {
+			return nil, nil, fmt.Errorf("%w (the directory has PyTorch pickle weights, which fmkit does not read: convert them to safetensors, or use a revision of the model that has them)", err)
+		}
+		return nil, nil, err
+	}
+	return cfg, ckpt, nil
+}
+
+func openGGUF(path string) (*Config, source, error) {
+	src, err := openGGUFSource(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return src.cfg, src, nil
+}
+
+// Notes lists what Load was asked to do and did not: a tensor left in its
+// stored dtype because its rows are not whole blocks of the requested
+// quantized format (llama-quantize leaves such tensors alike). Callers
+// should tell the user.
+func (m *Model) Notes() []string { return m.notes }
 
 // Close releases the mapped weight files. The model must not be used after.
 func (m *Model) Close() error { return m.ckpt.Close() }
@@ -139,20 +182,19 @@ func (m *Model) DType() DType { return m.dtype }
 
 // checkMemory compares the bytes the weights will take in the requested
 // dtype with the memory available, before anything is read or allocated.
-func checkMemory(ckpt *safetensors.Checkpoint, opts *Options) error {
+func checkMemory(src source, opts *Options) error {
 	var need int64
-	for _, name := range ckpt.Names() {
-		t, _ := ckpt.Tensor(name)
-		size := int64(t.DType.Size())
-		switch opts.DType {
-		case Float32:
-			size = 4
-		case BF16, F16:
-			if size == 4 {
-				size = 2
-			}
+	for _, t := range storedSizes(src) {
+		switch qt, quantized := opts.DType.qtype(); {
+		case opts.DType == Float32:
+			need += 4 * t.elements
+		case opts.DType == BF16 || opts.DType == F16:
+			need += min(t.bytes, 2*t.elements)
+		case quantized:
+			need += t.elements * int64(qt.BlockBytes()) / int64(qt.BlockSize())
+		default:
+			need += t.bytes
 		}
-		need += t.NumElements() * size
 	}
 	limit := opts.MemoryLimit
 	if limit == 0 {

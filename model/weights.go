@@ -23,15 +23,59 @@ const (
 	Float32 DType = "f32"  // float32
 	BF16    DType = "bf16" // bfloat16
 	F16     DType = "f16"  // IEEE half precision
+	// llama.cpp's block-quantized formats (see tensor.QType): weights
+	// multiply 8-bit quantized activations in integer dot products.
+	Q8_0 DType = "q8_0"
+	Q4_0 DType = "q4_0"
+	Q4_K DType = "q4_k"
 )
 
-// matrix is a weight matrix in its stored dtype, exactly one of f32, bf16
-// and f16 set. rows × cols is the stored shape.
+// DTypes lists the dtypes Options.DType accepts (Auto aside).
+func DTypes() []DType { return []DType{Float32, BF16, F16, Q8_0, Q4_0, Q4_K} }
+
+// ParseDType returns the dtype named s ("f32", "bf16", "f16", "q8_0",
+// "q4_0", "q4_k", any case; "" or "auto" for Auto), or an error naming the
+// choices.
+func ParseDType(s string) (DType, error) {
+	if s == "" || strings.EqualFold(s, "auto") {
+		return Auto, nil
+	}
+	for _, d := range DTypes() {
+		if strings.EqualFold(s, string(d)) {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("model: dtype %q: expected auto, f32, bf16, f16, q8_0, q4_0 or q4_k", s)
+}
+
+// qtype returns the block format of a quantized dtype.
+func (d DType) qtype() (tensor.QType, bool) {
+	switch d {
+	case Q8_0:
+		return tensor.Q8_0, true
+	case Q4_0:
+		return tensor.Q4_0, true
+	case Q4_K:
+		return tensor.Q4_K, true
+	}
+	return 0, false
+}
+
+// Quantized reports whether d is one of the block-quantized formats.
+func (d DType) Quantized() bool {
+	_, ok := d.qtype()
+	return ok
+}
+
+// matrix is a weight matrix in its stored dtype, exactly one of f32, bf16,
+// f16 and q set. rows × cols is the stored shape; a quantized matrix holds
+// rows of cols weights in blocks (tensor.QType) in q.
 type matrix struct {
 	dtype      DType
 	f32        []float32
 	bf16       []tensor.BF16
 	f16        []tensor.F16
+	q          []byte
 	rows, cols int
 	src        safetensors.Tensor // the checkpoint tensor, to release its pages once packed
 	// halves is whether f16 holds only finite halves: 0 not yet known, then
@@ -62,10 +106,23 @@ func (m *matrix) finiteHalves() bool {
 
 func (m *matrix) bytes() int64 {
 	n := int64(m.rows) * int64(m.cols)
+	if qt, ok := m.dtype.qtype(); ok {
+		return int64(m.rows) * int64(qt.RowBytes(m.cols))
+	}
 	if m.dtype == Float32 {
 		return 4 * n
 	}
 	return 2 * n
+}
+
+// rowTo widens row r into dst (len cols), for embedding lookups.
+func (m *matrix) rowTo(dst []float32, r int) {
+	if qt, ok := m.dtype.qtype(); ok {
+		rb := qt.RowBytes(m.cols)
+		tensor.Dequantize(qt, dst, m.q[r*rb:(r+1)*rb])
+		return
+	}
+	panic("model: rowTo on a " + string(m.dtype) + " matrix")
 }
 
 // linear is y = x·Wᵀ + b with W stored [out, in] (torch.nn.Linear), or
@@ -88,9 +145,14 @@ func (l *linear) apply(y []float32, ldy int, x []float32, ldx int, rows int) {
 		return
 	}
 	w := &l.w
+	qt, quantized := w.dtype.qtype()
 	switch {
 	case l.packed != nil:
 		tensor.GemmPacked(false, rows, 1, x, ldx, l.packed, 0, y, ldy)
+	case quantized:
+		// Quantized weights are stored [out, in] (a GGUF GPT-2 binds its
+		// Conv1D weights so), so inOut is never set.
+		tensor.GemmQ(qt, rows, l.out, l.in, x, ldx, w.q, y, ldy)
 	case rows == 1 && w.dtype == BF16:
 		tensor.GemvBF16(l.inOut, w.rows, w.cols, 1, w.bf16, w.cols, x[:l.in], 0, y[:l.out])
 	case rows == 1 && w.dtype == F16 && w.finiteHalves():
@@ -150,10 +212,39 @@ func (m *Model) prepack() {
 	}
 }
 
+// source is where a checkpoint's tensors come from: safetensors files
+// (*safetensors.Checkpoint) or a GGUF file (ggufSource), whose tensors it
+// presents under Hugging Face names and layouts. Quantized tensors have the
+// dtypes of quantizedDTypes.
+type source interface {
+	Tensor(name string) (safetensors.Tensor, bool)
+	Names() []string
+	Changed() error
+	Close() error
+}
+
+// quantizedDTypes are the safetensors-style dtype names under which a
+// source presents block-quantized tensors (Data holds the blocks).
+var quantizedDTypes = map[safetensors.DType]DType{"Q8_0": Q8_0, "Q4_0": Q4_0, "Q4_K": Q4_K}
+
+// storedDType is the engine dtype of a stored tensor, if it has one.
+func storedDType(d safetensors.DType) (DType, bool) {
+	switch d {
+	case safetensors.F32:
+		return Float32, true
+	case safetensors.BF16:
+		return BF16, true
+	case safetensors.F16:
+		return F16, true
+	}
+	q, ok := quantizedDTypes[d]
+	return q, ok
+}
+
 // binder looks tensors up in a checkpoint, checks their shapes and converts
 // them, collecting every problem so that one error lists all of them.
 type binder struct {
-	ckpt    *safetensors.Checkpoint
+	ckpt    source
 	prefix  string // the base-model prefix the checkpoint uses, e.g. "model."
 	dtype   DType  // requested matrix dtype, Auto for the stored one
 	missing []string
@@ -161,6 +252,11 @@ type binder struct {
 	used    map[string]bool
 	bytes   int64 // bytes of weights held (mapped or allocated)
 	alloc   int64 // bytes allocated on the heap by conversions
+	// notes are conversions asked for and not done (Model.Notes).
+	notes []string
+	// conv1DRowsOut: the source stores GPT-2's Conv1D weights as [out, in]
+	// (GGUF does), so linear binds them as torch.nn.Linear weights.
+	conv1DRowsOut bool
 }
 
 func (b *binder) lookup(name string, shape ...int) (safetensors.Tensor, bool) {
@@ -212,13 +308,18 @@ func (b *binder) matrix(name string, rows, cols int) matrix {
 		return matrix{}
 	}
 	m := matrix{rows: rows, cols: cols}
-	if !isFloat(t.DType) {
-		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16", name, t.DType))
+	stored, ok := storedDType(t.DType)
+	if !ok {
+		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K", name, t.DType))
 		return m
 	}
 	want := b.dtype
-	stored := map[safetensors.DType]DType{safetensors.F32: Float32, safetensors.BF16: BF16, safetensors.F16: F16}[t.DType]
 	if want == Auto {
+		want = stored
+	}
+	if qt, ok := want.qtype(); ok && cols%qt.BlockSize() != 0 {
+		// As llama-quantize does: the tensor stays as it is, and says so.
+		b.notes = append(b.notes, fmt.Sprintf("tensor %q: rows of %d are not a whole number of %s blocks of %d; kept in %s", name, cols, want, qt.BlockSize(), stored))
 		want = stored
 	}
 	m.dtype = want
@@ -231,11 +332,19 @@ func (b *binder) matrix(name string, rows, cols int) matrix {
 			m.bf16, _ = t.BF16()
 		case F16:
 			m.f16, _ = t.F16()
+		default:
+			m.q = t.Data
 		}
 		b.bytes += m.bytes()
 		return m
 	}
-	wide, _ := t.ToFloat32()
+	wide := widen(t, stored, rows, cols)
+	if qt, ok := want.qtype(); ok {
+		m.q = quantizeRows(qt, wide, rows, cols)
+		b.bytes += m.bytes()
+		b.alloc += m.bytes()
+		return m
+	}
 	switch want {
 	case Float32:
 		m.f32 = wide
@@ -251,7 +360,76 @@ func (b *binder) matrix(name string, rows, cols int) matrix {
 	return m
 }
 
+// transposedMatrix returns the stored rows×cols matrix transposed to
+// cols×rows in the requested (quantized) dtype, or float32 where its new
+// rows are not whole blocks.
+func (b *binder) transposedMatrix(name string, rows, cols int) matrix {
+	t, ok := b.lookup(name, rows, cols)
+	if !ok {
+		return matrix{}
+	}
+	stored, ok := storedDType(t.DType)
+	if !ok {
+		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K", name, t.DType))
+		return matrix{}
+	}
+	wide := widen(t, stored, rows, cols)
+	tr := make([]float32, len(wide))
+	for i := range rows {
+		for j := range cols {
+			tr[j*rows+i] = wide[i*cols+j]
+		}
+	}
+	m := matrix{rows: cols, cols: rows, dtype: Float32, f32: tr}
+	if qt, _ := b.dtype.qtype(); rows%qt.BlockSize() == 0 {
+		m.dtype, m.f32, m.q = b.dtype, nil, quantizeRows(qt, tr, cols, rows)
+	} else {
+		b.notes = append(b.notes, fmt.Sprintf("tensor %q: rows of %d are not a whole number of %s blocks of %d; kept in f32", name, rows, b.dtype, qt.BlockSize()))
+	}
+	b.bytes += m.bytes()
+	b.alloc += m.bytes()
+	return m
+}
+
+// widen returns a stored matrix as float32 (dequantized if quantized).
+func widen(t safetensors.Tensor, stored DType, rows, cols int) []float32 {
+	qt, ok := stored.qtype()
+	if !ok {
+		wide, _ := t.ToFloat32()
+		return wide
+	}
+	wide := make([]float32, rows*cols)
+	rb := qt.RowBytes(cols)
+	parallelFor(rows, 64, func(_, r int) {
+		tensor.Dequantize(qt, wide[r*cols:(r+1)*cols], t.Data[r*rb:(r+1)*rb])
+	})
+	return wide
+}
+
+// quantizeRows quantizes a rows×cols float32 matrix row by row, on all
+// cores (Q4_K's search for scales is slow enough to matter at load).
+func quantizeRows(qt tensor.QType, wide []float32, rows, cols int) []byte {
+	rb := qt.RowBytes(cols)
+	q := make([]byte, rows*rb)
+	parallelFor(rows, 16, func(_, r int) {
+		tensor.Quantize(qt, q[r*rb:(r+1)*rb], wide[r*cols:(r+1)*cols])
+	})
+	return q
+}
+
 func (b *binder) linear(name string, in, out int, bias, inOut bool) linear {
+	if inOut && b.conv1DRowsOut {
+		inOut = false
+	}
+	if inOut && b.dtype.Quantized() {
+		// Quantized blocks run along a row's inputs, so a Conv1D weight
+		// ([in, out]) is transposed before it is quantized.
+		l := linear{in: in, out: out, w: b.transposedMatrix(name+".weight", in, out)}
+		if bias {
+			l.bias = b.vector(name+".bias", out)
+		}
+		return l
+	}
 	l := linear{in: in, out: out, inOut: inOut}
 	if inOut {
 		l.w = b.matrix(name+".weight", in, out)
