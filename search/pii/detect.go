@@ -29,6 +29,18 @@ func isEmailLocal(c byte) bool {
 }
 
 func appendEmails(dst []Span, text string) []Span {
+	if strings.IndexByte(text, '@') >= 0 {
+		dst = appendAddresses(dst, text)
+	}
+	if containsFold(text, "at") {
+		for _, m := range spelledEmailRE.FindAllStringIndex(text, -1) {
+			dst = append(dst, Span{m[0], m[1], Email})
+		}
+	}
+	return dst
+}
+
+func appendAddresses(dst []Span, text string) []Span {
 	for _, m := range emailRE.FindAllStringIndex(text, -1) {
 		s, e := m[0], m[1]
 		if s > 0 && isEmailLocal(text[s-1]) {
@@ -44,10 +56,18 @@ func appendEmails(dst []Span, text string) []Span {
 		}
 		dst = append(dst, Span{s, e, Email})
 	}
-	for _, m := range spelledEmailRE.FindAllStringIndex(text, -1) {
-		dst = append(dst, Span{m[0], m[1], Email})
-	}
 	return dst
+}
+
+// containsFold reports whether text contains the lower-case ASCII word w
+// in any case.
+func containsFold(text, w string) bool {
+	for i := 0; i+len(w) <= len(text); i++ {
+		if strings.EqualFold(text[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // handles: @ and 2 to 40 name characters.
@@ -72,6 +92,9 @@ var codeWords = map[string]bool{
 }
 
 func appendUsers(dst []Span, text string) []Span {
+	if strings.IndexByte(text, '@') < 0 {
+		return dst
+	}
 	for _, m := range userRE.FindAllStringIndex(text, -1) {
 		s, e := m[0], m[1]
 		if s > 0 && (isEmailLocal(text[s-1]) || text[s-1] == '@') {
@@ -119,6 +142,9 @@ func appendIPs(dst []Span, text string) []Span {
 			continue
 		}
 		dst = append(dst, Span{s, e, IPAddress})
+	}
+	if strings.Count(text, ":") < 2 {
+		return dst
 	}
 	for _, m := range ipv6RE.FindAllStringIndex(text, -1) {
 		s, e := m[0], m[1]
@@ -188,8 +214,9 @@ func hexDigits(s string) int {
 }
 
 // secretContext is an assignment or mention of a secret: the keyword, then
-// "=" or ":" (a quote may follow) or "is", or a space.
-var secretContext = regexp.MustCompile(`(?i)(?:password|passwd|pwd|passphrase|secret|token|api[_\-.]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|auth[_\-]?key|storage[_\-]?key|_key)(?:["']?\s*[:=]\s*["']?|\s+is\s+|\s+)$`)
+// "=" or ":" (a quote may follow) or "is", or a space; the value starts
+// where the match ends.
+var secretContext = regexp.MustCompile(`(?i)(?:password|passwd|pwd|passphrase|secret|token|api[_\-.]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|auth[_\-]?key|storage[_\-]?key|_key)(?:["']?\s*[:=]\s*["']?|\s+is\s+|\s+)`)
 
 // keyPrefixes are the fixed prefixes of well-known credential formats.
 var keyPrefixes = []struct {
@@ -201,12 +228,53 @@ var keyPrefixes = []struct {
 	{"xoxb-", 20}, {"xoxp-", 20}, {"xoxa-", 20}, {"xoxr-", 20}, {"AIza", 39}, {"npm_", 36}, {"hf_", 30}, {"eyJ", 30},
 }
 
-// keyWords are runs of the characters credentials are written with; "="
-// only as base64 padding, so that NAME=value splits.
-var keyWordRE = regexp.MustCompile(`[A-Za-z0-9_\-+/.!@#$%^&*~]+=*`)
+// isKeyChar reports the characters credentials are written with ("=" is
+// only taken as base64 padding at the end, so that NAME=value splits).
+func isKeyChar(c byte) bool {
+	return isAlnum(c) || strings.IndexByte("-+/.!@#$%^&*~", c) >= 0
+}
+
+// keyWords returns the runs of key characters, with trailing "=" padding.
+func keyWords(text string) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(text); {
+		if !isKeyChar(text[i]) {
+			i++
+			continue
+		}
+		s := i
+		for i < len(text) && isKeyChar(text[i]) {
+			i++
+		}
+		for i < len(text) && text[i] == '=' {
+			i++
+		}
+		out = append(out, [2]int{s, i})
+	}
+	return out
+}
+
+// secretWords are lower-case pieces of every secret-sounding name, to skip
+// the context pattern for text without any.
+var secretWords = []string{"pass", "pwd", "secret", "token", "key"}
 
 func appendKeys(dst []Span, text string) []Span {
-	for _, m := range keyWordRE.FindAllStringIndex(text, -1) {
+	// Where values of secret-sounding names start, found in one pass.
+	var valueAt map[int]bool
+	lower := strings.ToLower(text)
+	for _, w := range secretWords {
+		if !strings.Contains(lower, w) {
+			continue
+		}
+		for _, m := range secretContext.FindAllStringIndex(text, -1) {
+			if valueAt == nil {
+				valueAt = map[int]bool{}
+			}
+			valueAt[m[1]] = true
+		}
+		break
+	}
+	for _, m := range keyWords(text) {
 		s, e := m[0], m[1]
 		for e > s && strings.IndexByte(".,!", text[e-1]) >= 0 {
 			e-- // sentence punctuation
@@ -215,7 +283,7 @@ func appendKeys(dst []Span, text string) []Span {
 		if len(w) < 6 || strings.Contains(text[max(0, s-8):min(len(text), e+3)], "://") {
 			continue // too short, or part of a URL
 		}
-		if isKey(w, secretContext.MatchString(text[max(0, s-40):s])) {
+		if isKey(w, valueAt[s]) {
 			dst = append(dst, Span{s, e, Key})
 		}
 	}
