@@ -74,6 +74,9 @@ type Run struct {
 func Evaluate(ctx context.Context, model lm.Model, suite *Suite, loader *data.Loader, opts Options) (*Run, error) {
 	run := &Run{Suite: suite, Start: time.Now(), opts: opts, model: model}
 	defer func() { run.End = time.Now() }()
+	if err := opts.validate(); err != nil {
+		return run, err
+	}
 	if err := checkCapabilities(model, suite); err != nil {
 		return run, err
 	}
@@ -177,12 +180,15 @@ func checkCapabilities(model lm.Model, suite *Suite) error {
 func (t *Task) limit(l float64) int {
 	n := len(t.evalDocs)
 	switch {
-	case l <= 0:
+	case !(l > 0) || l >= float64(n):
+		// 0 means all; so do NaN and negative limits, which Evaluate
+		// rejects. Comparing as floats first keeps int() away from
+		// values it cannot convert (1e300, +Inf).
 		return n
 	case l < 1:
 		return min(n, int(math.Ceil(float64(n)*l)))
 	}
-	return min(n, int(l))
+	return int(l)
 }
 
 // BuildRequests renders every document's prompt and builds its requests,
@@ -203,6 +209,11 @@ func (t *Task) buildRequests(opts Options, set settings) ([]*DocRequests, error)
 		ctx, err := b.contexts(doc)
 		if err != nil {
 			return nil, &DocError{Task: t.Name, DocID: id, Field: "prompt", Err: err}
+		}
+		if t.Config.OutputType == MultipleChoice {
+			if err := t.checkMultipleChoice(id, doc); err != nil {
+				return nil, err
+			}
 		}
 		dr, err := t.buildDoc(id, doc, ctx, opts.Prompt.ChatTemplate != nil, set.genKwargs)
 		if err != nil {

@@ -79,6 +79,9 @@ type TaskSource struct {
 	// Dir is FS's folder on disk, where Python finds the modules that
 	// `!function` names; "" for a source that is not on disk.
 	Dir string
+	// Limits bound what each YAML file of the source may cost to read;
+	// the zero value means the defaults (see YAMLLimits).
+	Limits YAMLLimits
 }
 
 // NewIndex reads every *.yaml file of the sources (files named *_yaml are
@@ -86,6 +89,9 @@ type TaskSource struct {
 func NewIndex(sources ...TaskSource) (*Index, error) {
 	ix := &Index{entries: map[string]*Entry{}, res: newResolver(nil)}
 	for _, src := range sources {
+		if err := src.Limits.Validate(); err != nil {
+			return nil, fmt.Errorf("task folder %s: %w", src.Name, err)
+		}
 		var files []string
 		err := fs.WalkDir(src.FS, ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -105,7 +111,7 @@ func NewIndex(sources ...TaskSource) (*Index, error) {
 		sort.Strings(files)
 		local := map[string]*Entry{}
 		for _, f := range files {
-			cfg, err := loadYAML(src.FS, f, map[string]bool{})
+			cfg, err := loadYAMLWithin(src.FS, f, map[string]bool{}, newYAMLBudget(src.Limits))
 			if err != nil {
 				return nil, withSource(err, src.Name)
 			}

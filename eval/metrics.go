@@ -33,6 +33,8 @@ var metricInfo = map[string]metricDef{
 	"byte_perplexity": {"weighted_perplexity", false},
 	"bits_per_byte":   {"bits_per_byte", false},
 	"bypass":          {"bypass", true},
+	"bleu":            {"bleu", true},
+	"chrf":            {"chrf", true},
 }
 
 // higherIsBetter is the metric's direction: the task's higher_is_better
@@ -69,11 +71,13 @@ var aggregations = map[string]aggregation{
 	"matthews_corrcoef":   aggMCC,
 	"brier_score":         aggBrier,
 	"bypass":              func([]any) (float64, error) { return 999, nil },
+	"bleu":                sacreBLEU,
+	"chrf":                sacreChrF,
 }
 
 // bootstrappable aggregations get a bootstrap standard error; mean gets
 // the closed form; the others none ("N/A"), as in lm-eval.
-var bootstrappable = map[string]bool{"median": true, "matthews_corrcoef": true, "f1": true, "perplexity": true, "nanmean": true}
+var bootstrappable = map[string]bool{"median": true, "matthews_corrcoef": true, "f1": true, "perplexity": true, "nanmean": true, "bleu": true, "chrf": true}
 
 func num(v any) (float64, error) {
 	switch x := v.(type) {

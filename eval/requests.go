@@ -236,6 +236,13 @@ func (t *Task) processResults(env *MetricEnv, doc data.Doc, results []any, multi
 				}
 				continue
 			}
+			if m.Name == "bleu" || m.Name == "chrf" {
+				// A passthrough metric: the corpus-level aggregation
+				// scores the [gold, prediction] pairs.
+				keys = append(keys, m.Name)
+				vals[m.Name] = []any{gold, result}
+				continue
+			}
 			if m.Name != "exact_match" {
 				return nil, nil, fmt.Errorf("metric %s is not supported for generate_until tasks", m.Name)
 			}
