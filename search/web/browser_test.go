@@ -98,7 +98,9 @@ func (d *driver) element(css string) string {
 	return ""
 }
 
-func (d *driver) click(css string) { d.call("POST", "/element/"+d.element(css)+"/click", map[string]any{}) }
+func (d *driver) click(css string) {
+	d.call("POST", "/element/"+d.element(css)+"/click", map[string]any{})
+}
 
 // typeInto sends keys to an element (WebDriver key codes for Enter and
 // Escape are \uE007 and \uE00C).
