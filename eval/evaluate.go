@@ -77,6 +77,9 @@ func Evaluate(ctx context.Context, model lm.Model, suite *Suite, loader *data.Lo
 	if err := opts.validate(); err != nil {
 		return run, err
 	}
+	if suite == nil || len(suite.Tasks) == 0 {
+		return run, ErrNoTasks
+	}
 	if err := checkCapabilities(model, suite); err != nil {
 		return run, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/fmkit/fmkit/data"
 	"github.com/fmkit/fmkit/internal/py"
@@ -100,9 +101,11 @@ var filterFactories = map[string]FilterBuilder{
 			return []any{vals[best]}, nil
 		}), nil
 	},
-	"lowercase":         mapStrings(strings.ToLower),
-	"uppercase":         mapStrings(strings.ToUpper),
-	"remove_whitespace": mapStrings(func(s string) string { return py.Strip(s, nil) }),
+	"multi_choice_regex": multiChoiceRegex,
+	"regex_pos":          regexPOS,
+	"lowercase":          mapStrings(strings.ToLower),
+	"uppercase":          mapStrings(strings.ToUpper),
+	"remove_whitespace":  mapStrings(func(s string) string { return py.Strip(s, nil) }),
 	"regex": func(kw map[string]any) (filter, error) {
 		pattern := `#### (\-?[0-9\.\,]+)`
 		if v, ok := kw["regex_pattern"]; ok {
@@ -217,4 +220,189 @@ func (p pipeline) apply(resps []any, docs []data.Doc) ([]any, error) {
 		}
 	}
 	return cur, nil
+}
+
+// pyEscape is Python's re.escape.
+func pyEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("()[]{}?*+-|^$\\.&~# \t\n\r\v\f", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// findMatch is MultiChoiceRegexFilter's find_match: the selected match
+// (the first non-empty group of a tuple), stripped and converted; "" when
+// there is none.
+func findMatch(re *py.Regexp, resp any, group int, convert map[string]string) (string, error) {
+	s, _ := resp.(string)
+	ms, err := re.FindAll(s)
+	if err != nil || len(ms) == 0 {
+		return "", err
+	}
+	if group < 0 {
+		group += len(ms)
+	}
+	if group < 0 || group >= len(ms) {
+		return "", fmt.Errorf("multi_choice_regex: group_select out of range (%d matches)", len(ms))
+	}
+	m := ms[group]
+	if t, ok := m.(py.Tuple); ok {
+		m = ""
+		for _, g := range t {
+			if g.(string) != "" {
+				m = g
+				break
+			}
+		}
+	}
+	out := py.Strip(m.(string), nil)
+	if c, ok := convert[out]; ok && out != "" {
+		out = c
+	}
+	return out, nil
+}
+
+// multiChoiceRegex is lm-eval's multi_choice_regex filter: the regex's
+// answer, else a choice's text found in the response (as its letter),
+// else a letter after a colon; the fallback when none.
+func multiChoiceRegex(kw map[string]any) (filter, error) {
+	pattern := `#### (\-?[0-9\.\,]+)`
+	if v, ok := kw["regex_pattern"]; ok {
+		pattern = py.Str(v)
+	}
+	group, _ := kw["group_select"].(int64)
+	fallback := "[invalid]"
+	if v, ok := kw["fallback"]; ok {
+		fallback = py.Str(v)
+	}
+	re, err := py.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	var ignores []*py.Regexp
+	if v, ok := kw["regexes_to_ignore"].([]any); ok {
+		for _, p := range v {
+			r, err := py.Compile(py.Str(p))
+			if err != nil {
+				return nil, err
+			}
+			ignores = append(ignores, r)
+		}
+	}
+	ignoreCase, ignorePunct := py.Truth(kw["ignore_case"]), py.Truth(kw["ignore_punctuation"])
+	clean := func(s string) string {
+		for _, r := range ignores {
+			s, _ = r.Sub("", s, 0)
+		}
+		if ignoreCase {
+			s = strings.ToLower(s)
+		}
+		if ignorePunct {
+			s = strings.Map(func(r rune) rune {
+				if unicode.IsPunct(r) {
+					return -1
+				}
+				return r
+			}, s)
+		}
+		return s
+	}
+	return func(resps []any, docs []data.Doc) ([]any, error) {
+		out := make([]any, len(resps))
+		for i, r := range resps {
+			list, err := asList(r, "multi_choice_regex")
+			if err != nil {
+				return nil, err
+			}
+			choices, err := listField(docs[i], "choices")
+			if err != nil {
+				return nil, fmt.Errorf("multi_choice_regex: %w", err)
+			}
+			var alts, letters []string
+			toLetter, letterTarget := map[string]string{}, map[string]string{}
+			for j, c := range choices {
+				m := clean(py.Strip(py.Str(c), nil))
+				letter := string(rune('A' + j))
+				alts = append(alts, pyEscape(m))
+				toLetter[m] = "(" + letter + ")"
+				letters = append(letters, letter)
+				letterTarget[letter] = "(" + letter + ")"
+			}
+			choiceRe, err := py.Compile(strings.Join(alts, "|"))
+			if err != nil {
+				return nil, err
+			}
+			letterRe, err := py.Compile(`:[\s]*(` + strings.Join(letters, "|") + `)`)
+			if err != nil {
+				return nil, err
+			}
+			filtered := make([]any, len(list))
+			for j, resp := range list {
+				m, err := findMatch(re, resp, int(group), nil)
+				if err == nil && m == "" {
+					s, _ := resp.(string)
+					m, err = findMatch(choiceRe, clean(s), 0, toLetter)
+					if err == nil && m == "" {
+						m, err = findMatch(letterRe, resp, 0, letterTarget)
+					}
+				}
+				if err != nil {
+					return nil, err
+				}
+				if m == "" {
+					m = fallback
+				}
+				filtered[j] = m
+			}
+			out[i] = filtered
+		}
+		return out, nil
+	}, nil
+}
+
+var posTagged = mustCompile(`\('([^']*)', '([^']*)'\)`)
+
+// regexPOS is lm-eval's regex_pos filter: the part-of-speech tags of the
+// ('token', 'TAG') pairs in each response, or the fallback list.
+func regexPOS(kw map[string]any) (filter, error) {
+	fallback := []any{"invalid"}
+	if v, ok := kw["fallback"]; ok && v != nil {
+		if l, isList := v.([]any); isList {
+			fallback = l
+		} else {
+			fallback = []any{v}
+		}
+	}
+	return func(resps []any, _ []data.Doc) ([]any, error) {
+		out := make([]any, len(resps))
+		for i, r := range resps {
+			list, err := asList(r, "regex_pos")
+			if err != nil {
+				return nil, err
+			}
+			filtered := make([]any, len(list))
+			for j, resp := range list {
+				var tags []any
+				if s, ok := resp.(string); ok {
+					ms, err := posTagged.FindAll(s)
+					if err != nil {
+						return nil, err
+					}
+					for _, m := range ms {
+						tags = append(tags, m.(py.Tuple)[1])
+					}
+				}
+				if len(tags) == 0 {
+					tags = fallback
+				}
+				filtered[j] = tags
+			}
+			out[i] = filtered
+		}
+		return out, nil
+	}, nil
 }

@@ -337,6 +337,10 @@ type Suite struct {
 
 // Load resolves task, group and tag names (or YAML file paths) into tasks.
 func (ix *Index) Load(names []string) (*Suite, error) {
+	if len(names) == 0 {
+		// --tasks ",," used to run nothing and exit 0.
+		return nil, fmt.Errorf("%w: expected at least one task, group or tag name", ErrNoTasks)
+	}
 	s := &Suite{}
 	seenTask := map[string]string{}
 	for _, name := range names {

@@ -132,3 +132,16 @@ func TestDegenerateTasksFail(t *testing.T) {
 		})
 	}
 }
+
+// TestNoTasks is issue 24's --tasks ",,": an empty list of names ran
+// nothing and exited 0.
+func TestNoTasks(t *testing.T) {
+	ix := testIndex(t)
+	if _, err := ix.Load(nil); !errors.Is(err, ErrNoTasks) {
+		t.Errorf("Load of no names: %v", err)
+	}
+	model := &hashModel{caps: lm.Capabilities{Loglikelihood: true}}
+	if _, err := Evaluate(context.Background(), model, &Suite{}, nil, Options{}); !errors.Is(err, ErrNoTasks) {
+		t.Errorf("Evaluate of an empty suite: %v", err)
+	}
+}

@@ -119,17 +119,30 @@ func runPort(name, kind string, docs []any) (any, error) {
 			l[i] = d
 		}
 		return l, err
-	case "filter":
+	case "filter", "builtin_filter":
 		build := filterFunctions[name]
+		if kind == "builtin_filter" {
+			build = filterFactories[map[string]string{
+				"lm_eval.filters.extraction.MultiChoiceRegexFilter": "multi_choice_regex",
+				"lm_eval.filters.extraction.POSFilter":              "regex_pos",
+			}[name]]
+		}
 		if build == nil {
 			return nil, errNoPort
 		}
-		f, err := build(nil)
-		if err != nil {
-			return nil, err
-		}
 		var out []any
 		for _, c := range asDocs() {
+			kw := map[string]any{}
+			if kv, ok := c.Get("kwargs"); ok {
+				kd := kv.(data.Doc)
+				for i, k := range kd.Columns {
+					kw[k] = kd.Values[i]
+				}
+			}
+			f, err := build(kw)
+			if err != nil {
+				return nil, err
+			}
 			rv, _ := c.Get("resps")
 			dv, _ := c.Get("docs")
 			var ds []data.Doc

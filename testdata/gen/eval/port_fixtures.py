@@ -99,6 +99,8 @@ CASES = [
     ("agieval/utils.process_results", "results_raw", "agieval_math"),
     ("drop/utils.process_docs", "docs", "drop"),
     ("drop/utils.process_results", "results_raw", "drop_results"),
+    ("lm_eval.filters.extraction.MultiChoiceRegexFilter", "builtin_filter", "mcq_filter"),
+    ("lm_eval.filters.extraction.POSFilter", "builtin_filter", "pos_filter"),
     ("humaneval/utils.build_predictions", "filter", "humaneval_filter"),
     ("humaneval/utils.build_predictions_instruct", "filter", "humaneval_filter"),
     ("mbpp/utils.build_predictions", "filter", "mbpp_filter"),
@@ -111,7 +113,15 @@ for subject in ["biology", "business", "chemistry", "computer_science", "economi
     CASES.append(("mmlu_pro/utils.process_" + subject, "docs", "mmlu_pro"))
 
 
+def builtin_filter(path):
+    module, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
 def run(path, kind, docs_name):
+    if kind == "builtin_filter":  # lm-eval's own filter classes
+        cls = builtin_filter(path)
+        return [worker.plain(list(cls(**c["kwargs"]).apply(c["resps"], c["docs"]))) for c in DOCS[docs_name]]
     fn = function(path)
     docs = DOCS.get(docs_name)
     if kind == "doc":
