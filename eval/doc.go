@@ -9,9 +9,24 @@
 // aggregate_metric_list, tags, include, dataset_* and split fields,
 // doc_to_text/target/choice, description, delimiters, fewshot_config,
 // metric_list, output_type, generation_kwargs, repeats, filter_list and
-// metadata. YAML is typed as PyYAML types it (YAML 1.1). `!function`
-// references resolve against Go functions registered with
-// RegisterFunction; an unknown name is an error that names it.
+// metadata. YAML is typed as PyYAML types it (YAML 1.1, and the `\/`
+// escape). Template files that are neither task nor group are skipped (but
+// stay includable) and a later source's task replaces an earlier one's,
+// as lm-eval does; Index.Notices reports both.
+//
+// # Python functions
+//
+// A `!function module.name` reference resolves, in this order, to a Go
+// port registered under the function's folder path in lm-eval's tree
+// ("race/preprocess_race.doc_to_text", see ports.go), or to the Python
+// function itself through Python, a python3 worker process attached with
+// Index.UsePython (a datasets.Dataset stand-in, one worker per run,
+// restarted once if it dies). An unresolvable reference is a ConfigError
+// naming the function, its file and line and whether python3 was in use,
+// wrapping ErrNoImplementation. Index.Diagnose reports what serves each
+// function of a task. Class-based tasks run where a Go task replaces the
+// class (squadv2). Code-execution tasks (unsafe_code) need a CodeSandbox in
+// Options.Code.
 //
 // # Prompts
 //
