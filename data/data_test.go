@@ -314,3 +314,14 @@ func FuzzReadJSON(f *testing.F) {
 		ReadJSON(strings.NewReader(s), "fuzz.jsonl")
 	})
 }
+
+// FuzzDecodeJSON feeds DecodeJSON (the Python worker's answers) arbitrary
+// bytes: it returns a value or an error, never panics.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"ok": [1, 2.5, "x", {"a": null}]}`, `[`, `{"a":1}{`, `1e999`, `"\ud800"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		DecodeJSON(b)
+	})
+}
