@@ -24,7 +24,7 @@ type engineFlags struct {
 
 func (f *engineFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.model, "model", "", "model directory in Hugging Face layout, or hf:ORG/NAME to download it into the Hugging Face cache")
-	cmd.Flags().StringVar(&f.dtype, "dtype", "", "convert weight matrices to f32, bf16 or f16 (default: keep the checkpoint's dtype)")
+	cmd.Flags().StringVar(&f.dtype, "dtype", "", "convert weight matrices to f32, bf16, f16, q8_0, q4_0 or q4_k (default: keep the checkpoint's dtype)")
 }
 
 // modelFiles are the files of a Hub model repository the engine reads.
@@ -74,16 +74,22 @@ func (f *engineFlags) load(cmd *cobra.Command) (*model.Model, error) {
 }
 
 func loadModel(ctx context.Context, spec, dtype string, stderr io.Writer) (*model.Model, error) {
-	switch dtype {
-	case "", "f32", "bf16", "f16":
-	default:
-		return nil, fmt.Errorf("--dtype %q: expected f32, bf16 or f16", dtype)
+	d, err := model.ParseDType(dtype)
+	if err != nil {
+		return nil, fmt.Errorf("--dtype %q: expected f32, bf16, f16, q8_0, q4_0 or q4_k", dtype)
 	}
 	dir, err := resolveModel(ctx, spec, stderr)
 	if err != nil {
 		return nil, err
 	}
-	return model.Load(dir, &model.Options{DType: model.DType(dtype)})
+	m, err := model.Load(dir, &model.Options{DType: d})
+	if err != nil {
+		return nil, err
+	}
+	for _, note := range m.Notes() {
+		fmt.Fprintln(stderr, "note:", note)
+	}
+	return m, nil
 }
 
 // loadTokenizer reads the tokenizer files that sit beside the weights.

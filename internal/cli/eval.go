@@ -64,7 +64,7 @@ func (f *evalCmdFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.model, "model", "", "model: a local directory, hf:ORG/NAME, or openai:URL[,URL...][,model=NAME,tokenizer=DIR,...] for OpenAI-compatible servers")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "requests in flight to model servers (default 32)")
 	fs.StringVar(&f.cache, "cache", "", "SQLite file caching every answer; a rerun resumes without repeating finished requests")
-	fs.StringVar(&f.dtype, "dtype", "", "native engine: convert weights to f32, bf16 or f16 (default: as stored)")
+	fs.StringVar(&f.dtype, "dtype", "", "native engine: convert weights to f32, bf16, f16, q8_0, q4_0 or q4_k (default: as stored)")
 	fs.StringVar(&f.tasks, "tasks", "", "comma-separated tasks, groups or tags")
 	fs.IntVar(&f.numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
 	fs.IntVar(&f.batchSize, "batch-size", 0, "requests per model call (default 256)")

@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fmkit/fmkit/model"
+)
+
+// greedyIDs runs fmkit generate on prompt ids and returns its stdout.
+func greedyIDs(t *testing.T, modelPath string, extra ...string) string {
+	t.Helper()
+	args := append([]string{"generate", "--model", modelPath, "--prompt-ids", "1,5,9,33", "--max-new-tokens", "6"}, extra...)
+	out, errOut, code := run(t, args...)
+	if code != 0 {
+		t.Fatalf("generate %v: exit %d: %s", extra, code, errOut)
+	}
+	return out
+}
+
+// TestQuantizeAndConvert runs fmkit quantize and fmkit convert on a
+// fixture: the quantized directory and the GGUF file load and generate the
+// tokens that quantizing at load (--dtype) and the source model give.
+func TestQuantizeAndConvert(t *testing.T) {
+	dir := t.TempDir()
+	for _, q := range []string{"q8_0", "q4_0"} {
+		out := filepath.Join(dir, q)
+		stdout, stderr, code := run(t, "quantize", "--model", fixture, "--type", q, "--out", out)
+		if code != 0 || !strings.Contains(stdout, "wrote") {
+			t.Fatalf("quantize %s: exit %d: %s%s", q, code, stdout, stderr)
+		}
+		if !model.IsGGUF(filepath.Join(out, "model.gguf")) {
+			t.Fatalf("%s: no model.gguf", out)
+		}
+		if got, want := greedyIDs(t, out), greedyIDs(t, fixture, "--dtype", q); got != want {
+			t.Errorf("%s: quantized directory generates %q, --dtype %s %q", q, got, q, want)
+		}
+	}
+	file := filepath.Join(dir, "f32.gguf")
+	if _, stderr, code := run(t, "convert", "--model", fixture, "--to", "gguf", "--out", file); code != 0 {
+		t.Fatalf("convert: exit %d: %s", code, stderr)
+	}
+	if got, want := greedyIDs(t, file), greedyIDs(t, fixture); got != want {
+		t.Errorf("GGUF generates %q, the checkpoint %q", got, want)
+	}
+}
+
+func TestQuantizeConvertErrors(t *testing.T) {
+	dir := t.TempDir()
+	notGGUF := filepath.Join(dir, "x.gguf")
+	os.WriteFile(notGGUF, []byte("not a model"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"quantize", "--model", fixture, "--type", "q5_0", "--out", dir}, `--type "q5_0": expected q8_0, q4_0 or q4_k`},
+		{[]string{"quantize", "--model", fixture, "--type", "f16", "--out", dir}, `--type "f16": expected q8_0, q4_0 or q4_k`},
+		{[]string{"quantize", "--model", fixture, "--type", "q8_0"}, "--out is required"},
+		{[]string{"convert", "--model", fixture, "--to", "onnx", "--out", notGGUF}, `--to "onnx": expected gguf`},
+		{[]string{"convert", "--model", "../../model/testdata/llama3_mqa_bias", "--out", filepath.Join(dir, "l3.gguf")}, `rope scaling "llama3" has no GGUF form`},
+		{[]string{"generate", "--model", fixture, "--dtype", "q9", "--prompt-ids", "1"}, `--dtype "q9": expected f32, bf16, f16, q8_0, q4_0 or q4_k`},
+		{[]string{"generate", "--model", notGGUF, "--prompt-ids", "1"}, "expected a model directory with config.json and safetensors weights, or a GGUF file"},
+	} {
+		_, stderr, code := run(t, tc.args...)
+		if code == 0 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "l3.gguf")); err == nil {
+		t.Error("a failed conversion left its file")
+	}
+}
