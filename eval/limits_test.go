@@ -145,3 +145,29 @@ func TestNoTasks(t *testing.T) {
 		t.Errorf("Evaluate of an empty suite: %v", err)
 	}
 }
+
+// TestNonFiniteGenerationKwargs checks that a YAML .nan or .inf in
+// generation_kwargs is refused with the key named, not sent to the model.
+func TestNonFiniteGenerationKwargs(t *testing.T) {
+	for _, c := range []struct{ kw, want string }{
+		{"temperature: .nan", "generation_kwargs.temperature is NaN, not a finite number"},
+		{"top_p: -.inf", "generation_kwargs.top_p is -Inf, not a finite number"},
+	} {
+		src := "task: g\ndataset_path: json\ntest_split: test\noutput_type: generate_until\ndoc_to_text: \"{{q}}\"\ndoc_to_target: \"x\"\n" +
+			"generation_kwargs:\n  do_sample: true\n  " + c.kw + "\n"
+		ix, err := NewIndex(TaskSource{Name: "t", FS: fstest.MapFS{"g.yaml": {Data: []byte(src)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		suite, err := ix.Load([]string{"g"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		suite.Tasks[0].SetDocs([]data.Doc{{Columns: []string{"q"}, Values: []any{"question"}}}, nil)
+		model := &hashModel{caps: lm.Capabilities{Generate: true}}
+		_, err = Evaluate(context.Background(), model, suite, nil, Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.kw, err, c.want)
+		}
+	}
+}

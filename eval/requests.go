@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fmkit/fmkit/data"
+	"github.com/fmkit/fmkit/internal/finite"
 	"github.com/fmkit/fmkit/internal/py"
 	"github.com/fmkit/fmkit/lm"
 )
@@ -136,11 +137,21 @@ func genRequest(ctx string, kw *py.Dict) (lm.GenerateRequest, error) {
 			r.MaxTokens = int(n)
 		case "do_sample":
 			r.DoSample = py.Truth(v)
-		case "temperature":
-			f, _ := toFloat64(v)
-			r.Temperature = f
-		case "top_p":
-			r.TopP, _ = toFloat64(v)
+		case "temperature", "top_p":
+			if v == nil {
+				continue
+			}
+			// YAML and --gen-kwargs can say .nan or .inf, which would
+			// reach the sampler as a valid-looking number.
+			f, err := finite.Value("generation_kwargs."+k, v)
+			if err != nil {
+				return r, err
+			}
+			if k == "temperature" {
+				r.Temperature = f
+			} else {
+				r.TopP = f
+			}
 		case "top_k":
 			n, _ := v.(int64)
 			r.TopK = int(n)
