@@ -251,15 +251,3 @@ func docList(v any, f *Function) ([]data.Doc, error) {
 	}
 	return out, nil
 }
-
-// registeredNames lists a registry's names for messages.
-func registeredNames[F any](registry map[string]F) string {
-	functionsMu.RLock()
-	defer functionsMu.RUnlock()
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
-}

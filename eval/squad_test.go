@@ -23,7 +23,6 @@ func (m *squadModel) Name() string { return "squad-script" }
 func (m *squadModel) Capabilities() lm.Capabilities {
 	return lm.Capabilities{Generate: true, Loglikelihood: true}
 }
-func (m *squadModel) key(ctx string) string { return ctx[len("Title: "):len("Title: q1")] }
 func (m *squadModel) Loglikelihood(_ context.Context, reqs []lm.LoglikelihoodRequest, _ lm.Progress) ([]lm.LoglikelihoodResult, error) {
 	out := make([]lm.LoglikelihoodResult, len(reqs))
 	for i, r := range reqs {
