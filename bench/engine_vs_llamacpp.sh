@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# fmkit vs llama.cpp on the same GGUF files, same run, same threads
+# (default 2): prefill of 512 random token ids and greedy decoding of 256
+# tokens after a 16-token prompt, for a random Llama checkpoint (~112M
+# parameters, hidden 768; testdata/gen/engine/bench_model.py) in f32, f16,
+# bf16 (fmkit convert --to gguf) and q8_0, q4_0, q4_k (fmkit quantize).
+# llama.cpp is node-llama-cpp@3.21.1's prebuilt CPU library, installed from
+# npm here and driven from C through llama.h (bench/llamacpp/driver.c; the
+# package's git bundle provides the header), as llama-bench drives it.
+# Runs are interleaved; the table shows the median and best tokens/s of
+# REPEAT runs, the ratio of medians, and whether both engines' first 16
+# greedy tokens agree.
+#
+# usage: bench/engine_vs_llamacpp.sh [WORKDIR]
+# env:   THREADS (2), REPEAT (5), FORMATS ("f32 f16 bf16 q8_0 q4_0 q4_k"),
+#        PREFILL (512), DECODE (256), PROMPT (16),
+#        KERNELS   fmkit's kernel family (avx512, avx2+fma, ...; default: the CPU's best)
+#        VARIANT   llama.cpp's CPU library (zen4, haswell, skylakex, ...;
+#                  default: the best this CPU runs, as llama.cpp picks it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:-${TMPDIR:-/tmp}/fmkit-llamacpp-bench}
+threads=${THREADS:-2}
+repeat=${REPEAT:-5}
+formats=${FORMATS:-f32 f16 bf16 q8_0 q4_0 q4_k}
+prefill=${PREFILL:-512}
+decode=${DECODE:-256}
+prompt=${PROMPT:-16}
+mkdir -p "$work"
+
+# llama.cpp from npm: the prebuilt libraries and the source bundle's headers.
+npmdir=$work/npm
+if [ ! -d "$npmdir/node_modules/node-llama-cpp" ]; then
+	mkdir -p "$npmdir"
+	(cd "$npmdir" && npm init -y >/dev/null && npm install --ignore-scripts --no-audit --no-fund node-llama-cpp@3.21.1 >/dev/null)
+fi
+bins=$npmdir/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64
+if [ ! -f "$work/llama.cpp/include/llama.h" ]; then
+	rm -rf "$work/llama.cpp"
+	git clone -q "$npmdir/node_modules/node-llama-cpp/llama/gitRelease.bundle" "$work/llama.cpp" 2>/dev/null
+fi
+gcc -O2 -o "$work/driver" bench/llamacpp/driver.c -I"$work/llama.cpp/include" -I"$work/llama.cpp/ggml/include" \
+	"$bins/libllama.v0.4.0.so" "$bins/libggml.v0.4.0.so" "$bins/libggml-base.so" -Wl,-rpath,"$bins"
+# The CPU variants load from a directory: all of them (llama.cpp picks the
+# best), or the one VARIANT names.
+libdir=$bins
+if [ -n "${VARIANT:-}" ]; then
+	libdir=$work/variant-$VARIANT
+	mkdir -p "$libdir"
+	ln -sf "$bins/libggml-cpu-$VARIANT.so" "$libdir/"
+fi
+
+# The checkpoint and its GGUF files.
+if [ ! -f "$work/llama110m/model.safetensors" ]; then
+	if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+		apt-get install -y python3-torch python3-numpy >/dev/null
+	fi
+	/usr/bin/python3 testdata/gen/engine/bench_model.py "$work"
+fi
+go build -o "$work/fmkit" ./cmd/fmkit
+go build -o "$work/ggufbench" ./bench/ggufbench
+for f in $formats; do
+	case $f in
+	q*) [ -f "$work/llama110m-$f/model.gguf" ] || "$work/fmkit" quantize --model "$work/llama110m" --type "$f" --out "$work/llama110m-$f" >/dev/null ;;
+	*) [ -d "$work/llama110m-$f" ] || { mkdir -p "$work/llama110m-$f" && "$work/fmkit" convert --model "$work/llama110m" --dtype "$f" --out "$work/llama110m-$f/model.gguf" >/dev/null; } ;;
+	esac
+done
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+echo "commit $(git rev-parse --short HEAD), $threads threads, $cpu, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+export GOMAXPROCS=$threads
+results=$work/results.jsonl
+: >"$results"
+kernels=${KERNELS:+-kernels $KERNELS}
+for r in $(seq "$repeat"); do
+	for f in $formats; do
+		file=$work/llama110m-$f/model.gguf
+		for mode in prefill decode; do
+			n=$prefill
+			[ "$mode" = decode ] && n=$decode
+			"$work/ggufbench" -model "$file" -mode $mode -n "$n" -prompt "$prompt" -seed "$r" $kernels | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
+			"$work/driver" "$file" $mode "$threads" "$n" "$prompt" "$r" "$libdir" | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
+		done
+	done
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+/usr/bin/python3 - "$results" <<'PY'
+import json, statistics, sys, collections
+rows = [json.loads(l) for l in open(sys.argv[1])]
+speed = collections.defaultdict(list)
+greedy = collections.defaultdict(dict)
+for r in rows:
+    speed[(r["format"], r["mode"], r["peer"])].append(r["tokens_per_s"])
+    if r["mode"] == "decode":
+        greedy[r["format"]].setdefault(r["peer"], r["greedy"])
+fams = {r.get("kernels") for r in rows if r["peer"] == "fmkit"}
+print()
+print(f"tokens/s, median (best) of {max(len(v) for v in speed.values())} interleaved runs; fmkit kernels: {', '.join(sorted(fams))}")
+print(f"{'weights':<8} {'task':<8} {'fmkit':>16} {'llama.cpp':>16} {'fmkit/llama.cpp':>16} {'same greedy 16':>15}")
+order = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k"]
+for f in sorted({k[0] for k in speed}, key=lambda x: order.index(x) if x in order else 99):
+    for mode in ("prefill", "decode"):
+        a, b = speed.get((f, mode, "fmkit")), speed.get((f, mode, "llama.cpp"))
+        if not a or not b:
+            continue
+        ma, mb = statistics.median(a), statistics.median(b)
+        same = ""
+        if mode == "decode":
+            g = greedy[f]
+            same = "yes" if g.get("fmkit") == g.get("llama.cpp") else f"no"
+        print(f"{f:<8} {mode:<8} {ma:>8.1f} ({max(a):>6.1f}) {mb:>8.1f} ({max(b):>6.1f}) {ma/mb:>16.2f} {same:>15}")
+for f, g in greedy.items():
+    if g.get("fmkit") != g.get("llama.cpp"):
+        print(f"{f}: fmkit greedy {g.get('fmkit')}\n{'':>{len(f)+2}}llama.cpp    {g.get('llama.cpp')}")
+PY

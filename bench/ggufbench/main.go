@@ -1,0 +1,140 @@
+// Command ggufbench measures the native engine the way bench/llamacpp's C
+// driver measures llama.cpp, for bench/engine_vs_llamacpp.sh: prefill of N
+// random token ids (logits for the last), or greedy decoding of N tokens
+// after a prompt of P random ids, from the same splitmix64 stream. It
+// prints one JSON line with the speed and the first 16 greedy tokens.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/fmkit/fmkit/model"
+	"github.com/fmkit/fmkit/tensor"
+)
+
+func main() {
+	path := flag.String("model", "", "model directory or GGUF file")
+	mode := flag.String("mode", "decode", "prefill or decode")
+	n := flag.Int("n", 256, "tokens to prefill or to decode")
+	p := flag.Int("prompt", 16, "prompt tokens before decoding")
+	seed := flag.Uint64("seed", 1, "seed of the random ids")
+	dtype := flag.String("dtype", "", "weight dtype override")
+	kernels := flag.String("kernels", "", "kernel family (tensor.SetKernels)")
+	flag.Parse()
+	if err := run(*path, *mode, *n, *p, *seed, *dtype, *kernels); err != nil {
+		fmt.Fprintln(os.Stderr, "ggufbench:", err)
+		os.Exit(1)
+	}
+}
+
+func splitmix64(s *uint64) uint64 {
+	*s += 0x9e3779b97f4a7c15
+	z := *s
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+func argmax(x []float32) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+func run(path, mode string, n, p int, seed uint64, dtype, kernels string) error {
+	if kernels != "" {
+		if _, err := tensor.SetKernels(kernels); err != nil {
+			return err
+		}
+	}
+	d, err := model.ParseDType(dtype)
+	if err != nil {
+		return err
+	}
+	m, err := model.Load(path, &model.Options{DType: d})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	total := p
+	if mode == "prefill" {
+		total = n
+	}
+	ids := make([]int, total)
+	for i := range ids {
+		ids[i] = int(splitmix64(&seed) % uint64(m.Config.Vocab))
+	}
+	ctx := context.Background()
+	var last []float32
+	opts := &model.ForwardOptions{Logits: func(_ model.Row, l []float32) error {
+		last = append(last[:0], l...)
+		return nil
+	}}
+	step := func(seq *model.Sequence, tokens []int) error {
+		return m.Forward(ctx, []model.Input{{Seq: seq, Tokens: tokens, Logits: 1}}, opts)
+	}
+	var elapsed time.Duration
+	var cpu float64
+	var greedy []int
+	switch mode {
+	case "prefill":
+		for range 2 { // a warm-up pass, as the C driver makes, then the timed one
+			seq, err := m.NewSequence(n)
+			if err != nil {
+				return err
+			}
+			t0, c0 := time.Now(), cpuSeconds()
+			if err := step(seq, ids); err != nil {
+				return err
+			}
+			elapsed, cpu = time.Since(t0), cpuSeconds()-c0
+			seq.Release()
+		}
+	case "decode":
+		seq, err := m.NewSequence(p + n + 1)
+		if err != nil {
+			return err
+		}
+		if err := step(seq, ids); err != nil {
+			return err
+		}
+		tok := argmax(last)
+		t0, c0 := time.Now(), cpuSeconds()
+		for range n {
+			if len(greedy) < 16 {
+				greedy = append(greedy, tok)
+			}
+			if err := step(seq, []int{tok}); err != nil {
+				return err
+			}
+			tok = argmax(last)
+		}
+		elapsed, cpu = time.Since(t0), cpuSeconds()-c0
+	default:
+		return fmt.Errorf("-mode %q: expected prefill or decode", mode)
+	}
+	if greedy == nil {
+		greedy = []int{}
+	}
+	return json.NewEncoder(os.Stdout).Encode(map[string]any{
+		"peer": "fmkit", "mode": mode, "tokens": n, "seconds": elapsed.Seconds(),
+		"tokens_per_s": float64(n) / elapsed.Seconds(), "cpu_seconds": cpu, "greedy": greedy,
+		"dtype": string(m.DType()), "kernels": tensor.Kernels(),
+	})
+}

@@ -1,0 +1,117 @@
+// driver runs llama.cpp through its C API the way llama-bench does, for
+// bench/engine_vs_llamacpp.sh: prefill of N random token ids, or greedy
+// decoding of N tokens after a prompt of P random ids, on T threads. It
+// prints one JSON line. The ids come from the same splitmix64 stream as
+// bench/ggufbench's, so both engines see the same input.
+//
+// usage: driver MODEL.gguf prefill|decode THREADS N P SEED LIBDIR
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ggml-backend.h"
+#include "llama.h"
+
+static uint64_t splitmix64(uint64_t *s) {
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static double now(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double cpu_seconds(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void quiet(enum ggml_log_level level, const char *text, void *data) {
+	(void)data;
+	if (level >= GGML_LOG_LEVEL_ERROR) fputs(text, stderr);
+}
+
+static bool no_progress(float progress, void *data) {
+	(void)progress;
+	(void)data;
+	return true;
+}
+
+static int argmax(const float *x, int n) {
+	int best = 0;
+	for (int i = 1; i < n; i++) if (x[i] > x[best]) best = i;
+	return best;
+}
+
+static void must(int rc, const char *what) {
+	if (rc != 0) { fprintf(stderr, "driver: %s failed (%d)\n", what, rc); exit(1); }
+}
+
+int main(int argc, char **argv) {
+	if (argc != 8) {
+		fprintf(stderr, "usage: driver MODEL.gguf prefill|decode THREADS N P SEED LIBDIR\n");
+		return 2;
+	}
+	const char *path = argv[1], *mode = argv[2];
+	int threads = atoi(argv[3]), n = atoi(argv[4]), p = atoi(argv[5]);
+	uint64_t seed = strtoull(argv[6], NULL, 10);
+	llama_log_set(quiet, NULL);
+	ggml_backend_load_all_from_path(argv[7]);
+	llama_backend_init();
+
+	struct llama_model_params mp = llama_model_default_params();
+	mp.n_gpu_layers = 0;
+	mp.progress_callback = no_progress;
+	struct llama_model *model = llama_model_load_from_file(path, mp);
+	if (!model) { fprintf(stderr, "driver: cannot load %s\n", path); return 1; }
+	int vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
+
+	struct llama_context_params cp = llama_context_default_params();
+	cp.n_ctx = 1024;
+	cp.n_batch = 512;
+	cp.n_ubatch = 512;
+	cp.n_threads = threads;
+	cp.n_threads_batch = threads;
+	struct llama_context *ctx = llama_init_from_model(model, cp);
+	if (!ctx) { fprintf(stderr, "driver: cannot create a context\n"); return 1; }
+
+	int total = strcmp(mode, "prefill") == 0 ? n : p;
+	llama_token *ids = malloc(sizeof(llama_token) * (total > 0 ? total : 1));
+	for (int i = 0; i < total; i++) ids[i] = (llama_token)(splitmix64(&seed) % (uint64_t)vocab);
+
+	double t0, t1, c0, c1;
+	int tokens[16], ntok = 0;
+	if (strcmp(mode, "prefill") == 0) {
+		// One warm-up pass, as llama-bench makes, then the timed one.
+		must(llama_decode(ctx, llama_batch_get_one(ids, n)), "warm-up decode");
+		llama_memory_clear(llama_get_memory(ctx), true);
+		t0 = now(); c0 = cpu_seconds();
+		must(llama_decode(ctx, llama_batch_get_one(ids, n)), "decode");
+		t1 = now(); c1 = cpu_seconds();
+	} else {
+		must(llama_decode(ctx, llama_batch_get_one(ids, p)), "prompt decode");
+		llama_token tok = argmax(llama_get_logits_ith(ctx, -1), vocab);
+		t0 = now(); c0 = cpu_seconds();
+		for (int i = 0; i < n; i++) {
+			if (ntok < 16) tokens[ntok++] = tok;
+			must(llama_decode(ctx, llama_batch_get_one(&tok, 1)), "decode");
+			tok = argmax(llama_get_logits_ith(ctx, -1), vocab);
+		}
+		t1 = now(); c1 = cpu_seconds();
+	}
+	printf("{\"peer\":\"llama.cpp\",\"mode\":\"%s\",\"tokens\":%d,\"seconds\":%.6f,\"tokens_per_s\":%.3f,\"cpu_seconds\":%.6f,\"greedy\":[", mode, n, t1 - t0, n / (t1 - t0), c1 - c0);
+	for (int i = 0; i < ntok; i++) printf("%s%d", i ? "," : "", tokens[i]);
+	printf("]}\n");
+	llama_free(ctx);
+	llama_model_free(model);
+	llama_backend_free();
+	return 0;
+}
