@@ -35,6 +35,7 @@ var metricInfo = map[string]metricDef{
 	"bypass":          {"bypass", true},
 	"bleu":            {"bleu", true},
 	"chrf":            {"chrf", true},
+	"ter":             {"ter", false},
 }
 
 // higherIsBetter is the metric's direction: the task's higher_is_better
@@ -73,11 +74,12 @@ var aggregations = map[string]aggregation{
 	"bypass":              func([]any) (float64, error) { return 999, nil },
 	"bleu":                sacreBLEU,
 	"chrf":                sacreChrF,
+	"ter":                 sacreTER,
 }
 
 // bootstrappable aggregations get a bootstrap standard error; mean gets
 // the closed form; the others none ("N/A"), as in lm-eval.
-var bootstrappable = map[string]bool{"median": true, "matthews_corrcoef": true, "f1": true, "perplexity": true, "nanmean": true, "bleu": true, "chrf": true}
+var bootstrappable = map[string]bool{"median": true, "matthews_corrcoef": true, "f1": true, "perplexity": true, "nanmean": true, "bleu": true, "chrf": true, "ter": true}
 
 func num(v any) (float64, error) {
 	switch x := v.(type) {

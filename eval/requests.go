@@ -247,7 +247,7 @@ func (t *Task) processResults(env *MetricEnv, doc data.Doc, results []any, multi
 				}
 				continue
 			}
-			if m.Name == "bleu" || m.Name == "chrf" {
+			if m.Name == "bleu" || m.Name == "chrf" || m.Name == "ter" {
 				// A passthrough metric: the corpus-level aggregation
 				// scores the [gold, prediction] pairs.
 				keys = append(keys, m.Name)

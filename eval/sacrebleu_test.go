@@ -8,7 +8,7 @@ import (
 	"github.com/fmkit/fmkit/data"
 )
 
-// TestSacreBLEU compares corpus BLEU and chrF with lm-eval's bleu and chrf
+// TestSacreBLEU compares corpus BLEU, chrF and TER with lm-eval's bleu and chrf
 // aggregations over sacreBLEU (testdata/sacrebleu.json, written by
 // testdata/gen/eval/sacrebleu_fixtures.py).
 func TestSacreBLEU(t *testing.T) {
@@ -26,7 +26,7 @@ func TestSacreBLEU(t *testing.T) {
 		for _, m := range []struct {
 			name string
 			agg  AggregationFunc
-		}{{"bleu", sacreBLEU}, {"chrf", sacreChrF}} {
+		}{{"bleu", sacreBLEU}, {"chrf", sacreChrF}, {"ter", sacreTER}} {
 			want, _ := d.Get(m.name)
 			w, _ := num(want)
 			got, err := m.agg(items.([]any))

@@ -1,5 +1,5 @@
-"""Corpus BLEU and chrF of scripted [reference, prediction] items by
-lm-eval's own bleu and chrf aggregations (lm_eval/api/metrics.py), which
+"""Corpus BLEU, chrF and TER of scripted [reference, prediction] items by
+lm-eval's own bleu, chrf and ter aggregations (lm_eval/api/metrics.py), which
 call sacreBLEU, both imported from checkouts (never copied), for
 eval/sacrebleu_test.go:
 
@@ -37,9 +37,15 @@ CORPORA = [
     [[["first reference here", "second one here"], "first one here"],
      [["another ref", "yet another reference"], "another reference"]],
     [["<skipped> line one-\nbreak", "line onebreak"], ["no overlap at all", "zzz qqq"]],
+    # Shifts: word blocks moved, repeated words, a long segment.
+    [["the quick brown fox jumps over the lazy dog", "over the lazy dog the quick brown fox jumps"],
+     ["a b c d e f g h", "e f g h a b c d"],
+     ["one two three two one", "two one one two three"],
+     [" ".join("w%d" % (i % 17) for i in range(90)), " ".join("w%d" % ((i * 7) % 17) for i in range(85))]],
+    [["", "something"], ["Case Matters Not", "case matters not"]],
 ]
 
 out = []
 for items in CORPORA:
-    out.append({"items": items, "bleu": metrics.bleu(items), "chrf": metrics.chrf(items)})
+    out.append({"items": items, "bleu": metrics.bleu(items), "chrf": metrics.chrf(items), "ter": metrics.ter(items)})
 print(json.dumps(out, indent=1, ensure_ascii=False))
