@@ -13,6 +13,7 @@ import (
 	"github.com/fmkit/fmkit/hub"
 	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/model"
+	"github.com/fmkit/fmkit/models"
 	"github.com/fmkit/fmkit/tokenizer"
 )
 
@@ -38,12 +39,20 @@ func modelFiles(p string) bool {
 	return strings.HasSuffix(base, ".safetensors") && !strings.Contains(p, "/")
 }
 
-// resolveModel turns --model into a local directory, downloading hf: models
+// resolveModel turns --model into a local directory: builtin:NAME unpacks
+// a model that ships inside fmkit (no network), hf:ORG/NAME downloads one
 // (resumable, into the Hugging Face cache; HF_HOME, HF_TOKEN and
 // HF_HUB_OFFLINE apply) with progress on stderr.
 func resolveModel(ctx context.Context, spec string, stderr io.Writer) (string, error) {
 	if spec == "" {
-		return "", fmt.Errorf("--model is required: a model directory or hf:ORG/NAME")
+		return "", fmt.Errorf("--model is required: a model directory, builtin:%s or hf:ORG/NAME", strings.Join(models.Names(), "|builtin:"))
+	}
+	if name, ok := strings.CutPrefix(spec, "builtin:"); ok {
+		dir, err := models.Dir(name, "")
+		if err != nil {
+			return "", fmt.Errorf("--model %s: %w", spec, err)
+		}
+		return dir, nil
 	}
 	id, ok := strings.CutPrefix(spec, "hf:")
 	if !ok {

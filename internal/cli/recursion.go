@@ -31,7 +31,7 @@ learns instead. The evaluation tasks are built in (fmkit tasks list
 fmkit recursion gen --lm text.`,
 	}
 	cmd.AddCommand(newRecursionEvalCmd(), newRecursionTraceCmd(), newRecursionGenCmd(), newRecursionAnalyzeCmd(),
-		newRecursionFunctionsCmd(), newRecursionTokenizerCmd())
+		newRecursionFunctionsCmd(), newRecursionTokenizerCmd(), newRecursionTrainCmd())
 	return cmd
 }
 

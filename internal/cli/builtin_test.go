@@ -1,0 +1,30 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestBuiltinModel runs the README's offline main job on a few documents,
+// and the other commands on the built-in model, with no network and no
+// files but the binary.
+func TestBuiltinModel(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	out, stderr, code := run(t, "eval", "--model", "builtin:recursion-tiny", "--tasks", "recursion_succ_carry_0", "--limit", "5")
+	if code != 0 || !strings.Contains(out, "recursion_succ_carry_0") || !strings.Contains(out, "exact_match") {
+		t.Fatalf("eval: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	out, stderr, code = run(t, "generate", "--model", "builtin:recursion-tiny", "--prompt", "succ (xO xH) =", "--max-new-tokens", "8", "--stop", "\n")
+	if code != 0 || strings.TrimSpace(out) != "xI xH" {
+		t.Errorf("generate: exit %d, %q (stderr %q); want the successor of 2, xI xH", code, out, stderr)
+	}
+	_, stderr, code = run(t, "score", "--model", "builtin:recursion-tiny", "--context", "succ xH =", "--continuation", " xO xH", "--json")
+	if code != 0 {
+		t.Errorf("score: exit %d, %s", code, stderr)
+	}
+	_, stderr, code = run(t, "generate", "--model", "builtin:nope", "--prompt", "x")
+	if code == 0 || !strings.Contains(stderr, `unknown built-in model "nope" (built-in: recursion-tiny)`) {
+		t.Errorf("unknown built-in: exit %d, %q", code, stderr)
+	}
+}
