@@ -44,6 +44,11 @@ func main() {
 	g.narrowF16()
 	g.expSum()
 	g.max()
+	for _, sdot := range []bool{true, false} {
+		g.dotQ8_0(sdot)
+		g.dotQ4_0(sdot)
+		g.dotQ4K(sdot)
+	}
 	if err := os.WriteFile(*out, g.w.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -141,6 +146,45 @@ func (g *gen) faddpD(d, n int) { g.word(three(0x7e70d800, d, n, 0), "faddp d%d, 
 
 // fmaxv sets s<d> to the largest lane of n (NaN if any lane is NaN).
 func (g *gen) fmaxv(d, n int) { g.word(three(0x6e30f800, d, n, 0), "fmaxv s%d, v%d.4s", d, n) }
+
+// Integer instructions of the quantized dot products.
+
+// sdot adds the products of the signed bytes of n and m, four per lane,
+// into the four int32 lanes of d (FEAT_DotProd).
+func (g *gen) sdot(d, n, m int) {
+	g.word(three(0x4e809400, d, n, m), "sdot v%d.4s, v%d.16b, v%d.16b", d, n, m)
+}
+
+// smull and smull2 multiply the low and high eight signed bytes of n and
+// m into eight int16 lanes of d.
+func (g *gen) smull(d, n, m int) {
+	g.word(three(0x0e20c000, d, n, m), "smull v%d.8h, v%d.8b, v%d.8b", d, n, m)
+}
+
+func (g *gen) smull2(d, n, m int) {
+	g.word(three(0x4e20c000, d, n, m), "smull2 v%d.8h, v%d.16b, v%d.16b", d, n, m)
+}
+
+// sadalp adds the pairs of int16 lanes of n into the int32 lanes of d.
+func (g *gen) sadalp(d, n int) { g.word(three(0x4e606800, d, n, 0), "sadalp v%d.4s, v%d.8h", d, n) }
+
+// smullH and smlal2H multiply the low (and accumulate the high) four
+// int16 lanes of n and m into the four int32 lanes of d.
+func (g *gen) smullH(d, n, m int) {
+	g.word(three(0x0e60c000, d, n, m), "smull v%d.4s, v%d.4h, v%d.4h", d, n, m)
+}
+
+func (g *gen) smlal2H(d, n, m int) {
+	g.word(three(0x4e608000, d, n, m), "smlal2 v%d.4s, v%d.8h, v%d.8h", d, n, m)
+}
+
+// mulI and mlaI multiply int32 lanes (and add the product to d).
+func (g *gen) mulI(d, n, m int) {
+	g.word(three(0x4ea09c00, d, n, m), "mul v%d.4s, v%d.4s, v%d.4s", d, n, m)
+}
+func (g *gen) mlaI(d, n, m int) {
+	g.word(three(0x4ea09400, d, n, m), "mla v%d.4s, v%d.4s, v%d.4s", d, n, m)
+}
 
 // sshr shifts each 32-bit lane right, arithmetically.
 func (g *gen) sshr(d, n, shift int) {
@@ -730,5 +774,196 @@ func (g *gen) max() {
 	g.p("max_done:")
 	g.fmaxv(0, 0)
 	g.p("\tFMOVS F0, ret+24(FP)")
+	g.p("\tRET")
+}
+
+// The dot products of llama.cpp's quantized weights with 8-bit
+// activations (tensor/quant_dot.go). Every block's products are summed
+// exactly in int32 lanes, by SDOT where the CPU has FEAT_DotProd and
+// otherwise by SMULL (int8·int8 fits int16) and SADALP; the block's sum is
+// then scaled in float32 as dotQ8_0Generic scales it: F0 holds the sum.
+
+func quantName(format string, sdot bool) string {
+	if sdot {
+		return format + "NEONDot"
+	}
+	return format + "NEON"
+}
+
+// byteDot adds the products of the sixteen signed bytes of n and m into
+// the int32 lanes of acc; t is a scratch register (with t+1) for SMULL.
+func (g *gen) byteDot(sdot bool, acc, n, m, t int) {
+	if sdot {
+		g.sdot(acc, n, m)
+		return
+	}
+	g.smull(t, n, m)
+	g.smull2(t+1, n, m)
+	g.sadalp(acc, t)
+	g.sadalp(acc, t+1)
+}
+
+// blockEnd adds s·(h·xd) to F0, with s the int32 lanes of V<acc> summed,
+// h the half-precision weight scale in R4 and xd the next activation
+// scale (R2, advanced). Clobbers R5, F7-F9.
+func (g *gen) blockEnd(acc int) {
+	g.p("\tVADDV V%d.S4, V%d", acc, acc)
+	g.p("\tVMOV V%d.S[0], R5", acc)
+	g.p("\tSCVTFWS R5, F7")
+	g.p("\tFMOVS R4, F8")
+	g.p("\tFCVTHS F8, F8")
+	g.p("\tFMOVS.P 4(R2), F9")
+	g.p("\tFMULS F9, F8, F8")
+	g.p("\tFMULS F8, F7, F7")
+	g.p("\tFADDS F7, F0, F0")
+}
+
+// quantHead starts a dot product over len(xd) blocks: R0 the weights, R1
+// the activations, R2 their scales, R3 the count, F0 the sum.
+func (g *gen) quantHead(name string, frame int) {
+	g.p("")
+	g.p("// func %s(w []byte, x []int8, xd []float32%s) float32", name, map[bool]string{true: ", xs []int16", false: ""}[frame == 100])
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
+	g.p("\tMOVD w_base+0(FP), R0")
+	g.p("\tMOVD x_base+24(FP), R1")
+	g.p("\tMOVD xd_base+48(FP), R2")
+	g.p("\tMOVD xd_len+56(FP), R3")
+	g.zero(0)
+}
+
+// dotQ8_0 writes the Q8_0 product: blocks of a half scale and 32 int8.
+func (g *gen) dotQ8_0(sdot bool) {
+	name := quantName("dotQ8_0", sdot)
+	g.quantHead(name, 76)
+	g.p("%s_loop:", name)
+	g.p("\tCBZ R3, %s_done", name)
+	g.p("\tMOVHU.P 2(R0), R4")
+	g.p("\tVLD1.P 32(R0), [V2.B16, V3.B16]")
+	g.p("\tVLD1.P 32(R1), [V4.B16, V5.B16]")
+	g.zero(6)
+	g.byteDot(sdot, 6, 2, 4, 16)
+	g.byteDot(sdot, 6, 3, 5, 16)
+	g.blockEnd(6)
+	g.p("\tSUB $1, R3")
+	g.p("\tB %s_loop", name)
+	g.p("%s_done:", name)
+	g.p("\tFMOVS F0, ret+72(FP)")
+	g.p("\tRET")
+}
+
+// dotQ4_0 writes the Q4_0 product: blocks of a half scale and 16 bytes,
+// weight j the low nibble of byte j minus 8, weight 16+j its high nibble
+// minus 8.
+func (g *gen) dotQ4_0(sdot bool) {
+	name := quantName("dotQ4_0", sdot)
+	g.quantHead(name, 76)
+	g.p("\tVMOVI $15, V30.B16")
+	g.p("\tVMOVI $8, V31.B16")
+	g.p("%s_loop:", name)
+	g.p("\tCBZ R3, %s_done", name)
+	g.p("\tMOVHU.P 2(R0), R4")
+	g.p("\tVLD1.P 16(R0), [V2.B16]")
+	g.p("\tVAND V30.B16, V2.B16, V3.B16")
+	g.p("\tVUSHR $4, V2.B16, V2.B16")
+	g.p("\tVSUB V31.B16, V3.B16, V3.B16")
+	g.p("\tVSUB V31.B16, V2.B16, V2.B16")
+	g.p("\tVLD1.P 32(R1), [V4.B16, V5.B16]")
+	g.zero(6)
+	g.byteDot(sdot, 6, 3, 4, 16)
+	g.byteDot(sdot, 6, 2, 5, 16)
+	g.blockEnd(6)
+	g.p("\tSUB $1, R3")
+	g.p("\tB %s_loop", name)
+	g.p("%s_done:", name)
+	g.p("\tFMOVS F0, ret+72(FP)")
+	g.p("\tRET")
+}
+
+// dotQ4K writes the Q4_K product: super-blocks of 256 weights (half d,
+// half dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles)
+// with Q8_K activations, whose 32-value sums xs give the mins' term.
+// V8+s sums sub-block s; its scale and min are unpacked in four bytes at
+// a time, as scaleMinK4 unpacks them one at a time.
+func (g *gen) dotQ4K(sdot bool) {
+	name := quantName("dotQ4K", sdot)
+	g.quantHead(name, 100)
+	g.p("\tMOVD xs_base+72(FP), R14")
+	g.p("\tVMOVI $15, V30.B16")
+	g.p("%s_loop:", name)
+	g.p("\tCBZ R3, %s_done", name)
+	g.p("\tMOVHU (R0), R4 // d")
+	g.p("\tMOVHU 2(R0), R5 // dmin")
+	g.p("\tMOVWU 4(R0), R6")
+	g.p("\tMOVWU 8(R0), R7")
+	g.p("\tMOVWU 12(R0), R8")
+	g.p("\tADD $16, R0")
+	g.p("\t// mins 4-7: low nibbles of bytes 8-11 below the top bits of bytes 4-7")
+	g.p("\tLSRW $4, R8, R12")
+	g.p("\tANDW $0x0f0f0f0f, R12")
+	g.p("\tLSRW $6, R7, R13")
+	g.p("\tANDW $0x03030303, R13")
+	g.p("\tORRW R13<<4, R12, R10")
+	g.p("\tANDW $0x3f3f3f3f, R7, R11 // mins 0-3")
+	g.p("\t// scales 4-7: low nibbles of bytes 8-11 below the top bits of bytes 0-3")
+	g.p("\tANDW $0x0f0f0f0f, R8, R12")
+	g.p("\tLSRW $6, R6, R13")
+	g.p("\tANDW $0x03030303, R13")
+	g.p("\tORRW R13<<4, R12, R7")
+	g.p("\tANDW $0x3f3f3f3f, R6 // scales 0-3")
+	g.p("\tVMOV R6, V20.S[0]")
+	g.p("\tVMOV R7, V20.S[1]")
+	g.p("\tVUXTL V20.B8, V20.H8")
+	g.p("\tVUXTL V20.H4, V21.S4")
+	g.p("\tVUXTL2 V20.H8, V22.S4")
+	g.p("\tVMOV R11, V23.S[0]")
+	g.p("\tVMOV R10, V23.S[1]")
+	g.p("\tVUXTL V23.B8, V23.H8")
+	g.p("\tVLD1.P 16(R14), [V24.H8]")
+	g.smullH(25, 23, 24)
+	g.smlal2H(25, 23, 24)
+	g.p("\tVADDV V25.S4, V25 // Σ min·xs")
+	for s := 0; s < 8; s++ {
+		g.zero(8 + s)
+	}
+	for i := 0; i < 4; i++ {
+		g.p("\tVLD1.P 32(R0), [V2.B16, V3.B16]")
+		g.p("\tVAND V30.B16, V2.B16, V4.B16")
+		g.p("\tVAND V30.B16, V3.B16, V5.B16")
+		g.p("\tVUSHR $4, V2.B16, V2.B16")
+		g.p("\tVUSHR $4, V3.B16, V3.B16")
+		g.p("\tVLD1.P 64(R1), [V16.B16, V17.B16, V18.B16, V19.B16]")
+		g.byteDot(sdot, 8+2*i, 4, 16, 26)
+		g.byteDot(sdot, 8+2*i, 5, 17, 26)
+		g.byteDot(sdot, 9+2*i, 2, 18, 26)
+		g.byteDot(sdot, 9+2*i, 3, 19, 26)
+	}
+	g.p("\tVADDP V9.S4, V8.S4, V26.S4")
+	g.p("\tVADDP V11.S4, V10.S4, V27.S4")
+	g.p("\tVADDP V27.S4, V26.S4, V26.S4 // sub-blocks 0-3")
+	g.p("\tVADDP V13.S4, V12.S4, V27.S4")
+	g.p("\tVADDP V15.S4, V14.S4, V28.S4")
+	g.p("\tVADDP V28.S4, V27.S4, V27.S4 // sub-blocks 4-7")
+	g.mulI(26, 26, 21)
+	g.mlaI(26, 27, 22)
+	g.p("\tVADDV V26.S4, V26 // Σ scale·dot")
+	g.p("\tVMOV V26.S[0], R12")
+	g.p("\tSCVTFWS R12, F1")
+	g.p("\tVMOV V25.S[0], R13")
+	g.p("\tSCVTFWS R13, F2")
+	g.p("\tFMOVS R4, F3")
+	g.p("\tFCVTHS F3, F3")
+	g.p("\tFMOVS R5, F4")
+	g.p("\tFCVTHS F4, F4")
+	g.p("\tFMOVS.P 4(R2), F5")
+	g.p("\tFMULS F5, F3, F3")
+	g.p("\tFMULS F3, F1, F1 // xd·d·dots")
+	g.p("\tFMULS F5, F4, F4")
+	g.p("\tFMULS F4, F2, F2 // xd·dmin·mins")
+	g.p("\tFSUBS F2, F1, F1")
+	g.p("\tFADDS F1, F0, F0")
+	g.p("\tSUB $1, R3")
+	g.p("\tB %s_loop", name)
+	g.p("%s_done:", name)
+	g.p("\tFMOVS F0, ret+96(FP)")
 	g.p("\tRET")
 }

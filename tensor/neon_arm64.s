@@ -1085,3 +1085,435 @@ max_done:
 	WORD $0x6e30f800 // fmaxv s0, v0.4s
 	FMOVS F0, ret+24(FP)
 	RET
+
+// func dotQ8_0NEONDot(w []byte, x []int8, xd []float32) float32
+TEXT ·dotQ8_0NEONDot(SB), NOSPLIT, $0-76
+	MOVD w_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD xd_base+48(FP), R2
+	MOVD xd_len+56(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16
+dotQ8_0NEONDot_loop:
+	CBZ R3, dotQ8_0NEONDot_done
+	MOVHU.P 2(R0), R4
+	VLD1.P 32(R0), [V2.B16, V3.B16]
+	VLD1.P 32(R1), [V4.B16, V5.B16]
+	VEOR V6.B16, V6.B16, V6.B16
+	WORD $0x4e849446 // sdot v6.4s, v2.16b, v4.16b
+	WORD $0x4e859466 // sdot v6.4s, v3.16b, v5.16b
+	VADDV V6.S4, V6
+	VMOV V6.S[0], R5
+	SCVTFWS R5, F7
+	FMOVS R4, F8
+	FCVTHS F8, F8
+	FMOVS.P 4(R2), F9
+	FMULS F9, F8, F8
+	FMULS F8, F7, F7
+	FADDS F7, F0, F0
+	SUB $1, R3
+	B dotQ8_0NEONDot_loop
+dotQ8_0NEONDot_done:
+	FMOVS F0, ret+72(FP)
+	RET
+
+// func dotQ4_0NEONDot(w []byte, x []int8, xd []float32) float32
+TEXT ·dotQ4_0NEONDot(SB), NOSPLIT, $0-76
+	MOVD w_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD xd_base+48(FP), R2
+	MOVD xd_len+56(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16
+	VMOVI $15, V30.B16
+	VMOVI $8, V31.B16
+dotQ4_0NEONDot_loop:
+	CBZ R3, dotQ4_0NEONDot_done
+	MOVHU.P 2(R0), R4
+	VLD1.P 16(R0), [V2.B16]
+	VAND V30.B16, V2.B16, V3.B16
+	VUSHR $4, V2.B16, V2.B16
+	VSUB V31.B16, V3.B16, V3.B16
+	VSUB V31.B16, V2.B16, V2.B16
+	VLD1.P 32(R1), [V4.B16, V5.B16]
+	VEOR V6.B16, V6.B16, V6.B16
+	WORD $0x4e849466 // sdot v6.4s, v3.16b, v4.16b
+	WORD $0x4e859446 // sdot v6.4s, v2.16b, v5.16b
+	VADDV V6.S4, V6
+	VMOV V6.S[0], R5
+	SCVTFWS R5, F7
+	FMOVS R4, F8
+	FCVTHS F8, F8
+	FMOVS.P 4(R2), F9
+	FMULS F9, F8, F8
+	FMULS F8, F7, F7
+	FADDS F7, F0, F0
+	SUB $1, R3
+	B dotQ4_0NEONDot_loop
+dotQ4_0NEONDot_done:
+	FMOVS F0, ret+72(FP)
+	RET
+
+// func dotQ4KNEONDot(w []byte, x []int8, xd []float32, xs []int16) float32
+TEXT ·dotQ4KNEONDot(SB), NOSPLIT, $0-100
+	MOVD w_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD xd_base+48(FP), R2
+	MOVD xd_len+56(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16
+	MOVD xs_base+72(FP), R14
+	VMOVI $15, V30.B16
+dotQ4KNEONDot_loop:
+	CBZ R3, dotQ4KNEONDot_done
+	MOVHU (R0), R4 // d
+	MOVHU 2(R0), R5 // dmin
+	MOVWU 4(R0), R6
+	MOVWU 8(R0), R7
+	MOVWU 12(R0), R8
+	ADD $16, R0
+	// mins 4-7: low nibbles of bytes 8-11 below the top bits of bytes 4-7
+	LSRW $4, R8, R12
+	ANDW $0x0f0f0f0f, R12
+	LSRW $6, R7, R13
+	ANDW $0x03030303, R13
+	ORRW R13<<4, R12, R10
+	ANDW $0x3f3f3f3f, R7, R11 // mins 0-3
+	// scales 4-7: low nibbles of bytes 8-11 below the top bits of bytes 0-3
+	ANDW $0x0f0f0f0f, R8, R12
+	LSRW $6, R6, R13
+	ANDW $0x03030303, R13
+	ORRW R13<<4, R12, R7
+	ANDW $0x3f3f3f3f, R6 // scales 0-3
+	VMOV R6, V20.S[0]
+	VMOV R7, V20.S[1]
+	VUXTL V20.B8, V20.H8
+	VUXTL V20.H4, V21.S4
+	VUXTL2 V20.H8, V22.S4
+	VMOV R11, V23.S[0]
+	VMOV R10, V23.S[1]
+	VUXTL V23.B8, V23.H8
+	VLD1.P 16(R14), [V24.H8]
+	WORD $0x0e78c2f9 // smull v25.4s, v23.4h, v24.4h
+	WORD $0x4e7882f9 // smlal2 v25.4s, v23.8h, v24.8h
+	VADDV V25.S4, V25 // Σ min·xs
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 32(R0), [V2.B16, V3.B16]
+	VAND V30.B16, V2.B16, V4.B16
+	VAND V30.B16, V3.B16, V5.B16
+	VUSHR $4, V2.B16, V2.B16
+	VUSHR $4, V3.B16, V3.B16
+	VLD1.P 64(R1), [V16.B16, V17.B16, V18.B16, V19.B16]
+	WORD $0x4e909488 // sdot v8.4s, v4.16b, v16.16b
+	WORD $0x4e9194a8 // sdot v8.4s, v5.16b, v17.16b
+	WORD $0x4e929449 // sdot v9.4s, v2.16b, v18.16b
+	WORD $0x4e939469 // sdot v9.4s, v3.16b, v19.16b
+	VLD1.P 32(R0), [V2.B16, V3.B16]
+	VAND V30.B16, V2.B16, V4.B16
+	VAND V30.B16, V3.B16, V5.B16
+	VUSHR $4, V2.B16, V2.B16
+	VUSHR $4, V3.B16, V3.B16
+	VLD1.P 64(R1), [V16.B16, V17.B16, V18.B16, V19.B16]
+	WORD $0x4e90948a // sdot v10.4s, v4.16b, v16.16b
+	WORD $0x4e9194aa // sdot v10.4s, v5.16b, v17.16b
+	WORD $0x4e92944b // sdot v11.4s, v2.16b, v18.16b
+	WORD $0x4e93946b // sdot v11.4s, v3.16b, v19.16b
+	VLD1.P 32(R0), [V2.B16, V3.B16]
+	VAND V30.B16, V2.B16, V4.B16
+	VAND V30.B16, V3.B16, V5.B16
+	VUSHR $4, V2.B16, V2.B16
+	VUSHR $4, V3.B16, V3.B16
+	VLD1.P 64(R1), [V16.B16, V17.B16, V18.B16, V19.B16]
+	WORD $0x4e90948c // sdot v12.4s, v4.16b, v16.16b
+	WORD $0x4e9194ac // sdot v12.4s, v5.16b, v17.16b
+	WORD $0x4e92944d // sdot v13.4s, v2.16b, v18.16b
+	WORD $0x4e93946d // sdot v13.4s, v3.16b, v19.16b
+	VLD1.P 32(R0), [V2.B16, V3.B16]
+	VAND V30.B16, V2.B16, V4.B16
+	VAND V30.B16, V3.B16, V5.B16
+	VUSHR $4, V2.B16, V2.B16
+	VUSHR $4, V3.B16, V3.B16
+	VLD1.P 64(R1), [V16.B16, V17.B16, V18.B16, V19.B16]
+	WORD $0x4e90948e // sdot v14.4s, v4.16b, v16.16b
+	WORD $0x4e9194ae // sdot v14.4s, v5.16b, v17.16b
+	WORD $0x4e92944f // sdot v15.4s, v2.16b, v18.16b
+	WORD $0x4e93946f // sdot v15.4s, v3.16b, v19.16b
+	VADDP V9.S4, V8.S4, V26.S4
+	VADDP V11.S4, V10.S4, V27.S4
+	VADDP V27.S4, V26.S4, V26.S4 // sub-blocks 0-3
+	VADDP V13.S4, V12.S4, V27.S4
+	VADDP V15.S4, V14.S4, V28.S4
+	VADDP V28.S4, V27.S4, V27.S4 // sub-blocks 4-7
+	WORD $0x4eb59f5a // mul v26.4s, v26.4s, v21.4s
+	WORD $0x4eb6977a // mla v26.4s, v27.4s, v22.4s
+	VADDV V26.S4, V26 // Σ scale·dot
+	VMOV V26.S[0], R12
+	SCVTFWS R12, F1
+	VMOV V25.S[0], R13
+	SCVTFWS R13, F2
+	FMOVS R4, F3
+	FCVTHS F3, F3
+	FMOVS R5, F4
+	FCVTHS F4, F4
+	FMOVS.P 4(R2), F5
+	FMULS F5, F3, F3
+	FMULS F3, F1, F1 // xd·d·dots
+	FMULS F5, F4, F4
+	FMULS F4, F2, F2 // xd·dmin·mins
+	FSUBS F2, F1, F1
+	FADDS F1, F0, F0
+	SUB $1, R3
+	B dotQ4KNEONDot_loop
+dotQ4KNEONDot_done:
+	FMOVS F0, ret+96(FP)
+	RET
+
+// func dotQ8_0NEON(w []byte, x []int8, xd []float32) float32
+TEXT ·dotQ8_0NEON(SB), NOSPLIT, $0-76
+	MOVD w_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD xd_base+48(FP), R2
+	MOVD xd_len+56(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16
+dotQ8_0NEON_loop:
+	CBZ R3, dotQ8_0NEON_done
+	MOVHU.P 2(R0), R4
+	VLD1.P 32(R0), [V2.B16, V3.B16]
+	VLD1.P 32(R1), [V4.B16, V5.B16]
+	VEOR V6.B16, V6.B16, V6.B16
+	WORD $0x0e24c050 // smull v16.8h, v2.8b, v4.8b
+	WORD $0x4e24c051 // smull2 v17.8h, v2.16b, v4.16b
+	WORD $0x4e606a06 // sadalp v6.4s, v16.8h
+	WORD $0x4e606a26 // sadalp v6.4s, v17.8h
+	WORD $0x0e25c070 // smull v16.8h, v3.8b, v5.8b
+	WORD $0x4e25c071 // smull2 v17.8h, v3.16b, v5.16b
+	WORD $0x4e606a06 // sadalp v6.4s, v16.8h
+	WORD $0x4e606a26 // sadalp v6.4s, v17.8h
+	VADDV V6.S4, V6
+	VMOV V6.S[0], R5
+	SCVTFWS R5, F7
+	FMOVS R4, F8
+	FCVTHS F8, F8
+	FMOVS.P 4(R2), F9
+	FMULS F9, F8, F8
+	FMULS F8, F7, F7
+	FADDS F7, F0, F0
+	SUB $1, R3
+	B dotQ8_0NEON_loop
+dotQ8_0NEON_done:
+	FMOVS F0, ret+72(FP)
+	RET
+
+// func dotQ4_0NEON(w []byte, x []int8, xd []float32) float32
+TEXT ·dotQ4_0NEON(SB), NOSPLIT, $0-76
+	MOVD w_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD xd_base+48(FP), R2
+	MOVD xd_len+56(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16
+	VMOVI $15, V30.B16
+	VMOVI $8, V31.B16
+dotQ4_0NEON_loop:
+	CBZ R3, dotQ4_0NEON_done
+	MOVHU.P 2(R0), R4
+	VLD1.P 16(R0), [V2.B16]
+	VAND V30.B16, V2.B16, V3.B16
+	VUSHR $4, V2.B16, V2.B16
+	VSUB V31.B16, V3.B16, V3.B16
+	VSUB V31.B16, V2.B16, V2.B16
+	VLD1.P 32(R1), [V4.B16, V5.B16]
+	VEOR V6.B16, V6.B16, V6.B16
+	WORD $0x0e24c070 // smull v16.8h, v3.8b, v4.8b
+	WORD $0x4e24c071 // smull2 v17.8h, v3.16b, v4.16b
+	WORD $0x4e606a06 // sadalp v6.4s, v16.8h
+	WORD $0x4e606a26 // sadalp v6.4s, v17.8h
+	WORD $0x0e25c050 // smull v16.8h, v2.8b, v5.8b
+	WORD $0x4e25c051 // smull2 v17.8h, v2.16b, v5.16b
+	WORD $0x4e606a06 // sadalp v6.4s, v16.8h
+	WORD $0x4e606a26 // sadalp v6.4s, v17.8h
+	VADDV V6.S4, V6
+	VMOV V6.S[0], R5
+	SCVTFWS R5, F7
+	FMOVS R4, F8
+	FCVTHS F8, F8
+	FMOVS.P 4(R2), F9
+	FMULS F9, F8, F8
+	FMULS F8, F7, F7
+	FADDS F7, F0, F0
+	SUB $1, R3
+	B dotQ4_0NEON_loop
+dotQ4_0NEON_done:
+	FMOVS F0, ret+72(FP)
+	RET
+
+// func dotQ4KNEON(w []byte, x []int8, xd []float32, xs []int16) float32
+TEXT ·dotQ4KNEON(SB), NOSPLIT, $0-100
+	MOVD w_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD xd_base+48(FP), R2
+	MOVD xd_len+56(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16
+	MOVD xs_base+72(FP), R14
+	VMOVI $15, V30.B16
+dotQ4KNEON_loop:
+	CBZ R3, dotQ4KNEON_done
+	MOVHU (R0), R4 // d
+	MOVHU 2(R0), R5 // dmin
+	MOVWU 4(R0), R6
+	MOVWU 8(R0), R7
+	MOVWU 12(R0), R8
+	ADD $16, R0
+	// mins 4-7: low nibbles of bytes 8-11 below the top bits of bytes 4-7
+	LSRW $4, R8, R12
+	ANDW $0x0f0f0f0f, R12
+	LSRW $6, R7, R13
+	ANDW $0x03030303, R13
+	ORRW R13<<4, R12, R10
+	ANDW $0x3f3f3f3f, R7, R11 // mins 0-3
+	// scales 4-7: low nibbles of bytes 8-11 below the top bits of bytes 0-3
+	ANDW $0x0f0f0f0f, R8, R12
+	LSRW $6, R6, R13
+	ANDW $0x03030303, R13
+	ORRW R13<<4, R12, R7
+	ANDW $0x3f3f3f3f, R6 // scales 0-3
+	VMOV R6, V20.S[0]
+	VMOV R7, V20.S[1]
+	VUXTL V20.B8, V20.H8
+	VUXTL V20.H4, V21.S4
+	VUXTL2 V20.H8, V22.S4
+	VMOV R11, V23.S[0]
+	VMOV R10, V23.S[1]
+	VUXTL V23.B8, V23.H8
+	VLD1.P 16(R14), [V24.H8]
+	WORD $0x0e78c2f9 // smull v25.4s, v23.4h, v24.4h
+	WORD $0x4e7882f9 // smlal2 v25.4s, v23.8h, v24.8h
+	VADDV V25.S4, V25 // Σ min·xs
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 32(R0), [V2.B16, V3.B16]
+	VAND V30.B16, V2.B16, V4.B16
+	VAND V30.B16, V3.B16, V5.B16
+	VUSHR $4, V2.B16, V2.B16
+	VUSHR $4, V3.B16, V3.B16
+	VLD1.P 64(R1), [V16.B16, V17.B16, V18.B16, V19.B16]
+	WORD $0x0e30c09a // smull v26.8h, v4.8b, v16.8b
+	WORD $0x4e30c09b // smull2 v27.8h, v4.16b, v16.16b
+	WORD $0x4e606b48 // sadalp v8.4s, v26.8h
+	WORD $0x4e606b68 // sadalp v8.4s, v27.8h
+	WORD $0x0e31c0ba // smull v26.8h, v5.8b, v17.8b
+	WORD $0x4e31c0bb // smull2 v27.8h, v5.16b, v17.16b
+	WORD $0x4e606b48 // sadalp v8.4s, v26.8h
+	WORD $0x4e606b68 // sadalp v8.4s, v27.8h
+	WORD $0x0e32c05a // smull v26.8h, v2.8b, v18.8b
+	WORD $0x4e32c05b // smull2 v27.8h, v2.16b, v18.16b
+	WORD $0x4e606b49 // sadalp v9.4s, v26.8h
+	WORD $0x4e606b69 // sadalp v9.4s, v27.8h
+	WORD $0x0e33c07a // smull v26.8h, v3.8b, v19.8b
+	WORD $0x4e33c07b // smull2 v27.8h, v3.16b, v19.16b
+	WORD $0x4e606b49 // sadalp v9.4s, v26.8h
+	WORD $0x4e606b69 // sadalp v9.4s, v27.8h
+	VLD1.P 32(R0), [V2.B16, V3.B16]
+	VAND V30.B16, V2.B16, V4.B16
+	VAND V30.B16, V3.B16, V5.B16
+	VUSHR $4, V2.B16, V2.B16
+	VUSHR $4, V3.B16, V3.B16
+	VLD1.P 64(R1), [V16.B16, V17.B16, V18.B16, V19.B16]
+	WORD $0x0e30c09a // smull v26.8h, v4.8b, v16.8b
+	WORD $0x4e30c09b // smull2 v27.8h, v4.16b, v16.16b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x4e606b6a // sadalp v10.4s, v27.8h
+	WORD $0x0e31c0ba // smull v26.8h, v5.8b, v17.8b
+	WORD $0x4e31c0bb // smull2 v27.8h, v5.16b, v17.16b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x4e606b6a // sadalp v10.4s, v27.8h
+	WORD $0x0e32c05a // smull v26.8h, v2.8b, v18.8b
+	WORD $0x4e32c05b // smull2 v27.8h, v2.16b, v18.16b
+	WORD $0x4e606b4b // sadalp v11.4s, v26.8h
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e33c07a // smull v26.8h, v3.8b, v19.8b
+	WORD $0x4e33c07b // smull2 v27.8h, v3.16b, v19.16b
+	WORD $0x4e606b4b // sadalp v11.4s, v26.8h
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	VLD1.P 32(R0), [V2.B16, V3.B16]
+	VAND V30.B16, V2.B16, V4.B16
+	VAND V30.B16, V3.B16, V5.B16
+	VUSHR $4, V2.B16, V2.B16
+	VUSHR $4, V3.B16, V3.B16
+	VLD1.P 64(R1), [V16.B16, V17.B16, V18.B16, V19.B16]
+	WORD $0x0e30c09a // smull v26.8h, v4.8b, v16.8b
+	WORD $0x4e30c09b // smull2 v27.8h, v4.16b, v16.16b
+	WORD $0x4e606b4c // sadalp v12.4s, v26.8h
+	WORD $0x4e606b6c // sadalp v12.4s, v27.8h
+	WORD $0x0e31c0ba // smull v26.8h, v5.8b, v17.8b
+	WORD $0x4e31c0bb // smull2 v27.8h, v5.16b, v17.16b
+	WORD $0x4e606b4c // sadalp v12.4s, v26.8h
+	WORD $0x4e606b6c // sadalp v12.4s, v27.8h
+	WORD $0x0e32c05a // smull v26.8h, v2.8b, v18.8b
+	WORD $0x4e32c05b // smull2 v27.8h, v2.16b, v18.16b
+	WORD $0x4e606b4d // sadalp v13.4s, v26.8h
+	WORD $0x4e606b6d // sadalp v13.4s, v27.8h
+	WORD $0x0e33c07a // smull v26.8h, v3.8b, v19.8b
+	WORD $0x4e33c07b // smull2 v27.8h, v3.16b, v19.16b
+	WORD $0x4e606b4d // sadalp v13.4s, v26.8h
+	WORD $0x4e606b6d // sadalp v13.4s, v27.8h
+	VLD1.P 32(R0), [V2.B16, V3.B16]
+	VAND V30.B16, V2.B16, V4.B16
+	VAND V30.B16, V3.B16, V5.B16
+	VUSHR $4, V2.B16, V2.B16
+	VUSHR $4, V3.B16, V3.B16
+	VLD1.P 64(R1), [V16.B16, V17.B16, V18.B16, V19.B16]
+	WORD $0x0e30c09a // smull v26.8h, v4.8b, v16.8b
+	WORD $0x4e30c09b // smull2 v27.8h, v4.16b, v16.16b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x4e606b6e // sadalp v14.4s, v27.8h
+	WORD $0x0e31c0ba // smull v26.8h, v5.8b, v17.8b
+	WORD $0x4e31c0bb // smull2 v27.8h, v5.16b, v17.16b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x4e606b6e // sadalp v14.4s, v27.8h
+	WORD $0x0e32c05a // smull v26.8h, v2.8b, v18.8b
+	WORD $0x4e32c05b // smull2 v27.8h, v2.16b, v18.16b
+	WORD $0x4e606b4f // sadalp v15.4s, v26.8h
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e33c07a // smull v26.8h, v3.8b, v19.8b
+	WORD $0x4e33c07b // smull2 v27.8h, v3.16b, v19.16b
+	WORD $0x4e606b4f // sadalp v15.4s, v26.8h
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	VADDP V9.S4, V8.S4, V26.S4
+	VADDP V11.S4, V10.S4, V27.S4
+	VADDP V27.S4, V26.S4, V26.S4 // sub-blocks 0-3
+	VADDP V13.S4, V12.S4, V27.S4
+	VADDP V15.S4, V14.S4, V28.S4
+	VADDP V28.S4, V27.S4, V27.S4 // sub-blocks 4-7
+	WORD $0x4eb59f5a // mul v26.4s, v26.4s, v21.4s
+	WORD $0x4eb6977a // mla v26.4s, v27.4s, v22.4s
+	VADDV V26.S4, V26 // Σ scale·dot
+	VMOV V26.S[0], R12
+	SCVTFWS R12, F1
+	VMOV V25.S[0], R13
+	SCVTFWS R13, F2
+	FMOVS R4, F3
+	FCVTHS F3, F3
+	FMOVS R5, F4
+	FCVTHS F4, F4
+	FMOVS.P 4(R2), F5
+	FMULS F5, F3, F3
+	FMULS F3, F1, F1 // xd·d·dots
+	FMULS F5, F4, F4
+	FMULS F4, F2, F2 // xd·dmin·mins
+	FSUBS F2, F1, F1
+	FADDS F1, F0, F0
+	SUB $1, R3
+	B dotQ4KNEON_loop
+dotQ4KNEON_done:
+	FMOVS F0, ret+96(FP)
+	RET

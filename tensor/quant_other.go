@@ -1,4 +1,4 @@
-//go:build !amd64 || noasm || gccgo
+//go:build !(amd64 || arm64) || noasm || gccgo
 
 package tensor
 

@@ -9,11 +9,13 @@ import "golang.org/x/sys/cpu"
 // it from the OS on Linux and assumes it on macOS and Windows) and its GEMM
 // micro-kernel passes the start-up check.
 //
-// The family uses no optional extension. BFDOT and BFMMLA (FEAT_BF16)
-// would round x to bfloat16 before multiplying, which GEMV's float32 x
-// does not allow (a relative error of 2⁻⁹ per term, far above the float32
-// summation the tests hold every family to), and widening bfloat16 costs
-// one instruction per four weights, which a memory-bound GEMV has to spare.
+// Only the quantized dot products use an optional extension, SDOT
+// (FEAT_DotProd), where the CPU reports it (see asmQuantKernels). BFDOT
+// and BFMMLA (FEAT_BF16) would round x to bfloat16 before multiplying,
+// which GEMV's float32 x does not allow (a relative error of 2⁻⁹ per term,
+// far above the float32 summation the tests hold every family to), and
+// widening bfloat16 costs one instruction per four weights, which a
+// memory-bound GEMV has to spare.
 func asmKernelSets() []*kernelSet {
 	if !cpu.ARM64.HasASIMD {
 		return nil
