@@ -3,11 +3,9 @@ package model
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -27,17 +25,20 @@ type GGUFOptions struct {
 	DType DType
 	// Progress, if set, is called after each tensor is written.
 	Progress func(done, total int)
+	// Tokenizer is the tokenizer metadata to write (tokenizer.* keys, as
+	// tokenizer.GGUFMetadata makes them). When it is nil, a GGUF source's
+	// tokenizer keys are copied; otherwise the file gets
+	// tokenizer.ggml.model "no_vocab" and {arch}.vocab_size, which
+	// llama.cpp runs from token ids.
+	Tokenizer []gguf.KV
 }
 
 // WriteGGUF writes the model at path (a Hugging Face directory or a GGUF
 // file, as Load reads) to w as a GGUF file that llama.cpp loads: metadata
 // as llama.cpp's convert_hf_to_gguf.py writes it for the architecture
 // (llama, gptneox or gpt2), tensors under llama.cpp's names and layouts,
-// and the tokenizer from tokenizer.json when the directory has a
-// byte-level BPE one (else tokenizer.ggml.model "no_vocab" with the
-// vocabulary size, which llama.cpp runs from token ids). Tensors are
-// converted one at a time. It returns notes on what was not written as
-// asked.
+// and the tokenizer opts.Tokenizer gives. Tensors are converted one at a
+// time. It returns notes on what was not written as asked.
 func WriteGGUF(ctx context.Context, w io.Writer, path string, opts *GGUFOptions) (notes []string, err error) {
 	if opts == nil {
 		opts = &GGUFOptions{}
@@ -63,12 +64,13 @@ func WriteGGUF(ctx context.Context, w io.Writer, path string, opts *GGUFOptions)
 		{Key: "general.name", Value: gguf.StringValue(filepath.Base(path))},
 	}
 	meta = append(meta, archMeta...)
-	tok, tokNotes, err := ggufTokenizer(path, cfg, arch.name)
-	if err != nil {
-		return nil, err
+	tok := opts.Tokenizer
+	if tok == nil {
+		if tok, err = ggufTokenizer(path, cfg, arch.name); err != nil {
+			return nil, err
+		}
 	}
 	meta = append(meta, tok...)
-	notes = append(notes, tokNotes...)
 
 	var tensors []gguf.TensorData
 	for _, n := range arch.tensors(cfg) {
@@ -210,19 +212,13 @@ func encodeHalves[T ~uint16](h []T) []byte {
 	return out
 }
 
-// ggufTokenizer returns the tokenizer metadata for the model at path: a
-// byte-level BPE tokenizer.json as llama.cpp's "gpt2" tokenizer, a
-// tokenizer already in a GGUF file as it is, or "no_vocab" with the
-// vocabulary size.
-func ggufTokenizer(path string, cfg *Config, arch string) ([]gguf.KV, []string, error) {
-	noVocab := append([]gguf.KV{
-		{Key: "tokenizer.ggml.model", Value: gguf.StringValue("no_vocab")},
-		{Key: arch + ".vocab_size", Value: gguf.Uint32Value(uint32(cfg.Vocab))},
-	}, specialTokensGGUF(cfg)...)
+// ggufTokenizer returns the tokenizer keys of a GGUF source, or
+// "no_vocab" with the vocabulary size and config.json's bos and eos.
+func ggufTokenizer(path string, cfg *Config, arch string) ([]gguf.KV, error) {
 	if IsGGUF(path) {
 		f, err := gguf.Open(path)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		defer f.Close()
 		var kv []gguf.KV
@@ -231,121 +227,19 @@ func ggufTokenizer(path string, cfg *Config, arch string) ([]gguf.KV, []string, 
 				kv = append(kv, e)
 			}
 		}
-		if len(kv) == 0 {
-			return noVocab, nil, nil
-		}
-		return kv, nil, nil
-	}
-	data, err := os.ReadFile(filepath.Join(path, "tokenizer.json"))
-	if os.IsNotExist(err) {
-		return noVocab, []string{"no tokenizer.json: the GGUF file has no vocabulary (tokenizer.ggml.model no_vocab)"}, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	kv, err := bpeTokenizerGGUF(data, cfg)
-	if err != nil {
-		return noVocab, []string{fmt.Sprintf("tokenizer.json not written to GGUF: %v", err)}, nil
-	}
-	return kv, nil, nil
-}
-
-// bpeTokenizerGGUF converts a byte-level BPE tokenizer.json to llama.cpp's
-// "gpt2" tokenizer metadata: tokens by id, merges, token types (control
-// for special added tokens), and the bos/eos ids of config.json.
-func bpeTokenizerGGUF(data []byte, cfg *Config) ([]gguf.KV, error) {
-	var tj struct {
-		Model struct {
-			Type   string            `json:"type"`
-			Vocab  map[string]int    `json:"vocab"`
-			Merges []json.RawMessage `json:"merges"`
-		} `json:"model"`
-		PreTokenizer json.RawMessage `json:"pre_tokenizer"`
-		Added        []struct {
-			ID      int    `json:"id"`
-			Content string `json:"content"`
-			Special bool   `json:"special"`
-		} `json:"added_tokens"`
-	}
-	if err := json.Unmarshal(data, &tj); err != nil {
-		return nil, err
-	}
-	if tj.Model.Type != "BPE" || !strings.Contains(string(tj.PreTokenizer), `"ByteLevel"`) {
-		return nil, fmt.Errorf("model type %q with pre-tokenizer %s: only byte-level BPE is converted", tj.Model.Type, truncateJSON(tj.PreTokenizer))
-	}
-	n := cfg.Vocab
-	tokens := make([]string, n)
-	types := make([]int32, n)
-	for tok, id := range tj.Model.Vocab {
-		if id >= 0 && id < n {
-			tokens[id], types[id] = tok, 1
-		}
-	}
-	for _, a := range tj.Added {
-		if a.ID >= 0 && a.ID < n {
-			tokens[a.ID], types[a.ID] = a.Content, 4 // user-defined
-			if a.Special {
-				types[a.ID] = 3 // control
-			}
-		}
-	}
-	for id := range tokens {
-		if types[id] == 0 {
-			tokens[id], types[id] = fmt.Sprintf("[PAD%d]", id), 5 // unused
-		}
-	}
-	merges := make([]string, 0, len(tj.Model.Merges))
-	for _, raw := range tj.Model.Merges {
-		var s string
-		var pair []string
-		switch {
-		case json.Unmarshal(raw, &s) == nil:
-			merges = append(merges, s)
-		case json.Unmarshal(raw, &pair) == nil && len(pair) == 2:
-			merges = append(merges, pair[0]+" "+pair[1])
-		default:
-			return nil, fmt.Errorf("merge %s is neither \"a b\" nor [a, b]", truncateJSON(raw))
+		if len(kv) > 0 {
+			return kv, nil
 		}
 	}
 	kv := []gguf.KV{
-		{Key: "tokenizer.ggml.model", Value: gguf.StringValue("gpt2")},
-		{Key: "tokenizer.ggml.pre", Value: gguf.StringValue(bpePreName(tj.PreTokenizer))},
-		{Key: "tokenizer.ggml.tokens", Value: gguf.StringsValue(tokens)},
-		{Key: "tokenizer.ggml.token_type", Value: gguf.Int32sValue(types)},
-		{Key: "tokenizer.ggml.merges", Value: gguf.StringsValue(merges)},
+		{Key: "tokenizer.ggml.model", Value: gguf.StringValue("no_vocab")},
+		{Key: arch + ".vocab_size", Value: gguf.Uint32Value(uint32(cfg.Vocab))},
 	}
-	return append(kv, specialTokensGGUF(cfg)...), nil
-}
-
-// specialTokensGGUF writes config.json's bos and eos ids (the first eos).
-func specialTokensGGUF(cfg *Config) []gguf.KV {
-	var kv []gguf.KV
 	if cfg.BOS >= 0 && cfg.BOS < cfg.Vocab {
 		kv = append(kv, gguf.KV{Key: "tokenizer.ggml.bos_token_id", Value: gguf.Uint32Value(uint32(cfg.BOS))})
 	}
 	if len(cfg.EOS) > 0 && cfg.EOS[0] >= 0 && cfg.EOS[0] < cfg.Vocab {
 		kv = append(kv, gguf.KV{Key: "tokenizer.ggml.eos_token_id", Value: gguf.Uint32Value(uint32(cfg.EOS[0]))})
 	}
-	return kv
-}
-
-// bpePreName names the pre-tokenizer as llama.cpp knows it: GPT-2's regex
-// ("gpt-2") when the ByteLevel pre-tokenizer splits by its own regex, Llama
-// 3's when a Split carries that pattern, else llama.cpp's default.
-func bpePreName(pre json.RawMessage) string {
-	s := string(pre)
-	switch {
-	case strings.Contains(s, `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+`):
-		return "llama-bpe"
-	case strings.Contains(s, `"use_regex":true`) || strings.Contains(s, `"use_regex": true`):
-		return "gpt-2"
-	}
-	return "default"
-}
-
-func truncateJSON(b []byte) string {
-	if len(b) > 60 {
-		return string(b[:60]) + "…"
-	}
-	return string(b)
+	return kv, nil
 }

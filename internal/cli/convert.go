@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -8,8 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fmkit/fmkit/gguf"
 	"github.com/fmkit/fmkit/internal/atomicfile"
 	"github.com/fmkit/fmkit/model"
+	"github.com/fmkit/fmkit/tokenizer"
 )
 
 func newConvertCmd() *cobra.Command {
@@ -22,8 +25,8 @@ func newConvertCmd() *cobra.Command {
 		Long: `Convert a model (a Hugging Face directory, hf:ORG/NAME, or a GGUF file) to
 a GGUF file as llama.cpp's convert_hf_to_gguf.py writes it: architectures
 llama, gptneox and gpt2, weights in f32, bf16, f16, q8_0, q4_0 or q4_k
-(--dtype; default as stored), a byte-level BPE tokenizer.json as the GGUF
-vocabulary. Tensors are converted one at a time.`,
+(--dtype; default as stored), and tokenizer.json as the GGUF vocabulary (byte-level BPE as llama.cpp's "gpt2", SentencePiece BPE as
+"llama"). Tensors are converted one at a time.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if to != "gguf" {
@@ -65,11 +68,15 @@ vocabulary. Tensors are converted one at a time.`,
 // writeGGUFFile writes the model at path to out as GGUF, atomically, with
 // per-tensor progress on stderr.
 func writeGGUFFile(cmd *cobra.Command, path, out string, d model.DType) ([]string, error) {
+	tok, note, err := tokenizerGGUF(path)
+	if err != nil {
+		return nil, err
+	}
 	var notes []string
 	stderr := cmd.ErrOrStderr()
-	err := atomicfile.Write(out, func(w io.Writer) error {
+	err = atomicfile.Write(out, func(w io.Writer) error {
 		var err error
-		notes, err = model.WriteGGUF(cmd.Context(), w, path, &model.GGUFOptions{DType: d, Progress: func(done, total int) {
+		notes, err = model.WriteGGUF(cmd.Context(), w, path, &model.GGUFOptions{DType: d, Tokenizer: tok, Progress: func(done, total int) {
 			fmt.Fprintf(stderr, "\rconverting %s: tensor %d/%d", filepath.Base(out), done, total)
 			if done == total {
 				fmt.Fprintln(stderr)
@@ -77,5 +84,65 @@ func writeGGUFFile(cmd *cobra.Command, path, out string, d model.DType) ([]strin
 		}})
 		return err
 	})
+	if note != "" {
+		notes = append(notes, note)
+	}
 	return notes, err
+}
+
+// tokenizerGGUF converts the tokenizer.json of a model directory to GGUF
+// metadata for WriteGGUF: nil for a GGUF source (whose keys are copied),
+// and nil with a note when the directory has no tokenizer.json or one GGUF
+// cannot hold (the file then has no vocabulary).
+func tokenizerGGUF(path string) ([]gguf.KV, string, error) {
+	if st, err := os.Stat(path); err != nil || !st.IsDir() {
+		return nil, "", nil
+	}
+	data, err := os.ReadFile(filepath.Join(path, "tokenizer.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, "no tokenizer.json: the GGUF file has no vocabulary (llama.cpp runs it from token ids)", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	cfg, err := model.ReadConfig(filepath.Join(path, "config.json"))
+	if err != nil {
+		return nil, "", err
+	}
+	eos := -1
+	if len(cfg.EOS) > 0 {
+		eos = cfg.EOS[0]
+	}
+	kv, err := tokenizer.GGUFMetadata(data, cfg.Vocab, cfg.BOS, eos)
+	if err != nil {
+		return nil, fmt.Sprintf("tokenizer.json not written, the GGUF file has no vocabulary: %v", err), nil
+	}
+	return kv, "", nil
+}
+
+// ggufFileTokenizer returns the tokenizer of a model loaded from a GGUF
+// file (or a directory holding one and no tokenizer.json); ok is false for
+// other models.
+func ggufFileTokenizer(path string) (tok *tokenizer.Tokenizer, ok bool, err error) {
+	file := path
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		if _, err := os.Stat(filepath.Join(path, "tokenizer.json")); err == nil {
+			return nil, false, nil
+		}
+		files, _ := filepath.Glob(filepath.Join(path, "*.gguf"))
+		if len(files) != 1 {
+			return nil, false, nil
+		}
+		file = files[0]
+	}
+	if !model.IsGGUF(file) {
+		return nil, false, nil
+	}
+	f, err := gguf.Open(file)
+	if err != nil {
+		return nil, true, err
+	}
+	defer f.Close()
+	tok, err = tokenizer.FromGGUF(f)
+	return tok, true, err
 }

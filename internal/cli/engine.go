@@ -101,8 +101,15 @@ func loadModel(ctx context.Context, spec, dtype string, stderr io.Writer) (*mode
 	return m, nil
 }
 
-// loadTokenizer reads the tokenizer files that sit beside the weights.
+// loadTokenizer reads the tokenizer files that sit beside the weights, or
+// the vocabulary of a GGUF file.
 func loadTokenizer(m *model.Model) (*tokenizer.Tokenizer, error) {
+	if tok, ok, err := ggufFileTokenizer(m.Dir); ok {
+		if err != nil {
+			return nil, fmt.Errorf("text input needs the model's tokenizer: %w", err)
+		}
+		return tok, nil
+	}
 	tok, err := tokenizer.Load(m.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("text input needs the model's tokenizer: %w", err)

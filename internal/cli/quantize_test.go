@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,5 +71,48 @@ func TestQuantizeConvertErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "l3.gguf")); err == nil {
 		t.Error("a failed conversion left its file")
+	}
+}
+
+// TestConvertCarriesTokenizer converts a model with a byte-level BPE
+// tokenizer.json: generating from text with the GGUF file (whose
+// vocabulary is rebuilt by tokenizer.FromGGUF) gives the directory's output.
+func TestConvertCarriesTokenizer(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"} {
+		data, err := os.ReadFile(filepath.Join(fixture, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, name), data, 0o644)
+	}
+	// 94 printable ASCII characters, "Ġ" (the byte-level space) and an
+	// end-of-text token: the fixture's 96 ids.
+	vocab := map[string]int{}
+	for c := 33; c <= 126; c++ {
+		vocab[string(rune(c))] = c - 33
+	}
+	vocab["Ġ"] = 94
+	tj, _ := json.Marshal(map[string]any{
+		"version":       "1.0",
+		"added_tokens":  []any{map[string]any{"id": 95, "content": "<|endoftext|>", "special": true}},
+		"pre_tokenizer": map[string]any{"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
+		"decoder":       map[string]any{"type": "ByteLevel"},
+		"model":         map[string]any{"type": "BPE", "vocab": vocab, "merges": []string{}},
+	})
+	os.WriteFile(filepath.Join(dir, "tokenizer.json"), tj, 0o644)
+	file := filepath.Join(t.TempDir(), "m.gguf")
+	if _, stderr, code := run(t, "convert", "--model", dir, "--out", file); code != 0 || strings.Contains(stderr, "no vocabulary") {
+		t.Fatalf("convert: exit %d: %s", code, stderr)
+	}
+	gen := func(m string) string {
+		out, stderr, code := run(t, "generate", "--model", m, "--prompt", "Hello, GGUF world!", "--max-new-tokens", "8")
+		if code != 0 {
+			t.Fatalf("generate %s: exit %d: %s", m, code, stderr)
+		}
+		return out
+	}
+	if got, want := gen(file), gen(dir); got != want || want == "" {
+		t.Errorf("GGUF generates %q, the directory %q", got, want)
 	}
 }
