@@ -28,6 +28,7 @@ func mainWith(ctx context.Context, root *cobra.Command, args []string, stdout, s
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	checkUsage(root)
 	err := root.ExecuteContext(ctx)
 	var se *SignalError
 	switch {
@@ -35,6 +36,9 @@ func mainWith(ctx context.Context, root *cobra.Command, args []string, stdout, s
 		fmt.Fprintf(stderr, "fmkit: %v: %v\n", se, err)
 	case err != nil:
 		fmt.Fprintf(stderr, "fmkit: %v\n", err)
+	}
+	if isUsage(err) {
+		return exitUsage
 	}
 	return exitCode(ctx, err)
 }
@@ -47,7 +51,9 @@ func newRootCmd() *cobra.Command {
 their training data and sizes them for hardware, from one binary.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionLine(),
 	}
+	root.SetVersionTemplate("fmkit {{.Version}}\n")
 	root.AddCommand(
 		newActivationsCmd(),
 		newBenchCmd(),

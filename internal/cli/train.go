@@ -26,20 +26,9 @@ func newTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train",
 		Short: "Train or fine-tune models natively (causal LM, DPO)",
-		Args:  noArgsOrUnknown,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newTrainLMCmd(), newTrainDPOCmd())
 	return cmd
-}
-
-// noArgsOrUnknown rejects a subcommand name that does not exist, instead of
-// printing help and succeeding.
-func noArgsOrUnknown(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
-	}
-	return nil
 }
 
 // trainFlags are the flags of `fmkit train lm`, named after Hugging Face's

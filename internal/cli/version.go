@@ -78,3 +78,13 @@ func readVersion() versionInfo {
 	}
 	return info
 }
+
+// versionLine is what fmkit --version prints after the name.
+func versionLine() string {
+	info := readVersion()
+	commit := info.Commit
+	if info.Modified {
+		commit += ", modified"
+	}
+	return fmt.Sprintf("%s (commit %s, %s %s)", info.Version, commit, info.GoVersion, info.Platform)
+}

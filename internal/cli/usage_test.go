@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestMistakesExitTwo runs mistyped commands and flags at every depth: each
+// exits 2 with one line naming the mistake and, where one is close, the
+// fix; none prints help and succeeds.
+func TestMistakesExitTwo(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"evall"}, `unknown command "evall" for "fmkit"; did you mean "eval"?`},
+		{[]string{"search", "qeury"}, `unknown command "qeury" for "fmkit search"; did you mean "query"?`},
+		{[]string{"erase", "fitt"}, `did you mean "fit"?`},
+		{[]string{"tasks", "lst"}, `did you mean "list"?`},
+		{[]string{"cache", "stat"}, `did you mean "stats"?`},
+		{[]string{"bench", "gem"}, `did you mean "gemm"?`},
+		{[]string{"train", "lmm"}, `did you mean "lm"?`},
+		{[]string{"shapes", "zzz"}, `unknown command "zzz" for "fmkit shapes" (see fmkit shapes --help)`},
+		{[]string{"train", "lm", "--lrr", "3"}, "unknown flag: --lrr; did you mean --lr?"},
+		{[]string{"eval", "--taks", "x"}, "did you mean --tasks?"},
+		{[]string{"generate", "--zzzzzzzz"}, "unknown flag: --zzzzzzzz"},
+	} {
+		out, stderr, code := run(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 || out != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit 2 and one line with %q", c.args, code, stderr, out, c.want)
+		}
+	}
+	// A group without a subcommand still shows its help, successfully.
+	if out, _, code := run(t, "search"); code != 0 || !strings.Contains(out, "Available Commands") {
+		t.Errorf("fmkit search: exit %d, %q", code, out)
+	}
+}
+
+func TestVersionFlag(t *testing.T) {
+	out, _, code := run(t, "--version")
+	if code != 0 || !strings.HasPrefix(out, "fmkit ") || !strings.Contains(out, "commit") {
+		t.Errorf("--version: exit %d, %q", code, out)
+	}
+}
