@@ -48,4 +48,10 @@
 // Disjunctions of terms are pruned with MaxScore (single terms with
 // block-max scores) once the first 1000 matches are counted, unless
 // SearchOptions.ExactTotal asks for every match to be counted.
+//
+// # Related packages
+//
+// search/ngram counts n-grams exactly with suffix arrays and measures
+// contamination; search/pii redacts personal data for display; search/web
+// serves a search page and a JSON API over indexes of both kinds.
 package search
