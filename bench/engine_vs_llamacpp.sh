@@ -61,8 +61,8 @@ go build -o "$work/fmkit" ./cmd/fmkit
 go build -o "$work/ggufbench" ./bench/ggufbench
 for f in $formats; do
 	case $f in
-	q*) [ -f "$work/llama110m-$f/model.gguf" ] || "$work/fmkit" quantize --model "$work/llama110m" --type "$f" --out "$work/llama110m-$f" >/dev/null ;;
-	*) [ -d "$work/llama110m-$f" ] || { mkdir -p "$work/llama110m-$f" && "$work/fmkit" convert --model "$work/llama110m" --dtype "$f" --out "$work/llama110m-$f/model.gguf" >/dev/null; } ;;
+	q*) [ -f "$work/gguf-$f/model.gguf" ] || "$work/fmkit" quantize --model "$work/llama110m" --type "$f" --out "$work/gguf-$f" >/dev/null 2>&1 ;;
+	*) [ -f "$work/gguf-$f/model.gguf" ] || "$work/fmkit" convert --model "$work/llama110m" --dtype "$f" --out "$work/gguf-$f/model.gguf" >/dev/null 2>&1 ;;
 	esac
 done
 
@@ -74,7 +74,7 @@ results=$work/results.jsonl
 kernels=${KERNELS:+-kernels $KERNELS}
 for r in $(seq "$repeat"); do
 	for f in $formats; do
-		file=$work/llama110m-$f/model.gguf
+		file=$work/gguf-$f/model.gguf
 		for mode in prefill decode; do
 			n=$prefill
 			[ "$mode" = decode ] && n=$decode

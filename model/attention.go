@@ -25,11 +25,22 @@ func (m *Model) attention(ws *workspace, batch []Input, l int, h, att []float32)
 	T, W := len(ws.rows), m.layout.width
 	lay := m.layout
 	qkv := ws.qkv[:T*W]
-	off := 0
-	for i := range m.layers[l].qkv {
-		p := &m.layers[l].qkv[i]
-		p.apply(qkv[off:], W, h, c.Hidden, T)
-		off += p.out
+	if T == 1 && len(m.layers[l].qkv) > 1 {
+		ws.lins, ws.outs = ws.lins[:0], ws.outs[:0]
+		off := 0
+		for i := range m.layers[l].qkv {
+			p := &m.layers[l].qkv[i]
+			ws.lins, ws.outs = append(ws.lins, p), append(ws.outs, qkv[off:off+p.out])
+			off += p.out
+		}
+		ws.ops = applyRow(ws.lins, ws.outs, h[:c.Hidden], ws.ops)
+	} else {
+		off := 0
+		for i := range m.layers[l].qkv {
+			p := &m.layers[l].qkv[i]
+			p.apply(qkv[off:], W, h, c.Hidden, T)
+			off += p.out
+		}
 	}
 	d, nh, nkv := c.HeadDim, c.Heads, c.KVHeads
 

@@ -433,10 +433,19 @@ func (m *Model) mlp(ws *workspace, L *layer, in, out []float32, T int) {
 	for r0 := 0; r0 < T; r0 += mlpRows {
 		n := min(mlpRows, T-r0)
 		up := ws.up[:n*I]
-		L.up.apply(up, I, in[r0*H:], H, n)
+		if c.GatedMLP && n == 1 {
+			gate := ws.gate[:I]
+			ws.lins = append(ws.lins[:0], &L.up, &L.gate)
+			ws.outs = append(ws.outs[:0], up, gate)
+			ws.ops = applyRow(ws.lins, ws.outs, in[r0*H:r0*H+H], ws.ops)
+		} else {
+			L.up.apply(up, I, in[r0*H:], H, n)
+		}
 		if c.GatedMLP {
 			gate := ws.gate[:n*I]
-			L.gate.apply(gate, I, in[r0*H:], H, n)
+			if n > 1 {
+				L.gate.apply(gate, I, in[r0*H:], H, n)
+			}
 			activate(c.Act, gate)
 			for i := range up {
 				up[i] *= gate[i]

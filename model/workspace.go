@@ -1,6 +1,10 @@
 package model
 
-import "runtime"
+import (
+	"runtime"
+
+	"github.com/fmkit/fmkit/tensor"
+)
 
 // workspace is the scratch memory of one Forward call, sized for its number
 // of rows and reused across calls so that steady-state decoding allocates
@@ -24,6 +28,11 @@ type workspace struct {
 	sel       []int
 	selHidden []float32
 	logits    []float32
+
+	// Decoding steps batch the projections that share an input (applyRow).
+	ops  []tensor.GemvOp
+	lins []*linear
+	outs [][]float32
 }
 
 func grow(s []float32, n int) []float32 {

@@ -204,6 +204,7 @@ func GemmQ(q QType, rows, m, n int, x []float32, ldx int, a []byte, c []float32,
 	g := gemmQPool.Get().(*gemmQJob)
 	g.q, g.rows, g.m, g.n, g.a, g.c, g.ldc = q, rows, m, n, a, c, ldc
 	g.qk = quantKernelsFor(kernels())
+	g.shared = nil
 	g.quantizeX(x, ldx)
 	work := rows * m * n
 	g.parts = max(1, min(maxThreads(), work/gemvMinPart, m/16))
@@ -223,8 +224,11 @@ type gemmQJob struct {
 	ldc        int
 	qk         *quantKernels
 	acts       []qActs // one per row of x, kept across uses
-	parts      int
-	ps         partSync
+	// shared, when set, is another job's quantized x (GemvBatch ops with
+	// one input), used instead of acts.
+	shared []qActs
+	parts  int
+	ps     partSync
 }
 
 func (g *gemmQJob) quantizeX(x []float32, ldx int) {
@@ -255,11 +259,20 @@ const gemmQBlock = 16
 
 func (g *gemmQJob) runPart(part int, _ *scratch) {
 	lo, hi := span(g.m, gemmQBlock, g.parts, part)
+	g.rowRange(lo, hi)
+}
+
+// rowRange computes the products with A's rows [lo, hi).
+func (g *gemmQJob) rowRange(lo, hi int) {
+	acts := g.acts
+	if g.shared != nil {
+		acts = g.shared
+	}
 	rb := g.q.RowBytes(g.n)
 	for j0 := lo; j0 < hi; j0 += gemmQBlock {
 		j1 := min(hi, j0+gemmQBlock)
-		for i := range g.acts {
-			act := &g.acts[i]
+		for i := range acts {
+			act := &acts[i]
 			ci := g.c[i*g.ldc:]
 			for j := j0; j < j1; j++ {
 				w := g.a[j*rb : (j+1)*rb]
