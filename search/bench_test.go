@@ -26,8 +26,15 @@ func BenchmarkBuild(b *testing.B) {
 	b.SetBytes(text)
 }
 
-// BenchmarkSearch runs the 600 fixture queries (top 10, no snippets).
+// BenchmarkSearch runs the 600 fixture queries (top 10, no snippets)
+// with each similarity.
 func BenchmarkSearch(b *testing.B) {
+	for _, sim := range []Similarity{Lucene8, Lucene4} {
+		b.Run(string(sim), func(b *testing.B) { benchmarkSearch(b, sim) })
+	}
+}
+
+func benchmarkSearch(b *testing.B, sim Similarity) {
 	dir, err := gcideIndex()
 	if err != nil {
 		b.Fatal(err)
@@ -50,7 +57,7 @@ func BenchmarkSearch(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, q := range qs {
-			if _, err := ix.Search(context.Background(), q, nil); err != nil {
+			if _, err := ix.Search(context.Background(), q, &SearchOptions{Similarity: sim}); err != nil {
 				b.Fatal(err)
 			}
 		}
