@@ -6,10 +6,22 @@
 // # Loading
 //
 // Load reads a model directory in Hugging Face layout (config.json and
-// safetensors weights, single or sharded). Weights stay in their stored
-// dtype (f32, bf16 or f16) and are read in place from the memory-mapped
-// files; Options.DType converts them at load time instead. Activations and
-// the KV cache are float32.
+// safetensors weights, single or sharded), or a GGUF file (see below).
+// Weights stay in their stored dtype (f32, bf16, f16, or llama.cpp's
+// quantized q8_0, q4_0 and q4_k) and are read in place from the
+// memory-mapped files; Options.DType converts them at load time instead
+// (quantizing with llama.cpp's reference quantizers). Activations and the
+// KV cache are float32.
+//
+// # GGUF
+//
+// GGUF files of the architectures llama.cpp calls llama, gptneox and gpt2
+// load through the same table as checkpoints: each architecture's ggufArch
+// turns the metadata into config.json keys and pairs GGUF tensor names with
+// Hugging Face ones, undoing llama.cpp's row layouts (rotary rows permuted
+// in q and k, NeoX's regrouped qkv; GPT-2's Conv1D weights are bound as
+// stored, [out, in]). WriteGGUF writes the reverse, as llama.cpp's
+// convert_hf_to_gguf.py does.
 //
 // # Architectures
 //

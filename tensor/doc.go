@@ -48,7 +48,22 @@
 // decoding) is run as a GEMV without packing, and a one-row GemmPacked
 // streams the packed panels. Half-precision weights that F16Finite has
 // checked once can use GemvF16Finite and GemmF16Finite, which skip looking
-// for infinities and NaNs on every call.
+// for infinities and NaNs on every call. GemvBatch runs several GEMVs (of
+// any weight form) as one parallel job, so that products sharing an input
+// cost one synchronisation.
+//
+// # Quantized weights
+//
+// QType names llama.cpp's block formats Q8_0, Q4_0 and Q4_K, stored byte for
+// byte as in GGUF files. Quantize and Dequantize are llama.cpp's reference
+// quantizers and dequantizers (the same bytes and the same float32 bits).
+// GemvQ and GemmQ quantize the activations to 8 bits per block, as
+// llama.cpp does (Q8_0 blocks for Q8_0 and Q4_0 weights, Q8_K for Q4_K), and
+// sum each block's products in integers: AVX2 VPMADDUBSW/VPMADDWD kernels in
+// every amd64 family, VPDPBUSD (AVX-512 VNNI) for Q8_0 and Q4_0 in "avx512"
+// where the CPU has it, portable Go elsewhere (no NEON kernels yet). From
+// 16 rows of activations on, GemmQ dequantizes blocks of A for the float32
+// GEMM instead.
 //
 // Softmax, log-sum-exp, SiLU and both GELUs use a float32 exponential
 // (Cephes-style, under 2 ulp) that the AVX2 family runs eight lanes at a
@@ -60,6 +75,8 @@
 // Kernels are safe to call from many goroutines on disjoint outputs. Large
 // GEMMs and GEMVs split their work over GOMAXPROCS goroutines themselves,
 // on a pool of workers that grows to GOMAXPROCS-1; GemmBatched splits the
-// batch instead when each product is small. Once warm, none of them
-// allocates.
+// batch instead when each product is small. The workers, and a caller
+// waiting for them, spin for up to 50 µs before they sleep, since batch-1
+// decoding runs dozens of short products back to back. Once warm, none of
+// them allocates.
 package tensor
