@@ -79,13 +79,16 @@ func (c *Client) Download(ctx context.Context, r Repo, file string, progress fun
 				return p, nil
 			}
 		}
-		return "", err
+		return "", c.unreachable(err, describe(r, file))
 	}
 	if p := c.snapshotPath(r, meta.commit, file); fileExists(p) {
 		return p, c.writeRef(r, meta.commit)
 	}
 	blob := filepath.Join(c.repoDir(r), "blobs", meta.etag)
 	if err := c.fetchBlob(ctx, c.fileURL(r, file), blob, meta.size, progress); err != nil {
+		if networkFailure(err) != nil {
+			return "", c.unreachable(err, describe(r, file))
+		}
 		return "", fmt.Errorf("hub: download %s %s: %w", r, file, err)
 	}
 	if err := c.writeRef(r, meta.commit); err != nil {
@@ -318,6 +321,11 @@ func retryable(err error) bool {
 	if errors.As(err, &se) {
 		return se.retryable()
 	}
+	if networkFailure(err) != nil {
+		// No name or no route: waiting will not bring the network back
+		// within a retry's backoff, and a user offline should know now.
+		return false
+	}
 	var ne net.Error
 	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
@@ -369,7 +377,7 @@ func (c *Client) List(ctx context.Context, r Repo) ([]File, error) {
 					return cached, nil
 				}
 			}
-			return nil, err
+			return nil, c.unreachable(err, describe(r, "")+" (its file list)")
 		}
 		for _, e := range page {
 			if e.Type == "file" {

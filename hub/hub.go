@@ -5,9 +5,14 @@
 // The client honours the same environment variables as huggingface_hub:
 // HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_TOKEN (or $HF_HOME/token) and
 // HF_HUB_OFFLINE. Downloads are resumed from a partial blob, retried with
-// exponential backoff and jitter on rate limits, server errors and network
-// failures, and published atomically: a file is in the snapshot only once it
-// is complete.
+// exponential backoff and jitter on rate limits, server errors and dropped
+// connections, and published atomically: a file is in the snapshot only once
+// it is complete. A Hub that cannot be reached at all (no name resolution,
+// connection refused, no route) fails at once with ErrUnreachable.
+//
+// Cached lists what the cache holds and Filter selects files by the
+// shell-style patterns of huggingface_hub's allow_patterns, so that a
+// machine can be filled before it goes offline.
 package hub
 
 import (
