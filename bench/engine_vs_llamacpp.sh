@@ -8,12 +8,16 @@
 # npm here and driven from C through llama.h (bench/llamacpp/driver.c; the
 # package's git bundle provides the header), as llama-bench drives it.
 # Runs are interleaved; the table shows the median and best tokens/s of
-# REPEAT runs, the ratio of medians, and whether both engines' first 16
-# greedy tokens agree.
+# REPEAT runs, the ratio of medians, the ratio of the median process CPU
+# seconds (a second view on a shared machine; llama.cpp's spinning threads
+# count), whether both engines' first 16 greedy tokens agree, and once per
+# format the relative difference of the perplexities both compute for
+# PPL random ids (on a random model it is near the vocabulary size, so it
+# checks the numerics, not the model).
 #
 # usage: bench/engine_vs_llamacpp.sh [WORKDIR]
 # env:   THREADS (2), REPEAT (5), FORMATS ("f32 f16 bf16 q8_0 q4_0 q4_k"),
-#        PREFILL (512), DECODE (256), PROMPT (16),
+#        PREFILL (512), DECODE (256), PROMPT (16), PPL (512),
 #        KERNELS   fmkit's kernel family (avx512, avx2+fma, ...; default: the CPU's best)
 #        VARIANT   llama.cpp's CPU library (zen4, haswell, skylakex, ...;
 #                  default: the best this CPU runs, as llama.cpp picks it)
@@ -26,6 +30,7 @@ formats=${FORMATS:-f32 f16 bf16 q8_0 q4_0 q4_k}
 prefill=${PREFILL:-512}
 decode=${DECODE:-256}
 prompt=${PROMPT:-16}
+ppl=${PPL:-512}
 mkdir -p "$work"
 
 # llama.cpp from npm: the prebuilt libraries and the source bundle's headers.
@@ -40,7 +45,7 @@ if [ ! -f "$work/llama.cpp/include/llama.h" ]; then
 	git clone -q "$npmdir/node_modules/node-llama-cpp/llama/gitRelease.bundle" "$work/llama.cpp" 2>/dev/null
 fi
 gcc -O2 -o "$work/driver" bench/llamacpp/driver.c -I"$work/llama.cpp/include" -I"$work/llama.cpp/ggml/include" \
-	"$bins/libllama.v0.4.0.so" "$bins/libggml.v0.4.0.so" "$bins/libggml-base.so" -Wl,-rpath,"$bins"
+	"$bins/libllama.v0.4.0.so" "$bins/libggml.v0.4.0.so" "$bins/libggml-base.so" -Wl,-rpath,"$bins" -lm
 # The CPU variants load from a directory: all of them (llama.cpp picks the
 # best), or the one VARIANT names.
 libdir=$bins
@@ -83,21 +88,32 @@ for r in $(seq "$repeat"); do
 		done
 	done
 done
+for f in $formats; do
+	file=$work/gguf-$f/model.gguf
+	"$work/ggufbench" -model "$file" -mode ppl -n "$ppl" -seed 1 $kernels | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
+	"$work/driver" "$file" ppl "$threads" "$ppl" "$prompt" 1 "$libdir" | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
+done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 /usr/bin/python3 - "$results" <<'PY'
 import json, statistics, sys, collections
 rows = [json.loads(l) for l in open(sys.argv[1])]
 speed = collections.defaultdict(list)
+cpu = collections.defaultdict(list)
 greedy = collections.defaultdict(dict)
+ppl = collections.defaultdict(dict)
 for r in rows:
+    if r["mode"] == "ppl":
+        ppl[r["format"]][r["peer"]] = r["ppl"]
+        continue
     speed[(r["format"], r["mode"], r["peer"])].append(r["tokens_per_s"])
+    cpu[(r["format"], r["mode"], r["peer"])].append(r["cpu_seconds"])
     if r["mode"] == "decode":
         greedy[r["format"]].setdefault(r["peer"], r["greedy"])
 fams = {r.get("kernels") for r in rows if r["peer"] == "fmkit"}
 print()
 print(f"tokens/s, median (best) of {max(len(v) for v in speed.values())} interleaved runs; fmkit kernels: {', '.join(sorted(fams))}")
-print(f"{'weights':<8} {'task':<8} {'fmkit':>16} {'llama.cpp':>16} {'fmkit/llama.cpp':>16} {'same greedy 16':>15}")
+print(f"{'weights':<8} {'task':<8} {'fmkit':>16} {'llama.cpp':>16} {'fmkit/llama.cpp':>16} {'llama/fmkit cpu-s':>18} {'same greedy 16':>15} {'ppl diff':>9}")
 order = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k"]
 for f in sorted({k[0] for k in speed}, key=lambda x: order.index(x) if x in order else 99):
     for mode in ("prefill", "decode"):
@@ -105,11 +121,15 @@ for f in sorted({k[0] for k in speed}, key=lambda x: order.index(x) if x in orde
         if not a or not b:
             continue
         ma, mb = statistics.median(a), statistics.median(b)
-        same = ""
+        same, pd = "", ""
         if mode == "decode":
             g = greedy[f]
-            same = "yes" if g.get("fmkit") == g.get("llama.cpp") else f"no"
-        print(f"{f:<8} {mode:<8} {ma:>8.1f} ({max(a):>6.1f}) {mb:>8.1f} ({max(b):>6.1f}) {ma/mb:>16.2f} {same:>15}")
+            same = "yes" if g.get("fmkit") == g.get("llama.cpp") else "no"
+            p = ppl.get(f, {})
+            if "fmkit" in p and "llama.cpp" in p:
+                pd = f"{100 * (p['fmkit'] / p['llama.cpp'] - 1):+.2f}%"
+        ca, cb = statistics.median(cpu[(f, mode, "fmkit")]), statistics.median(cpu[(f, mode, "llama.cpp")])
+        print(f"{f:<8} {mode:<8} {ma:>8.1f} ({max(a):>6.1f}) {mb:>8.1f} ({max(b):>6.1f}) {ma/mb:>16.2f} {cb/ca:>18.2f} {same:>15} {pd:>9}")
 for f, g in greedy.items():
     if g.get("fmkit") != g.get("llama.cpp"):
         print(f"{f}: fmkit greedy {g.get('fmkit')}\n{'':>{len(f)+2}}llama.cpp    {g.get('llama.cpp')}")

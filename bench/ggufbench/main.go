@@ -1,8 +1,9 @@
 // Command ggufbench measures the native engine the way bench/llamacpp's C
 // driver measures llama.cpp, for bench/engine_vs_llamacpp.sh: prefill of N
 // random token ids (logits for the last), or greedy decoding of N tokens
-// after a prompt of P random ids, from the same splitmix64 stream. It
-// prints one JSON line with the speed and the first 16 greedy tokens.
+// after a prompt of P random ids, from the same splitmix64 stream, or the
+// perplexity of N random ids (mode ppl). It prints one JSON line with the
+// speed, the first 16 greedy tokens and the perplexity.
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"syscall"
 	"time"
@@ -20,7 +22,7 @@ import (
 
 func main() {
 	path := flag.String("model", "", "model directory or GGUF file")
-	mode := flag.String("mode", "decode", "prefill or decode")
+	mode := flag.String("mode", "decode", "prefill, decode or ppl")
 	n := flag.Int("n", 256, "tokens to prefill or to decode")
 	p := flag.Int("prompt", 16, "prompt tokens before decoding")
 	seed := flag.Uint64("seed", 1, "seed of the random ids")
@@ -72,9 +74,9 @@ func run(path, mode string, n, p int, seed uint64, dtype, kernels string) error 
 		return err
 	}
 	defer m.Close()
-	total := p
-	if mode == "prefill" {
-		total = n
+	total := n
+	if mode == "decode" {
+		total = p
 	}
 	ids := make([]int, total)
 	for i := range ids {
@@ -90,9 +92,28 @@ func run(path, mode string, n, p int, seed uint64, dtype, kernels string) error 
 		return m.Forward(ctx, []model.Input{{Seq: seq, Tokens: tokens, Logits: 1}}, opts)
 	}
 	var elapsed time.Duration
-	var cpu float64
+	var cpu, ppl float64
 	var greedy []int
 	switch mode {
+	case "ppl":
+		seq, err := m.NewSequence(n)
+		if err != nil {
+			return err
+		}
+		var nll float64
+		t0, c0 := time.Now(), cpuSeconds()
+		err = m.Forward(ctx, []model.Input{{Seq: seq, Tokens: ids, Logits: model.AllLogits}}, &model.ForwardOptions{LogProbs: true,
+			Logits: func(r model.Row, lp []float32) error {
+				if r.Pos+1 < n {
+					nll -= float64(lp[ids[r.Pos+1]])
+				}
+				return nil
+			}})
+		if err != nil {
+			return err
+		}
+		elapsed, cpu = time.Since(t0), cpuSeconds()-c0
+		ppl = math.Exp(nll / float64(n-1))
 	case "prefill":
 		for range 2 { // a warm-up pass, as the C driver makes, then the timed one
 			seq, err := m.NewSequence(n)
@@ -134,7 +155,7 @@ func run(path, mode string, n, p int, seed uint64, dtype, kernels string) error 
 	}
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
 		"peer": "fmkit", "mode": mode, "tokens": n, "seconds": elapsed.Seconds(),
-		"tokens_per_s": float64(n) / elapsed.Seconds(), "cpu_seconds": cpu, "greedy": greedy,
+		"tokens_per_s": float64(n) / elapsed.Seconds(), "cpu_seconds": cpu, "greedy": greedy, "ppl": ppl,
 		"dtype": string(m.DType()), "kernels": tensor.Kernels(),
 	})
 }

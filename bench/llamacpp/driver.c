@@ -4,8 +4,13 @@
 // prints one JSON line. The ids come from the same splitmix64 stream as
 // bench/ggufbench's, so both engines see the same input.
 //
-// usage: driver MODEL.gguf prefill|decode THREADS N P SEED LIBDIR
+// Mode ppl computes the perplexity of N random ids (every position's
+// next-token log-probability, in float64, from logits for every row) and
+// prints it as "ppl".
+//
+// usage: driver MODEL.gguf prefill|decode|ppl THREADS N P SEED LIBDIR
 #include <stdbool.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,13 +88,36 @@ int main(int argc, char **argv) {
 	struct llama_context *ctx = llama_init_from_model(model, cp);
 	if (!ctx) { fprintf(stderr, "driver: cannot create a context\n"); return 1; }
 
-	int total = strcmp(mode, "prefill") == 0 ? n : p;
+	int total = strcmp(mode, "decode") == 0 ? p : n;
 	llama_token *ids = malloc(sizeof(llama_token) * (total > 0 ? total : 1));
 	for (int i = 0; i < total; i++) ids[i] = (llama_token)(splitmix64(&seed) % (uint64_t)vocab);
 
-	double t0, t1, c0, c1;
+	double t0, t1, c0, c1, ppl = 0;
 	int tokens[16], ntok = 0;
-	if (strcmp(mode, "prefill") == 0) {
+	if (strcmp(mode, "ppl") == 0) {
+		struct llama_batch b = llama_batch_init(n, 0, 1);
+		for (int i = 0; i < n; i++) {
+			b.token[i] = ids[i];
+			b.pos[i] = i;
+			b.n_seq_id[i] = 1;
+			b.seq_id[i][0] = 0;
+			b.logits[i] = 1;
+		}
+		b.n_tokens = n;
+		t0 = now(); c0 = cpu_seconds();
+		must(llama_decode(ctx, b), "decode");
+		t1 = now(); c1 = cpu_seconds();
+		double nll = 0;
+		for (int i = 0; i + 1 < n; i++) {
+			const float *l = llama_get_logits_ith(ctx, i);
+			double m = l[0], sum = 0;
+			for (int j = 1; j < vocab; j++) if (l[j] > m) m = l[j];
+			for (int j = 0; j < vocab; j++) sum += exp(l[j] - m);
+			nll -= l[ids[i + 1]] - m - log(sum);
+		}
+		ppl = exp(nll / (n - 1));
+		llama_batch_free(b);
+	} else if (strcmp(mode, "prefill") == 0) {
 		// One warm-up pass, as llama-bench makes, then the timed one.
 		must(llama_decode(ctx, llama_batch_get_one(ids, n)), "warm-up decode");
 		llama_memory_clear(llama_get_memory(ctx), true);
@@ -107,7 +135,7 @@ int main(int argc, char **argv) {
 		}
 		t1 = now(); c1 = cpu_seconds();
 	}
-	printf("{\"peer\":\"llama.cpp\",\"mode\":\"%s\",\"tokens\":%d,\"seconds\":%.6f,\"tokens_per_s\":%.3f,\"cpu_seconds\":%.6f,\"greedy\":[", mode, n, t1 - t0, n / (t1 - t0), c1 - c0);
+	printf("{\"peer\":\"llama.cpp\",\"mode\":\"%s\",\"tokens\":%d,\"seconds\":%.6f,\"tokens_per_s\":%.3f,\"cpu_seconds\":%.6f,\"ppl\":%.9g,\"greedy\":[", mode, n, t1 - t0, n / (t1 - t0), c1 - c0, ppl);
 	for (int i = 0; i < ntok; i++) printf("%s%d", i ? "," : "", tokens[i]);
 	printf("]}\n");
 	llama_free(ctx);
