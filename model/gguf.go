@@ -222,10 +222,25 @@ func openGGUFSource(path string) (*ggufSource, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	s := &ggufSource{file: f, path: path, size: st.Size(), modTime: st.ModTime(), cfg: cfg, byHF: map[string]ggufTensorName{}, fixed: map[string][]byte{}}
+	var unsupported []string
 	for _, n := range architectures[cfg.ModelType].gguf.tensors(cfg) {
-		if _, ok := f.Tensor(n.gguf); ok {
-			s.byHF[n.hf] = n
+		t, ok := f.Tensor(n.gguf)
+		if !ok {
+			continue
 		}
+		s.byHF[n.hf] = n
+		if _, known := ggufDTypes[t.Type]; !known {
+			unsupported = append(unsupported, fmt.Sprintf("%s (%s)", n.gguf, t.Type))
+		}
+	}
+	if len(unsupported) > 0 {
+		f.Close()
+		shown := unsupported[:min(len(unsupported), 4)]
+		more := ""
+		if len(unsupported) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(unsupported)-len(shown))
+		}
+		return nil, fmt.Errorf("%s: model: tensors of types fmkit does not compute with: %s%s; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K", path, strings.Join(shown, ", "), more)
 	}
 	return s, nil
 }
