@@ -57,7 +57,7 @@ func TestDPOMatchesPyTorch(t *testing.T) {
 				Options: &Options{BatchSize: 3, Steps: 2, LR: 1e-2, Schedule: "constant", NoClip: true, Shuffle: &off}}
 			run.OnStep = func(m Metrics) error {
 				if m.Step == 1 {
-					compareGrads(t, policy, filepath.Join(dir, loss, "grads.safetensors"))
+					compareGrads(t, policy, filepath.Join(dir, loss, "grads_1.safetensors"))
 				}
 				got = append(got, m)
 				return nil
@@ -86,7 +86,7 @@ func TestDPOMatchesPyTorch(t *testing.T) {
 					}
 				}
 			}
-			compareUpdates(t, policy, filepath.Join(dir, loss, "final.safetensors"), 1e-2)
+			compareWeights(t, policy, filepath.Join(dir, loss), 1e-5, []float64{1e-2, 1e-2}, 1e-8, 0.999)
 		})
 	}
 }
@@ -120,30 +120,6 @@ func compareGrads(t *testing.T, m *transformer.Model[float32], path string) {
 		for i := range want {
 			if math.Abs(float64(got[i])-want[i]) > 2e-5*largest {
 				t.Fatalf("gradient of %s element %d: %.9g, PyTorch %.9g (largest %.3g)", b.Name, i, got[i], want[i], largest)
-			}
-		}
-	}
-}
-
-// compareUpdates checks the weights after the steps: each within a
-// thousandth of the learning rate of PyTorch's. (Adam divides by the root
-// of the squared gradients, so an element whose gradient is near zero
-// carries that gradient's rounding, relative, into its update; a weight-level
-// relative bound would test the rounding of near-zero sums.)
-func compareUpdates(t *testing.T, m *transformer.Model[float32], path string, lr float64) {
-	t.Helper()
-	f, err := safetensors.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	for _, tn := range m.Tensors() {
-		ref, _ := f.Tensor(tn.Name)
-		want, _ := ref.ToFloat64()
-		got, _ := tn.ToFloat64()
-		for i := range want {
-			if math.Abs(got[i]-want[i]) > 1e-3*lr {
-				t.Fatalf("%s element %d: %.9g, PyTorch %.9g", tn.Name, i, got[i], want[i])
 			}
 		}
 	}

@@ -7,8 +7,8 @@ Data: six preference pairs of token ids, nn/testdata/dpo/data.jsonl.
 For each loss (sigmoid with label smoothing 0.1, ipo, hinge), two AdamW
 steps over batches of three pairs in file order, constant learning rate, no
 clipping; written to nn/testdata/dpo/<loss>/: run.json (per step the loss
-and TRL's reward metrics), grads.safetensors (every gradient of the first
-step) and final.safetensors (every weight after the steps). The loss follows TRL's DPOTrainer: log-probabilities summed over the
+and TRL's reward metrics), grads_<step>.safetensors (every gradient of
+each step) and final.safetensors (every weight after the steps). The loss follows TRL's DPOTrainer: log-probabilities summed over the
 response tokens (averaged per token for ipo), margin = (policy - reference)
 of chosen minus that of rejected, the mean over the batch.
 
@@ -81,7 +81,7 @@ def main():
             refs = [(seq_logps(cfg, ref, p, c, average).item(), seq_logps(cfg, ref, p, r, average).item()) for p, c, r in pairs]
         params = {k: v.clone().requires_grad_(True) for k, v in init.items()}
         opt = torch.optim.AdamW(list(params.values()), lr=1e-2, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
-        steps = []
+        steps, grads = [], []
         for step in range(2):
             batch = list(range(3 * step, 3 * step + 3))
             opt.zero_grad()
@@ -102,8 +102,7 @@ def main():
                 rr.append(beta * lr.item())
             total = torch.stack(losses).mean()
             total.backward()
-            if step == 0:
-                grads = {k: v.grad.detach().clone() for k, v in params.items()}
+            grads.append({k: v.grad.detach().clone() for k, v in params.items()})
             opt.step()
             n = len(batch)
             steps.append({"loss": total.item(), "rewards_chosen": sum(rc) / n, "rewards_rejected": sum(rr) / n,
@@ -112,7 +111,8 @@ def main():
         d = os.path.join(OUT, loss_type)
         os.makedirs(d, exist_ok=True)
         st.save(os.path.join(d, "final.safetensors"), {k: v.detach() for k, v in params.items()}, {"format": "pt"})
-        st.save(os.path.join(d, "grads.safetensors"), grads, {"format": "pt"})
+        for i, gr in enumerate(grads):
+            st.save(os.path.join(d, f"grads_{i + 1}.safetensors"), gr, {"format": "pt"})
         with open(os.path.join(d, "run.json"), "w") as f:
             json.dump({"torch": torch.__version__, "beta": beta, "label_smoothing": eps, "steps": steps}, f, indent=2)
         print(loss_type, [round(s["loss"], 6) for s in steps])

@@ -9,6 +9,7 @@ For each architecture, writes under nn/testdata/train/<arch>/:
                     step's batch), the gradient norm before clipping and the
                     learning rate used
   final.safetensors every weight after the last step (HF names)
+  grads_<step>.safetensors  every gradient of each step, after clipping
 
 Training follows Hugging Face's Trainer: sequences in file order, batches
 right-padded (padding predicts nothing), gradient accumulation normalised by
@@ -183,6 +184,7 @@ def run(name, spec, g):
         else:
             norm = torch.norm(torch.stack([torch.norm(p.grad) for p in plist])).item()
         lr = opt.param_groups[0]["lr"]
+        st.save(os.path.join(d, f"grads_{step + 1}.safetensors"), {k: v.grad.detach().clone() for k, v in params.items()}, {"format": "pt"})
         opt.step()
         sched.step()
         steps.append({"loss": total / count, "grad_norm": norm, "lr": lr})
