@@ -79,7 +79,7 @@ func (c *Client) Download(ctx context.Context, r Repo, file string, progress fun
 				return p, nil
 			}
 		}
-		return "", c.unreachable(err, describe(r, file))
+		return "", c.unreachable(err, r, describe(r, file))
 	}
 	if p := c.snapshotPath(r, meta.commit, file); fileExists(p) {
 		return p, c.writeRef(r, meta.commit)
@@ -87,7 +87,7 @@ func (c *Client) Download(ctx context.Context, r Repo, file string, progress fun
 	blob := filepath.Join(c.repoDir(r), "blobs", meta.etag)
 	if err := c.fetchBlob(ctx, c.fileURL(r, file), blob, meta.size, progress); err != nil {
 		if networkFailure(err) != nil {
-			return "", c.unreachable(err, describe(r, file))
+			return "", c.unreachable(err, r, describe(r, file))
 		}
 		return "", fmt.Errorf("hub: download %s %s: %w", r, file, err)
 	}
@@ -377,7 +377,7 @@ func (c *Client) List(ctx context.Context, r Repo) ([]File, error) {
 					return cached, nil
 				}
 			}
-			return nil, c.unreachable(err, describe(r, "")+" (its file list)")
+			return nil, c.unreachable(err, r, describe(r, "")+" (its file list)")
 		}
 		for _, e := range page {
 			if e.Type == "file" {

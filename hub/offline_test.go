@@ -70,7 +70,7 @@ func TestUnreachableFailsAtOnce(t *testing.T) {
 			switch {
 			case !errors.Is(err, ErrUnreachable) || !errors.As(err, &ue):
 				t.Errorf("%s: %v: want ErrUnreachable", c.name, err)
-			case ue.What != call.what || ue.Endpoint != c.endpoint:
+			case ue.What != call.what || ue.Endpoint != c.endpoint || ue.Repo != repo:
 				t.Errorf("%s: fetching %q from %q, want %q from %q", c.name, ue.What, ue.Endpoint, call.what, c.endpoint)
 			case !strings.Contains(err.Error(), c.cause) || strings.Contains(err.Error(), "\n"):
 				t.Errorf("%s: %q should be one line naming %q", c.name, err, c.cause)

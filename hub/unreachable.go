@@ -16,6 +16,8 @@ var ErrUnreachable = errors.New("hub: network unreachable")
 
 // UnreachableError is a request that could not reach the Hub endpoint.
 type UnreachableError struct {
+	// Repo is the repository a file or listing was fetched from.
+	Repo Repo
 	// What is being fetched, e.g. "model EleutherAI/pythia-70m@main".
 	What string
 	// Endpoint is the Hub's base URL.
@@ -51,13 +53,13 @@ func networkFailure(err error) error {
 
 // unreachable wraps err in an *UnreachableError naming what was fetched
 // when err is a failure to reach the endpoint; other errors pass through.
-func (c *Client) unreachable(err error, what string) error {
+func (c *Client) unreachable(err error, r Repo, what string) error {
 	var ue *UnreachableError
 	if errors.As(err, &ue) {
 		return err
 	}
 	if cause := networkFailure(err); cause != nil {
-		return &UnreachableError{What: what, Endpoint: c.endpoint(), Err: cause}
+		return &UnreachableError{Repo: r, What: what, Endpoint: c.endpoint(), Err: cause}
 	}
 	return err
 }

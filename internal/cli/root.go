@@ -35,7 +35,7 @@ func mainWith(ctx context.Context, root *cobra.Command, args []string, stdout, s
 	case err != nil && errors.As(context.Cause(ctx), &se):
 		fmt.Fprintf(stderr, "fmkit: %v: %v\n", se, err)
 	case err != nil:
-		fmt.Fprintf(stderr, "fmkit: %v\n", err)
+		fmt.Fprintf(stderr, "fmkit: %v%s\n", err, offlineHint(err))
 	}
 	if isUsage(err) {
 		return exitUsage
@@ -64,6 +64,7 @@ their training data and sizes them for hardware, from one binary.`,
 		newEvalCmd(),
 		newForwardCmd(),
 		newGenerateCmd(),
+		newHubCmd(),
 		newMathCmd(),
 		newPinkElephantCmd(),
 		newQuantizeCmd(),
