@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,21 +90,7 @@ func TestConvertCarriesTokenizer(t *testing.T) {
 		}
 		os.WriteFile(filepath.Join(dir, name), data, 0o644)
 	}
-	// 94 printable ASCII characters, "Ġ" (the byte-level space) and an
-	// end-of-text token: the fixture's 96 ids.
-	vocab := map[string]int{}
-	for c := 33; c <= 126; c++ {
-		vocab[string(rune(c))] = c - 33
-	}
-	vocab["Ġ"] = 94
-	tj, _ := json.Marshal(map[string]any{
-		"version":       "1.0",
-		"added_tokens":  []any{map[string]any{"id": 95, "content": "<|endoftext|>", "special": true}},
-		"pre_tokenizer": map[string]any{"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
-		"decoder":       map[string]any{"type": "ByteLevel"},
-		"model":         map[string]any{"type": "BPE", "vocab": vocab, "merges": []string{}},
-	})
-	os.WriteFile(filepath.Join(dir, "tokenizer.json"), tj, 0o644)
+	writeByteLevelTokenizer(dir)
 	file := filepath.Join(t.TempDir(), "m.gguf")
 	if _, stderr, code := run(t, "convert", "--model", dir, "--out", file); code != 0 || strings.Contains(stderr, "no vocabulary") {
 		t.Fatalf("convert: exit %d: %s", code, stderr)
@@ -114,5 +104,83 @@ func TestConvertCarriesTokenizer(t *testing.T) {
 	}
 	if got, want := gen(file), gen(dir); got != want || want == "" {
 		t.Errorf("GGUF generates %q, the directory %q", got, want)
+	}
+}
+
+// writeByteLevelTokenizer writes a byte-level BPE tokenizer.json of the
+// fixtures' 96 ids: 94 printable ASCII characters, "Ġ" (the byte-level
+// space) and an end-of-text token.
+func writeByteLevelTokenizer(dir string) {
+	vocab := map[string]int{}
+	for c := 33; c <= 126; c++ {
+		vocab[string(rune(c))] = c - 33
+	}
+	vocab["Ġ"] = 94
+	tj, _ := json.Marshal(map[string]any{
+		"version":       "1.0",
+		"added_tokens":  []any{map[string]any{"id": 95, "content": "<|endoftext|>", "special": true}},
+		"pre_tokenizer": map[string]any{"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
+		"decoder":       map[string]any{"type": "ByteLevel"},
+		"model":         map[string]any{"type": "BPE", "vocab": vocab, "merges": []string{}},
+	})
+	os.WriteFile(filepath.Join(dir, "tokenizer.json"), tj, 0o644)
+}
+
+// TestServeQuantizedGGUF quantizes serve's tiny GPT-2 with a byte-level
+// tokenizer.json (which goes into the file) and serves the GGUF file
+// alone: the completion equals the one the directory gives with --dtype
+// q8_0.
+func TestServeQuantizedGGUF(t *testing.T) {
+	dir, src := t.TempDir(), t.TempDir()
+	for _, name := range []string{"config.json", "model.safetensors"} {
+		data, err := os.ReadFile(filepath.Join("../../serve/testdata/tiny", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(src, name), data, 0o644)
+	}
+	writeByteLevelTokenizer(src)
+	if _, stderr, code := run(t, "quantize", "--model", src, "--type", "q8_0", "--out", dir); code != 0 {
+		t.Fatalf("quantize: exit %d: %s", code, stderr)
+	}
+	os.Remove(filepath.Join(dir, "tokenizer.json")) // the GGUF vocabulary must do
+	complete := func(args ...string) string {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		pr, pw := io.Pipe()
+		done := make(chan int, 1)
+		go func() {
+			done <- Main(ctx, append([]string{"serve", "--port", "0", "--served-model-name", "tiny"}, args...), io.Discard, pw)
+			pw.Close()
+		}()
+		lines := bufio.NewScanner(pr)
+		if !lines.Scan() {
+			t.Fatal("serve printed nothing")
+		}
+		go io.Copy(io.Discard, pr)
+		_, rest, ok := strings.Cut(lines.Text(), "on http://")
+		if !ok {
+			t.Fatalf("first line %q", lines.Text())
+		}
+		resp, err := http.Post("http://"+strings.Fields(rest)[0]+"/completions", "application/json", strings.NewReader(`{"model": "tiny", "prompt": "Hello", "max_tokens": 6, "temperature": 0}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Choices []struct {
+				Text string `json:"text"`
+			} `json:"choices"`
+		}
+		json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode != 200 || len(out.Choices) != 1 {
+			t.Fatalf("%v: status %d, %+v", args, resp.StatusCode, out)
+		}
+		cancel()
+		<-done
+		return out.Choices[0].Text
+	}
+	if got, want := complete("--model", filepath.Join(dir, "model.gguf")), complete("--model", src, "--dtype", "q8_0"); got != want {
+		t.Errorf("GGUF completion %q, directory with --dtype q8_0 %q", got, want)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fmkit/fmkit/serve"
-	"github.com/fmkit/fmkit/tokenizer"
 )
 
 func newServeCmd() *cobra.Command {
@@ -42,7 +41,7 @@ accepting requests and lets those in flight finish.`,
 				return err
 			}
 			defer m.Close()
-			tok, err := tokenizer.Load(m.Dir)
+			tok, err := loadTokenizer(m)
 			if err != nil {
 				return fmt.Errorf("--model %s: %w", ef.model, err)
 			}
