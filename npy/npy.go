@@ -80,25 +80,26 @@ func Read(r io.Reader) (*Array, error) {
 	return &Array{Shape: hdr.shape, DType: hdr.descr, Data: data}, nil
 }
 
-// readExactly reads n bytes, growing the buffer as data arrives so that a
-// corrupt header claiming a huge shape fails with an error, not an
-// allocation of that size.
+// readExactly reads n bytes, growing the buffer as data arrives (doubling
+// from 256 KiB) so that a header claiming a huge shape over a short file
+// fails after allocating about twice what the file holds, not the size it
+// claims (a 128-byte file used to allocate 64 MiB).
 func readExactly(r io.Reader, n int) ([]byte, error) {
-	const chunk = 64 << 20
-	if n <= chunk {
-		buf := make([]byte, n)
-		_, err := io.ReadFull(r, buf)
-		return buf, err
-	}
-	var buf []byte
-	for len(buf) < n {
-		k := min(chunk, n-len(buf))
-		buf = append(buf, make([]byte, k)...)
-		if _, err := io.ReadFull(r, buf[len(buf)-k:]); err != nil {
+	buf := make([]byte, min(n, 256<<10))
+	got := 0
+	for {
+		m, err := io.ReadFull(r, buf[got:])
+		got += m
+		if err != nil {
 			return nil, err
 		}
+		if got == n {
+			return buf, nil
+		}
+		grown := make([]byte, min(n, 2*len(buf)))
+		copy(grown, buf)
+		buf = grown
 	}
-	return buf, nil
 }
 
 type header struct {

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fmkit/fmkit/internal/testutil"
 )
 
 // The fixtures were written by NumPy (testdata/gen/npy/gen.py).
@@ -162,7 +164,13 @@ func FuzzRead(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a, err := Read(bytes.NewReader(data))
+		var a *Array
+		var err error
+		// A header may claim any shape; what is allocated must follow the
+		// bytes actually there.
+		if n := testutil.AllocatedBytes(func() { a, err = Read(bytes.NewReader(data)) }); n > uint64(64*len(data)+1<<20) {
+			t.Fatalf("reading %d bytes allocated %d", len(data), n)
+		}
 		if err != nil {
 			return
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fmkit/fmkit/internal/testutil"
 	"github.com/fmkit/fmkit/tensor"
 )
 
@@ -236,7 +237,11 @@ func FuzzParseHeader(f *testing.F) {
 	f.Add([]byte(`{"__metadata__":{"k":"v"},"b":{"dtype":"BF16","shape":[1,2],"data_offsets":[0,4]}}  `), int64(4))
 	f.Add([]byte(`{"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[0],"data_offsets":[4,4]}}`), int64(4))
 	f.Fuzz(func(t *testing.T, header []byte, dataLen int64) {
-		h, err := ParseHeader(header, dataLen)
+		var h *Header
+		var err error
+		if n := testutil.AllocatedBytes(func() { h, err = ParseHeader(header, dataLen) }); n > uint64(64*len(header)+1<<16) {
+			t.Fatalf("a %d-byte header allocated %d bytes", len(header), n)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrFormat) {
 				t.Fatalf("error %v is not ErrFormat", err)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/fmkit/fmkit/internal/testutil"
 )
 
 func writeFile(t *testing.T, dir, name, content string) string {
@@ -211,8 +213,14 @@ func FuzzParseQuery(f *testing.F) {
 	for _, s := range []string{"a b", `"x y"`, "(a OR b) AND -c", "meta.k:v", `a\"`, "((", `"`, "+-!a", "NOT NOT a"} {
 		f.Add(s)
 	}
+	f.Add(strings.Repeat("(", 5000) + "a")
+	f.Add(strings.Repeat("a AND ", 3000) + "a")
 	f.Fuzz(func(t *testing.T, s string) {
-		q, err := ParseQuery(s)
+		var q Query
+		var err error
+		if n := testutil.AllocatedBytes(func() { q, err = ParseQuery(s) }); n > uint64(64*len(s)+1<<16) {
+			t.Fatalf("parsing a %d-byte query allocated %d bytes", len(s), n)
+		}
 		if err != nil {
 			var se *SyntaxError
 			if !errors.As(err, &se) {

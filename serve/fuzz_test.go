@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fmkit/fmkit/internal/testutil"
 )
 
 // FuzzRequests sends arbitrary bodies to both generation endpoints through
@@ -37,7 +39,11 @@ func FuzzRequests(f *testing.F) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			req := httptest.NewRequestWithContext(ctx, http.MethodPost, path, strings.NewReader(body))
 			rec := httptest.NewRecorder()
-			s.ServeHTTP(rec, req)
+			// The tiny model's context is 64 tokens: whatever the body, a
+			// request costs a bounded amount of memory.
+			if n := testutil.AllocatedBytes(func() { s.ServeHTTP(rec, req) }); n > uint64(64*len(body)+32<<20) {
+				t.Fatalf("POST %s with a %d-byte body allocated %d bytes", path, len(body), n)
+			}
 			hung := ctx.Err() != nil
 			cancel()
 			if hung {

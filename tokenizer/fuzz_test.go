@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/fmkit/fmkit/internal/testutil"
 )
 
 // checkOffsets verifies that offsets are within the text, that their starts
@@ -86,7 +88,11 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data string) {
-		tok, err := Parse("fuzz.json", []byte(data))
+		var tok *Tokenizer
+		var err error
+		if n := testutil.AllocatedBytes(func() { tok, err = Parse("fuzz.json", []byte(data)) }); n > uint64(512*len(data)+4<<20) {
+			t.Fatalf("parsing %d bytes allocated %d", len(data), n)
+		}
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "tokenizer: fuzz.json") {
 				t.Fatalf("error does not name the file: %v", err)
