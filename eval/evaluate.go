@@ -37,6 +37,10 @@ type Options struct {
 	Progress func(Progress)
 	// LogSamples keeps the per-document records (lm-eval's samples).
 	LogSamples bool
+	// PredictOnly runs the requests and filters but no metric, as lm-eval's
+	// --predict_only: every task reports the "bypass" metric (999), and
+	// the samples (kept with LogSamples) carry the model's outputs.
+	PredictOnly bool
 	// Code runs the model-written programs of code-execution tasks
 	// (unsafe_code: true, such as humaneval and mbpp); nil refuses to run
 	// those tasks (lm-eval's --confirm_run_unsafe_code).

@@ -59,9 +59,12 @@ func (run *Run) score(ctx context.Context, t *Task, docs []*DocRequests, set set
 		for _, d := range docs {
 			fr := filtered[k : k+len(d.Insts)]
 			k += len(d.Insts)
-			keys, vals, err := t.processResults(env, d.Doc, fr, multipleTarget)
-			if err != nil {
-				return nil, &DocError{Task: t.Name, DocID: d.DocID, Field: "process_results", Err: err}
+			keys, vals := []string{"bypass"}, map[string]any{"bypass": nil}
+			if !run.opts.PredictOnly {
+				keys, vals, err = t.processResults(env, d.Doc, fr, multipleTarget)
+				if err != nil {
+					return nil, &DocError{Task: t.Name, DocID: d.DocID, Field: "process_results", Err: err}
+				}
 			}
 			for _, m := range keys {
 				key := m + "," + p.name
@@ -127,7 +130,10 @@ func (t *Task) aggregate(order []Metric, raw map[string][]any, iters int) ([]Met
 	for _, m := range order {
 		items := raw[m.Key()]
 		aggName := aggs[m.Name]
-		if aggName == "" {
+		switch {
+		case m.Name == "bypass" && aggName == "":
+			aggName = "bypass" // PredictOnly, or a task that asks for it
+		case aggName == "":
 			aggName = "mean"
 		}
 		agg := aggregations[aggName]

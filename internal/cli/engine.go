@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -39,6 +41,10 @@ func modelFiles(p string) bool {
 	return strings.HasSuffix(base, ".safetensors") && !strings.Contains(p, "/")
 }
 
+// hubID is what a Hugging Face repository id looks like (ORG/NAME), to
+// tell a --model that names one without hf: from a mistyped directory.
+var hubID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
 // resolveModel turns --model into a local directory: builtin:NAME unpacks
 // a model that ships inside fmkit (no network), hf:ORG/NAME downloads one
 // (resumable, into the Hugging Face cache; HF_HOME, HF_TOKEN and
@@ -56,22 +62,16 @@ func resolveModel(ctx context.Context, spec string, stderr io.Writer) (string, e
 	}
 	id, ok := strings.CutPrefix(spec, "hf:")
 	if !ok {
+		if _, err := os.Stat(spec); err != nil && hubID.MatchString(spec) {
+			return "", &usageError{fmt.Sprintf("--model %s: no such directory; did you mean hf:%s?", spec, spec)}
+		}
 		return spec, nil
 	}
 	repo := hub.Repo{Type: hub.Model, ID: id}
 	if name, rev, ok := strings.Cut(id, "@"); ok {
 		repo.ID, repo.Revision = name, rev
 	}
-	last := ""
-	dir, err := hub.FromEnvironment().Snapshot(ctx, repo, modelFiles, func(file string, done, total int64) {
-		if file != last || done == total {
-			fmt.Fprintf(stderr, "\rdownloading %s: %d/%d MB", file, done>>20, total>>20)
-			if done == total {
-				fmt.Fprintln(stderr)
-			}
-			last = file
-		}
-	})
+	dir, err := hub.FromEnvironment().Snapshot(ctx, repo, modelFiles, downloadProgress(stderr))
 	if err != nil {
 		return "", fmt.Errorf("--model %s: %w", spec, err)
 	}

@@ -25,10 +25,12 @@ import (
 	"github.com/fmkit/fmkit/eval"
 	"github.com/fmkit/fmkit/hub"
 	"github.com/fmkit/fmkit/internal/atomicfile"
+	"github.com/fmkit/fmkit/internal/sysmem"
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/lm/cache"
 	"github.com/fmkit/fmkit/lm/guided"
 	"github.com/fmkit/fmkit/lm/native"
+	"github.com/fmkit/fmkit/model"
 )
 
 // openModel turns --model into a backend and a function that releases it.
@@ -49,31 +51,39 @@ func openModel(ctx context.Context, spec, dtype string, concurrency int, stderr 
 
 // evalCmdFlags are the flags of fmkit eval.
 type evalCmdFlags struct {
-	model, dtype, tasks, output, sysInstr, genKwargs, seeds, cache string
-	concurrency, numFewshot, batchSize, bootstrap                  int
-	tasksFrom                                                      taskFlags
-	limit                                                          float64
-	logSamples, chat, asJSON, allowCode                            bool
-	codeTimeout                                                    time.Duration
-	cfg                                                            cfgFlags
-	sweep, plot                                                    string
+	model, modelArgs, dtype, tasks, output, sysInstr, genKwargs, seeds, cache string
+	batchSize, device                                                         string
+	concurrency, numFewshot, bootstrap                                        int
+	tasksFrom                                                                 taskFlags
+	limit                                                                     float64
+	logSamples, chat, asJSON, allowCode, predictOnly, multiturn, trustCode    bool
+	codeTimeout                                                               time.Duration
+	cfg                                                                       cfgFlags
+	sweep, plot                                                               string
+
+	// batchTokens is the native engine's forward-step size that
+	// --batch-size auto chose (0: the default).
+	batchTokens int
 }
 
 func (f *evalCmdFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringVar(&f.model, "model", "", "model: a local directory, hf:ORG/NAME, or openai:URL[,URL...][,model=NAME,tokenizer=DIR,...] for OpenAI-compatible servers")
+	fs.StringVar(&f.model, "model", "", "model: a local directory, hf:ORG/NAME, builtin:NAME, openai:URL[,URL...][,model=NAME,tokenizer=DIR,...] for OpenAI-compatible servers, or lm-eval's hf, local-completions or local-chat-completions with --model-args")
+	fs.StringVar(&f.modelArgs, "model-args", "", "lm-eval's model arguments for --model hf (pretrained=ORG/NAME,revision=R,dtype=bfloat16) or local-completions (base_url=URL,model=NAME,tokenizer=...)")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "requests in flight to model servers (default 32)")
 	fs.StringVar(&f.cache, "cache", "", "SQLite file caching every answer; a rerun resumes without repeating finished requests")
 	fs.StringVar(&f.dtype, "dtype", "", "native engine: convert weights to f32, bf16, f16, q8_0, q4_0 or q4_k (default: as stored)")
-	fs.StringVar(&f.tasks, "tasks", "", "comma-separated tasks, groups or tags")
+	fs.StringVar(&f.tasks, "tasks", "", "comma-separated tasks, groups or tags (list, list_groups, list_tags or list_subtasks: print them)")
 	fs.IntVar(&f.numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
-	fs.IntVar(&f.batchSize, "batch-size", 0, "requests per model call (default 256)")
+	fs.StringVar(&f.batchSize, "batch-size", "", "requests per model call (default 256), or auto: size the native engine's forward steps from free memory")
 	fs.Float64Var(&f.limit, "limit", 0, "evaluate only the first N documents of each task (or a fraction below 1)")
 	fs.StringVar(&f.seeds, "seed", "", "seeds: random[,numpy,torch,fewshot] (fewshot default 1234)")
 	fs.StringVar(&f.output, "output", "", "folder for results_<date>.json (and sample logs)")
 	fs.BoolVar(&f.logSamples, "log-samples", false, "write samples_<task>_<date>.jsonl per task")
+	fs.BoolVar(&f.predictOnly, "predict-only", false, "run the model and the filters but no metric (each task reports bypass); the outputs go to the sample logs (needs --output)")
 	f.tasksFrom.register(fs)
 	fs.BoolVar(&f.chat, "apply-chat-template", false, "render prompts with the model's chat template")
+	fs.BoolVar(&f.multiturn, "fewshot-as-multiturn", false, "with --apply-chat-template: few-shot examples as alternating user and assistant turns")
 	fs.StringVar(&f.sysInstr, "system-instruction", "", "system instruction prepended to every prompt")
 	fs.StringVar(&f.genKwargs, "gen-kwargs", "", "generation settings for generate_until tasks, k=v,...")
 	fs.IntVar(&f.bootstrap, "bootstrap-iters", 100000, "bootstrap replicates for non-mean standard errors (0 disables)")
@@ -83,19 +93,57 @@ func (f *evalCmdFlags) register(cmd *cobra.Command) {
 	f.cfg.register(cmd)
 	fs.StringVar(&f.sweep, "cfg-sweep", "", "evaluate at each guidance scale of a comma-separated list, e.g. 1,1.25,1.5,2")
 	fs.StringVar(&f.plot, "cfg-plot", "", "PNG file for the --cfg-sweep plot (default: cfg_sweep.png in --output or here)")
+	// lm-eval's flags that have nothing to do here, accepted so that its
+	// command lines run: --device names where the model runs (fmkit's
+	// engine is the CPU), --trust_remote_code allows a checkpoint's Python
+	// code (fmkit runs none).
+	fs.StringVar(&f.device, "device", "", "lm-eval's device: cpu")
+	fs.BoolVar(&f.trustCode, "trust-remote-code", false, "lm-eval's flag; fmkit runs no checkpoint code")
+	fs.MarkHidden("device")
+	fs.MarkHidden("trust-remote-code")
+	fs.SetNormalizeFunc(lmEvalNormalize)
+}
+
+// resolveModel turns lm-eval's --model TYPE --model_args into fmkit's
+// --model and --dtype, and checks --device.
+func (f *evalCmdFlags) resolveModel(cmd *cobra.Command) error {
+	switch d := strings.ToLower(f.device); {
+	case d == "" || d == "cpu":
+	default:
+		return &usageError{fmt.Sprintf("--device %s: fmkit's engine runs on the CPU; drop --device, or serve the model on the GPU (vllm serve) and evaluate it with --model local-completions --model_args base_url=http://HOST:PORT/v1/completions,model=NAME", f.device)}
+	}
+	spec, dtype, err := lmEvalModel(cmd.Context(), f.model, f.modelArgs, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	if dtype != "" && f.dtype != "" && dtype != f.dtype {
+		return &usageError{fmt.Sprintf("--dtype %s and --model_args dtype (%s) disagree", f.dtype, dtype)}
+	}
+	if dtype != "" {
+		f.dtype = dtype
+	}
+	f.model = spec
+	return nil
 }
 
 // options checks the flags and turns them into the run's options and the
 // results file's run description.
 func (f *evalCmdFlags) options(cmd *cobra.Command) (eval.Options, eval.RunInfo, error) {
-	opts := eval.Options{Limit: f.limit, LogSamples: f.logSamples}
-	info := eval.RunInfo{Model: f.model, BatchSize: strconv.Itoa(f.batchSize), Limit: f.limit}
+	opts := eval.Options{Limit: f.limit, LogSamples: f.logSamples || f.predictOnly, PredictOnly: f.predictOnly}
+	info := eval.RunInfo{Model: f.model, BatchSize: f.batchSize, Limit: f.limit}
 	if f.model == "" || f.tasks == "" {
 		return opts, info, errors.New("--model and --tasks are required")
 	}
 	if math.IsNaN(f.limit) || math.IsInf(f.limit, 0) || f.limit < 0 {
 		return opts, info, fmt.Errorf("--limit %g: expected a non-negative number", f.limit)
 	}
+	if f.predictOnly && f.output == "" {
+		return opts, info, &usageError{"--predict-only keeps the model's outputs in the sample logs: give --output DIR"}
+	}
+	if f.multiturn && !f.chat {
+		return opts, info, &usageError{"--fewshot-as-multiturn needs --apply-chat-template"}
+	}
+	opts.Prompt.FewshotAsMultiturn = f.multiturn
 	if cmd.Flags().Changed("num-fewshot") {
 		n := f.numFewshot
 		opts.NumFewshot = &n
@@ -119,8 +167,15 @@ func (f *evalCmdFlags) options(cmd *cobra.Command) (eval.Options, eval.RunInfo, 
 		opts.GenKwargs = kw
 	}
 	opts.Prompt.SystemInstruction = f.sysInstr
-	if f.batchSize > 0 {
-		opts.ChunkSize = f.batchSize
+	switch n, auto, err := parseBatchSize(f.batchSize); {
+	case err != nil:
+		return opts, info, err
+	case auto:
+		info.BatchSize = "auto"
+	case n > 0:
+		opts.ChunkSize = n
+	default:
+		info.BatchSize = "0"
 	}
 	if f.concurrency < 0 {
 		return opts, info, fmt.Errorf("--concurrency %d: expected 1 or more", f.concurrency)
@@ -136,6 +191,66 @@ func (f *evalCmdFlags) options(cmd *cobra.Command) (eval.Options, eval.RunInfo, 
 		opts.Code = &eval.CodeSandbox{Python: python, Timeout: f.codeTimeout}
 	}
 	return opts, info, nil
+}
+
+// parseBatchSize reads --batch-size: a positive count, or lm-eval's auto
+// (and auto:N, whose N re-estimations fmkit has no use for).
+func parseBatchSize(s string) (n int, auto bool, err error) {
+	switch {
+	case s == "":
+		return 0, false, nil
+	case s == "auto" || strings.HasPrefix(s, "auto:"):
+		return 0, true, nil
+	}
+	n, err = strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, false, &usageError{fmt.Sprintf("--batch-size %s: expected a positive number or auto", s)}
+	}
+	return n, false, nil
+}
+
+// open opens --model; with --batch-size auto on the native engine it
+// sizes the forward steps from the memory available and says so.
+func (f *evalCmdFlags) open(ctx context.Context, stderr io.Writer) (lm.Model, func(), error) {
+	if f.batchSize == "" || !strings.HasPrefix(f.batchSize, "auto") {
+		return openModel(ctx, f.model, f.dtype, f.concurrency, stderr)
+	}
+	if strings.HasPrefix(f.model, "openai:") {
+		fmt.Fprintln(stderr, "--batch-size auto: the server batches requests itself; fmkit sends them in chunks of 256")
+		return openModel(ctx, f.model, f.dtype, f.concurrency, stderr)
+	}
+	m, err := loadModel(ctx, f.model, f.dtype, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	tok, err := loadTokenizer(m)
+	if err != nil {
+		m.Close()
+		return nil, nil, err
+	}
+	f.chooseBatchTokens(m, stderr)
+	b, err := native.New(m, tok, &native.Options{Name: f.model, BatchTokens: f.batchTokens})
+	if err != nil {
+		m.Close()
+		return nil, nil, err
+	}
+	return b, func() { m.Close() }, nil
+}
+
+// chooseBatchTokens sets f.batchTokens for --batch-size auto from the
+// memory available, and reports the choice.
+func (f *evalCmdFlags) chooseBatchTokens(m *model.Model, stderr io.Writer) {
+	if !strings.HasPrefix(f.batchSize, "auto") {
+		return
+	}
+	free, err := sysmem.Available()
+	if err != nil {
+		fmt.Fprintf(stderr, "--batch-size auto: %v; using the default of 4096 tokens per forward step\n", err)
+		return
+	}
+	f.batchTokens = native.BatchTokensFor(m, free)
+	fmt.Fprintf(stderr, "--batch-size auto: %d tokens per forward step (%s of memory available, about %s per token)\n",
+		f.batchTokens, byteSize(free), byteSize(native.TokenBytes(m)))
 }
 
 // parseSeeds parses --seed random[,numpy,torch,fewshot]; one seed sets the
@@ -202,6 +317,12 @@ table, and draws it as a PNG (--cfg-plot, default cfg_sweep.png in --output
 or the current folder).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if listing, ok := taskListings[f.tasks]; ok {
+				return listTasks(cmd, &f.tasksFrom, listing)
+			}
+			if err := f.resolveModel(cmd); err != nil {
+				return err
+			}
 			opts, info, err := f.options(cmd)
 			if err != nil {
 				return err
@@ -228,14 +349,12 @@ or the current folder).`,
 
 // evalLoader reads task documents from the Hub, showing downloads.
 func evalLoader(stderr io.Writer) *data.Loader {
-	return &data.Loader{Hub: hub.FromEnvironment(), Progress: func(file string, done, total int64) {
-		fmt.Fprintf(stderr, "\rdownloading %s %d/%d bytes", file, done, total)
-	}}
+	return &data.Loader{Hub: hub.FromEnvironment(), Progress: downloadProgress(stderr)}
 }
 
 // evalPlain evaluates the suite on the model as it is.
 func evalPlain(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, f *evalCmdFlags, info eval.RunInfo) error {
-	model, closeModel, err := openModel(cmd.Context(), f.model, f.dtype, f.concurrency, cmd.ErrOrStderr())
+	model, closeModel, err := f.open(cmd.Context(), cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
@@ -258,7 +377,7 @@ func evalPlain(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, f *eval
 		model = cache.Wrap(model, c)
 	}
 	stderr := cmd.ErrOrStderr()
-	bar := &progressBar{w: stderr}
+	bar := newProgressBar(stderr)
 	opts.Progress = bar.update
 	run, runErr := eval.Evaluate(cmd.Context(), model, suite, evalLoader(stderr), opts)
 	bar.finish()
@@ -291,15 +410,26 @@ func splitList(s string) []string {
 	return out
 }
 
-// progressBar renders progress with an ETA and requests/s on one line.
+// progressBar renders progress with an ETA and requests/s: one updating
+// line on a terminal; elsewhere (logs, CI) a plain line when a task
+// finishes and at most every progressLogEvery, with no carriage returns.
 type progressBar struct {
 	w    io.Writer
+	tty  bool
 	last time.Time
 	line bool
 }
 
+const progressLogEvery = 10 * time.Second
+
+func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w, tty: isTerminal(w)} }
+
 func (b *progressBar) update(p eval.Progress) {
-	if time.Since(b.last) < 200*time.Millisecond && p.Done != p.Total {
+	every := 200 * time.Millisecond
+	if !b.tty {
+		every = progressLogEvery
+	}
+	if time.Since(b.last) < every && p.Done != p.Total {
 		return
 	}
 	b.last = time.Now()
@@ -310,6 +440,10 @@ func (b *progressBar) update(p eval.Progress) {
 	eta := "?"
 	if rate > 0 {
 		eta = (time.Duration(float64(p.Total-p.Done)/rate) * time.Second).Round(time.Second).String()
+	}
+	if !b.tty {
+		fmt.Fprintf(b.w, "[%d/%d] %s: %d/%d requests, %.1f req/s, ETA %s\n", p.TaskIndex+1, p.Tasks, p.Task, p.Done, p.Total, rate, eta)
+		return
 	}
 	const width = 30
 	filled := 0
@@ -351,11 +485,20 @@ func parseScales(s string) ([]float64, error) {
 // one fails or is interrupted.
 func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, f *evalCmdFlags, info eval.RunInfo, scales []float64, gopts *guided.Options) error {
 	ctx, stderr, w := cmd.Context(), cmd.ErrOrStderr(), cmd.OutOrStdout()
-	b, m, err := openGuidedSpec(ctx, f.model, f.dtype, stderr, native.Options{Name: f.model}, true)
+	m, err := loadModel(ctx, f.model, f.dtype, stderr)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	tok, err := loadTokenizer(m)
+	if err != nil {
+		return err
+	}
+	f.chooseBatchTokens(m, stderr)
+	b, err := native.New(m, tok, &native.Options{Name: f.model, BatchTokens: f.batchTokens})
+	if err != nil {
+		return err
+	}
 	sweeping := len(scales) > 0
 	if !sweeping {
 		scales = []float64{f.cfg.scale}
@@ -393,7 +536,7 @@ func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, f *eva
 		if sweeping {
 			fmt.Fprintf(stderr, "guidance scale %g\n", s)
 		}
-		bar := &progressBar{w: stderr}
+		bar := newProgressBar(stderr)
 		opts.Progress = bar.update
 		run, err := eval.Evaluate(ctx, model, suite, loader, opts)
 		bar.finish()

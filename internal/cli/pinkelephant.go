@@ -365,7 +365,7 @@ its rate and its agreement with the string judge.`,
 				defer closeJudge()
 				judge = &pinkelephant.LLMJudge{Model: cache.Wrap(jm, c), Chat: jc, Templates: o.Templates}
 			}
-			bar := &progressBar{w: stderr}
+			bar := newProgressBar(stderr)
 			o.Progress = bar.update
 			var results []*pinkelephant.EvalResult
 			for _, instr := range arms {
@@ -459,7 +459,7 @@ by domain), writes OUT/compare.json, and draws the rates against γ as a PNG
 				defer dm.Close()
 				dpf = d
 			}
-			bar := &progressBar{w: stderr}
+			bar := newProgressBar(stderr)
 			o.Progress = bar.update
 			cmp, runErr := pinkelephant.Compare(ctx, base, dpf, test, &pinkelephant.CompareOptions{EvalOptions: o, Scales: scales,
 				ArmStart: func(i, n int, name string) {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -394,12 +393,6 @@ func printSweep(w io.Writer, r *shapes.SweepResult) {
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(w, "\nskipped %d values that make no valid shape (first: %d)\n", len(r.Skipped), r.Skipped[0])
 	}
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // siNumber prints n with an SI suffix as the cookbook does (K, M, B, T, …,

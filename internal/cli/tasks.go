@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -110,26 +109,7 @@ func newTasksCmd() *cobra.Command {
 		Short: "List tasks, groups and tags",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ix, release, err := tf.index(cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			defer release()
-			w := cmd.OutOrStdout()
-			var rows []map[string]string
-			for _, e := range ix.Entries() {
-				if filter != "" && !strings.Contains(e.Name, filter) {
-					continue
-				}
-				rows = append(rows, map[string]string{"name": e.Name, "kind": e.Kind.String(), "source": e.Source, "file": e.File})
-			}
-			if asJSON {
-				return json.NewEncoder(w).Encode(rows)
-			}
-			for _, r := range rows {
-				fmt.Fprintf(w, "%-50s %-6s %s\n", r["name"], r["kind"], r["file"])
-			}
-			return nil
+			return listTasks(cmd, &tf, taskListing{filter: filter, asJSON: asJSON})
 		},
 	}
 	list.Flags().StringVar(&filter, "filter", "", "only names containing this text")
@@ -196,8 +176,7 @@ func newTasksCmd() *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if renderJSON {
-				enc := json.NewEncoder(w)
-				enc.SetEscapeHTML(false)
+				enc := newJSONEncoder(w)
 				enc.SetIndent("", "  ")
 				return enc.Encode(r)
 			}
@@ -214,6 +193,42 @@ func newTasksCmd() *cobra.Command {
 	render.Flags().BoolVar(&renderJSON, "json", false, "print JSON")
 	cmd.AddCommand(list, show, render, newTasksDoctorCmd(&tf))
 	return cmd
+}
+
+// taskListing says which entries of the task index to list, and how.
+type taskListing struct {
+	kind   string // "task", "group" or "tag"; "" for all
+	filter string // only names containing it
+	asJSON bool
+}
+
+// taskListings are lm-eval's --tasks values that list instead of run.
+var taskListings = map[string]taskListing{
+	"list": {}, "list_groups": {kind: "group"}, "list_tags": {kind: "tag"}, "list_subtasks": {kind: "task"},
+}
+
+// listTasks prints the task index: name, kind and file, or JSON.
+func listTasks(cmd *cobra.Command, tf *taskFlags, l taskListing) error {
+	ix, release, err := tf.index(cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	defer release()
+	w := cmd.OutOrStdout()
+	var rows []map[string]string
+	for _, e := range ix.Entries() {
+		if (l.filter != "" && !strings.Contains(e.Name, l.filter)) || (l.kind != "" && e.Kind.String() != l.kind) {
+			continue
+		}
+		rows = append(rows, map[string]string{"name": e.Name, "kind": e.Kind.String(), "source": e.Source, "file": e.File})
+	}
+	if l.asJSON {
+		return newJSONEncoder(w).Encode(rows)
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "%-50s %-6s %s\n", r["name"], r["kind"], r["file"])
+	}
+	return nil
 }
 
 // taskIndex indexes the built-in tasks and the include folders, without

@@ -313,7 +313,7 @@ func TestOpenErrors(t *testing.T) {
 		{notDB, "not a database"},
 		{other, "not an fmkit cache"},
 		{filepath.Join(dir, "a?b.db"), "not allowed"},
-		{filepath.Join(dir, "missing-dir", "c.db"), "missing-dir"},
+		{filepath.Join(notDB, "c.db"), "notes.txt"}, // a folder that cannot be made
 		{"", "empty file name"},
 	}
 	for _, tt := range tests {
@@ -326,6 +326,20 @@ func TestOpenErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Open(%q) = %v, want error containing %q", tt.path, err, tt.want)
 		}
+	}
+}
+
+// TestOpenMakesFolders: a cache in a folder that does not exist yet gets
+// the folder, as every output of fmkit does.
+func TestOpenMakesFolders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "runs", "kmmlu", "c.db")
+	c, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Error(err)
 	}
 }
 

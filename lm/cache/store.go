@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -95,7 +96,8 @@ type entry struct {
 	created int64
 }
 
-// Open opens the cache file at path, creating it if it does not exist.
+// Open opens the cache file at path, creating it (and its parent folders)
+// if it does not exist.
 // It fails if the file exists but is not an SQLite database or was written
 // by something other than this package.
 func Open(path string, opts *Options) (*Cache, error) {
@@ -104,6 +106,11 @@ func Open(path string, opts *Options) (*Cache, error) {
 	}
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("cache: file name %q: '?' and '#' are not allowed", path)
+	}
+	// Like every file fmkit writes, a new cache gets its folder: a run
+	// pointed at runs/kmmlu.db should not fail because runs/ is missing.
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		return nil, fmt.Errorf("cache: open %s: %w", path, err)
 	}
 	o := opts.withDefaults()
 	dsn := fmt.Sprintf("%s?_busy_timeout=%d&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate",
