@@ -19,6 +19,12 @@ package ngram
 // k < 2^30, and len(sa) must equal len(s) >= 2. s is used as scratch
 // space and restored before sais returns.
 func sais(s, sa []int32, k int32) {
+	if len(s) == 1 {
+		// The sentinel alone (an empty text) has no LMS suffix for
+		// the induction to start from.
+		sa[0] = 0
+		return
+	}
 	packTypes(s)
 	saisPacked(s, sa, k)
 	for i := range s {
