@@ -48,6 +48,17 @@ type Options struct {
 	// default is 16, as the OpenAI API and vLLM use. Chat completions
 	// default to the room left in the context.
 	DefaultMaxTokens int
+	// MaxModelLen caps the context (prompt plus completion, in tokens)
+	// below the model's position limit, as vLLM's --max-model-len. The
+	// default, 0, is the model's limit; a larger value is an error.
+	MaxModelLen int
+	// APIKey, when set, is required of every /v1 request as
+	// "Authorization: Bearer KEY" (vLLM's --api-key); others get 401.
+	// /health and /metrics stay open.
+	APIKey string
+	// ChatTemplate replaces the tokenizer's chat template (Jinja source,
+	// vLLM's --chat-template). The default is the tokenizer's own.
+	ChatTemplate string
 }
 
 func (o *Options) withDefaults() Options {
@@ -88,7 +99,7 @@ func (o *Options) Validate() error {
 		{"MaxSequences", int64(o.MaxSequences)}, {"MaxBatchTokens", int64(o.MaxBatchTokens)},
 		{"CacheBytes", o.CacheBytes}, {"MaxQueue", int64(o.MaxQueue)}, {"MaxRequestBytes", o.MaxRequestBytes},
 		{"MaxLogprobs", int64(o.MaxLogprobs)}, {"MaxN", int64(o.MaxN)}, {"DefaultMaxTokens", int64(o.DefaultMaxTokens)},
-		{"MaxPromptBytes", o.MaxPromptBytes}, {"BodyTimeout", int64(o.BodyTimeout)},
+		{"MaxPromptBytes", o.MaxPromptBytes}, {"BodyTimeout", int64(o.BodyTimeout)}, {"MaxModelLen", int64(o.MaxModelLen)},
 	} {
 		if f.v < 0 {
 			errs = append(errs, fmt.Errorf("%s (%d) must be >= 0", f.name, f.v))

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -50,6 +52,12 @@ func New(m *model.Model, tok *tokenizer.Tokenizer, opts *Options) (*Server, erro
 	if s.name == "" {
 		s.name = filepath.Base(m.Dir)
 	}
+	if o.MaxModelLen > s.limit {
+		return nil, fmt.Errorf("serve: MaxModelLen %d is more than the model's %d positions", o.MaxModelLen, s.limit)
+	}
+	if o.MaxModelLen > 0 {
+		s.limit = o.MaxModelLen
+	}
 	if s.opts.MaxPromptBytes == 0 {
 		s.opts.MaxPromptBytes = int64(s.limit) * int64(max(tok.MaxTokenBytes(), 1))
 	}
@@ -61,7 +69,11 @@ func New(m *model.Model, tok *tokenizer.Tokenizer, opts *Options) (*Server, erro
 			s.eos = append(s.eos, id)
 		}
 	}
-	if src := tok.ChatTemplate(); src != "" {
+	src := tok.ChatTemplate()
+	if o.ChatTemplate != "" {
+		src = o.ChatTemplate
+	}
+	if src != "" {
 		cfg := tok.Config()
 		ct, err := jinja.NewChatTemplate(src, cfg.BOSToken, cfg.EOSToken)
 		if err != nil {
@@ -179,6 +191,10 @@ func (s *Server) instrument(endpoint, method string, h func(http.ResponseWriter,
 			}
 			s.metrics.request(endpoint, status, time.Since(start).Seconds())
 		}()
+		if s.opts.APIKey != "" && strings.HasPrefix(endpoint, "/v1/") && !s.authorized(r) {
+			writeError(sw, &apiError{Status: http.StatusUnauthorized, Message: "missing or wrong API key: send Authorization: Bearer KEY"})
+			return
+		}
 		if r.Method != method {
 			sw.Header().Set("Allow", method)
 			writeError(sw, &apiError{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("%s takes %s, not %s", endpoint, method, r.Method)})
@@ -186,6 +202,13 @@ func (s *Server) instrument(endpoint, method string, h func(http.ResponseWriter,
 		}
 		h(sw, r)
 	}
+}
+
+// authorized reports whether r carries the server's API key, compared in
+// constant time.
+func (s *Server) authorized(r *http.Request) bool {
+	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(key), []byte(s.opts.APIKey)) == 1
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -27,7 +27,7 @@ type engineFlags struct {
 
 func (f *engineFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.model, "model", "", "model directory in Hugging Face layout, or hf:ORG/NAME to download it into the Hugging Face cache")
-	cmd.Flags().StringVar(&f.dtype, "dtype", "", "convert weight matrices to f32, bf16, f16, q8_0, q4_0 or q4_k (default: keep the checkpoint's dtype)")
+	cmd.Flags().StringVar(&f.dtype, "dtype", "", "convert weight matrices to f32, bf16, f16, q8_0, q4_0 or q4_k (or bfloat16, float16, float32; default, auto: keep the checkpoint's dtype)")
 }
 
 // modelFiles are the files of a Hub model repository the engine reads.
@@ -78,14 +78,37 @@ func resolveModel(ctx context.Context, spec string, stderr io.Writer) (string, e
 	return dir, nil
 }
 
+// positionalModel takes the model as vLLM's serve does: a positional
+// argument (a directory, or a Hub id ORG/NAME, which it downloads), in
+// place of --model.
+func (f *engineFlags) positionalModel(args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if f.model != "" {
+		return &usageError{fmt.Sprintf("the model is given twice: %s and --model %s", args[0], f.model)}
+	}
+	f.model = args[0]
+	if _, err := os.Stat(f.model); err != nil && hubID.MatchString(f.model) {
+		f.model = "hf:" + f.model
+	}
+	return nil
+}
+
 func (f *engineFlags) load(cmd *cobra.Command) (*model.Model, error) {
 	return loadModel(cmd.Context(), f.model, f.dtype, cmd.ErrOrStderr())
 }
 
+// longDTypes are the torch and vLLM names of --dtype's types.
+var longDTypes = map[string]string{"auto": "", "bfloat16": "bf16", "float16": "f16", "half": "f16", "float32": "f32", "float": "f32"}
+
 func loadModel(ctx context.Context, spec, dtype string, stderr io.Writer) (*model.Model, error) {
+	if short, ok := longDTypes[dtype]; ok {
+		dtype = short
+	}
 	d, err := model.ParseDType(dtype)
 	if err != nil {
-		return nil, fmt.Errorf("--dtype %q: expected f32, bf16, f16, q8_0, q4_0 or q4_k", dtype)
+		return nil, fmt.Errorf("--dtype %q: expected f32, bf16, f16, q8_0, q4_0 or q4_k (or bfloat16, float16, float32, auto)", dtype)
 	}
 	dir, err := resolveModel(ctx, spec, stderr)
 	if err != nil {
