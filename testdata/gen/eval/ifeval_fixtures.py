@@ -30,9 +30,11 @@ disk. At run time this script:
   so its language verdicts on borderline texts vary between runs) and
   loads its profiles in sorted order (os.listdir's order otherwise), and
   for each language verdict also records whether seeds 1-9 agree;
-- seeds Python's random with 0 before each check, so that the letter that
-  lm-eval draws for a letter_frequency instruction whose letter is not an
-  ASCII letter is the one fmkit draws.
+- seeds Python's random with 0 each time a letter_frequency instruction is
+  built (by wrapping LetterFrequencyChecker.build_description), so that
+  the letter lm-eval draws when the given one is not an ASCII letter is
+  the one fmkit draws (lm-eval draws it from its process-wide generator,
+  separately for the strict and the loose pass).
 """
 import gzip
 import importlib
@@ -146,6 +148,15 @@ pkg.tasks = tasks
 utils = importlib.import_module("lm_eval.tasks.ifeval.utils")
 lb_utils = importlib.import_module("lm_eval.tasks.leaderboard.ifeval.utils")
 registry = importlib.import_module("lm_eval.tasks.ifeval.instructions_registry")
+for mod in ["lm_eval.tasks.ifeval.instructions", "lm_eval.tasks.leaderboard.ifeval.instructions"]:
+    cls = importlib.import_module(mod).LetterFrequencyChecker
+    build = cls.build_description
+
+    def seeded(self, *a, _build=build, **k):
+        random.seed(0)
+        return _build(self, *a, **k)
+
+    cls.build_description = seeded
 
 # --- inputs -------------------------------------------------------------------
 docs = [json.loads(l) for l in open(INPUTS, encoding="utf-8")]
