@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fmkit/fmkit/internal/torchcheck"
 	"github.com/fmkit/fmkit/nn/transformer"
 	"github.com/fmkit/fmkit/safetensors"
 )
@@ -28,7 +29,7 @@ func TestTrainLMMatchesPyTorch(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var ref struct {
-		Steps []struct{ Loss float64 }
+		Steps []struct{ Loss, LR float64 }
 	}
 	b, _ := os.ReadFile(filepath.Join(trainFixture, "run.json"))
 	json.Unmarshal(b, &ref)
@@ -51,29 +52,16 @@ func TestTrainLMMatchesPyTorch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer got.Close()
-	want, err := safetensors.Open(filepath.Join(trainFixture, "final.safetensors"))
-	if err != nil {
-		t.Fatal(err)
+	var tensors []safetensors.Tensor
+	for _, info := range got.Tensors() {
+		tn, _ := got.Tensor(info.Name)
+		tensors = append(tensors, tn)
 	}
-	defer want.Close()
-	for _, info := range want.Tensors() {
-		wt, _ := want.Tensor(info.Name)
-		gt, ok := got.Tensor(info.Name)
-		if !ok {
-			t.Fatalf("saved model lacks %s", info.Name)
-		}
-		w, _ := wt.ToFloat64()
-		g, _ := gt.ToFloat64()
-		mean := 0.0
-		for _, v := range w {
-			mean += math.Abs(v) / float64(len(w))
-		}
-		for i := range w {
-			if math.Abs(g[i]-w[i]) > 1e-5*(math.Abs(w[i])+mean) {
-				t.Fatalf("%s element %d: %v, PyTorch %v", info.Name, i, g[i], w[i])
-			}
-		}
+	var lrs []float64
+	for _, s := range ref.Steps {
+		lrs = append(lrs, s.LR)
 	}
+	torchcheck.Weights(t, tensors, trainFixture, 1e-5, lrs, 1e-8, 0.999)
 }
 
 func readLog(t *testing.T, path string) []map[string]float64 {

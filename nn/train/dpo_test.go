@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fmkit/fmkit/internal/torchcheck"
 	"github.com/fmkit/fmkit/jinja"
 	"github.com/fmkit/fmkit/nn/transformer"
 	"github.com/fmkit/fmkit/safetensors"
@@ -86,7 +87,7 @@ func TestDPOMatchesPyTorch(t *testing.T) {
 					}
 				}
 			}
-			compareWeights(t, policy, filepath.Join(dir, loss), 1e-5, []float64{1e-2, 1e-2}, 1e-8, 0.999)
+			torchcheck.Weights(t, policy.Tensors(), filepath.Join(dir, loss), 1e-5, []float64{1e-2, 1e-2}, 1e-8, 0.999)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"fmt"
 	"encoding/json"
 	"errors"
 	"math"
@@ -11,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fmkit/fmkit/internal/torchcheck"
 	"github.com/fmkit/fmkit/nn/transformer"
-	"github.com/fmkit/fmkit/safetensors"
 )
 
 // torchRun is testdata/train/<arch>/run.json, written by
@@ -107,7 +106,7 @@ func TestMatchesPyTorch(t *testing.T) {
 			for _, s := range ref.Steps {
 				lrs = append(lrs, s.LR)
 			}
-			compareWeights(t, m, dir, 1e-5, lrs, ref.Settings.Eps, ref.Settings.Betas[1])
+			torchcheck.Weights(t, m.Tensors(), dir, 1e-5, lrs, ref.Settings.Eps, ref.Settings.Betas[1])
 		})
 	}
 }
@@ -117,7 +116,7 @@ func TestMatchesPyTorch(t *testing.T) {
 // a constant to every key there shifts all of a query's scores equally,
 // which softmax ignores, so the exact gradient is zero and both
 // implementations compute rounding noise there, which Adam scales up to
-// steps of about lr (compareWeights allows for it).
+// steps of about lr (torchcheck.Weights allows for it).
 // TestKeyBiasGradientIsNoise checks that fmkit's is noise too. (In rotated
 // dimensions the bias turns with the position, so its gradient is real.)
 func isKeyBias(name string, i int) bool {
@@ -165,88 +164,6 @@ func TestKeyBiasGradientIsNoise(t *testing.T) {
 		return
 	}
 	t.Fatal("no query_key_value bias")
-}
-
-// compareWeights checks every weight after the steps against PyTorch's.
-// The bound has two parts. One is tol relative to the value plus the
-// tensor's mean magnitude. The other is what Adam makes of gradient
-// rounding: a float32 gradient carries an absolute error of about 1e-6 of
-// its tensor's largest gradient (sums in another order, or fused
-// multiply-adds as GOAMD64=v3 and arm64 builds use), and Adam divides each
-// element's step by the size of its gradient (plus eps), so an element
-// whose gradients are near zero moves by rounding noise scaled up: at step
-// t about lr_t·1e-6·max|g_t| / (√v̂_t,i + eps), summed over the steps, with
-// v̂ Adam's bias-corrected second moment, computed here from PyTorch's
-// gradients. For an ordinary element that term is far below the
-// first; for the key biases of GPT-NeoX and GPT-2, whose exact gradient is
-// zero (see isKeyBias), it leaves them unchecked, as it must.
-func compareWeights(t *testing.T, m *transformer.Model[float32], dir string, tol float64, lrs []float64, eps, beta2 float64) {
-	t.Helper()
-	open := func(name string) *safetensors.File {
-		f, err := safetensors.Open(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { f.Close() })
-		return f
-	}
-	f := open("final.safetensors")
-	var grads []*safetensors.File
-	for step := range lrs {
-		grads = append(grads, open(fmt.Sprintf("grads_%d.safetensors", step+1)))
-	}
-	n, loose, moved := 0, 0, 0
-	for _, tn := range m.Tensors() {
-		ref, ok := f.Tensor(tn.Name)
-		if !ok {
-			t.Fatalf("reference lacks %s", tn.Name)
-		}
-		want, _ := ref.ToFloat64()
-		got, _ := tn.ToFloat64()
-		noise := make([]float64, len(want))
-		hasGrad := make([]bool, len(want))
-		v := make([]float64, len(want))
-		b2 := beta2
-		for step, gf := range grads {
-			gt, _ := gf.Tensor(tn.Name)
-			g, _ := gt.ToFloat64()
-			largest := 0.0
-			for _, x := range g {
-				largest = math.Max(largest, math.Abs(x))
-			}
-			bc2 := 1 - math.Pow(b2, float64(step+1))
-			for i, x := range g {
-				v[i] = b2*v[i] + (1-b2)*x*x
-				hasGrad[i] = hasGrad[i] || x != 0
-				if hasGrad[i] { // a weight with no gradient yet does not move
-					noise[i] += lrs[step] * 1e-6 * largest / (math.Sqrt(v[i]/bc2) + eps)
-				}
-			}
-		}
-		mean := 0.0
-		for _, w := range want {
-			mean += math.Abs(w) / float64(len(want))
-		}
-		for i := range want {
-			strict := tol * (math.Abs(want[i]) + mean)
-			if hasGrad[i] {
-				moved++
-				if noise[i] > 10*strict {
-					loose++
-				}
-			}
-			if d := math.Abs(got[i] - want[i]); d > strict+noise[i] {
-				t.Fatalf("%s element %d: %.9g, PyTorch %.9g (difference %.3g, allowed %.3g + %.3g)", tn.Name, i, got[i], want[i], d, strict, noise[i])
-			}
-		}
-		n++
-	}
-	if n != len(f.Tensors()) {
-		t.Errorf("compared %d tensors, the reference has %d", n, len(f.Tensors()))
-	}
-	if loose > moved/50 {
-		t.Errorf("%d of %d weights with gradients have a bound ten times the strict one; the fixture no longer tests much", loose, moved)
-	}
 }
 
 // TestInterruptAndResume cancels a run after its second step, as Ctrl-C
