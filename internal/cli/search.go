@@ -49,6 +49,9 @@ func newSearchIndexCmd() *cobra.Command {
 		noMerge     bool
 		asJSON      bool
 		quiet       bool
+		collection  string
+		generator   string
+		pyserini    [3]bool
 	)
 	cmd := &cobra.Command{
 		Use:   "index --input PATH... --index DIR",
@@ -60,6 +63,9 @@ func newSearchIndexCmd() *cobra.Command {
 			}
 			if dir == "" {
 				return errors.New("search index: --index is required")
+			}
+			if err := checkCollection(collection, generator); err != nil {
+				return err
 			}
 			sim, err := search.ParseSimilarity(similarity)
 			if err != nil {
@@ -137,6 +143,16 @@ func newSearchIndexCmd() *cobra.Command {
 	f.BoolVar(&noMerge, "no-final-merge", false, "leave several segments per shard (faster indexing, slower queries)")
 	f.BoolVar(&asJSON, "json", false, "print a JSON summary")
 	f.BoolVar(&quiet, "quiet", false, "no progress bar")
+	f.StringVar(&collection, "collection", "", "Pyserini's collection class: JsonCollection (the default input)")
+	// Pyserini's index flags: fmkit always stores positions and records,
+	// and has no query expansion to keep document vectors for.
+	f.StringVar(&generator, "generator", "", "Pyserini's generator: DefaultLuceneDocumentGenerator")
+	f.BoolVar(&pyserini[0], "storePositions", false, "Pyserini's flag; positions are always stored")
+	f.BoolVar(&pyserini[1], "storeDocvectors", false, "Pyserini's flag; no effect")
+	f.BoolVar(&pyserini[2], "storeRaw", false, "Pyserini's flag; records are always stored")
+	for _, name := range []string{"generator", "storePositions", "storeDocvectors", "storeRaw"} {
+		f.MarkHidden(name)
+	}
 	return cmd
 }
 
@@ -192,6 +208,10 @@ func newSearchQueryCmd() *cobra.Command {
 		exact      bool
 		sim        string
 		maxClauses int
+		topics     string
+		output     string
+		runTag     string
+		bm25       bool
 	)
 	cmd := &cobra.Command{
 		Use:   "query --index DIR [QUERY]",
@@ -201,8 +221,17 @@ func newSearchQueryCmd() *cobra.Command {
 			if dir == "" {
 				return errors.New("search query: --index is required")
 			}
-			if (len(args) == 1) == (queries != "") {
-				return errors.New("search query: give either a QUERY argument or --queries FILE")
+			if n := len(args) + min(len(queries), 1) + min(len(topics), 1); n != 1 {
+				return errors.New("search query: give one of a QUERY argument, --queries FILE or --topics FILE")
+			}
+			if (topics != "") != (output != "") {
+				return &usageError{"search query: --topics and --output go together (a TSV topics file in, a TREC run out)"}
+			}
+			if queries != "" && looksLikeTopics(queries) {
+				return errTopicsAsQueries(queries)
+			}
+			if topics != "" && !cmd.Flags().Changed("k") {
+				k = 1000 // Pyserini's --hits default, the depth of TREC runs
 			}
 			ix, err := search.Open(dir)
 			if err != nil {
@@ -230,6 +259,13 @@ func newSearchQueryCmd() *cobra.Command {
 				opts.BM25 = &p
 			}
 			w := cmd.OutOrStdout()
+			if topics != "" {
+				ts, err := readTopics(topics)
+				if err != nil {
+					return err
+				}
+				return writeRun(cmd, ix, ts, opts, output, runTag)
+			}
 			if queries == "" {
 				res, err := ix.Search(cmd.Context(), args[0], opts)
 				if err != nil {
@@ -247,12 +283,18 @@ func newSearchQueryCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&dir, "index", "", "index directory")
-	f.IntVarP(&k, "k", "k", 10, "number of hits")
+	f.IntVarP(&k, "k", "k", 10, "number of hits (Pyserini's --hits; 1000 with --topics)")
 	f.IntVar(&offset, "offset", 0, "skip this many hits (pagination)")
 	f.BoolVar(&asJSON, "json", false, "print JSON: hits [{id, score, snippet, meta}], total, took_ms")
 	f.StringVar(&queries, "queries", "", "file with one query per line; prints one JSON object per line")
-	floatVar(f, &k1, "k1", 0.9, "BM25 k1 (default: the index's)")
-	floatVar(f, &b, "b", 0.4, "BM25 b (default: the index's)")
+	f.StringVar(&topics, "topics", "", "TSV topics file (qid<TAB>query per line, as Pyserini's); needs --output")
+	f.StringVar(&output, "output", "", "TREC run file for --topics: qid Q0 docid rank score tag")
+	f.StringVar(&runTag, "run-tag", "Anserini", "tag in the last column of the TREC run")
+	f.BoolVar(&bm25, "bm25", false, "Pyserini's flag; BM25 is fmkit's ranking")
+	f.MarkHidden("bm25")
+	f.SetNormalizeFunc(searchQueryNormalize)
+	floatVar(f, &k1, "k1", 0, "BM25 k1 (default: the index's)")
+	floatVar(f, &b, "b", 0, "BM25 b (default: the index's)")
 	f.BoolVar(&noSnippet, "no-snippets", false, "leave snippets out")
 	f.BoolVar(&exact, "exact-total", false, "count every match (by default, disjunctions count the first 1000 exactly, then prune)")
 	f.BoolVar(&noMeta, "no-meta", false, "leave meta out (with --no-snippets, results need no stored records)")
