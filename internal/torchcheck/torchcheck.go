@@ -98,4 +98,3 @@ func Weights(t testing.TB, got []safetensors.Tensor, dir string, tol float64, lr
 		t.Errorf("%d of %d weights with gradients have a bound ten times the strict one; the fixture no longer tests much", loose, moved)
 	}
 }
-
