@@ -34,6 +34,9 @@
 // 55 profiles (internal/nltk, internal/langdetect; the data is embedded).
 // Strings are handled as Python handles them: code points, Python's
 // lower(), isupper() and islower(), and strip() of Unicode white space.
+// Patterns run on regexp2 (internal/py), whose \w, \s and  differ from
+// Python's on a few code points (combining marks are \w; U+001C–U+001F
+// are not \s).
 //
 // # Agreement
 //
