@@ -10,16 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
 
 	"github.com/fmkit/fmkit/data"
 	"github.com/fmkit/fmkit/eval"
@@ -76,7 +71,7 @@ func (f *evalCmdFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.tasks, "tasks", "", "comma-separated tasks, groups or tags (list, list_groups, list_tags or list_subtasks: print them)")
 	fs.IntVar(&f.numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
 	fs.StringVar(&f.batchSize, "batch-size", "", "requests per model call (default 256), or auto: size the native engine's forward steps from free memory")
-	fs.Float64Var(&f.limit, "limit", 0, "evaluate only the first N documents of each task (or a fraction below 1)")
+	floatVar(fs, &f.limit, "limit", 0, "evaluate only the first N documents of each task (or a fraction below 1)")
 	fs.StringVar(&f.seeds, "seed", "", "seeds: random[,numpy,torch,fewshot] (fewshot default 1234)")
 	fs.StringVar(&f.output, "output", "", "folder for results_<date>.json (and sample logs)")
 	fs.BoolVar(&f.logSamples, "log-samples", false, "write samples_<task>_<date>.jsonl per task")
@@ -542,6 +537,7 @@ func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, f *eva
 		bar.finish()
 		runInfo := info
 		runInfo.ModelArgs = fmt.Sprintf("cfg=%g,cfg_uncond=%s", s, uncond)
+		runInfo.FileTag = fmt.Sprintf("_cfg%g", s)
 		if gopts.NegativePrompt != "" {
 			runInfo.ModelArgs += ",negative_prompt=" + strconv.Quote(gopts.NegativePrompt)
 		}
@@ -617,51 +613,4 @@ func reportSweep(w, stderr io.Writer, f *evalCmdFlags, scales []float64, rows []
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
-}
-
-// writeSweepPlot draws each task's primary metric against the guidance
-// scale as a PNG, written atomically.
-func writeSweepPlot(path string, scales []float64, rows []eval.SweepRow, uncond string) error {
-	p := plot.New()
-	p.Title.Text = "classifier-free guidance sweep (unconditional branch " + uncond + ")"
-	p.X.Label.Text = "guidance scale γ"
-	p.Y.Label.Text = "score"
-	p.Add(plotter.NewGrid())
-	order := make([]int, len(scales))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return scales[order[a]] < scales[order[b]] })
-	var lines []any
-	fraction := true // every plotted value is in [0, 1], as accuracies are
-	for _, r := range eval.PrimaryRows(rows) {
-		var xys plotter.XYs
-		for _, i := range order {
-			if v := r.Values[i]; !math.IsNaN(v) {
-				xys = append(xys, plotter.XY{X: scales[i], Y: v})
-				fraction = fraction && v >= 0 && v <= 1
-			}
-		}
-		if len(xys) > 0 {
-			lines = append(lines, fmt.Sprintf("%s (%s)", r.Task, r.Metric), xys)
-		}
-	}
-	if err := plotutil.AddLinePoints(p, lines...); err != nil {
-		return fmt.Errorf("--cfg-plot: %w", err)
-	}
-	if fraction {
-		p.Y.Min, p.Y.Max = 0, 1
-	}
-	p.Legend.Top = true
-	wt, err := p.WriterTo(8*vg.Inch, 4.5*vg.Inch, "png")
-	if err != nil {
-		return fmt.Errorf("--cfg-plot: %w", err)
-	}
-	if err := atomicfile.Write(path, func(w io.Writer) error {
-		_, err := wt.WriteTo(w)
-		return err
-	}); err != nil {
-		return fmt.Errorf("--cfg-plot %s: %w", path, err)
-	}
-	return nil
 }

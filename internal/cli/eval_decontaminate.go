@@ -118,7 +118,7 @@ OUTPUT/clean.json (the clean documents' indexes per task, lm-eval's
 	f.StringVar(&tasksArg, "tasks", "", "comma-separated tasks or groups")
 	f.StringVar(&indexDir, "ngram-index", "", "n-gram index of the training corpus (fmkit search ngram build)")
 	f.IntVar(&n, "n", 13, "n-gram length in tokens (13 as in GPT-3's study and lm-eval)")
-	f.Float64Var(&threshold, "threshold", 0, "share of a document's n-grams that makes it dirty (0: any one)")
+	floatVar(f, &threshold, "threshold", 0, "share of a document's n-grams that makes it dirty (0: any one)")
 	f.IntVar(&limit, "limit", 0, "check the first N documents of each task (0: all)")
 	f.StringVar(&output, "output", "", "folder for contamination.json and clean.json")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")

@@ -16,7 +16,7 @@ func TestPinkElephantFlagErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"pinkelephant", "generate", "--out", dir}, "--model and --out are required"},
-		{[]string{"pinkelephant", "generate", "--model", "x", "--out", dir, "--temperature", "NaN"}, "--temperature NaN: expected a finite number"},
+		{[]string{"pinkelephant", "generate", "--model", "x", "--out", dir, "--temperature", "NaN"}, `invalid argument "NaN" for "--temperature" flag: "NaN" is not a finite number`},
 		{[]string{"pinkelephant", "generate", "--model", "x", "--out", dir, "--from", "critique"}, `--from: pinkelephant: unknown stage "critique"`},
 		{[]string{"pinkelephant", "generate", "--model", "x", "--out", dir, "--turns", "5"}, "Turns (5) must be an even number"},
 		{[]string{"pinkelephant", "generate", "--model", "x", "--out", dir, "--test-fraction", "1.5"}, "TestFraction (1.5) must be in [0, 1)"},

@@ -117,7 +117,7 @@ unless --addr names another.`,
 	f.BoolVar(&noRedact, "no-redact", false, "send text as stored, without redacting personal data")
 	f.BoolVar(&redactPhone, "redact-phone", false, "also redact phone numbers (more false positives)")
 	f.BoolVar(&redactID, "redact-id", false, "also redact identity and account numbers (more false positives)")
-	f.Float64Var(&rate, "rate", 50, "API requests per second per client")
+	floatVar(f, &rate, "rate", 50, "API requests per second per client")
 	f.IntVar(&burst, "burst", 100, "API requests a client may make at once")
 	return cmd
 }
