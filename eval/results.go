@@ -212,6 +212,10 @@ type RunInfo struct {
 	BatchSize  string
 	Limit      float64
 	RandomSeed int64
+	// FileTag, when set, ends the results and sample file names
+	// (results_<date><FileTag>.json), so that runs started in the same
+	// microsecond or of one sweep (a guidance scale each) stay apart.
+	FileTag string
 }
 
 var sanitizeRe = regexp.MustCompile(`["<>:/|\\?*\[\]]+`)
@@ -220,8 +224,8 @@ var sanitizeRe = regexp.MustCompile(`["<>:/|\\?*\[\]]+`)
 // folder.
 func SanitizeModelName(name string) string { return sanitizeRe.ReplaceAllString(name, "__") }
 
-// WriteFiles writes results_<date>.json (and, with samples,
-// samples_<task>_<date>.jsonl per task) under dir/<sanitized model name>,
+// WriteFiles writes results_<date><tag>.json (and, with samples,
+// samples_<task>_<date><tag>.jsonl per task; tag is info.FileTag) under dir/<sanitized model name>,
 // atomically, and returns the results file's path.
 func (run *Run) WriteFiles(dir string, info RunInfo) (string, error) {
 	out := filepath.Join(dir, SanitizeModelName(info.Model))
@@ -233,11 +237,11 @@ func (run *Run) WriteFiles(dir string, info RunInfo) (string, error) {
 		if len(r.Samples) == 0 {
 			continue
 		}
-		if err := writeAtomic(filepath.Join(out, fmt.Sprintf("samples_%s_%s.jsonl", r.Name, date)), sampleJSONL(r.Samples)); err != nil {
+		if err := writeAtomic(filepath.Join(out, fmt.Sprintf("samples_%s_%s%s.jsonl", r.Name, date, info.FileTag)), sampleJSONL(r.Samples)); err != nil {
 			return "", err
 		}
 	}
-	path := filepath.Join(out, fmt.Sprintf("results_%s.json", date))
+	path := filepath.Join(out, fmt.Sprintf("results_%s%s.json", date, info.FileTag))
 	return path, writeAtomic(path, ResultsJSONString(run, info))
 }
 

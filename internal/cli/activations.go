@@ -11,11 +11,12 @@ import (
 
 func newActivationsCmd() *cobra.Command {
 	var (
-		ef   engineFlags
-		ids  string
-		text string
-		site string
-		out  string
+		ef     engineFlags
+		ids    string
+		text   string
+		site   string
+		out    string
+		asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "activations",
@@ -51,6 +52,9 @@ writes its activations, float32 [tokens, hidden], to a .npy file.`,
 			if err := npy.WriteFile(out, []int{len(tokens), H}, acts); err != nil {
 				return err
 			}
+			if asJSON {
+				return newJSONEncoder(cmd.OutOrStdout()).Encode(map[string]any{"npy": out, "site": site, "dtype": "float32", "shape": []int{len(tokens), H}, "tokens": tokens})
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %s float32 [%d, %d]\n", out, site, len(tokens), H)
 			return nil
 		},
@@ -60,5 +64,6 @@ writes its activations, float32 [tokens, hidden], to a .npy file.`,
 	cmd.Flags().StringVar(&text, "text", "", "text to tokenize with the model's tokenizer (special tokens added) instead of --ids")
 	cmd.Flags().StringVar(&site, "site", "", "hook site, e.g. layers.3.mlp_in")
 	cmd.Flags().StringVar(&out, "npy", "", "output .npy file")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"npy", "dtype", "shape", "tokens"} as JSON`)
 	return cmd
 }

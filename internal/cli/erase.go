@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/fmkit/fmkit/erase"
 	"github.com/fmkit/fmkit/npy"
@@ -107,7 +109,7 @@ type eraseFitResult struct {
 func newEraseFitCmd() *cobra.Command {
 	var (
 		xPath, zPath, xKey, zKey, method, out string
-		noAffine, shrinkage, constrainTrace   bool
+		noAffine, noShrinkage, noTraceConstraint bool
 		svdTol                                float64
 		classes                               int
 		asJSON                                bool
@@ -116,7 +118,7 @@ func newEraseFitCmd() *cobra.Command {
 		Use:   "fit",
 		Short: "Fit a LEACE eraser on representations X and concept Z",
 		Example: `  fmkit erase fit --x acts.npy --z labels.npy --out eraser.safetensors
-  fmkit erase fit --x acts.safetensors --x-key layer6 --z pos.npy --shrinkage --out e.safetensors`,
+  fmkit erase fit --x acts.safetensors --x-key layer6 --z pos.npy --no-shrinkage --out e.safetensors`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if xPath == "" || zPath == "" || out == "" {
@@ -134,7 +136,7 @@ func newEraseFitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f, err := erase.NewFitter(d, k, &erase.Options{Method: m, NoAffine: noAffine, Shrinkage: shrinkage, ConstrainTrace: constrainTrace, SVDTol: svdTol})
+			f, err := erase.NewFitter(d, k, &erase.Options{Method: m, NoAffine: noAffine, Shrinkage: !noShrinkage, ConstrainTrace: !noTraceConstraint, SVDTol: svdTol})
 			if err != nil {
 				return err
 			}
@@ -168,8 +170,7 @@ func newEraseFitCmd() *cobra.Command {
 	fl.IntVar(&classes, "classes", 0, "number of classes for integer labels (0: largest label + 1)")
 	fl.StringVar(&method, "method", "leace", "leace, or orth for a plain orthogonal projection")
 	fl.BoolVar(&noAffine, "no-affine", false, "fit a linear eraser without centering")
-	fl.BoolVar(&shrinkage, "shrinkage", false, "shrink the covariance of X (optimal linear shrinkage)")
-	fl.BoolVar(&constrainTrace, "constrain-trace", false, "never increase the trace of the covariance of X")
+	fitterFlags(fl, &noShrinkage, &noTraceConstraint)
 	floatVar(fl, &svdTol, "svd-tol", erase.DefaultSVDTol, "drop singular values of W·Σ_XZ at or below this")
 	fl.StringVar(&out, "out", "", "where to write the eraser (.safetensors)")
 	fl.BoolVar(&asJSON, "json", false, "print the result as JSON")
@@ -207,6 +208,7 @@ func updateInChunks(cmd *cobra.Command, f *erase.Fitter, xa *erase.Array, z eras
 
 func newEraseApplyCmd() *cobra.Command {
 	var eraserPath, xPath, xKey, out string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "apply",
 		Short:   "Apply a saved eraser to representations and write the result as .npy",
@@ -242,15 +244,19 @@ func newEraseApplyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return newJSONEncoder(cmd.OutOrStdout()).Encode(map[string]any{"out": out, "rows": n, "x_dim": d, "rank": e.R, "shape": xa.Shape})
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "erased %d rows of dimension %d (rank-%d edit); wrote %s\n", n, d, e.R, out)
 			return nil
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&eraserPath, "eraser", "", "eraser written by `fmkit erase fit` (.safetensors)")
+	fl.StringVar(&eraserPath, "eraser", "", "eraser written by fmkit erase fit (.safetensors)")
 	fl.StringVar(&xPath, "x", "", "representations X: .npy or .safetensors, float [..., d]")
 	fl.StringVar(&xKey, "x-key", "", "tensor name in a .safetensors --x holding several")
 	fl.StringVar(&out, "out", "", "where to write the erased representations (.npy, same dtype and shape)")
+	fl.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
 
@@ -259,7 +265,7 @@ func newEraseCheckCmd() *cobra.Command {
 		xPath, zPath, xKey, zKey, eraserPath string
 		testFraction                         float64
 		seed                                 uint64
-		shrinkage, asJSON                    bool
+		noShrinkage, noTraceConstraint, asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -301,7 +307,7 @@ baseline, with the largest entry of the cross-covariance Σ_XZ. Without
 				}
 			}
 			g, err := erase.CheckGuardedness(cmd.Context(), x, d, z.Labels, k, e,
-				&erase.CheckOptions{TestFraction: testFraction, Seed: seed, Fitter: &erase.Options{Shrinkage: shrinkage}}, nil)
+				&erase.CheckOptions{TestFraction: testFraction, Seed: seed, Fitter: &erase.Options{Shrinkage: !noShrinkage, ConstrainTrace: !noTraceConstraint}}, nil)
 			if err != nil {
 				return err
 			}
@@ -320,7 +326,7 @@ baseline, with the largest entry of the cross-covariance Σ_XZ. Without
 	fl.StringVar(&eraserPath, "eraser", "", "eraser to check (default: fit LEACE on the training rows)")
 	floatVar(fl, &testFraction, "test-fraction", 0.25, "share of rows held out for scoring")
 	fl.Uint64Var(&seed, "seed", 0, "seed of the train/held-out split")
-	fl.BoolVar(&shrinkage, "shrinkage", false, "shrink the covariance when fitting the eraser here")
+	fitterFlags(fl, &noShrinkage, &noTraceConstraint)
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
 }
@@ -343,3 +349,32 @@ func renderGuardedness(w io.Writer, g *erase.Guardedness) {
 	}
 	fmt.Fprintln(w, "\n"+strings.TrimSpace(verdict))
 }
+
+// fitterFlags are the LEACE fitter's switches, the same on every erase
+// command, with concept-erasure's LeaceFitter defaults (shrinkage=True,
+// constrain_cov_trace=True): flags turn them off. The old opt-in names
+// (--shrinkage, --constrain-trace) stay, hidden, as the inverse switches.
+func fitterFlags(fl *pflag.FlagSet, noShrinkage, noTraceConstraint *bool) {
+	fl.BoolVar(noShrinkage, "no-shrinkage", false, "fit without covariance shrinkage (on by default, as concept-erasure's LeaceFitter)")
+	fl.BoolVar(noTraceConstraint, "no-trace-constraint", false, "allow the eraser to increase the covariance trace (constrained by default, as LeaceFitter)")
+	for name, p := range map[string]*bool{"shrinkage": noShrinkage, "constrain-trace": noTraceConstraint} {
+		f := fl.VarPF(inverseBool{p}, name, "", "inverse of --no-"+name)
+		f.NoOptDefVal = "true"
+		f.Hidden = true
+	}
+}
+
+// inverseBool is a boolean flag that stores the opposite of its value.
+type inverseBool struct{ p *bool }
+
+func (b inverseBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*b.p = !v
+	return nil
+}
+func (b inverseBool) String() string   { return strconv.FormatBool(b.p != nil && !*b.p) }
+func (b inverseBool) Type() string     { return "bool" }
+func (b inverseBool) IsBoolFlag() bool { return true }

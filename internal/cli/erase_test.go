@@ -202,3 +202,90 @@ func TestEraseScrub(t *testing.T) {
 		}
 	}
 }
+
+// TestEraseDefaultsMatchLeaceFitter: erase fit's defaults are
+// concept-erasure's LeaceFitter's (shrinkage and the trace constraint on),
+// the same as erase scrub's; --no-shrinkage --no-trace-constraint and the
+// old --shrinkage=false give the plain fit.
+func TestEraseDefaultsMatchLeaceFitter(t *testing.T) {
+	dir := t.TempDir()
+	n, d := 60, 12 // few rows for the dimension: shrinkage matters
+	xp, zp := writeConceptData(t, dir, n, d)
+	fitWith := func(opts *erase.Options) []float64 {
+		xa, _, _, err := readX(xp, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		z, k, err := readConcept(zp, "", n, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := erase.NewFitter(d, k, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.UpdateFloat32(xa.F32, z); err != nil {
+			t.Fatal(err)
+		}
+		e, err := f.Eraser()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return applyEraser(e, xa.F32)
+	}
+	fromCLI := func(args ...string) []float64 {
+		out := filepath.Join(dir, "e.safetensors")
+		if _, stderr, code := runErase(t, append([]string{"erase", "fit", "--x", xp, "--z", zp, "--out", out}, args...)...); code != 0 {
+			t.Fatalf("%v: %s", args, stderr)
+		}
+		e, err := erase.LoadEraser(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		xa, _, _, _ := readX(xp, "")
+		return applyEraser(e, xa.F32)
+	}
+	leace := fitWith(&erase.Options{Shrinkage: true, ConstrainTrace: true})
+	plain := fitWith(&erase.Options{})
+	if maxDiff(leace, plain) < 1e-6 {
+		t.Fatal("the data do not tell the two fits apart")
+	}
+	for _, c := range []struct {
+		args []string
+		want []float64
+	}{
+		{nil, leace},
+		{[]string{"--shrinkage", "--constrain-trace"}, leace},
+		{[]string{"--no-shrinkage", "--no-trace-constraint"}, plain},
+		{[]string{"--shrinkage=false", "--constrain-trace=false"}, plain},
+	} {
+		if diff := maxDiff(fromCLI(c.args...), c.want); diff > 1e-9 {
+			t.Errorf("erase fit %v: differs from the expected fit by %g", c.args, diff)
+		}
+	}
+	for _, sub := range []string{"fit", "scrub", "check"} {
+		cmd, _, _ := newRootCmd().Find([]string{"erase", sub})
+		for _, name := range []string{"no-shrinkage", "no-trace-constraint"} {
+			if f := cmd.Flags().Lookup(name); f == nil || f.DefValue != "false" {
+				t.Errorf("erase %s --%s: %v", sub, name, f)
+			}
+		}
+	}
+}
+
+func applyEraser(e *erase.Eraser, x []float32) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	e.Apply(out, out)
+	return out
+}
+
+func maxDiff(a, b []float64) float64 {
+	m := 0.0
+	for i := range a {
+		m = max(m, math.Abs(a[i]-b[i]))
+	}
+	return m
+}

@@ -19,7 +19,6 @@ import (
 	"github.com/fmkit/fmkit/data"
 	"github.com/fmkit/fmkit/eval"
 	"github.com/fmkit/fmkit/hub"
-	"github.com/fmkit/fmkit/internal/atomicfile"
 	"github.com/fmkit/fmkit/internal/sysmem"
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/lm/cache"

@@ -11,10 +11,11 @@ import (
 
 func newForwardCmd() *cobra.Command {
 	var (
-		ef   engineFlags
-		ids  string
-		text string
-		out  string
+		ef     engineFlags
+		ids    string
+		text   string
+		out    string
+		asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "forward",
@@ -42,6 +43,9 @@ for every position, float32 [tokens, vocab], to a .npy file.`,
 			if err := npy.WriteFile(out, []int{len(tokens), V}, logits); err != nil {
 				return err
 			}
+			if asJSON {
+				return newJSONEncoder(cmd.OutOrStdout()).Encode(map[string]any{"npy": out, "dtype": "float32", "shape": []int{len(tokens), V}, "tokens": tokens})
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: float32 [%d, %d]\n", out, len(tokens), V)
 			return nil
 		},
@@ -50,5 +54,6 @@ for every position, float32 [tokens, vocab], to a .npy file.`,
 	cmd.Flags().StringVar(&ids, "ids", "", "token ids, comma-separated")
 	cmd.Flags().StringVar(&text, "text", "", "text to tokenize with the model's tokenizer (special tokens added) instead of --ids")
 	cmd.Flags().StringVar(&out, "npy", "", "output .npy file")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"npy", "dtype", "shape", "tokens"} as JSON`)
 	return cmd
 }

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -166,7 +168,9 @@ func newGenerateCmd() *cobra.Command {
 		promptIDs string
 		until     []string
 		stops     []int
+		asJSON    bool
 	)
+	var runGenerate func(cmd *cobra.Command) error
 	cmd := &cobra.Command{
 		Use:   "generate",
 		Short: "Continue a prompt with the native engine, streaming text to stdout",
@@ -182,40 +186,71 @@ token unless --cfg-uncond empty (the prefix token alone) or
 --negative-prompt TEXT (guide away from TEXT) says otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sampler, err := sf.validate()
+			if !asJSON {
+				return runGenerate(cmd)
+			}
+			// The generation streams to stdout; --json collects it and
+			// prints one object instead.
+			var buf bytes.Buffer
+			stdout := cmd.OutOrStdout()
+			cmd.SetOut(&buf)
+			err := runGenerate(cmd)
+			cmd.SetOut(stdout)
 			if err != nil {
 				return err
 			}
-			gopts, err := cf.options(cmd, cf.enabled(cmd))
-			if err != nil {
-				return err
+			out := strings.TrimSuffix(buf.String(), "\n")
+			res := map[string]any{"prompt": prompt, "text": out}
+			if promptIDs != "" {
+				ids, _ := parseIDs("--prompt-ids", promptIDs)
+				gen := []int{}
+				if out != "" {
+					if gen, err = parseIDs("output", out); err != nil {
+						return err
+					}
+				}
+				res = map[string]any{"prompt_ids": ids, "ids": gen}
 			}
-			switch {
-			case prompt != "" && promptIDs != "":
-				return fmt.Errorf("--prompt and --prompt-ids: give one of them, not both")
-			case prompt == "" && promptIDs == "":
-				return fmt.Errorf("--prompt or --prompt-ids is required")
-			case promptIDs != "" && cf.enabled(cmd):
-				return generateGuidedIDs(cmd, &ef, cf.scale, gopts, sf.maxNew, sampler, promptIDs, stops)
-			case promptIDs != "":
-				return generateIDs(cmd, &ef, sf.maxNew, sampler, promptIDs, stops)
-			case cf.enabled(cmd):
-				return generateGuided(cmd, &ef, cf.scale, gopts, guided.GenerateOptions{MaxTokens: sf.maxNew, Until: until, Sampler: sampler}, prompt)
+			if cf.enabled(cmd) {
+				res["cfg"] = cf.scale
 			}
-			b, m, err := openNative(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), native.Options{AddSpecialTokens: true})
-			if err != nil {
-				return err
-			}
-			defer m.Close()
-			w := cmd.OutOrStdout()
-			_, err = b.Generate(cmd.Context(), []string{prompt}, native.GenerateOptions{MaxTokens: sf.maxNew, Until: until, Sampler: sampler},
-				func(_ int, text string) error {
-					_, err := io.WriteString(w, text)
-					return err
-				})
-			fmt.Fprintln(w)
-			return err
+			return newJSONEncoder(stdout).Encode(res)
 		},
+	}
+	runGenerate = func(cmd *cobra.Command) error {
+		sampler, err := sf.validate()
+		if err != nil {
+			return err
+		}
+		gopts, err := cf.options(cmd, cf.enabled(cmd))
+		if err != nil {
+			return err
+		}
+		switch {
+		case prompt != "" && promptIDs != "":
+			return fmt.Errorf("--prompt and --prompt-ids: give one of them, not both")
+		case prompt == "" && promptIDs == "":
+			return fmt.Errorf("--prompt or --prompt-ids is required")
+		case promptIDs != "" && cf.enabled(cmd):
+			return generateGuidedIDs(cmd, &ef, cf.scale, gopts, sf.maxNew, sampler, promptIDs, stops)
+		case promptIDs != "":
+			return generateIDs(cmd, &ef, sf.maxNew, sampler, promptIDs, stops)
+		case cf.enabled(cmd):
+			return generateGuided(cmd, &ef, cf.scale, gopts, guided.GenerateOptions{MaxTokens: sf.maxNew, Until: until, Sampler: sampler}, prompt)
+		}
+		b, m, err := openNative(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), native.Options{AddSpecialTokens: true})
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		w := cmd.OutOrStdout()
+		_, err = b.Generate(cmd.Context(), []string{prompt}, native.GenerateOptions{MaxTokens: sf.maxNew, Until: until, Sampler: sampler},
+			func(_ int, text string) error {
+				_, err := io.WriteString(w, text)
+				return err
+			})
+		fmt.Fprintln(w)
+		return err
 	}
 	ef.register(cmd)
 	sf.register(cmd)
@@ -224,6 +259,7 @@ token unless --cfg-uncond empty (the prefix token alone) or
 	cmd.Flags().StringVar(&promptIDs, "prompt-ids", "", "prompt token ids, comma-separated (prints token ids)")
 	cmd.Flags().StringArrayVar(&until, "stop", nil, "text that ends generation, not printed (repeatable)")
 	cmd.Flags().IntSliceVar(&stops, "stop-token", nil, "with --prompt-ids: extra token ids that end generation (the config's EOS always does)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"prompt", "text"} (or {"prompt_ids", "ids"}) as one JSON object instead of streaming`)
 	return cmd
 }
 
