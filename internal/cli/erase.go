@@ -108,11 +108,11 @@ type eraseFitResult struct {
 
 func newEraseFitCmd() *cobra.Command {
 	var (
-		xPath, zPath, xKey, zKey, method, out string
+		xPath, zPath, xKey, zKey, method, out    string
 		noAffine, noShrinkage, noTraceConstraint bool
-		svdTol                                float64
-		classes                               int
-		asJSON                                bool
+		svdTol                                   float64
+		classes                                  int
+		asJSON                                   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "fit",
@@ -262,9 +262,9 @@ func newEraseApplyCmd() *cobra.Command {
 
 func newEraseCheckCmd() *cobra.Command {
 	var (
-		xPath, zPath, xKey, zKey, eraserPath string
-		testFraction                         float64
-		seed                                 uint64
+		xPath, zPath, xKey, zKey, eraserPath   string
+		testFraction                           float64
+		seed                                   uint64
 		noShrinkage, noTraceConstraint, asJSON bool
 	)
 	cmd := &cobra.Command{
