@@ -166,16 +166,6 @@ func genRequest(ctx string, kw *py.Dict) (lm.GenerateRequest, error) {
 	return r, nil
 }
 
-func toFloat64(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case int64:
-		return float64(x), true
-	}
-	return 0, false
-}
-
 var wordSplit = regexp.MustCompile(`\s+`)
 
 // processResults is lm-eval's ConfigurableTask.process_results for one

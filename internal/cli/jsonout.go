@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 )
@@ -20,14 +19,4 @@ func writeJSON(w io.Writer, v any) error {
 	enc := newJSONEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// marshalJSON is json.MarshalIndent without HTML escaping, and with the
-// final newline.
-func marshalJSON(v any, indent string) ([]byte, error) {
-	var b bytes.Buffer
-	enc := newJSONEncoder(&b)
-	enc.SetIndent("", indent)
-	err := enc.Encode(v)
-	return b.Bytes(), err
 }
