@@ -172,7 +172,10 @@ func roundAway(f float32) float32 {
 }
 
 // nearestInt is ggml's nearest_int: round to nearest, ties to even, through
-// the float32 magic-number addition (valid for |f| ≤ 4194303).
+// the float32 magic-number addition (valid for |f| ≤ 4194303). Callers
+// pass a product as float32(a*b): Go may fuse a multiplication with a
+// following addition into one FMA (arm64 always, amd64 from GOAMD64=v3),
+// even across statements, and only an explicit conversion stops it.
 func nearestInt(f float32) int {
 	v := f + 12582912
 	return int(math.Float32bits(v)&0x007fffff) - 0x00400000
@@ -212,9 +215,10 @@ func quantizeBlockQ4_0(y []byte, x []float32) {
 	}
 	putHalf(y, 0, d)
 	for j := range 16 {
-		// (int8_t)(x*id + 8.5f) truncates toward zero; x*id is in [-8, 8].
-		x0 := min(15, int8(x[j]*id+8.5))
-		x1 := min(15, int8(x[16+j]*id+8.5))
+		// (int8_t)(x*id + 8.5f) truncates toward zero; x*id is in [-8, 8],
+		// rounded to float32 before the addition (no FMA, as the reference).
+		x0 := min(15, int8(float32(x[j]*id)+8.5))
+		x1 := min(15, int8(float32(x[16+j]*id)+8.5))
 		y[2+j] = byte(x0) | byte(x1)<<4
 	}
 }
@@ -233,9 +237,11 @@ func dequantizeBlockQ4K(y []float32, x []byte) {
 	scales, q := x[4:16], x[16:144]
 	for i := range 4 {
 		sc, m := scaleMinK4(2*i, scales)
-		d1, m1 := d*float32(sc), dmin*float32(m)
+		// The mins are rounded products too: the subtraction below
+		// would otherwise fuse with them (FMSUB on arm64).
+		d1, m1 := d*float32(sc), float32(dmin*float32(m))
 		sc, m = scaleMinK4(2*i+1, scales)
-		d2, m2 := d*float32(sc), dmin*float32(m)
+		d2, m2 := d*float32(sc), float32(dmin*float32(m))
 		for l := range 32 {
 			// float32() around the product keeps Go from fusing it into
 			// an FMA, which ggml's reference does not do.
@@ -281,8 +287,8 @@ func quantizeBlockQ4K(y []byte, x []float32) {
 	sc := y[4:16]
 	clear(sc)
 	for j := range 8 {
-		ls := min(63, uint8(nearestInt(invScale*scales[j])))
-		lm := min(63, uint8(nearestInt(invMin*mins[j])))
+		ls := min(63, uint8(nearestInt(float32(invScale*scales[j]))))
+		lm := min(63, uint8(nearestInt(float32(invMin*mins[j]))))
 		if j < 4 {
 			sc[j], sc[j+4] = ls, lm
 		} else {
@@ -300,7 +306,7 @@ func quantizeBlockQ4K(y []byte, x []float32) {
 		if dj == 0 {
 			continue
 		}
-		dm := dmin * float32(m)
+		dm := float32(dmin * float32(m)) // no FMA with the addition below
 		for i := range 32 {
 			l := nearestInt((x[32*j+i] + dm) / dj)
 			levels[32*j+i] = uint8(max(0, min(15, l)))

@@ -78,7 +78,10 @@ func quantizeActsQ8K(a *qActs, x []float32) {
 		}
 		iscale := -127 / mx
 		for j, v := range xb {
-			q[j] = int8(min(127, nearestInt(iscale*v)))
+			// float32() rounds the product before nearestInt's magic
+			// addition: Go may otherwise fuse the two into an FMA (arm64,
+			// GOAMD64=v3), which ggml's reference does not do.
+			q[j] = int8(min(127, nearestInt(float32(iscale*v))))
 		}
 		for s := range 8 {
 			var sum int16
