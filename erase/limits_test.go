@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 // TestNonFiniteInputsFail is issue 24's silent rank-0 eraser: one NaN in Z
@@ -66,7 +66,7 @@ func TestNonFiniteInputsFail(t *testing.T) {
 	}
 	for _, c := range cases {
 		var err error
-		alloc := testutil.AllocatedBytes(func() { err = c.fit() })
+		alloc := memtest.AllocatedBytes(func() { err = c.fit() })
 		if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want ErrNonFinite with %q", c.name, err, c.want)
 		}

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 // FuzzTaskYAML feeds arbitrary task files through the index and config
@@ -18,7 +18,7 @@ func FuzzTaskYAML(f *testing.F) {
 	f.Add("task: t\na: &a {k: v}\nb:\n  <<: *a\n  k2: *a\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		fsys := fstest.MapFS{"t.yaml": {Data: []byte(src)}, "base.yaml": {Data: []byte("test_split: test\n")}}
-		n := testutil.AllocatedBytes(func() {
+		n := memtest.AllocatedBytes(func() {
 			ix, err := NewIndex(TaskSource{Name: "fuzz", FS: fsys, Limits: YAMLLimits{MaxValues: 10_000}})
 			if err != nil {
 				return

@@ -9,7 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/fmkit/fmkit/data"
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 	"github.com/fmkit/fmkit/lm"
 )
 
@@ -83,7 +83,7 @@ func TestOptionLimits(t *testing.T) {
 	for _, l := range []float64{1e300, math.MaxInt64, float64(len(docs) + 1)} {
 		var reqs []*DocRequests
 		var err error
-		n := testutil.AllocatedBytes(func() { reqs, err = suite.Tasks[0].BuildRequests(Options{Limit: l}) })
+		n := memtest.AllocatedBytes(func() { reqs, err = suite.Tasks[0].BuildRequests(Options{Limit: l}) })
 		if err != nil || len(reqs) != len(docs) {
 			t.Errorf("limit %g: %d documents, %v; want all %d", l, len(reqs), err, len(docs))
 		}

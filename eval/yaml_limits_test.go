@@ -8,7 +8,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 // billionLaughs is the 770-byte task file of issue 24: nine levels of nine
@@ -77,7 +77,7 @@ func TestIndexLimits(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
 			start := time.Now()
-			n := testutil.AllocatedBytes(func() {
+			n := memtest.AllocatedBytes(func() {
 				_, err = loadYAMLWithin(c.fsys, c.top, map[string]bool{}, newYAMLBudget(c.limits))
 			})
 			switch {

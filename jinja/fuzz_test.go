@@ -3,8 +3,8 @@ package jinja
 import (
 	"testing"
 
+	"github.com/fmkit/fmkit/internal/memtest"
 	"github.com/fmkit/fmkit/internal/py"
-	"github.com/fmkit/fmkit/internal/testutil"
 )
 
 func FuzzRender(f *testing.F) {
@@ -27,7 +27,7 @@ func FuzzRender(f *testing.F) {
 			return
 		}
 		tp = tp.WithLimits(limits)
-		n := testutil.AllocatedBytes(func() { tp.Render(doc) })
+		n := memtest.AllocatedBytes(func() { tp.Render(doc) })
 		if limit := uint64(256*len(src) + 64<<20); n > limit {
 			t.Fatalf("rendering a %d-byte template allocated %d bytes (limit %d)", len(src), n, limit)
 		}

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fmkit/fmkit/internal/memtest"
 	"github.com/fmkit/fmkit/internal/py"
-	"github.com/fmkit/fmkit/internal/testutil"
 )
 
 // TestRenderLimits is the table of templates that grow without bound (issue
@@ -49,7 +49,7 @@ func TestRenderLimits(t *testing.T) {
 			}
 			tpl = tpl.WithLimits(c.limits)
 			start := time.Now()
-			n := testutil.AllocatedBytes(func() { _, err = tpl.Render(py.NewDict()) })
+			n := memtest.AllocatedBytes(func() { _, err = tpl.Render(py.NewDict()) })
 			if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want ErrLimit with %q", err, c.want)
 			}

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 // FuzzParseConfig feeds arbitrary config.json bytes to ParseConfig (which
@@ -24,7 +24,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var c *Config
 		var err error
-		n := testutil.AllocatedBytes(func() { c, err = ParseConfig(data) })
+		n := memtest.AllocatedBytes(func() { c, err = ParseConfig(data) })
 		if limit := uint64(64*len(data) + 1<<20); n > limit {
 			t.Fatalf("parsing %d bytes allocated %d (limit %d)", len(data), n, limit)
 		}

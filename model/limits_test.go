@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 	"github.com/fmkit/fmkit/safetensors"
 )
 
@@ -128,7 +128,7 @@ func TestSamplerLimits(t *testing.T) {
 	if got := s.Sample(huge, nil); got != 0 {
 		t.Errorf("temperature %g on logits near the float32 limit: sampled %d, want 0", MinTemperature, got)
 	}
-	n := testutil.AllocatedBytes(func() { s.Sample(huge, nil) })
+	n := memtest.AllocatedBytes(func() { s.Sample(huge, nil) })
 	if n > 1024 {
 		t.Errorf("a warm sampler allocated %d bytes", n)
 	}

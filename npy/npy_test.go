@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 // The fixtures were written by NumPy (testdata/gen/npy/gen.py).
@@ -168,7 +168,7 @@ func FuzzRead(f *testing.F) {
 		var err error
 		// A header may claim any shape; what is allocated must follow the
 		// bytes actually there.
-		if n := testutil.AllocatedBytes(func() { a, err = Read(bytes.NewReader(data)) }); n > uint64(64*len(data)+1<<20) {
+		if n := memtest.AllocatedBytes(func() { a, err = Read(bytes.NewReader(data)) }); n > uint64(64*len(data)+1<<20) {
 			t.Fatalf("reading %d bytes allocated %d", len(data), n)
 		}
 		if err != nil {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 // TestHeaderLimits is the table of hostile headers: each fails with
@@ -29,7 +29,7 @@ func TestHeaderLimits(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
-			n := testutil.AllocatedBytes(func() { _, err = ParseHeader([]byte(c.header), c.dataLen) })
+			n := memtest.AllocatedBytes(func() { _, err = ParseHeader([]byte(c.header), c.dataLen) })
 			if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("err = %v, want ErrFormat with %q", err, c.want)
 			}

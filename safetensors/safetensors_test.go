@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 	"github.com/fmkit/fmkit/tensor"
 )
 
@@ -239,7 +239,7 @@ func FuzzParseHeader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, header []byte, dataLen int64) {
 		var h *Header
 		var err error
-		if n := testutil.AllocatedBytes(func() { h, err = ParseHeader(header, dataLen) }); n > uint64(64*len(header)+1<<16) {
+		if n := memtest.AllocatedBytes(func() { h, err = ParseHeader(header, dataLen) }); n > uint64(64*len(header)+1<<16) {
 			t.Fatalf("a %d-byte header allocated %d bytes", len(header), n)
 		}
 		if err != nil {

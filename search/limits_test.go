@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 // TestQueryLimits is the table of hostile searches of issue 24: each fails
@@ -39,7 +39,7 @@ func TestQueryLimits(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
 			start := time.Now()
-			n := testutil.AllocatedBytes(func() { _, err = ix.Search(context.Background(), c.query, c.opts) })
+			n := memtest.AllocatedBytes(func() { _, err = ix.Search(context.Background(), c.query, c.opts) })
 			if err == nil || !strings.Contains(err.Error(), c.want) || (c.is != nil && !errors.Is(err, c.is)) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}

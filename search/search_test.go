@@ -16,7 +16,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 func writeFile(t *testing.T, dir, name, content string) string {
@@ -218,7 +218,7 @@ func FuzzParseQuery(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		var q Query
 		var err error
-		if n := testutil.AllocatedBytes(func() { q, err = ParseQuery(s) }); n > uint64(64*len(s)+1<<16) {
+		if n := memtest.AllocatedBytes(func() { q, err = ParseQuery(s) }); n > uint64(64*len(s)+1<<16) {
 			t.Fatalf("parsing a %d-byte query allocated %d bytes", len(s), n)
 		}
 		if err != nil {

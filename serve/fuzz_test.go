@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 // FuzzRequests sends arbitrary bodies to both generation endpoints through
@@ -41,7 +41,7 @@ func FuzzRequests(f *testing.F) {
 			rec := httptest.NewRecorder()
 			// The tiny model's context is 64 tokens: whatever the body, a
 			// request costs a bounded amount of memory.
-			if n := testutil.AllocatedBytes(func() { s.ServeHTTP(rec, req) }); n > uint64(64*len(body)+32<<20) {
+			if n := memtest.AllocatedBytes(func() { s.ServeHTTP(rec, req) }); n > uint64(64*len(body)+32<<20) {
 				t.Fatalf("POST %s with a %d-byte body allocated %d bytes", path, len(body), n)
 			}
 			hung := ctx.Err() != nil

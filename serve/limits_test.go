@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 	"github.com/fmkit/fmkit/model"
 	"github.com/fmkit/fmkit/tokenizer"
 )
@@ -46,7 +46,7 @@ func TestPromptLimits(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var status int
 			var m map[string]any
-			n := testutil.AllocatedBytes(func() { status, m, _ = post(t, url+c.path, c.body) })
+			n := memtest.AllocatedBytes(func() { status, m, _ = post(t, url+c.path, c.body) })
 			if status != c.status || !strings.Contains(errMessage(m), c.want) {
 				t.Errorf("status %d, %q; want %d with %q", status, errMessage(m), c.status, c.want)
 			}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 func mustAlternatives(t *testing.T, s Shape, m Machine, opts *AlternativesOptions) []Alternative {
@@ -48,7 +48,7 @@ func TestAnalyzeLimits(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
 			start := time.Now()
-			n := testutil.AllocatedBytes(func() { _, err = Analyze(context.Background(), c.shape, g, "fp16", c.opts) })
+			n := memtest.AllocatedBytes(func() { _, err = Analyze(context.Background(), c.shape, g, "fp16", c.opts) })
 			if err == nil || !strings.Contains(err.Error(), c.want) || (c.is != nil && !errors.Is(err, c.is)) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
@@ -69,7 +69,7 @@ func TestAlternativesOffAndCancelled(t *testing.T) {
 	big := Shape{Hidden: 1 << 17, Heads: 1024, Layers: 1, Vocab: 32000, Seq: 8}
 	var alts []Alternative
 	var err error
-	n := testutil.AllocatedBytes(func() { alts, err = Alternatives(context.Background(), big, m, &AlternativesOptions{Off: true}) })
+	n := memtest.AllocatedBytes(func() { alts, err = Alternatives(context.Background(), big, m, &AlternativesOptions{Off: true}) })
 	if err != nil || alts != nil || n > 1<<10 {
 		t.Errorf("Off: %d alternatives, %v, %d bytes allocated", len(alts), err, n)
 	}

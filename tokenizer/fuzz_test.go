@@ -5,7 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 // checkOffsets verifies that offsets are within the text, that their starts
@@ -90,7 +90,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data string) {
 		var tok *Tokenizer
 		var err error
-		if n := testutil.AllocatedBytes(func() { tok, err = Parse("fuzz.json", []byte(data)) }); n > uint64(512*len(data)+4<<20) {
+		if n := memtest.AllocatedBytes(func() { tok, err = Parse("fuzz.json", []byte(data)) }); n > uint64(512*len(data)+4<<20) {
 			t.Fatalf("parsing %d bytes allocated %d", len(data), n)
 		}
 		if err != nil {

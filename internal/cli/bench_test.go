@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 // TestBenchGemmLimits checks that sizes whose matrices would not fit the
@@ -23,7 +23,7 @@ func TestBenchGemmLimits(t *testing.T) {
 	for _, c := range cases {
 		var stderr string
 		var code int
-		n := testutil.AllocatedBytes(func() { _, stderr, code = run(t, append([]string{"bench", "gemm"}, c.args...)...) })
+		n := memtest.AllocatedBytes(func() { _, stderr, code = run(t, append([]string{"bench", "gemm"}, c.args...)...) })
 		if code != 1 || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, stderr, c.want)
 		}

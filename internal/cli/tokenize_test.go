@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 	"github.com/fmkit/fmkit/tokenizer"
 )
 
@@ -144,7 +144,7 @@ func TestTokenizeLimits(t *testing.T) {
 	}
 	for _, c := range cases {
 		var err error
-		n := testutil.AllocatedBytes(func() {
+		n := memtest.AllocatedBytes(func() {
 			_, err = runWithStdin(t, c.stdin, append([]string{"tokenize", "--tokenizer", gpt2Dir}, c.args...)...)
 		})
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/chartok"
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/model"
@@ -283,11 +283,11 @@ func TestSplitContinuation(t *testing.T) {
 // bit for bit.
 func TestScaleOneIsUnguided(t *testing.T) {
 	m := loadModel(t, "neox_parallel")
-	n, err := native.New(m, testutil.CharTokenizer{}, nil)
+	n, err := native.New(m, chartok.Tokenizer{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := backend(t, m, testutil.CharTokenizer{}, nil)
+	b := backend(t, m, chartok.Tokenizer{}, nil)
 	ctx := context.Background()
 	for _, opts := range []*Options{nil, {Uncond: Empty}, {NegativePrompt: "boring"}} {
 		g := guide(t, b, 1, opts)
@@ -337,7 +337,7 @@ func TestScaleOneIsUnguided(t *testing.T) {
 		}
 		// The token-level decoder at γ = 1 runs the conditional branch only
 		// and samples as the engine does.
-		ids := testutil.CharTokenizer{}.Encode("Once upon", false)
+		ids := chartok.Tokenizer{}.Encode("Once upon", false)
 		wantIDs, err := m.Generate(ctx, [][]int{ids}, &model.GenerateOptions{MaxNewTokens: 6, Sampler: model.SamplerOptions{Temperature: 0.8, Seed: 9}})
 		if err != nil {
 			t.Fatal(err)
@@ -452,7 +452,7 @@ func TestSamplingReproducible(t *testing.T) {
 // streamed pieces concatenate to it.
 func TestGuidanceChangesGreedyText(t *testing.T) {
 	m := loadModel(t, "llama_gqa")
-	b := backend(t, m, testutil.CharTokenizer{}, nil)
+	b := backend(t, m, chartok.Tokenizer{}, nil)
 	ctx := context.Background()
 	prompt := "Tell me about cats"
 	for _, opts := range []*Options{nil, {Uncond: Empty}, {NegativePrompt: "dogs"}} {
@@ -462,7 +462,7 @@ func TestGuidanceChangesGreedyText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := testutil.CharTokenizer{}.Decode(toks[0], true)
+		want := chartok.Tokenizer{}.Decode(toks[0], true)
 		got, err := g.GenerateUntil(ctx, []lm.GenerateRequest{{Context: prompt, MaxTokens: 10}}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -491,13 +491,13 @@ func TestGuidanceChangesGreedyText(t *testing.T) {
 // splits them, and a negative prompt is tokenised as prompts are.
 func TestTextScoring(t *testing.T) {
 	m := loadModel(t, "gpt2")
-	b := backend(t, m, testutil.CharTokenizer{}, nil)
+	b := backend(t, m, chartok.Tokenizer{}, nil)
 	g := guide(t, b, 1.5, &Options{NegativePrompt: "xyz"})
 	got, err := g.Loglikelihood(context.Background(), []lm.LoglikelihoodRequest{{Context: "abc ", Continuation: "def"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := testutil.CharTokenizer{}
+	tok := chartok.Tokenizer{}
 	gt := guide(t, b, 1.5, &Options{NegativeTokens: tok.Encode("xyz", false)})
 	want, err := gt.LoglikelihoodTokens(context.Background(), []TokenRequest{{Context: tok.Encode("abc", false), Continuation: tok.Encode(" def", false)}}, nil)
 	if err != nil {
@@ -514,7 +514,7 @@ func TestTextScoring(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	m := loadModel(t, "gpt2")
 	b := backend(t, m, nil, &native.Options{MaxLength: 16})
-	bt := backend(t, m, testutil.CharTokenizer{}, &native.Options{MaxLength: 16})
+	bt := backend(t, m, chartok.Tokenizer{}, &native.Options{MaxLength: 16})
 	newErrs := []struct {
 		name  string
 		b     *native.Model

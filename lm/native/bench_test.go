@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/chartok"
 	"github.com/fmkit/fmkit/model"
 )
 
@@ -19,7 +19,7 @@ func BenchmarkGenerate(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer m.Close()
-	n, err := New(m, testutil.CharTokenizer{}, &Options{MaxLength: 128})
+	n, err := New(m, chartok.Tokenizer{}, &Options{MaxLength: 128})
 	if err != nil {
 		b.Fatal(err)
 	}

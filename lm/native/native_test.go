@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/chartok"
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/model"
 )
@@ -42,7 +42,7 @@ func open(t *testing.T, name string, opts *Options) (*Model, *fixtureRef) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	n, err := New(m, testutil.CharTokenizer{}, opts)
+	n, err := New(m, chartok.Tokenizer{}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestEncodePair(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c, k := n.EncodePair(tt.ctx, tt.cont)
-		tok := testutil.CharTokenizer{}
+		tok := chartok.Tokenizer{}
 		if tok.Decode(c, false) != tt.wantCtx || tok.Decode(k, false) != tt.wantCon {
 			t.Errorf("EncodePair(%q, %q) = %q | %q", tt.ctx, tt.cont, tok.Decode(c, false), tok.Decode(k, false))
 		}
@@ -170,7 +170,7 @@ func TestLoglikelihoodText(t *testing.T) {
 	if math.Abs(res[0].LogProb-res[1].LogProb) > 1e-9 {
 		t.Errorf("trailing space not moved: %v vs %v", res[0], res[1])
 	}
-	tok := testutil.CharTokenizer{}
+	tok := chartok.Tokenizer{}
 	whole := tok.Encode("hello there you", false)
 	tr, _ := n.LoglikelihoodTokens(context.Background(), []TokenRequest{{Context: whole[len(whole)-7 : len(whole)-4], Continuation: whole[len(whole)-4:]}}, nil)
 	if math.Abs(tr[0].LogProb-res[0].LogProb) > 1e-5 {
@@ -185,7 +185,7 @@ func TestGenerateUntilAndStream(t *testing.T) {
 	for _, name := range []string{"neox_parallel", "llama_gqa", "gpt2"} {
 		t.Run(name, func(t *testing.T) {
 			n, ref := open(t, name, nil)
-			tok := testutil.CharTokenizer{}
+			tok := chartok.Tokenizer{}
 			prompt := tok.Decode(ref.Greedy.Prompt, false)
 			if strings.Contains(prompt, "<eos>") {
 				t.Skip("prompt has the special token")

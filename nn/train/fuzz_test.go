@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fmkit/fmkit/internal/testutil"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 // FuzzReadJSONL feeds arbitrary bytes to the data reader: it must return
@@ -69,7 +69,7 @@ func FuzzReadPreferences(f *testing.F) {
 		}
 		var p *Preferences
 		var err error
-		n := testutil.AllocatedBytes(func() {
+		n := memtest.AllocatedBytes(func() {
 			p, err = readPreferences(strings.NewReader(in), "fuzz.jsonl", PreferenceOptions{EOS: -1, MaxLength: maxLength})
 		})
 		if limit := uint64(64*len(in) + 2<<20); n > limit {

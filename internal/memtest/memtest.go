@@ -1,4 +1,7 @@
-package testutil
+// Package memtest measures the heap memory a function allocates, for tests
+// that bound what hostile input (a huge declared size, an alias bomb) can
+// make a parser allocate.
+package memtest
 
 import "runtime"
 

@@ -1,12 +1,13 @@
-package testutil
+package chartok
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
 
-func TestCharTokenizer(t *testing.T) {
-	var tok CharTokenizer
+func TestTokenizer(t *testing.T) {
+	var tok Tokenizer
 	ids := tok.Encode("Hi!", true)
 	if want := []int{0, 'H' - 31, 'i' - 31, '!' - 31}; !slices.Equal(ids, want) {
 		t.Errorf("Encode = %v, want %v", ids, want)
@@ -19,11 +20,9 @@ func TestCharTokenizer(t *testing.T) {
 	}
 }
 
-func TestAllocatedBytes(t *testing.T) {
-	var keep []byte
-	n := AllocatedBytes(func() { keep = make([]byte, 1<<20) })
-	if n < 1<<20 || n > 2<<20 {
-		t.Errorf("AllocatedBytes of a 1 MiB slice = %d", n)
-	}
-	_ = keep
+func ExampleTokenizer() {
+	var tok Tokenizer
+	ids := tok.Encode("ab", true)
+	fmt.Println(ids, tok.Decode(ids, true))
+	// Output: [0 66 67] ab
 }
