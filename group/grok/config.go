@@ -72,7 +72,7 @@ func PaperConfig(n int) Config {
 // groups; for n ≤ 4 it returns the S_5 shape and hyperparameters with 60%
 // of the pairs for training and 30,000 epochs (checkpoints every 1,000),
 // which groks S_4 in minutes: at 40% the S_4 model memorises at once but
-// generalises only after hundreds of thousands of epochs.
+// had reached only 7% test accuracy after 310,000 epochs (seed 0).
 func DefaultConfig(n int) Config {
 	c := PaperConfig(n)
 	if n <= 4 {

@@ -56,7 +56,7 @@ The defaults are the paper's for --n: S5 E = 256, H = 128, full batch,
 both --frac 0.4, lr 1e-3, weight decay 1.0, betas 0.9,0.98, eps 1e-8, test
 every 10 epochs. The paper has no S4 run: S4 (and smaller) default to the S5
 shape and hyperparameters with --frac 0.6 and 30,000 epochs, which groks in
-minutes (at 0.4 it takes hundreds of thousands of epochs).
+minutes (at 0.4 it had reached 7% test accuracy after 310,000 epochs).
 
 Ctrl-C saves the weights and optimizer state; --resume continues the run in
 --out exactly where it stopped (with --epochs, to a new length).
