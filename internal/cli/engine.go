@@ -121,7 +121,27 @@ func loadModel(ctx context.Context, spec, dtype string, stderr io.Writer) (*mode
 	for _, note := range m.Notes() {
 		fmt.Fprintln(stderr, "note:", note)
 	}
+	if u := m.UnusedTensors(); len(u) > 0 {
+		fmt.Fprintln(stderr, "warning:", unusedTensorsNote(u))
+	}
 	return m, nil
+}
+
+// unusedTensorsNote says which checkpoint tensors the model leaves out (a
+// value head, an adapter, another architecture's weights), naming the
+// first few, so that a checkpoint that is not what the config says is not
+// run silently.
+func unusedTensorsNote(names []string) string {
+	const shown = 3
+	list := strings.Join(names[:min(len(names), shown)], ", ")
+	if len(names) > shown {
+		list += fmt.Sprintf(" and %d more", len(names)-shown)
+	}
+	noun := "tensors"
+	if len(names) == 1 {
+		noun = "tensor"
+	}
+	return fmt.Sprintf("the model does not use %d checkpoint %s: %s", len(names), noun, list)
 }
 
 // loadTokenizer reads the tokenizer files that sit beside the weights, or
