@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,10 +26,10 @@ func newSearchServeCmd() *cobra.Command {
 		redactPhone     bool
 		redactID        bool
 		rate            float64
-		burst           int
+		burst, port     int
 	)
 	cmd := &cobra.Command{
-		Use:   "serve --index NAME=DIR ... [--ngram NAME=DIR ...] [--addr 127.0.0.1:8080]",
+		Use:   "serve --index NAME=DIR ... [--ngram NAME=DIR ...] [--port 8080] [--addr 127.0.0.1:8080]",
 		Short: "Serve a search page and a JSON API over indexes (loopback only unless --addr says otherwise)",
 		Long: `serve opens BM25 indexes (--index NAME=DIR) and n-gram indexes
 (--ngram NAME=DIR) and serves a search page and its JSON API: /api/corpora,
@@ -36,7 +37,7 @@ func newSearchServeCmd() *cobra.Command {
 and IP addresses, user handles, keys) is redacted in everything sent unless
 --no-redact; --redact-phone and --redact-id add phone and identity numbers.
 Flagged results are kept in --flags. It listens on the loopback interface
-unless --addr names another.`,
+unless --addr names another; --port changes the port only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(indexes)+len(ngrams) == 0 {
@@ -47,6 +48,10 @@ unless --addr names another.`,
 			}
 			if burst < 1 {
 				return fmt.Errorf("search serve: --burst %d must be >= 1", burst)
+			}
+			listen, err := listenAddr(addr, port, cmd.Flags().Changed("port"))
+			if err != nil {
+				return err
 			}
 			var corpora []web.Corpus
 			var counts []web.NgramCorpus
@@ -85,7 +90,7 @@ unless --addr names another.`,
 			if err != nil {
 				return err
 			}
-			ln, err := net.Listen("tcp", addr)
+			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("search serve: %w", err)
 			}
@@ -112,7 +117,8 @@ unless --addr names another.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&indexes, "index", nil, "a BM25 index to serve, as NAME=DIR (repeatable)")
 	f.StringArrayVar(&ngrams, "ngram", nil, "an n-gram index to serve, as NAME=DIR (repeatable)")
-	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (HOST:PORT, or HOST with --port; port 0 picks a free one)")
+	f.IntVar(&port, "port", 8080, "port to listen on, replacing --addr's (0 picks a free one)")
 	f.StringVar(&flags, "flags", "search-flags.jsonl", "JSONL file where flagged results are kept (empty: refuse flags)")
 	f.BoolVar(&noRedact, "no-redact", false, "send text as stored, without redacting personal data")
 	f.BoolVar(&redactPhone, "redact-phone", false, "also redact phone numbers (more false positives)")
@@ -129,6 +135,24 @@ func splitNameDir(flag, spec string) (string, string, error) {
 		return "", "", fmt.Errorf("search serve: %s %q: want NAME=DIR", flag, spec)
 	}
 	return name, dir, nil
+}
+
+// listenAddr is --addr with its port replaced by --port when given; with
+// --port, --addr may be a bare host.
+func listenAddr(addr string, port int, portSet bool) (string, error) {
+	host, _, err := net.SplitHostPort(addr)
+	switch {
+	case err != nil && !portSet:
+		return "", fmt.Errorf("search serve: --addr %q: want HOST:PORT", addr)
+	case err != nil:
+		host = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
+	case !portSet:
+		return addr, nil
+	}
+	if port < 0 || port > 65535 {
+		return "", fmt.Errorf("search serve: --port %d: want a port in [0, 65535]", port)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port)), nil
 }
 
 func isLoopback(host string) bool {

@@ -31,12 +31,16 @@ func TestSearchServe(t *testing.T) {
 	var errb strings.Builder
 	go func() {
 		exit <- Main(ctx, []string{"search", "serve", "--index", "cats=" + idx, "--ngram", "counts=" + ng,
-			"--addr", "127.0.0.1:0", "--flags", filepath.Join(tmp, "flags.jsonl")}, pw, &errb)
+			"--port", "0", "--flags", filepath.Join(tmp, "flags.jsonl")}, pw, &errb)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
 		t.Fatalf("no address printed: %v (stderr %q)", err, errb.String())
+	}
+	// --port keeps --addr's loopback host.
+	if !strings.Contains(line, "http://127.0.0.1:") {
+		t.Fatalf("serve printed %q, want a loopback address", line)
 	}
 	base := strings.TrimSpace(line[strings.Index(line, "http://"):])
 	go io.Copy(io.Discard, pr)
@@ -78,9 +82,34 @@ func TestSearchServe(t *testing.T) {
 		{"search", "serve", "--index", "a=" + idx, "--index", "a=" + idx},
 		{"search", "serve", "--index", "a=" + idx, "--rate", "NaN"},
 		{"search", "serve", "--index", "a=" + idx, "--addr", "256.1.1.1:99999"},
+		{"search", "serve", "--index", "a=" + idx, "--addr", "127.0.0.1"},
+		{"search", "serve", "--index", "a=" + idx, "--port", "70000"},
+		{"search", "serve", "--index", "a=" + idx, "--port", "-1"},
 	} {
 		if _, errOut, code := run(t, args...); code == 0 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 			t.Errorf("%v: code %d, stderr %q (want one error line)", args, code, errOut)
+		}
+	}
+}
+
+func TestListenAddr(t *testing.T) {
+	for _, c := range []struct {
+		addr    string
+		port    int
+		portSet bool
+		want    string
+	}{
+		{"127.0.0.1:8080", 8080, false, "127.0.0.1:8080"},
+		{"127.0.0.1:8080", 9000, true, "127.0.0.1:9000"},
+		{"0.0.0.0", 9000, true, "0.0.0.0:9000"},
+		{"::1", 9000, true, "[::1]:9000"},
+		{"[::1]:80", 0, true, "[::1]:0"},
+		{"localhost", 0, false, ""},
+		{"127.0.0.1:1", 65536, true, ""},
+	} {
+		got, err := listenAddr(c.addr, c.port, c.portSet)
+		if got != c.want || (err != nil) != (c.want == "") {
+			t.Errorf("listenAddr(%q, %d, %v) = %q, %v; want %q", c.addr, c.port, c.portSet, got, err, c.want)
 		}
 	}
 }
