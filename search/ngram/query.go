@@ -69,10 +69,11 @@ func (ix *Index) Next(q []uint32, k int) (*NextTokens, error) {
 type Longest struct {
 	// Start is where the suffix begins in the query; Length is its
 	// length in tokens (0 when not even the last token occurs).
-	Start, Length int
+	Start  int `json:"start"`
+	Length int `json:"length"`
 	// Count is its number of occurrences (the number of tokens for the
 	// empty suffix).
-	Count uint64
+	Count uint64 `json:"count"`
 }
 
 // Longest returns the longest suffix of q that occurs. A suffix occurs

@@ -536,7 +536,7 @@ func (s *Server) handleFlag(r *http.Request) (any, error) {
 		}
 		return nil, badRequest("flag: want a JSON object {corpus, id, query, reason}: %v", err)
 	}
-	_, bm := s.corpora[fr.Corpus]
+	ix, bm := s.corpora[fr.Corpus]
 	_, ng := s.ngrams[fr.Corpus]
 	switch {
 	case !bm && !ng:
@@ -545,6 +545,13 @@ func (s *Server) handleFlag(r *http.Request) (any, error) {
 		return nil, badRequest("flag: missing id")
 	case len(fr.ID) > maxQueryBytes || len(fr.Query) > maxQueryBytes || len(fr.Reason) > maxQueryBytes:
 		return nil, badRequest("flag: fields are limited to %d bytes", maxQueryBytes)
+	}
+	// A BM25 corpus can say whether the document exists, so that the
+	// file holds only flags of real results.
+	if bm {
+		if _, err := ix.Doc(fr.ID); err != nil {
+			return nil, fmt.Errorf("web: flag: %w", err)
+		}
 	}
 	n, err := s.flags.add(Flag{Time: time.Now().UTC(), Corpus: fr.Corpus, ID: fr.ID, Query: fr.Query, Reason: fr.Reason})
 	if err != nil {

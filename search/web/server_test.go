@@ -183,6 +183,12 @@ func TestAPI(t *testing.T) {
 	if cnt.Count != 0 || cnt.Long == nil || cnt.Long.Length != 2 {
 		t.Errorf("count of an absent n-gram %+v", cnt)
 	}
+	// The page reads the longest match's keys in lower case.
+	var raw struct{ Longest json.RawMessage }
+	get(t, hs, "/api/count?corpus=counts&q="+url.QueryEscape(" purple quick brown"), &raw)
+	if !regexp.MustCompile(`^\{"start":1,"length":2,"count":2\}$`).Match(raw.Longest) {
+		t.Errorf("longest %s", raw.Longest)
+	}
 
 	post := func(body string) (int, string) {
 		r, err := http.Post(hs.URL+"/api/flag", "application/json", strings.NewReader(body))
@@ -234,6 +240,7 @@ func TestAPI(t *testing.T) {
 	}{
 		{`{"corpus": "gcide"}`, 400},
 		{`{"corpus": "x", "id": "d1"}`, 400},
+		{`{"corpus": "gcide", "id": "no-such-doc"}`, 404},
 		{`not json`, 400},
 		{`{"corpus": "gcide", "id": "d1", "extra": 1}`, 400},
 		{`{"corpus": "gcide", "id": "` + strings.Repeat("x", 9000) + `"}`, 413},

@@ -134,7 +134,7 @@ async function runCount(p) {
   const head = el("li", {}, el("div", { class: "count" }, r.count.toLocaleString() + " occurrences"),
     el("p", { class: "score" }, r.tokens.length + " tokens: [" + r.tokens.join(", ") + "]"));
   if (r.longest && r.count === 0) {
-    head.append(el("p", {}, `Longest suffix that occurs: the last ${r.longest.Length} tokens (${r.longest.Count} times).`));
+    head.append(el("p", {}, `Longest suffix that occurs: the last ${r.longest.length} tokens (${r.longest.count} times).`));
   }
   if (r.next && r.next.length) {
     const t = el("table", { class: "next-table" }, el("caption", {}, "Next token"));
