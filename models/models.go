@@ -3,7 +3,12 @@
 // cache directory (once per version of its files) and returns a model
 // directory in Hugging Face layout that every command can load.
 //
-// The only model today is recursion-tiny: a 0.8M-parameter Llama-style
+// Resolve is where every model spec fmkit accepts becomes a directory:
+// builtin:NAME (Dir), hf:ORG/NAME (downloaded through package hub) or a
+// local path. lm/native.Open builds a scoring and generation backend on
+// it; the CLI and the bench programs open models through those two.
+//
+// The only built-in model today is recursion-tiny: a 0.8M-parameter Llama-style
 // decoder trained by fmkit on the structural-recursion tasks (package
 // recursion), from the script train.sh beside its files.
 package models
