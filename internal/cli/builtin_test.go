@@ -19,6 +19,17 @@ func TestBuiltinModel(t *testing.T) {
 	if code != 0 || strings.TrimSpace(out) != "xI xH" {
 		t.Errorf("generate: exit %d, %q (stderr %q); want the successor of 2, xI xH", code, out, stderr)
 	}
+	// The default --max-new-tokens (256) is the built-in model's whole
+	// context: it shrinks to what the prompt leaves, with and without
+	// guidance, as in the README. 5 is xI (xO xH) least significant bit
+	// first; 6 is xO (xI xH).
+	for _, extra := range [][]string{nil, {"--cfg", "1.5"}} {
+		args := append([]string{"generate", "--model", "builtin:recursion-tiny", "--prompt", "succ (xI (xO xH)) =", "--stop", "\n"}, extra...)
+		out, stderr, code = run(t, args...)
+		if code != 0 || strings.TrimSpace(out) != "xO (xI xH)" {
+			t.Errorf("%v: exit %d, %q (stderr %q); want the successor of 5, xO (xI xH)", args, code, out, stderr)
+		}
+	}
 	_, stderr, code = run(t, "score", "--model", "builtin:recursion-tiny", "--context", "succ xH =", "--continuation", " xO xH", "--json")
 	if code != 0 {
 		t.Errorf("score: exit %d, %s", code, stderr)

@@ -56,6 +56,27 @@ func (f *samplingFlags) validate() (model.SamplerOptions, error) {
 	return o, nil
 }
 
+// forPrompt is --max-new-tokens for a text prompt: the value given, or
+// else the default capped by fitNewTokens.
+func (f *samplingFlags) forPrompt(cmd *cobra.Command, b *native.Model, prompt string) int {
+	if cmd.Flags().Changed("max-new-tokens") {
+		return f.maxNew
+	}
+	return fitNewTokens(f.maxNew, b, prompt)
+}
+
+// fitNewTokens caps a default number of new tokens at what the model's max
+// length leaves after the prompt (at least one), so that a model with a
+// short context (the built-in one has 256 positions) generates with the
+// default instead of failing; a count the user asked for is not changed.
+func fitNewTokens(maxNew int, b *native.Model, prompt string) int {
+	ids, err := b.Encode(prompt)
+	if err != nil {
+		return maxNew
+	}
+	return min(maxNew, max(b.MaxLength()-max(len(ids), 1), 1))
+}
+
 // cfgFlags are the classifier-free guidance flags of generate, score and
 // eval.
 type cfgFlags struct {
@@ -244,7 +265,7 @@ token unless --cfg-uncond empty (the prefix token alone) or
 		}
 		defer m.Close()
 		w := cmd.OutOrStdout()
-		_, err = b.Generate(cmd.Context(), []string{prompt}, native.GenerateOptions{MaxTokens: sf.maxNew, Until: until, Sampler: sampler},
+		_, err = b.Generate(cmd.Context(), []string{prompt}, native.GenerateOptions{MaxTokens: sf.forPrompt(cmd, b, prompt), Until: until, Sampler: sampler},
 			func(_ int, text string) error {
 				_, err := io.WriteString(w, text)
 				return err
@@ -288,11 +309,18 @@ func generateIDs(cmd *cobra.Command, ef *engineFlags, maxNew int, sampler model.
 
 // generateGuided streams the guided continuation of a text prompt.
 func generateGuided(cmd *cobra.Command, ef *engineFlags, scale float64, gopts *guided.Options, opts guided.GenerateOptions, prompt string) error {
-	g, m, err := openGuidedGenerator(cmd, ef, scale, gopts, true)
+	b, m, err := openGuided(cmd, ef, native.Options{AddSpecialTokens: true}, true)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	g, err := guided.New(b, scale, gopts)
+	if err != nil {
+		return err
+	}
+	if !cmd.Flags().Changed("max-new-tokens") {
+		opts.MaxTokens = fitNewTokens(opts.MaxTokens, b, prompt)
+	}
 	w := cmd.OutOrStdout()
 	_, err = g.Generate(cmd.Context(), []string{prompt}, opts, func(_ int, text string) error {
 		_, err := io.WriteString(w, text)
