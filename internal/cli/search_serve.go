@@ -98,7 +98,11 @@ unless --addr names another; --port changes the port only.`,
 			if host, _, _ := net.SplitHostPort(ln.Addr().String()); !isLoopback(host) {
 				fmt.Fprintf(w, "warning: listening on %s, reachable from other machines\n", host)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "serving %d corpora on http://%s/\n", len(corpora)+len(counts), ln.Addr())
+			noun := "corpora"
+			if len(corpora)+len(counts) == 1 {
+				noun = "corpus"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "serving %d %s on http://%s/\n", len(corpora)+len(counts), noun, ln.Addr())
 			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 				WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
 			done := make(chan error, 1)
