@@ -30,9 +30,12 @@ func checkUsage(root *cobra.Command) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		c.SuggestionsMinimumDistance = 2
-		if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+		switch {
+		case c.HasSubCommands() && c.Run == nil && c.RunE == nil:
 			c.Args = unknownSubcommand
 			c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		case c.Args != nil:
+			c.Args = argsMistake(c.Args)
 		}
 		for _, sub := range c.Commands() {
 			walk(sub)
@@ -54,6 +57,17 @@ func unknownSubcommand(cmd *cobra.Command, args []string) error {
 		msg += fmt.Sprintf(" (see %s --help)", cmd.CommandPath())
 	}
 	return &usageError{msg}
+}
+
+// argsMistake makes a wrong number of arguments (a stray word, a missing
+// file name) a usage error that shows the command's usage line.
+func argsMistake(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &usageError{fmt.Sprintf("%v; usage: %s", err, cmd.UseLine())}
+		}
+		return nil
+	}
 }
 
 // flagError turns an unknown flag into a usage error naming the closest

@@ -24,6 +24,10 @@ func TestMistakesExitTwo(t *testing.T) {
 		{[]string{"train", "lm", "--lrr", "3"}, "unknown flag: --lrr; did you mean --lr?"},
 		{[]string{"eval", "--taks", "x"}, "did you mean --tasks?"},
 		{[]string{"generate", "--zzzzzzzz"}, "unknown flag: --zzzzzzzz"},
+		// A stray word or a missing argument of a command that runs.
+		{[]string{"train", "lm", "...", "--resume"}, `unknown command "..." for "fmkit train lm"; usage: fmkit train lm [flags]`},
+		{[]string{"risk", "check"}, "requires at least 1 arg(s), only received 0; usage: fmkit risk check FILE..."},
+		{[]string{"serve", "a", "b"}, "accepts at most 1 arg(s), received 2; usage: fmkit serve MODEL"},
 	} {
 		out, stderr, code := run(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 || out != "" {
