@@ -119,30 +119,3 @@ func tokenizerGGUF(path string) ([]gguf.KV, string, error) {
 	}
 	return kv, "", nil
 }
-
-// ggufFileTokenizer returns the tokenizer of a model loaded from a GGUF
-// file (or a directory holding one and no tokenizer.json); ok is false for
-// other models.
-func ggufFileTokenizer(path string) (tok *tokenizer.Tokenizer, ok bool, err error) {
-	file := path
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		if _, err := os.Stat(filepath.Join(path, "tokenizer.json")); err == nil {
-			return nil, false, nil
-		}
-		files, _ := filepath.Glob(filepath.Join(path, "*.gguf"))
-		if len(files) != 1 {
-			return nil, false, nil
-		}
-		file = files[0]
-	}
-	if !model.IsGGUF(file) {
-		return nil, false, nil
-	}
-	f, err := gguf.Open(file)
-	if err != nil {
-		return nil, true, err
-	}
-	defer f.Close()
-	tok, err = tokenizer.FromGGUF(f)
-	return tok, true, err
-}

@@ -2,17 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/fmkit/fmkit/hub"
 	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/model"
 	"github.com/fmkit/fmkit/models"
@@ -30,52 +28,36 @@ func (f *engineFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.dtype, "dtype", "", "convert weight matrices to f32, bf16, f16, q8_0, q4_0 or q4_k (or bfloat16, float16, float32; default, auto: keep the checkpoint's dtype)")
 }
 
-// modelFiles are the files of a Hub model repository the engine reads.
-func modelFiles(p string) bool {
-	base := path.Base(p)
-	switch base {
-	case "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
-		"special_tokens_map.json", "model.safetensors.index.json":
-		return true
-	}
-	return strings.HasSuffix(base, ".safetensors") && !strings.Contains(p, "/")
-}
-
-// hubID is what a Hugging Face repository id looks like (ORG/NAME), to
-// tell a --model that names one without hf: from a mistyped directory.
-var hubID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$`)
-
-// resolveModel turns --model into a local directory: builtin:NAME unpacks
-// a model that ships inside fmkit (no network), hf:ORG/NAME downloads one
-// (resumable, into the Hugging Face cache; HF_HOME, HF_TOKEN and
-// HF_HUB_OFFLINE apply) with progress on stderr.
+// resolveModel turns --model into a local directory (models.Resolve):
+// builtin:NAME unpacks a model that ships inside fmkit (no network),
+// hf:ORG/NAME downloads one (resumable, into the Hugging Face cache;
+// HF_HOME, HF_TOKEN and HF_HUB_OFFLINE apply) with progress on stderr.
 func resolveModel(ctx context.Context, spec string, stderr io.Writer) (string, error) {
-	if spec == "" {
-		return "", fmt.Errorf("--model is required: a model directory, builtin:%s or hf:ORG/NAME", strings.Join(models.Names(), "|builtin:"))
+	if err := requireModel(spec); err != nil {
+		return "", err
 	}
-	if name, ok := strings.CutPrefix(spec, "builtin:"); ok {
-		dir, err := models.Dir(name, "")
-		if err != nil {
-			return "", fmt.Errorf("--model %s: %w", spec, err)
-		}
-		return dir, nil
-	}
-	id, ok := strings.CutPrefix(spec, "hf:")
-	if !ok {
-		if _, err := os.Stat(spec); err != nil && hubID.MatchString(spec) {
-			return "", &usageError{fmt.Sprintf("--model %s: no such directory; did you mean hf:%s?", spec, spec)}
-		}
-		return spec, nil
-	}
-	repo := hub.Repo{Type: hub.Model, ID: id}
-	if name, rev, ok := strings.Cut(id, "@"); ok {
-		repo.ID, repo.Revision = name, rev
-	}
-	dir, err := hub.FromEnvironment().Snapshot(ctx, repo, modelFiles, downloadProgress(stderr))
+	dir, err := models.Resolve(ctx, spec, &models.ResolveOptions{Progress: downloadProgress(stderr)})
 	if err != nil {
-		return "", fmt.Errorf("--model %s: %w", spec, err)
+		return "", modelError(spec, err)
 	}
 	return dir, nil
+}
+
+// requireModel says what --model takes when it is missing.
+func requireModel(spec string) error {
+	if spec == "" {
+		return fmt.Errorf("--model is required: a model directory, builtin:%s or hf:ORG/NAME", strings.Join(models.Names(), "|builtin:"))
+	}
+	return nil
+}
+
+// modelError names --model in an error opening it; a spec that names no
+// model is a usage error (exit 2).
+func modelError(spec string, err error) error {
+	if errors.Is(err, models.ErrSpec) {
+		return &usageError{"--model: " + err.Error()}
+	}
+	return fmt.Errorf("--model %s: %w", spec, err)
 }
 
 // positionalModel takes the model as vLLM's serve does: a positional
@@ -89,7 +71,7 @@ func (f *engineFlags) positionalModel(args []string) error {
 		return &usageError{fmt.Sprintf("the model is given twice: %s and --model %s", args[0], f.model)}
 	}
 	f.model = args[0]
-	if _, err := os.Stat(f.model); err != nil && hubID.MatchString(f.model) {
+	if _, err := os.Stat(f.model); err != nil && models.IsHubID(f.model) {
 		f.model = "hf:" + f.model
 	}
 	return nil
@@ -102,13 +84,22 @@ func (f *engineFlags) load(cmd *cobra.Command) (*model.Model, error) {
 // longDTypes are the torch and vLLM names of --dtype's types.
 var longDTypes = map[string]string{"auto": "", "bfloat16": "bf16", "float16": "f16", "half": "f16", "float32": "f32", "float": "f32"}
 
-func loadModel(ctx context.Context, spec, dtype string, stderr io.Writer) (*model.Model, error) {
+// parseDType reads --dtype, in fmkit's names or torch's.
+func parseDType(dtype string) (model.DType, error) {
 	if short, ok := longDTypes[dtype]; ok {
 		dtype = short
 	}
 	d, err := model.ParseDType(dtype)
 	if err != nil {
-		return nil, fmt.Errorf("--dtype %q: expected f32, bf16, f16, q8_0, q4_0 or q4_k (or bfloat16, float16, float32, auto)", dtype)
+		return "", fmt.Errorf("--dtype %q: expected f32, bf16, f16, q8_0, q4_0 or q4_k (or bfloat16, float16, float32, auto)", dtype)
+	}
+	return d, nil
+}
+
+func loadModel(ctx context.Context, spec, dtype string, stderr io.Writer) (*model.Model, error) {
+	d, err := parseDType(dtype)
+	if err != nil {
+		return nil, err
 	}
 	dir, err := resolveModel(ctx, spec, stderr)
 	if err != nil {
@@ -118,13 +109,19 @@ func loadModel(ctx context.Context, spec, dtype string, stderr io.Writer) (*mode
 	if err != nil {
 		return nil, err
 	}
+	reportLoad(stderr, m)
+	return m, nil
+}
+
+// reportLoad prints the notes of a freshly loaded model and a warning
+// naming the checkpoint tensors it does not use.
+func reportLoad(stderr io.Writer, m *model.Model) {
 	for _, note := range m.Notes() {
 		fmt.Fprintln(stderr, "note:", note)
 	}
 	if u := m.UnusedTensors(); len(u) > 0 {
 		fmt.Fprintln(stderr, "warning:", unusedTensorsNote(u))
 	}
-	return m, nil
 }
 
 // unusedTensorsNote says which checkpoint tensors the model leaves out (a
@@ -147,40 +144,38 @@ func unusedTensorsNote(names []string) string {
 // loadTokenizer reads the tokenizer files that sit beside the weights, or
 // the vocabulary of a GGUF file.
 func loadTokenizer(m *model.Model) (*tokenizer.Tokenizer, error) {
-	if tok, ok, err := ggufFileTokenizer(m.Dir); ok {
-		if err != nil {
-			return nil, fmt.Errorf("text input needs the model's tokenizer: %w", err)
-		}
-		return tok, nil
-	}
-	tok, err := tokenizer.Load(m.Dir)
+	tok, err := native.LoadTokenizer(m)
 	if err != nil {
 		return nil, fmt.Errorf("text input needs the model's tokenizer: %w", err)
 	}
 	return tok, nil
 }
 
-// openNative loads a model with its tokenizer as an lm backend named after
-// the --model spec. The caller closes the returned model.
+// openNative opens --model (native.Open) with its tokenizer as an lm
+// backend named after the spec, or, if tokenLevel, without one for token
+// requests alone. The caller closes the returned model.
 func openNative(ctx context.Context, spec, dtype string, stderr io.Writer, opts native.Options) (*native.Model, *model.Model, error) {
-	m, err := loadModel(ctx, spec, dtype, stderr)
+	return openBackend(ctx, spec, dtype, stderr, opts, false)
+}
+
+// openBackend is openNative, without the tokenizer if tokenLevel.
+func openBackend(ctx context.Context, spec, dtype string, stderr io.Writer, opts native.Options, tokenLevel bool) (*native.Model, *model.Model, error) {
+	d, err := parseDType(dtype)
 	if err != nil {
 		return nil, nil, err
 	}
-	tok, err := loadTokenizer(m)
-	if err != nil {
-		m.Close()
+	if err := requireModel(spec); err != nil {
 		return nil, nil, err
 	}
-	if opts.Name == "" {
-		opts.Name = spec
-	}
-	b, err := native.New(m, tok, &opts)
+	b, err := native.Open(ctx, spec, &native.OpenOptions{
+		Options: opts, DType: d, TokenLevel: tokenLevel,
+		Resolve: models.ResolveOptions{Progress: downloadProgress(stderr)},
+	})
 	if err != nil {
-		m.Close()
-		return nil, nil, err
+		return nil, nil, modelError(spec, err)
 	}
-	return b, m, nil
+	reportLoad(stderr, b.Engine())
+	return b, b.Engine(), nil
 }
 
 // inputTokens returns the token ids given by exactly one of --ids and

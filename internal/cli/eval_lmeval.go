@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/fmkit/fmkit/hub"
+	"github.com/fmkit/fmkit/models"
 )
 
 // lm-evaluation-harness's command line, as its users type it, mapped onto
@@ -197,7 +198,7 @@ func resolveTokenizer(ctx context.Context, name string, stderr io.Writer) (strin
 		return name, nil
 	}
 	id := strings.TrimPrefix(name, "hf:")
-	if !hubID.MatchString(id) {
+	if !models.IsHubID(id) {
 		return "", fmt.Errorf("tokenizer=%s: no such directory, and not a Hub id ORG/NAME", name)
 	}
 	tokenizerFile := func(p string) bool {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"math"
@@ -124,33 +123,7 @@ func (f *cfgFlags) options(cmd *cobra.Command, guiding bool) (*guided.Options, e
 // openGuided loads --model as a guidance backend, with the tokenizer when
 // needTokenizer. The caller closes the returned model.
 func openGuided(cmd *cobra.Command, ef *engineFlags, opts native.Options, needTokenizer bool) (*native.Model, *model.Model, error) {
-	return openGuidedSpec(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), opts, needTokenizer)
-}
-
-// openGuidedSpec is openGuided for a model spec and dtype.
-func openGuidedSpec(ctx context.Context, spec, dtype string, stderr io.Writer, opts native.Options, needTokenizer bool) (*native.Model, *model.Model, error) {
-	m, err := loadModel(ctx, spec, dtype, stderr)
-	if err != nil {
-		return nil, nil, err
-	}
-	var tok native.Tokenizer
-	if needTokenizer {
-		t, err := loadTokenizer(m)
-		if err != nil {
-			m.Close()
-			return nil, nil, err
-		}
-		tok = t
-	}
-	if opts.Name == "" {
-		opts.Name = spec
-	}
-	b, err := native.New(m, tok, &opts)
-	if err != nil {
-		m.Close()
-		return nil, nil, err
-	}
-	return b, m, nil
+	return openBackend(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), opts, !needTokenizer)
 }
 
 // openGuidedGenerator opens the model with generation's tokenisation (special
