@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,19 +19,21 @@ import (
 
 func newTokenizeCmd() *cobra.Command {
 	var (
-		path     string
-		special  bool
-		asJSON   bool
-		lines    bool
-		maxBytes int64
+		path        string
+		special     bool
+		asJSON      bool
+		lines       bool
+		maxBytes    int64
+		keepNewline bool
 	)
 	cmd := &cobra.Command{
 		Use:   "tokenize",
 		Short: "Encode text from stdin into token IDs with a Hugging Face tokenizer",
 		Long: `Encode text read from stdin with a tokenizer.json (or a model directory that
-holds one). By default the whole input is one text and each token is listed
-with its ID, string and byte offsets. --json prints {"ids", "tokens",
-"offsets"} instead. --lines encodes every line separately (without its
+holds one). By default the whole input is one text, less one final newline
+("\n" or "\r\n", as echo and editors add; --keep-newline encodes it), and
+each token is listed with its ID, string and byte offsets. --json prints
+{"ids", "tokens", "offsets"} instead. --lines encodes every line separately (without its
 "\n" or "\r\n") and prints one JSON array of IDs per line.
 
 Without --lines the input is encoded as one text, which takes about 70
@@ -63,6 +66,11 @@ limit and stays within a few hundred megabytes for any input.`,
 			if int64(len(text)) > maxBytes {
 				return fmt.Errorf("tokenize: stdin holds more than --max-bytes %d bytes; encode it line by line with --lines, or raise --max-bytes (about 70 bytes of memory per input byte)", maxBytes)
 			}
+			if !keepNewline {
+				// echo and editors end text with a newline the user
+				// did not mean to encode.
+				text = trimFinalNewline(text)
+			}
 			ids, offs := tok.EncodeWithOffsets(string(text), special)
 			if err := ctx.Err(); err != nil {
 				return err
@@ -77,8 +85,18 @@ limit and stays within a few hundred megabytes for any input.`,
 	cmd.Flags().BoolVar(&special, "special", false, "add the special tokens of the post-processor (e.g. BOS)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&lines, "lines", false, "encode each line separately; print one JSON array of IDs per line")
+	cmd.Flags().BoolVar(&keepNewline, "keep-newline", false, "encode the input's final newline too (without --lines)")
 	cmd.Flags().Int64Var(&maxBytes, "max-bytes", defaultTokenizeMaxBytes, "largest input encoded as one text (without --lines)")
 	return cmd
+}
+
+// trimFinalNewline drops one final "\n" or "\r\n".
+func trimFinalNewline(b []byte) []byte {
+	b, ok := bytes.CutSuffix(b, []byte("\n"))
+	if ok {
+		b, _ = bytes.CutSuffix(b, []byte("\r"))
+	}
+	return b
 }
 
 // defaultTokenizeMaxBytes bounds the memory of tokenize without --lines to

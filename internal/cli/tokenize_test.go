@@ -38,6 +38,16 @@ func TestTokenizeCommand(t *testing.T) {
 			"[15496,995]\n[]\n[15496,50256]\n"},
 		{"json", "Hello world", []string{"tokenize", "--tokenizer", gpt2Dir + "/tokenizer.json", "--json"},
 			`{"ids":[15496,995],"tokens":["Hello","Ġworld"],"offsets":[[0,5],[5,11]]}` + "\n"},
+		// One final newline, as echo adds, is not encoded unless
+		// --keep-newline; GPT-2 encodes "\n" as 198 (Ċ).
+		{"final newline", "Hello world\n", []string{"tokenize", "--tokenizer", gpt2Dir, "--json"},
+			`{"ids":[15496,995],"tokens":["Hello","Ġworld"],"offsets":[[0,5],[5,11]]}` + "\n"},
+		{"final CRLF", "Hello world\r\n", []string{"tokenize", "--tokenizer", gpt2Dir, "--json"},
+			`{"ids":[15496,995],"tokens":["Hello","Ġworld"],"offsets":[[0,5],[5,11]]}` + "\n"},
+		{"only one final newline", "Hello world\n\n", []string{"tokenize", "--tokenizer", gpt2Dir, "--json"},
+			`{"ids":[15496,995,198],"tokens":["Hello","Ġworld","Ċ"],"offsets":[[0,5],[5,11],[11,12]]}` + "\n"},
+		{"keep newline", "Hello world\n", []string{"tokenize", "--tokenizer", gpt2Dir, "--json", "--keep-newline"},
+			`{"ids":[15496,995,198],"tokens":["Hello","Ġworld","Ċ"],"offsets":[[0,5],[5,11],[11,12]]}` + "\n"},
 		{"detokenize", "[15496,995]\n[15496, 50256]\n[]", []string{"detokenize", "--tokenizer", gpt2Dir},
 			"Hello world\nHello<|endoftext|>\n\n"},
 		{"detokenize skip special", "[15496,50256]", []string{"detokenize", "--tokenizer", gpt2Dir, "--skip-special"},
@@ -113,14 +123,14 @@ func TestTokenizeStreamsLongInput(t *testing.T) {
 		want.Offsets = append(want.Offsets, [2]int{offs[i].Start, offs[i].End})
 	}
 	wantJSON, _ := json.Marshal(want)
-	got, err := runWithStdin(t, text, "tokenize", "--tokenizer", gpt2Dir, "--json")
+	got, err := runWithStdin(t, text, "tokenize", "--tokenizer", gpt2Dir, "--json", "--keep-newline")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got != string(wantJSON)+"\n" {
 		t.Errorf("streamed JSON differs from encoding/json's (%d vs %d bytes)", len(got), len(wantJSON)+1)
 	}
-	table, err := runWithStdin(t, text, "tokenize", "--tokenizer", gpt2Dir)
+	table, err := runWithStdin(t, text, "tokenize", "--tokenizer", gpt2Dir, "--keep-newline")
 	if err != nil {
 		t.Fatal(err)
 	}
