@@ -242,6 +242,16 @@ var corpora = map[string]map[string][][]v{
 			{byt(`{"id": "a", "contents": "x", "meta": {"k": ` + rep("[", 2000) + rep("]", 2000) + `}}`)},
 			{byt(`{"id": "a", "id": "b", "contents": "x"}`)},
 		},
+		"FuzzBuild": {
+			// the same id a thousand times, and as a number and a string
+			{byt(rep(`{"id": "d", "contents": "x"}`+"\n", 1000) + `{"id": 1, "contents": "n"}` + "\n" + `{"id": "1", "contents": "s"}`)},
+			// nesting 10,000 deep in meta, then a good record
+			{byt(`{"id": "a", "contents": "x", "meta": ` + rep("[", 10000) + rep("]", 10000) + "}\n" + `{"id": "b", "contents": "y"}`)},
+			// blank lines, CRLF, NUL bytes and invalid UTF-8, no final newline
+			{byt("\r\n\n\t\n{\"id\": \"\x00\", \"contents\": \"\xff\xfe\"}\r\n{\"id\": \"\xff\", \"contents\": \"\"}")},
+			// a 60 KB record and 200 bad lines, more than Build lists
+			{byt(`{"id": "long", "contents": "` + rep("word ", 12000) + `"}` + "\n" + rep("{\n", 200))},
+		},
 	},
 	"search/ngram": {
 		"FuzzParseIDs": {
