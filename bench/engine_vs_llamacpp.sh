@@ -13,11 +13,18 @@
 # count), whether both engines' first 16 greedy tokens agree, and once per
 # format the relative difference of the perplexities both compute for
 # PPL random ids (on a random model it is near the vocabulary size, so it
-# checks the numerics, not the model).
+# checks the numerics, not the model). Then, because a perplexity near the
+# vocabulary size hides most numerical differences, both engines compute
+# the perplexity of a fixed text on a trained model: builtin:recursion-tiny
+# (0.8M parameters, trained by fmkit on the successor function) on the
+# first TEXT_PPL ids of succ lines from fmkit recursion gen (seed 7), as
+# f32, q8_0 and q4_0 GGUF files. Q4_K is left out of that table: its
+# 256-weight rows do not fit this model (hidden 128, MLP 352), whose
+# tensors fmkit quantize would leave in f32.
 #
 # usage: bench/engine_vs_llamacpp.sh [WORKDIR]
 # env:   THREADS (2), REPEAT (5), FORMATS ("f32 f16 bf16 q8_0 q4_0 q4_k"),
-#        PREFILL (512), DECODE (256), PROMPT (16), PPL (512),
+#        PREFILL (512), DECODE (256), PROMPT (16), PPL (512), TEXT_PPL (256; 0: none),
 #        KERNELS   fmkit's kernel family (avx512, avx2+fma, ...; default: the CPU's best)
 #        VARIANT   llama.cpp's CPU library (zen4, haswell, skylakex, ...;
 #                  default: the best this CPU runs, as llama.cpp picks it)
@@ -31,6 +38,7 @@ prefill=${PREFILL:-512}
 decode=${DECODE:-256}
 prompt=${PROMPT:-16}
 ppl=${PPL:-512}
+text_ppl=${TEXT_PPL:-256}
 mkdir -p "$work"
 
 # llama.cpp from npm: the prebuilt libraries and the source bundle's headers.
@@ -93,6 +101,23 @@ for f in $formats; do
 	"$work/ggufbench" -model "$file" -mode ppl -n "$ppl" -seed 1 $kernels | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
 	"$work/driver" "$file" ppl "$threads" "$ppl" "$prompt" 1 "$libdir" | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
 done
+if [ "$text_ppl" -gt 0 ]; then
+	tdir=$work/recursion-tiny
+	mkdir -p "$tdir"
+	"$work/fmkit" recursion gen --task succ --n 200 --seed 7 --split ppl --lm ids 2>/dev/null |
+		/usr/bin/python3 -c 'import json, sys; ids = [i for l in sys.stdin for i in json.loads(l)["ids"]]; print(" ".join(map(str, ids[:int(sys.argv[1])])))' "$text_ppl" >"$tdir/text.ids"
+	for f in f32 q8_0 q4_0; do
+		file=$tdir/$f/model.gguf
+		if [ ! -f "$file" ]; then
+			case $f in
+			q*) "$work/fmkit" quantize --model builtin:recursion-tiny --type "$f" --out "$tdir/$f" >/dev/null 2>&1 ;;
+			*) "$work/fmkit" convert --model builtin:recursion-tiny --dtype "$f" --out "$file" >/dev/null 2>&1 ;;
+			esac
+		fi
+		"$work/ggufbench" -model "$file" -mode ppl -ids "$tdir/text.ids" $kernels | sed "s/^{/{\"format\":\"$f\",\"model\":\"recursion-tiny\",/" | tee -a "$results"
+		"$work/driver" "$file" ppl "$threads" 0 0 1 "$libdir" "$tdir/text.ids" | sed "s/^{/{\"format\":\"$f\",\"model\":\"recursion-tiny\",/" | tee -a "$results"
+	done
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 /usr/bin/python3 - "$results" <<'PY'
@@ -102,7 +127,11 @@ speed = collections.defaultdict(list)
 cpu = collections.defaultdict(list)
 greedy = collections.defaultdict(dict)
 ppl = collections.defaultdict(dict)
+text_ppl = collections.defaultdict(dict)
 for r in rows:
+    if "model" in r:
+        text_ppl[r["format"]][r["peer"]] = (r["ppl"], r["tokens"])
+        continue
     if r["mode"] == "ppl":
         ppl[r["format"]][r["peer"]] = r["ppl"]
         continue
@@ -112,7 +141,7 @@ for r in rows:
         greedy[r["format"]].setdefault(r["peer"], r["greedy"])
 fams = {r.get("kernels") for r in rows if r["peer"] == "fmkit"}
 print()
-print(f"tokens/s, median (best) of {max(len(v) for v in speed.values())} interleaved runs; fmkit kernels: {', '.join(sorted(fams))}")
+print(f"tokens/s, median (best) of {max((len(v) for v in speed.values()), default=0)} interleaved runs; fmkit kernels: {', '.join(sorted(fams))}")
 print(f"{'weights':<8} {'task':<8} {'fmkit':>16} {'llama.cpp':>16} {'fmkit/llama.cpp':>16} {'llama/fmkit cpu-s':>18} {'same greedy 16':>15} {'ppl diff':>9}")
 order = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k"]
 for f in sorted({k[0] for k in speed}, key=lambda x: order.index(x) if x in order else 99):
@@ -133,4 +162,12 @@ for f in sorted({k[0] for k in speed}, key=lambda x: order.index(x) if x in orde
 for f, g in greedy.items():
     if g.get("fmkit") != g.get("llama.cpp"):
         print(f"{f}: fmkit greedy {g.get('fmkit')}\n{'':>{len(f)+2}}llama.cpp    {g.get('llama.cpp')}")
+if text_ppl:
+    print()
+    print("perplexity of a fixed text, builtin:recursion-tiny (trained)")
+    print(f"{'weights':<8} {'tokens':>6} {'fmkit':>10} {'llama.cpp':>10} {'diff':>8}")
+    for f, p in text_ppl.items():
+        if "fmkit" in p and "llama.cpp" in p:
+            (a, n), (b, _) = p["fmkit"], p["llama.cpp"]
+            print(f"{f:<8} {n:>6} {a:>10.4f} {b:>10.4f} {100 * (a / b - 1):>+7.2f}%")
 PY

@@ -2,8 +2,9 @@
 // driver measures llama.cpp, for bench/engine_vs_llamacpp.sh: prefill of N
 // random token ids (logits for the last), or greedy decoding of N tokens
 // after a prompt of P random ids, from the same splitmix64 stream, or the
-// perplexity of N random ids (mode ppl). It prints one JSON line with the
-// speed, the first 16 greedy tokens and the perplexity.
+// perplexity of N random ids or of the ids in a file (mode ppl, -ids). It
+// prints one JSON line with the speed, the first 16 greedy tokens and the
+// perplexity.
 package main
 
 import (
@@ -13,6 +14,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,8 +31,9 @@ func main() {
 	seed := flag.Uint64("seed", 1, "seed of the random ids")
 	dtype := flag.String("dtype", "", "weight dtype override")
 	kernels := flag.String("kernels", "", "kernel family (tensor.SetKernels)")
+	idsFile := flag.String("ids", "", "mode ppl: a file of whitespace-separated token ids (instead of N random ids)")
 	flag.Parse()
-	if err := run(*path, *mode, *n, *p, *seed, *dtype, *kernels); err != nil {
+	if err := run(*path, *mode, *n, *p, *seed, *dtype, *kernels, *idsFile); err != nil {
 		fmt.Fprintln(os.Stderr, "ggufbench:", err)
 		os.Exit(1)
 	}
@@ -59,7 +63,27 @@ func argmax(x []float32) int {
 	return best
 }
 
-func run(path, mode string, n, p int, seed uint64, dtype, kernels string) error {
+// readIDs reads whitespace-separated token ids below vocab from a file.
+func readIDs(path string, vocab int) ([]int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int
+	for _, f := range strings.Fields(string(b)) {
+		id, err := strconv.Atoi(f)
+		if err != nil || id < 0 || id >= vocab {
+			return nil, fmt.Errorf("%s: %q is not a token id below %d", path, f, vocab)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) < 2 {
+		return nil, fmt.Errorf("%s: %d token ids, perplexity needs at least 2", path, len(ids))
+	}
+	return ids, nil
+}
+
+func run(path, mode string, n, p int, seed uint64, dtype, kernels, idsFile string) error {
 	if kernels != "" {
 		if _, err := tensor.SetKernels(kernels); err != nil {
 			return err
@@ -81,6 +105,15 @@ func run(path, mode string, n, p int, seed uint64, dtype, kernels string) error 
 	ids := make([]int, total)
 	for i := range ids {
 		ids[i] = int(splitmix64(&seed) % uint64(m.Config.Vocab))
+	}
+	if idsFile != "" {
+		if mode != "ppl" {
+			return fmt.Errorf("-ids is for -mode ppl")
+		}
+		if ids, err = readIDs(idsFile, m.Config.Vocab); err != nil {
+			return err
+		}
+		n = len(ids)
 	}
 	ctx := context.Background()
 	var last []float32
@@ -148,7 +181,7 @@ func run(path, mode string, n, p int, seed uint64, dtype, kernels string) error 
 		}
 		elapsed, cpu = time.Since(t0), cpuSeconds()-c0
 	default:
-		return fmt.Errorf("-mode %q: expected prefill or decode", mode)
+		return fmt.Errorf("-mode %q: expected prefill, decode or ppl", mode)
 	}
 	if greedy == nil {
 		greedy = []int{}

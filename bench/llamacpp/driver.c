@@ -4,11 +4,12 @@
 // prints one JSON line. The ids come from the same splitmix64 stream as
 // bench/ggufbench's, so both engines see the same input.
 //
-// Mode ppl computes the perplexity of N random ids (every position's
-// next-token log-probability, in float64, from logits for every row) and
-// prints it as "ppl".
+// Mode ppl computes the perplexity of N random ids, or of the ids in
+// IDSFILE (whitespace-separated; N is then their count), from every
+// position's next-token log-probability, in float64, from logits for every
+// row, and prints it as "ppl".
 //
-// usage: driver MODEL.gguf prefill|decode|ppl THREADS N P SEED LIBDIR
+// usage: driver MODEL.gguf prefill|decode|ppl THREADS N P SEED LIBDIR [IDSFILE]
 #include <stdbool.h>
 #include <math.h>
 #include <stdint.h>
@@ -61,8 +62,8 @@ static void must(int rc, const char *what) {
 }
 
 int main(int argc, char **argv) {
-	if (argc != 8) {
-		fprintf(stderr, "usage: driver MODEL.gguf prefill|decode THREADS N P SEED LIBDIR\n");
+	if (argc != 8 && argc != 9) {
+		fprintf(stderr, "usage: driver MODEL.gguf prefill|decode|ppl THREADS N P SEED LIBDIR [IDSFILE]\n");
 		return 2;
 	}
 	const char *path = argv[1], *mode = argv[2];
@@ -91,6 +92,21 @@ int main(int argc, char **argv) {
 	int total = strcmp(mode, "decode") == 0 ? p : n;
 	llama_token *ids = malloc(sizeof(llama_token) * (total > 0 ? total : 1));
 	for (int i = 0; i < total; i++) ids[i] = (llama_token)(splitmix64(&seed) % (uint64_t)vocab);
+	if (argc == 9) {
+		if (strcmp(mode, "ppl") != 0) { fprintf(stderr, "driver: IDSFILE is for mode ppl\n"); return 2; }
+		FILE *f = fopen(argv[8], "r");
+		if (!f) { fprintf(stderr, "driver: cannot open %s\n", argv[8]); return 1; }
+		int cap = 256, id;
+		n = 0;
+		ids = realloc(ids, sizeof(llama_token) * cap);
+		while (fscanf(f, "%d", &id) == 1) {
+			if (id < 0 || id >= vocab) { fprintf(stderr, "driver: %s: id %d not below %d\n", argv[8], id, vocab); return 1; }
+			if (n == cap) ids = realloc(ids, sizeof(llama_token) * (cap *= 2));
+			ids[n++] = id;
+		}
+		fclose(f);
+		if (n < 2) { fprintf(stderr, "driver: %s: %d ids, perplexity needs at least 2\n", argv[8], n); return 1; }
+	}
 
 	double t0, t1, c0, c1, ppl = 0;
 	int tokens[16], ntok = 0;
