@@ -92,7 +92,7 @@ empty or --negative-prompt TEXT says otherwise.`,
 	cmd.Flags().StringVar(&cont, "continuation", "", "continuation text (scored with lm-evaluation-harness's tokenization)")
 	cmd.Flags().StringVar(&contextIDs, "context-ids", "", "context token ids, comma-separated (empty: the prefix token)")
 	cmd.Flags().StringVar(&contIDs, "continuation-ids", "", "continuation token ids, comma-separated")
-	cmd.Flags().IntVar(&prefixToken, "prefix-token", -1, "token to condition on when the context is empty (default: BOS, else EOS)")
+	cmd.Flags().IntVar(&prefixToken, "prefix-token", -1, "token to condition on when the context is empty (negative: BOS, else EOS)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
 }

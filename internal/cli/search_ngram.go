@@ -80,7 +80,7 @@ func newNgramBuildCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVar(&inputs, "input", nil, "JSONL file or folder of .jsonl/.json files, optionally .gz or .zst (repeatable)")
 	f.StringVar(&field, "field", "text", "JSON field with the text")
-	f.StringVar(&idField, "id-field", "id", "JSON field with the document id (default FILE:LINE when missing)")
+	f.StringVar(&idField, "id-field", "id", "JSON field with the document id; FILE:LINE where a record has none")
 	f.StringVar(&tokPath, "tokenizer", "", "tokenizer.json (or a folder holding one); a copy goes into the index")
 	f.StringVar(&out, "out", "", "index directory")
 	f.IntVar(&memMB, "memory-mb", 1024, "memory for suffix sorting, all threads together, in MiB (larger corpora are sorted in chunks and merged from disk)")
