@@ -17,6 +17,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/fmkit/fmkit/hub"
+	"github.com/fmkit/fmkit/internal/memtest"
 )
 
 func TestReadJSONKeepsOrderAndUnifiesTypes(t *testing.T) {
@@ -303,7 +304,10 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add("a,b\n1,x\n")
 	f.Add("\"q\nq\",1\n,\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		ReadCSV(strings.NewReader(s), "fuzz.csv")
+		n := memtest.AllocatedBytes(func() { ReadCSV(strings.NewReader(s), "fuzz.csv") })
+		if limit := uint64(256*len(s) + 1<<20); n > limit {
+			t.Fatalf("reading %d bytes allocated %d (limit %d)", len(s), n, limit)
+		}
 	})
 }
 
@@ -311,7 +315,10 @@ func FuzzReadJSON(f *testing.F) {
 	f.Add(`{"a": [1, {"b": null}]}`)
 	f.Add(`[{"a": 1.5e3}]`)
 	f.Fuzz(func(t *testing.T, s string) {
-		ReadJSON(strings.NewReader(s), "fuzz.jsonl")
+		n := memtest.AllocatedBytes(func() { ReadJSON(strings.NewReader(s), "fuzz.jsonl") })
+		if limit := uint64(256*len(s) + 1<<20); n > limit {
+			t.Fatalf("reading %d bytes allocated %d (limit %d)", len(s), n, limit)
+		}
 	})
 }
 
@@ -322,6 +329,9 @@ func FuzzDecodeJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		DecodeJSON(b)
+		n := memtest.AllocatedBytes(func() { DecodeJSON(b) })
+		if limit := uint64(256*len(b) + 1<<20); n > limit {
+			t.Fatalf("decoding %d bytes allocated %d (limit %d)", len(b), n, limit)
+		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/fmkit/fmkit/internal/memtest"
 	"github.com/fmkit/fmkit/tensor"
 )
 
@@ -307,7 +308,12 @@ func FuzzParse(f *testing.F) {
 	f.Add(raw[:1000])
 	f.Add([]byte("GGUF\x03\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		g, err := Parse(b)
+		var g *File
+		var err error
+		n := memtest.AllocatedBytes(func() { g, err = Parse(b) })
+		if limit := uint64(64*len(b) + 1<<20); n > limit {
+			t.Fatalf("parsing %d bytes allocated %d (limit %d)", len(b), n, limit)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrFormat) {
 				t.Fatalf("error %v does not match ErrFormat", err)

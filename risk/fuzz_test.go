@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/fmkit/fmkit/internal/memtest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -31,7 +32,12 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("{"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a, err := Parse("fuzz.yaml", data)
+		var a *Assessment
+		var err error
+		n := memtest.AllocatedBytes(func() { a, err = Parse("fuzz.yaml", data) })
+		if limit := uint64(256*len(data) + 4<<20); n > limit {
+			t.Fatalf("parsing %d bytes allocated %d (limit %d)", len(data), n, limit)
+		}
 		if err != nil {
 			if _, ok := err.(*FieldError); !ok {
 				t.Fatalf("error %T %v is not a *FieldError", err, err)
