@@ -106,6 +106,31 @@ var corpora = map[string]map[string][][]v{
 			{byt("v: \"" + rep("\\/", 5000) + "\"\n")},
 		},
 	},
+	// Model responses are outside text: IFEval's checkers, sentence
+	// splitter and language detector get long runs of one mark, deep
+	// braces (json_format parses JSON), invalid UTF-8 and mixed scripts.
+	"eval/ifeval": {
+		"FuzzCheck": {
+			{str(rep(".", 4000))},
+			{str("```json\n" + rep("{\"a\":", 1000) + "1" + rep("}", 1000) + "\n```")},
+			{str(rep("* item\n", 500) + rep("***\n", 200) + rep("\n\n", 500))},
+			{str(rep("\xff\xfe", 1000) + " P.S. " + rep("SECTION 1 ", 300))},
+		},
+	},
+	"eval/ifeval/internal/nltk": {
+		"FuzzSentences": {
+			{str(rep(".", 10000))},
+			{str(rep("Mr. ", 3000))},
+			{str(rep("\xff(", 2000) + "A.")},
+		},
+	},
+	"eval/ifeval/internal/langdetect": {
+		"FuzzDetect": {
+			{str(rep("a", 20000))},
+			{str(rep("\xff", 5000))},
+			{str(rep("Привет こんにちは hello مرحبا ", 500))},
+		},
+	},
 	"gguf": {
 		"FuzzParse": {
 			// GGUF v3 claiming 2^62 tensors and 2^62 metadata keys.
