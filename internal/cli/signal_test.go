@@ -51,6 +51,8 @@ func TestLongCommandsStopOnSignal(t *testing.T) {
 	xp, zp := writeConceptData(t, dir, 200, 4)
 	corpus := filepath.Join(dir, "c.jsonl")
 	os.WriteFile(corpus, []byte(`{"id": "a", "contents": "The cat sat on the mat."}`+"\n"), 0o644)
+	pairs := filepath.Join(dir, "pairs.jsonl")
+	os.WriteFile(pairs, []byte(strings.Repeat(`{"gold": "\\frac{1}{2}", "pred": "0.5"}`+"\n", 100)), 0o644)
 	trainFixture := "../../nn/testdata/train/llama"
 	model := "../../model/testdata/llama_gqa"
 	cases := []struct {
@@ -74,6 +76,12 @@ func TestLongCommandsStopOnSignal(t *testing.T) {
 		{"search index", []string{"search", "index", "--input", corpus, "--index", filepath.Join(dir, "idx")}, "", filepath.Join(dir, "idx", "commit.json")},
 		{"erase fit", []string{"erase", "fit", "--x", xp, "--z", zp, "--out", filepath.Join(dir, "e.safetensors")}, "", filepath.Join(dir, "e.safetensors")},
 		{"recursion gen", []string{"recursion", "gen", "--task", "succ", "--n", "1000", "--out", filepath.Join(dir, "r.jsonl")}, "", filepath.Join(dir, "r.jsonl")},
+		{"eval", []string{"eval", "--model", "builtin:recursion-tiny", "--tasks", "recursion_succ_carry_0", "--limit", "5", "--output", filepath.Join(dir, "res")}, "", filepath.Join(dir, "res")},
+		{"activations", []string{"activations", "--model", model, "--ids", "1,2", "--site", "layers.1.mlp_in", "--npy", filepath.Join(dir, "a.npy")}, "", filepath.Join(dir, "a.npy")},
+		{"convert", []string{"convert", "--model", model, "--to", "gguf", "--out", filepath.Join(dir, "m.gguf")}, "", filepath.Join(dir, "m.gguf")},
+		{"quantize", []string{"quantize", "--model", model, "--type", "q8_0", "--out", filepath.Join(dir, "q8")}, "", filepath.Join(dir, "q8", "model.gguf")},
+		{"search ngram build", []string{"search", "ngram", "build", "--input", corpus, "--field", "contents", "--tokenizer", gpt2Tokenizer, "--out", filepath.Join(dir, "ng"), "--quiet"}, "", filepath.Join(dir, "ng", "meta.json")},
+		{"math check --pairs", []string{"math", "check", "--pairs", pairs}, "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
