@@ -34,7 +34,8 @@ func (o Overlap) Fraction() float64 {
 // each start, the longest prefix that occurs, narrowing a range of the
 // suffix array token by token; the match from the next start is at least
 // one shorter, so it resumes there.
-func (ix *Index) Overlap(tokens []uint32, n int) (Overlap, error) {
+func (ix *Index) Overlap(tokens []uint32, n int) (_ Overlap, err error) {
+	defer catchCorrupt(&err)
 	if n < 1 {
 		return Overlap{}, fmt.Errorf("ngram: n-gram length %d must be >= 1", n)
 	}

@@ -111,7 +111,47 @@ func (ix *Index) check() error {
 	if m.Docs > 0 && binary.LittleEndian.Uint64(ix.idEnds[(m.Docs-1)*8:]) != uint64(len(ix.ids)) {
 		return fmt.Errorf("ngram: %s: %w: ids do not add up", filepath.Join(ix.dir, idOffsetsFile), ErrCorrupt)
 	}
+	// Queries stop at a separator, so the last one keeps every read of a
+	// valid suffix inside the file.
+	if want > 0 && ix.txt.at(uint64(want)-uint64(m.TokenBytes)) != ix.txt.sep {
+		return fmt.Errorf("ngram: %s: %w: the last token is not a document separator", filepath.Join(ix.dir, tokensFile), ErrCorrupt)
+	}
+	return ix.checkDocs(uint64(want) / uint64(m.TokenBytes))
+}
+
+// checkDocs checks that documents start in order inside the token file
+// and that ids follow one another, so that locating a match cannot read
+// outside the files. It reads 16 bytes a document, a small part of an
+// index.
+func (ix *Index) checkDocs(slots uint64) error {
+	prevStart, prevEnd := uint64(0), uint64(0)
+	for d := range ix.meta.Docs {
+		start, end := ix.docStart(d), binary.LittleEndian.Uint64(ix.idEnds[d*8:])
+		if d == 0 && start != 0 || d > 0 && start <= prevStart || start >= slots {
+			return fmt.Errorf("ngram: %s: %w: document %d starts at token %d", filepath.Join(ix.dir, docsFile), ErrCorrupt, d, start)
+		}
+		if end < prevEnd {
+			return fmt.Errorf("ngram: %s: %w: the id of document %d ends at byte %d, before the previous one", filepath.Join(ix.dir, idOffsetsFile), ErrCorrupt, d, end)
+		}
+		prevStart, prevEnd = start, end
+	}
 	return nil
+}
+
+// corruption is a damaged file met during a query; the query's exported
+// method recovers it (catchCorrupt) and returns its error, as binary
+// searches have no other way out.
+type corruption struct{ err error }
+
+// catchCorrupt turns a corruption panic into *err; other panics go on.
+func catchCorrupt(err *error) {
+	if r := recover(); r != nil {
+		c, ok := r.(corruption)
+		if !ok {
+			panic(r)
+		}
+		*err = c.err
+	}
 }
 
 // Close unmaps the index's files.
@@ -191,8 +231,22 @@ func (ix *Index) validate(q []uint32) error {
 	return nil
 }
 
-// suffix returns the byte offset of the i'th suffix in sorted order.
-func (ix *Index) suffix(i uint64) uint64 { return pointerAt(ix.sa, i, ix.meta.PointerBytes) }
+// suffix returns the byte offset of the i'th suffix in sorted order. An
+// offset outside the token file, or between tokens, is a damaged suffix
+// array: it panics with a corruption for the query's method to return.
+func (ix *Index) suffix(i uint64) uint64 {
+	p := pointerAt(ix.sa, i, ix.meta.PointerBytes)
+	if p >= uint64(len(ix.txt.data)) || p&uint64(ix.meta.TokenBytes-1) != 0 {
+		ix.badSuffix(i, p)
+	}
+	return p
+}
+
+// badSuffix panics with the corruption of suffix i (a function of its
+// own, so that suffix stays small enough to inline).
+func (ix *Index) badSuffix(i, p uint64) {
+	panic(corruption{fmt.Errorf("ngram: %s: %w: suffix %d points at byte %d of %d", filepath.Join(ix.dir, saFile), ErrCorrupt, i, p, len(ix.txt.data))})
+}
 
 // span is the range [lo, hi) of suffixes that start with a query.
 type span struct{ lo, hi uint64 }
@@ -215,7 +269,8 @@ func (ix *Index) all() span { return span{0, uint64(ix.meta.Tokens)} }
 // Count returns the number of occurrences of the n-gram q (every
 // occurrence lies within one document). The empty n-gram occurs once per
 // token.
-func (ix *Index) Count(q []uint32) (uint64, error) {
+func (ix *Index) Count(q []uint32) (n uint64, err error) {
+	defer catchCorrupt(&err)
 	if err := ix.validate(q); err != nil {
 		return 0, err
 	}

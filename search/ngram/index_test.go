@@ -282,3 +282,78 @@ func TestPointerBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedFiles overwrites bytes of each index file at random and runs
+// every query: Open or the query must return ErrCorrupt or an answer,
+// never panic. (A damaged token file can only give wrong counts: no
+// check short of rebuilding finds a changed id.)
+func TestDamagedFiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	c := randomCorpus(rng, 40, 30, 300)
+	for _, name := range []string{saFile, docsFile, idOffsetsFile, tokensFile} {
+		caught := 0
+		for trial := range 12 {
+			ix := build(t, c, 300, nil)
+			ix.Close()
+			path := filepath.Join(ix.dir, name)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 1 + trial%4 {
+				data[rng.IntN(len(data))] = byte(rng.Uint32())
+			}
+			os.WriteFile(path, data, 0o644)
+			if err := queryAll(ix.dir, c, rng); err != nil {
+				if !errors.Is(err, ErrCorrupt) {
+					t.Fatalf("%s damaged: %v, want ErrCorrupt", name, err)
+				}
+				caught++
+			}
+		}
+		t.Logf("%s: %d of 12 damaged copies reported", name, caught)
+		if name != tokensFile && caught == 0 {
+			t.Errorf("%s: no damage was reported", name)
+		}
+	}
+}
+
+// queryAll opens dir and runs every kind of query on n-grams of c and on
+// random ids, returning the first error.
+func queryAll(dir string, c corpus, rng *rand.Rand) error {
+	ix, err := Open(dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	for range 50 {
+		doc := c[rng.IntN(len(c))]
+		from := rng.IntN(len(doc) + 1)
+		q := slices.Clone(doc[from:min(len(doc), from+1+rng.IntN(4))])
+		if rng.IntN(3) == 0 {
+			q = append(q, uint32(rng.IntN(300)))
+		}
+		if _, err := ix.Count(q); err != nil {
+			return err
+		}
+		if _, err := ix.Next(q, 5); err != nil {
+			return err
+		}
+		if _, err := ix.Longest(q); err != nil {
+			return err
+		}
+		ms, _, err := ix.Matches(q, 5)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if _, err := ix.DocTokens(m.Doc, m.Offset-3, m.Offset+3); err != nil {
+				return err
+			}
+		}
+		if _, err := ix.Overlap(doc, 3); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package ngram
 import (
 	"encoding/binary"
 	"fmt"
+	"path/filepath"
 	"sort"
 )
 
@@ -30,7 +31,8 @@ type NextTokens struct {
 // most frequent tokens (all of them when k <= 0). The suffixes that start
 // with q are sorted by that token, so each distinct token is one binary
 // search.
-func (ix *Index) Next(q []uint32, k int) (*NextTokens, error) {
+func (ix *Index) Next(q []uint32, k int) (_ *NextTokens, err error) {
+	defer catchCorrupt(&err)
 	if err := ix.validate(q); err != nil {
 		return nil, err
 	}
@@ -49,6 +51,11 @@ func (ix *Index) Next(q []uint32, k int) (*NextTokens, error) {
 		}
 		ext[len(q)] = t
 		run := ix.find(ext, span{lo, sp.hi})
+		if run.hi <= lo {
+			// The suffix at lo starts with ext unless the suffix array
+			// and the token file disagree; stop rather than loop.
+			panic(corruption{fmt.Errorf("ngram: %s: %w: suffix %d is out of order", filepath.Join(ix.dir, saFile), ErrCorrupt, lo)})
+		}
 		all = append(all, TokenCount{Token: t, Count: run.count()})
 		lo = run.hi
 	}
@@ -78,7 +85,8 @@ type Longest struct {
 
 // Longest returns the longest suffix of q that occurs. A suffix occurs
 // whenever a longer one does, so the start is found by binary search.
-func (ix *Index) Longest(q []uint32) (Longest, error) {
+func (ix *Index) Longest(q []uint32) (_ Longest, err error) {
+	defer catchCorrupt(&err)
 	if err := ix.validate(q); err != nil {
 		return Longest{}, err
 	}
@@ -96,7 +104,8 @@ type Match struct {
 
 // Matches returns up to limit occurrences of q, in suffix-array order, and
 // the number of occurrences in all.
-func (ix *Index) Matches(q []uint32, limit int) ([]Match, uint64, error) {
+func (ix *Index) Matches(q []uint32, limit int) (_ []Match, _ uint64, err error) {
+	defer catchCorrupt(&err)
 	if err := ix.validate(q); err != nil {
 		return nil, 0, err
 	}
