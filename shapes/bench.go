@@ -81,7 +81,7 @@ func Bench(ctx context.Context, s Shape, opts *BenchOptions, progress func(done,
 	gemms := append(s.Layer(), s.Logits())
 	for _, g := range gemms {
 		if b := operandBytes(g); b > o.MaxBytes {
-			return nil, fmt.Errorf("shapes: bench: GEMM %s (%d×%d×%d, batch %d) needs %.2f GiB of float32 operands, more than the %.2f GiB limit; use a smaller --seq, --micro-batch or --hidden",
+			return nil, fmt.Errorf("shapes: bench: GEMM %s (%d×%d×%d, batch %d) needs %.2f GiB of float32 operands, more than the %.2f GiB limit; use a smaller --sequence-length, --micro-batch or --hidden-size",
 				g.Name, g.M, g.N, g.K, g.Batch, float64(b)/GiB, float64(o.MaxBytes)/GiB)
 		}
 	}

@@ -46,19 +46,44 @@ type shapeFlags struct {
 
 func (f *shapeFlags) register(fs *pflag.FlagSet, defaults shapes.Shape) {
 	f.shape = defaults
-	fs.IntVar(&f.shape.Hidden, "hidden", defaults.Hidden, "hidden size h")
-	fs.IntVar(&f.shape.Heads, "heads", defaults.Heads, "attention (query) heads a")
-	fs.IntVar(&f.shape.KVHeads, "kv-heads", defaults.KVHeads, "key/value heads for GQA or MQA (0: same as --heads)")
-	fs.IntVar(&f.shape.Layers, "layers", defaults.Layers, "transformer layers L")
-	fs.IntVar(&f.shape.Vocab, "vocab", defaults.Vocab, "vocabulary size v")
-	fs.IntVar(&f.shape.Seq, "seq", defaults.Seq, "sequence length s")
+	fs.IntVar(&f.shape.Hidden, "hidden-size", defaults.Hidden, "hidden size h")
+	fs.IntVar(&f.shape.Heads, "num-attention-heads", defaults.Heads, "attention (query) heads a")
+	fs.IntVar(&f.shape.KVHeads, "kv-heads", defaults.KVHeads, "key/value heads for GQA or MQA (0: same as --num-attention-heads)")
+	fs.IntVar(&f.shape.Layers, "num-layers", defaults.Layers, "transformer layers L")
+	fs.IntVar(&f.shape.Vocab, "vocab-size", defaults.Vocab, "vocabulary size v")
+	fs.IntVar(&f.shape.Seq, "sequence-length", defaults.Seq, "sequence length s")
 	fs.IntVar(&f.shape.MicroBatch, "micro-batch", defaults.MicroBatch, "micro-batch b: sequences per GPU per step")
-	fs.IntVar(&f.shape.TP, "tp", defaults.TP, "tensor-parallel degree t")
-	fs.IntVar(&f.shape.FFN, "ffn", defaults.FFN, "MLP intermediate size (0: 4h, or 8h/3 with --swiglu)")
+	fs.IntVar(&f.shape.TP, "tensor-parallel-size", defaults.TP, "tensor-parallel degree t")
+	fs.IntVar(&f.shape.FFN, "ffn-hidden-size", defaults.FFN, "MLP intermediate size (0: 4h, or 8h/3 with --swiglu)")
 	fs.BoolVar(&f.shape.SwiGLU, "swiglu", defaults.SwiGLU, "gated MLP with three matrices (Llama)")
 	fs.BoolVar(&f.shape.TiedEmbeddings, "tied-embeddings", defaults.TiedEmbeddings, "input and output embeddings shared (parameter count only)")
 	fs.BoolVar(&f.shape.LearnedPositions, "learned-positions", defaults.LearnedPositions, "learned position table of s·h parameters (GPT-2; parameter count only)")
 	fs.StringVar(&f.config, "config", "", "Hugging Face config.json (gpt_neox, llama, mistral, qwen2, gpt2); flags given explicitly override it")
+	fs.SetNormalizeFunc(shapesFlagName)
+}
+
+// shapesOldFlags maps the names analyze, sweep and bench had before the
+// shapes commands shared one vocabulary (that of flops, params and memory,
+// from the EleutherAI cookbook) to the current ones; they still work, out
+// of --help.
+var shapesOldFlags = map[string]string{
+	"hidden": "hidden-size", "heads": "num-attention-heads", "layers": "num-layers", "vocab": "vocab-size",
+	"seq": "sequence-length", "tp": "tensor-parallel-size", "ffn": "ffn-hidden-size",
+}
+
+// shapesFlagName is the flag-name normalizer of the shapes commands.
+func shapesFlagName(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	if to, ok := shapesOldFlags[name]; ok {
+		name = to
+	}
+	return pflag.NormalizedName(name)
+}
+
+// dimFlag is the flag that sets a --vary dimension of shapes.Shape.
+var dimFlag = map[string]string{
+	"hidden": "hidden-size", "heads": "num-attention-heads", "kv-heads": "kv-heads", "layers": "num-layers",
+	"vocab": "vocab-size", "seq": "sequence-length", "micro-batch": "micro-batch", "tp": "tensor-parallel-size",
+	"ffn": "ffn-hidden-size",
 }
 
 // resolve returns the shape from --config (if any) overridden by the
@@ -66,11 +91,12 @@ func (f *shapeFlags) register(fs *pflag.FlagSet, defaults shapes.Shape) {
 // there is no config.
 func (f *shapeFlags) resolve(fs *pflag.FlagSet, required ...string) (shapes.Shape, error) {
 	// The library reads 0 as "the default" for these; a user who types
-	// --tp 0 means something else, so say so instead of running with 1.
+	// --tensor-parallel-size 0 means something else, so say so instead of
+	// running with 1.
 	for _, p := range []struct {
 		name string
 		v    int
-	}{{"tp", f.shape.TP}, {"micro-batch", f.shape.MicroBatch}} {
+	}{{"tensor-parallel-size", f.shape.TP}, {"micro-batch", f.shape.MicroBatch}} {
 		if fs.Changed(p.name) && p.v <= 0 {
 			return shapes.Shape{}, fmt.Errorf("--%s %d: expected a positive number", p.name, p.v)
 		}
@@ -97,9 +123,9 @@ func (f *shapeFlags) resolve(fs *pflag.FlagSet, required ...string) (shapes.Shap
 		dst  *int
 		v    int
 	}{
-		{"hidden", &s.Hidden, f.shape.Hidden}, {"heads", &s.Heads, f.shape.Heads}, {"kv-heads", &s.KVHeads, f.shape.KVHeads},
-		{"layers", &s.Layers, f.shape.Layers}, {"vocab", &s.Vocab, f.shape.Vocab}, {"seq", &s.Seq, f.shape.Seq},
-		{"ffn", &s.FFN, f.shape.FFN},
+		{"hidden-size", &s.Hidden, f.shape.Hidden}, {"num-attention-heads", &s.Heads, f.shape.Heads}, {"kv-heads", &s.KVHeads, f.shape.KVHeads},
+		{"num-layers", &s.Layers, f.shape.Layers}, {"vocab-size", &s.Vocab, f.shape.Vocab}, {"sequence-length", &s.Seq, f.shape.Seq},
+		{"ffn-hidden-size", &s.FFN, f.shape.FFN},
 	}
 	for _, o := range override {
 		if fs.Changed(o.name) {
@@ -194,11 +220,11 @@ vocabulary padding, MLP width) within --tolerance of the parameter count.
 
 The model is an idealised upper bound for comparing shapes: see
 "go doc github.com/fmkit/fmkit/shapes".`,
-		Example: `  fmkit shapes analyze --hidden 2560 --heads 32 --layers 32 --vocab 50257 --gpu a100
+		Example: `  fmkit shapes analyze --hidden-size 2560 --num-attention-heads 32 --num-layers 32 --vocab-size 50257 --gpu a100
   fmkit shapes analyze --config llama-2-7b/config.json --gpu h100-sxm --dtype bf16 --micro-batch 2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := sf.resolve(cmd.Flags(), "hidden", "heads", "layers")
+			s, err := sf.resolve(cmd.Flags(), "hidden-size", "num-attention-heads", "num-layers")
 			if err != nil {
 				return err
 			}
@@ -303,10 +329,13 @@ func newShapesSweepCmd() *cobra.Command {
 		Long: `sweep predicts the forward pass's throughput for every value of one
 dimension, holding the others, like the sawtooth figures of arXiv 2401.14489.
 --vary takes dim=from:to[:step] with dim one of hidden, heads, kv-heads,
-layers, vocab, seq, micro-batch, tp, ffn. Values that make no valid shape
-(hidden not divisible by heads) are skipped and listed. A zero --ffn follows
-the hidden size (4h, or 8h/3 with --swiglu).`,
-		Example: `  fmkit shapes sweep --heads 32 --layers 32 --vary hidden=2048:8192:32 --plot hidden.png
+layers, vocab, seq, micro-batch, tp, ffn (the flags --hidden-size,
+--num-attention-heads, --kv-heads, --num-layers, --vocab-size,
+--sequence-length, --micro-batch, --tensor-parallel-size and
+--ffn-hidden-size). Values that make no valid shape (hidden not divisible
+by heads) are skipped and listed. A zero --ffn-hidden-size follows the
+hidden size (4h, or 8h/3 with --swiglu).`,
+		Example: `  fmkit shapes sweep --num-attention-heads 32 --num-layers 32 --vary hidden=2048:8192:32 --plot hidden.png
   fmkit shapes sweep --config config.json --gpu h100-sxm --vary ffn=10816:11072:4 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -315,9 +344,9 @@ the hidden size (4h, or 8h/3 with --swiglu).`,
 				return fmt.Errorf("--vary: %w", err)
 			}
 			var required []string
-			for _, name := range []string{"hidden", "heads", "layers"} {
-				if name != r.Dim {
-					required = append(required, name)
+			for _, dim := range []string{"hidden", "heads", "layers"} {
+				if dim != r.Dim {
+					required = append(required, dimFlag[dim])
 				}
 			}
 			s, err := sf.resolve(cmd.Flags(), required...)

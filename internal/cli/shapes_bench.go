@@ -34,7 +34,7 @@ without a GPU, not a performance model of this CPU.
 The defaults are a small shape with visible quantization (160 rows fill
 2.5 tiles of 64) that runs in seconds with a fast GEMM.`,
 		Example: `  fmkit shapes bench
-  fmkit shapes bench --hidden 768 --heads 12 --seq 512 --cpu-tile 48x48 --json`,
+  fmkit shapes bench --hidden-size 768 --num-attention-heads 12 --sequence-length 512 --cpu-tile 48x48 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, err := parseTile(tile)

@@ -100,6 +100,7 @@ ignores it in its arithmetic, fmkit uses it.`,
 	fs.IntVar(&o.NumMLPLinears, "num-mlp-linears", o.NumMLPLinears, "linear layers per MLP block (3 for SwiGLU or GEGLU)")
 	fs.BoolVarP(&o.Infer, "infer", "i", o.Infer, "inference only: one forward pass, no backward")
 	fs.StringVar(&config, "config", "", configHelp)
+	fs.SetNormalizeFunc(shapesFlagName)
 	fs.BoolVar(&asJSON, "json", false, `print {"options", "result"} as JSON`)
 	return cmd
 }
@@ -171,6 +172,7 @@ nl·ff·L·h², with experts and gating for MoE.`,
 	floatVar(fs, &o.KVSizeRatio, "kv-size-ratio", o.KVSizeRatio, "fraction of query heads that are key/value heads")
 	fs.BoolVar(&o.NoLearnedPositions, "no-learned-positions", false, "no learned position table, as with rotary embeddings (fmkit)")
 	fs.StringVar(&config, "config", "", configHelp)
+	fs.SetNormalizeFunc(shapesFlagName)
 	fs.BoolVar(&asJSON, "json", false, `print {"options", "result"} as JSON`)
 	return cmd
 }
@@ -201,12 +203,15 @@ fmkit's, and the totals use fmkit's.
 --config replaces the script's --hf_model_name_or_path with a local
 config.json; unlike the script it also takes the kv-head ratio and, for
 SwiGLU models, the three MLP matrices from the config.`,
-		Example: `  fmkit shapes memory --num-layers 32 --hidden-size 4096 --num-attention-heads 32 --batch-size-per-gpu 8 \
+		Example: `  fmkit shapes memory --num-layers 32 --hidden-size 4096 --num-attention-heads 32 --micro-batch 8 \
       --checkpoint-activations --zero-stage 1 --partition-activations --tensor-parallel-size 2 --num-gpus 128
-  fmkit shapes memory --config config.json --infer --output-tokens 512 --batch-size-per-gpu 16`,
+  fmkit shapes memory --config config.json --infer --output-tokens 512 --micro-batch 16`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fs := cmd.Flags()
+			if fs.Changed("batch-size-per-gpu") {
+				fmt.Fprintln(cmd.ErrOrStderr(), "note: --batch-size-per-gpu (-b) is now --micro-batch, as in shapes analyze; -b is the global batch size of shapes flops")
+			}
 			o.MixedPrecision = !disableMixed
 			if config != "" {
 				hf, err := readHFConfig(config)
@@ -247,7 +252,11 @@ SwiGLU models, the three MLP matrices from the config.`,
 	floatVar(fs, &o.ZeroAllgatherBucketSize, "zero-allgather-bucket-size", o.ZeroAllgatherBucketSize, "size of ZeRO's allgather buckets, in elements")
 	floatVar(fs, &o.Zero3MaxLiveParams, "zero3-max-live-params", o.Zero3MaxLiveParams, "most parameters ZeRO-3 keeps on a GPU")
 	fs.BoolVar(&o.CheckpointActivations, "checkpoint-activations", o.CheckpointActivations, "Megatron-style activation checkpointing")
-	fs.IntVarP(&o.BatchSizePerGPU, "batch-size-per-gpu", "b", o.BatchSizePerGPU, "batch size per GPU")
+	fs.IntVar(&o.BatchSizePerGPU, "micro-batch", o.BatchSizePerGPU, "micro-batch: sequences per GPU per step")
+	// The cookbook's name, and its -b, which is the global batch size in
+	// shapes flops: they still work, out of --help, with a note.
+	fs.IntVarP(&o.BatchSizePerGPU, "batch-size-per-gpu", "b", o.BatchSizePerGPU, "")
+	_ = fs.MarkHidden("batch-size-per-gpu")
 	fs.IntVarP(&o.SequenceLength, "sequence-length", "s", o.SequenceLength, "sequence length")
 	fs.IntVarP(&o.VocabSize, "vocab-size", "v", o.VocabSize, "tokens in the embedding layer")
 	fs.IntVar(&o.HiddenSize, "hidden-size", o.HiddenSize, "the model's hidden size")
@@ -267,6 +276,7 @@ SwiGLU models, the three MLP matrices from the config.`,
 	fs.IntVar(&o.ExpertParallelism, "expert-parallelism", o.ExpertParallelism, "ranks the experts are sharded across")
 	floatVar(fs, &o.MiscMemGiB, "misc-mem-gib", o.MiscMemGiB, "framework and library overhead per GPU, in GiB")
 	fs.StringVar(&config, "config", "", configHelp)
+	fs.SetNormalizeFunc(shapesFlagName)
 	fs.BoolVar(&asJSON, "json", false, `print {"options", "result"} as JSON (bytes, and GiB where named)`)
 	return cmd
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 func runFmkit(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -153,7 +155,7 @@ func TestShapesCLIErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"shapes", "analyze", "--hidden", "2560"}, "--heads, --layers: required unless --config is given"},
+		{[]string{"shapes", "analyze", "--hidden", "2560"}, "--num-attention-heads, --num-layers: required unless --config is given"},
 		{[]string{"shapes", "analyze", "--hidden", "2560", "--heads", "32", "--layers", "2", "--gpu", "b300"}, `--gpu: shapes: unknown gpu "b300"`},
 		{[]string{"shapes", "analyze", "--hidden", "2560", "--heads", "32", "--layers", "2", "--dtype", "fp4"}, `--dtype "fp4": expected`},
 		{[]string{"shapes", "analyze", "--hidden", "2560", "--heads", "32", "--layers", "2", "--gpu", "v100", "--dtype", "bf16"}, "gpu v100 has no bf16 peak"},
@@ -174,9 +176,9 @@ func TestShapesCLIErrors(t *testing.T) {
 		{[]string{"shapes", "analyze", "--hidden", "1000000000", "--heads", "1", "--layers", "1000000000", "--vocab", "1000000000", "--alternatives", "0"}, "dimensions too large"},
 		{[]string{"shapes", "analyze", "--hidden", "9223372036854775807", "--heads", "1", "--layers", "1"}, "default ffn width 7.38e+19"},
 		{[]string{"shapes", "analyze", "--hidden", "100000000", "--heads", "1", "--layers", "1", "--seq", "8"}, "more than MaxCandidates (100000); lower the tolerance or skip the search"},
-		{[]string{"shapes", "analyze", "--hidden", "2560", "--heads", "32", "--layers", "2", "--tp", "0"}, "--tp 0: expected a positive number"},
+		{[]string{"shapes", "analyze", "--hidden", "2560", "--heads", "32", "--layers", "2", "--tp", "0"}, "--tensor-parallel-size 0: expected a positive number"},
 		{[]string{"shapes", "analyze", "--hidden", "2560", "--heads", "32", "--layers", "2", "--micro-batch", "0"}, "--micro-batch 0: expected a positive number"},
-		{[]string{"shapes", "sweep", "--heads", "32", "--layers", "2", "--vary", "hidden=2048:4096:64", "--tp", "-1"}, "--tp -1: expected a positive number"},
+		{[]string{"shapes", "sweep", "--heads", "32", "--layers", "2", "--vary", "hidden=2048:4096:64", "--tp", "-1"}, "--tensor-parallel-size -1: expected a positive number"},
 		{[]string{"shapes", "analyze", "--hidden", "2560", "--heads", "32", "--layers", "2", "--tolerance", "NaN"}, `"NaN" is not a finite number`},
 	}
 	for _, tt := range tests {
@@ -184,6 +186,66 @@ func TestShapesCLIErrors(t *testing.T) {
 		if code == 0 || !strings.Contains(errOut, tt.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 			t.Errorf("fmkit %s: exit %d, stderr %q; want one line containing %q", strings.Join(tt.args, " "), code, errOut, tt.want)
 		}
+	}
+}
+
+// TestShapesOneVocabulary: the shapes commands name the same things the
+// same way (the cookbook's names, which flops, params and memory had), the
+// old names of analyze, sweep and bench still work out of --help, and -b
+// is the global batch size wherever it is not deprecated.
+func TestShapesOneVocabulary(t *testing.T) {
+	root := newRootCmd()
+	same := map[string][]string{
+		"hidden-size":          {"analyze", "sweep", "bench", "flops", "params", "memory"},
+		"num-layers":           {"analyze", "sweep", "bench", "flops", "params", "memory"},
+		"vocab-size":           {"analyze", "sweep", "bench", "flops", "params", "memory"},
+		"sequence-length":      {"analyze", "sweep", "bench", "flops", "params", "memory"},
+		"num-attention-heads":  {"analyze", "sweep", "bench", "memory"},
+		"micro-batch":          {"analyze", "sweep", "bench", "memory"},
+		"tensor-parallel-size": {"analyze", "sweep", "bench", "memory"},
+		"ffn-hidden-size":      {"analyze", "sweep", "bench", "flops", "params"},
+		"tied-embeddings":      {"analyze", "sweep", "bench", "params"},
+	}
+	for name, subs := range same {
+		for _, sub := range subs {
+			cmd, _, err := root.Find([]string{"shapes", sub})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cmd.Flags().Lookup(name) == nil {
+				t.Errorf("fmkit shapes %s has no --%s", sub, name)
+			}
+		}
+	}
+	for _, sub := range []string{"analyze", "sweep", "bench", "flops", "params", "memory"} {
+		cmd, _, _ := root.Find([]string{"shapes", sub})
+		cmd.Flags().VisitAll(func(f *pflag.Flag) {
+			if _, old := shapesOldFlags[f.Name]; old {
+				t.Errorf("fmkit shapes %s still has --%s", sub, f.Name)
+			}
+			if f.Shorthand == "b" && f.Name != "batch-size" && !f.Hidden {
+				t.Errorf("fmkit shapes %s: -b is --%s", sub, f.Name)
+			}
+		})
+	}
+	// The old spellings give the same answer as the new ones.
+	for _, c := range [][2][]string{
+		{{"shapes", "analyze", "--hidden", "2560", "--heads", "32", "--layers", "32", "--vocab", "50257", "--seq", "1024", "--tp", "2", "--ffn", "8192", "--json"},
+			{"shapes", "analyze", "--hidden-size", "2560", "--num-attention-heads", "32", "--num-layers", "32", "--vocab-size", "50257", "--sequence-length", "1024", "--tensor-parallel-size", "2", "--ffn-hidden-size", "8192", "--json"}},
+		{{"shapes", "memory", "--num-layers", "32", "--hidden-size", "4096", "--num-attention-heads", "32", "--batch-size-per-gpu", "8", "--json"},
+			{"shapes", "memory", "--num-layers", "32", "--hidden-size", "4096", "--num-attention-heads", "32", "--micro-batch", "8", "--json"}},
+		{{"shapes", "memory", "--num-layers", "32", "--hidden-size", "4096", "--num-attention-heads", "32", "-b", "8", "--json"},
+			{"shapes", "memory", "--num-layers", "32", "--hidden-size", "4096", "--num-attention-heads", "32", "--micro-batch", "8", "--json"}},
+		{{"shapes", "flops", "--hidden", "2560", "--layers", "32", "--json"}, {"shapes", "flops", "--hidden-size", "2560", "--num-layers", "32", "--json"}},
+	} {
+		oldOut, oldErr, oldCode := runFmkit(t, c[0]...)
+		newOut, newErr, newCode := runFmkit(t, c[1]...)
+		if oldCode != 0 || newCode != 0 || oldOut != newOut {
+			t.Errorf("%v (exit %d, %s) and %v (exit %d, %s) differ", c[0], oldCode, oldErr, c[1], newCode, newErr)
+		}
+	}
+	if _, errOut, _ := runFmkit(t, "shapes", "memory", "-b", "8"); !strings.Contains(errOut, "is now --micro-batch") {
+		t.Errorf("memory -b: no deprecation note in %q", errOut)
 	}
 }
 
