@@ -24,14 +24,12 @@ import (
 	"github.com/fmkit/fmkit/data"
 	"github.com/fmkit/fmkit/eval"
 	"github.com/fmkit/fmkit/lm/native"
-	"github.com/fmkit/fmkit/model"
 	"github.com/fmkit/fmkit/safetensors"
-	"github.com/fmkit/fmkit/tokenizer"
 )
 
 func main() {
 	tree := flag.String("tree", "", "lm_eval/tasks folder of lm-evaluation-harness")
-	dir := flag.String("model", "", "model directory (config.json, safetensors, tokenizer.json)")
+	dir := flag.String("model", "", "model: a directory (config.json, safetensors, tokenizer.json), a GGUF file, builtin:NAME or hf:ORG/NAME")
 	random := flag.String("random", "", "instead of -model: a random GPT-NeoX checkpoint of HIDDEN,LAYERS")
 	docs := flag.Int("docs", 200, "race documents (synthetic, race's schema)")
 	python := flag.String("python", "", "python3 for the bridge (default: python3 on the PATH)")
@@ -54,19 +52,11 @@ func run(tree, dir, random, python string, n int) error {
 			return err
 		}
 	}
-	m, err := model.Load(dir, nil)
+	backend, err := native.Open(context.Background(), dir, nil)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
-	tok, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
-	if err != nil {
-		return err
-	}
-	backend, err := native.New(m, tok, nil)
-	if err != nil {
-		return err
-	}
+	defer backend.Close()
 	// race as lm-eval has it, and a copy under race_py whose functions no
 	// Go port matches, so the worker runs lm-eval's preprocess_race.py.
 	tasksDir := filepath.Join(tmp, "tasks")

@@ -38,7 +38,7 @@ type workload struct {
 }
 
 func main() {
-	dir := flag.String("model", "", "model directory")
+	dir := flag.String("model", "", "model: a directory, a GGUF file, builtin:NAME or hf:ORG/NAME")
 	dtype := flag.String("dtype", "", "weight dtype override (f32, bf16, f16)")
 	mode := flag.String("mode", "score", "score or decode")
 	scale := flag.Float64("scale", 1.5, "guidance scale")
@@ -67,11 +67,13 @@ func main() {
 }
 
 func run(dir, dtype, mode string, scale float64, uncond string, negLen, questions, choices, ctxLen, contLen, prompts, newTokens, repeat int) error {
-	m, err := model.Load(dir, &model.Options{DType: model.DType(dtype)})
+	// Token-level requests on random ids: the model's tokenizer is not read.
+	base, err := native.Open(context.Background(), dir, &native.OpenOptions{DType: model.DType(dtype), TokenLevel: true})
 	if err != nil {
 		return err
 	}
-	defer m.Close()
+	defer base.Close()
+	m := base.Engine()
 	rng := rand.New(rand.NewPCG(1, 2))
 	V := m.Config.Vocab
 	random := func(n int) []int {
@@ -80,10 +82,6 @@ func run(dir, dtype, mode string, scale float64, uncond string, negLen, question
 			ids[i] = rng.IntN(V)
 		}
 		return ids
-	}
-	base, err := native.New(m, nil, nil)
-	if err != nil {
-		return err
 	}
 	b, err := native.New(m, nil, nil)
 	if err != nil {

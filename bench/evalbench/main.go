@@ -32,11 +32,10 @@ import (
 	"github.com/fmkit/fmkit/eval/tasks"
 	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/model"
-	"github.com/fmkit/fmkit/tokenizer"
 )
 
 func main() {
-	dir := flag.String("model", "", "model directory with config.json, safetensors weights and tokenizer.json")
+	dir := flag.String("model", "", "model: a directory (config.json, safetensors, tokenizer.json), a GGUF file, builtin:NAME or hf:ORG/NAME")
 	docs := flag.Int("docs", 32, "test documents")
 	shots := flag.Int("fewshot", 0, "few-shot examples per prompt")
 	out := flag.String("out", "", "directory for the results and samples (default: a temporary one)")
@@ -48,19 +47,11 @@ func main() {
 }
 
 func run(dir string, nDocs, shots int, out string) error {
-	m, err := model.Load(dir, nil)
+	backend, err := native.Open(context.Background(), dir, nil)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
-	tok, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
-	if err != nil {
-		return err
-	}
-	backend, err := native.New(m, tok, nil)
-	if err != nil {
-		return err
-	}
+	defer backend.Close()
 	if out == "" {
 		if out, err = os.MkdirTemp("", "evalbench"); err != nil {
 			return err
@@ -103,7 +94,7 @@ func run(dir string, nDocs, shots int, out string) error {
 		return err
 	}
 
-	ctxTime, ctxTokens, err := contextsAlone(ctx, m, tok, task, opts)
+	ctxTime, ctxTokens, err := contextsAlone(ctx, backend, task, opts)
 	if err != nil {
 		return err
 	}
@@ -121,7 +112,8 @@ func run(dir string, nDocs, shots int, out string) error {
 // contextsAlone tokenises every document's context and runs it through the
 // model once, without logits, in steps of at most 4096 tokens (the native
 // backend's default), and returns the time taken and the tokens run.
-func contextsAlone(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, task *eval.Task, opts eval.Options) (float64, int, error) {
+func contextsAlone(ctx context.Context, backend *native.Model, task *eval.Task, opts eval.Options) (float64, int, error) {
+	m := backend.Engine()
 	reqs, err := task.BuildRequests(opts)
 	if err != nil {
 		return 0, 0, err
@@ -138,7 +130,10 @@ func contextsAlone(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer
 		return err
 	}
 	for _, d := range reqs {
-		ids := tok.Encode(d.Insts[0].Args[0].(string), false)
+		ids, err := backend.Encode(d.Insts[0].Args[0].(string))
+		if err != nil {
+			return 0, 0, err
+		}
 		if lim := m.Config.PositionLimit(); len(ids) > lim {
 			ids = ids[len(ids)-lim:] // as the backend truncates, from the left
 		}

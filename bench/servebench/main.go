@@ -21,13 +21,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fmkit/fmkit/lm/native"
 	"github.com/fmkit/fmkit/model"
 	"github.com/fmkit/fmkit/serve"
-	"github.com/fmkit/fmkit/tokenizer"
 )
 
 func main() {
-	dir := flag.String("model", "", "model directory with tokenizer.json")
+	dir := flag.String("model", "", "model: a directory (config.json, safetensors, tokenizer.json), a GGUF file, builtin:NAME or hf:ORG/NAME")
 	clients := flag.Int("clients", 32, "concurrent clients")
 	tokens := flag.Int("tokens", 32, "tokens each client asks for")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of both runs to this file")
@@ -55,11 +55,12 @@ func cpuTime() time.Duration {
 }
 
 func run(dir string, clients, tokens int) error {
-	m, err := model.Load(dir, nil)
+	m, err := native.LoadModel(context.Background(), dir, model.Auto, nil)
 	if err != nil {
 		return err
 	}
-	tok, err := tokenizer.Load(dir)
+	defer m.Close()
+	tok, err := native.LoadTokenizer(m)
 	if err != nil {
 		return err
 	}
