@@ -70,7 +70,7 @@ func (f *evalCmdFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.tasks, "tasks", "", "comma-separated tasks, groups or tags (list, list_groups, list_tags or list_subtasks: print them)")
 	fs.IntVar(&f.numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
 	fs.StringVar(&f.batchSize, "batch-size", "", "requests per model call (default 256), or auto: size the native engine's forward steps from free memory")
-	floatVar(fs, &f.limit, "limit", 0, "evaluate only the first N documents of each task (or a fraction below 1)")
+	floatVar(fs, &f.limit, "limit", 0, "evaluate only the first N documents of each task, or a fraction below 1 (0: all, as in lm-eval)")
 	fs.StringVar(&f.seeds, "seed", "", "seeds: random[,numpy,torch,fewshot] (fewshot default 1234)")
 	fs.StringVar(&f.output, "output", "", "folder for results_<date>.json (and sample logs)")
 	fs.BoolVar(&f.logSamples, "log-samples", false, "write samples_<task>_<date>.jsonl per task")
