@@ -96,18 +96,29 @@ func parseDType(dtype string) (model.DType, error) {
 	return d, nil
 }
 
-func loadModel(ctx context.Context, spec, dtype string, stderr io.Writer) (*model.Model, error) {
+// openOptions checks --model and --dtype and turns them into
+// native.OpenOptions, with download progress on stderr.
+func openOptions(spec, dtype string, stderr io.Writer) (*native.OpenOptions, error) {
+	if err := requireModel(spec); err != nil {
+		return nil, err
+	}
 	d, err := parseDType(dtype)
 	if err != nil {
 		return nil, err
 	}
-	dir, err := resolveModel(ctx, spec, stderr)
+	return &native.OpenOptions{DType: d, Resolve: models.ResolveOptions{Progress: downloadProgress(stderr)}}, nil
+}
+
+// loadModel loads --model's weights (native.LoadModel) for the commands
+// that drive the engine directly. The caller closes the model.
+func loadModel(ctx context.Context, spec, dtype string, stderr io.Writer) (*model.Model, error) {
+	o, err := openOptions(spec, dtype, stderr)
 	if err != nil {
 		return nil, err
 	}
-	m, err := model.Load(dir, &model.Options{DType: d})
+	m, err := native.LoadModel(ctx, spec, o.DType, &o.Resolve)
 	if err != nil {
-		return nil, err
+		return nil, modelError(spec, err)
 	}
 	reportLoad(stderr, m)
 	return m, nil
@@ -160,17 +171,12 @@ func openNative(ctx context.Context, spec, dtype string, stderr io.Writer, opts 
 
 // openBackend is openNative, without the tokenizer if tokenLevel.
 func openBackend(ctx context.Context, spec, dtype string, stderr io.Writer, opts native.Options, tokenLevel bool) (*native.Model, *model.Model, error) {
-	d, err := parseDType(dtype)
+	o, err := openOptions(spec, dtype, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := requireModel(spec); err != nil {
-		return nil, nil, err
-	}
-	b, err := native.Open(ctx, spec, &native.OpenOptions{
-		Options: opts, DType: d, TokenLevel: tokenLevel,
-		Resolve: models.ResolveOptions{Progress: downloadProgress(stderr)},
-	})
+	o.Options, o.TokenLevel = opts, tokenLevel
+	b, err := native.Open(ctx, spec, o)
 	if err != nil {
 		return nil, nil, modelError(spec, err)
 	}
