@@ -1,7 +1,3 @@
-// Package cli implements the fmkit command line: one file per subcommand,
-// each turning flags into a call of a library package and rendering the
-// result as a table for people or JSON for programs. Nothing here is needed
-// by a library user.
 package cli
 
 import (
