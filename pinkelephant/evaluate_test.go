@@ -11,8 +11,6 @@ import (
 
 	"github.com/fmkit/fmkit/lm"
 	"github.com/fmkit/fmkit/lm/native"
-	"github.com/fmkit/fmkit/model"
-	"github.com/fmkit/fmkit/tokenizer"
 )
 
 // scriptedModel answers every prompt with a text chosen by the caller:
@@ -198,19 +196,11 @@ func TestCompareOnNativeModel(t *testing.T) {
 		t.Skip("runs a model")
 	}
 	dir := tinyChatModel(t)
-	m, err := model.Load(dir, nil)
+	base, err := native.Open(context.Background(), dir, &native.OpenOptions{Options: native.Options{Name: "tiny"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
-	tok, err := tokenizer.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := native.New(m, tok, &native.Options{Name: "tiny"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer base.Close()
 	out := t.TempDir()
 	cmp, err := Compare(context.Background(), base, base, testDialogues(), &CompareOptions{
 		EvalOptions: EvalOptions{Dir: out, MaxTokens: 8}, Scales: []float64{1, 3}})
