@@ -106,7 +106,7 @@ func cleanPath(file string) (string, error) {
 func (c *Client) listCached(r Repo) ([]File, error) {
 	commit, ok := c.cachedCommit(r)
 	if !ok {
-		return nil, fmt.Errorf("hub: list %s: %w", r, ErrOffline)
+		return nil, &OfflineError{Repo: r}
 	}
 	root := filepath.Join(c.repoDir(r), "snapshots", commit)
 	var files []File

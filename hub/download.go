@@ -67,7 +67,7 @@ func (c *Client) Download(ctx context.Context, r Repo, file string, progress fun
 			return p, nil
 		}
 		if c.Offline {
-			return "", fmt.Errorf("hub: %s %s: %w", r, file, ErrOffline)
+			return "", &OfflineError{Repo: r, File: file}
 		}
 	}
 	meta, err := c.head(ctx, r, file)

@@ -18,6 +18,7 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -87,6 +88,26 @@ func (r Repo) validate() error {
 // ErrOffline is wrapped by errors for files that are not cached while the
 // client is offline.
 var ErrOffline = errors.New("hub: not in the local cache and offline mode is on (HF_HUB_OFFLINE=1)")
+
+// OfflineError is a file or listing that offline mode could not serve
+// from the cache; errors.Is(err, ErrOffline) holds for it.
+type OfflineError struct {
+	// Repo is the repository asked for.
+	Repo Repo
+	// File is the file asked for; "" for the repository's file list.
+	File string
+}
+
+func (e *OfflineError) Error() string {
+	what := describe(e.Repo, e.File)
+	if e.File == "" {
+		what += " (its file list)"
+	}
+	return fmt.Sprintf("hub: %s: not in the local cache and offline mode is on (HF_HUB_OFFLINE=1)", what)
+}
+
+// Is makes errors.Is(err, ErrOffline) true.
+func (e *OfflineError) Is(target error) bool { return target == ErrOffline }
 
 // Client downloads from a Hub endpoint into a local cache. The zero value is
 // not usable; build one with FromEnvironment or fill in the fields.
@@ -165,7 +186,12 @@ func (c *Client) httpClient() *http.Client {
 }
 
 var defaultHTTP = &http.Client{Transport: &http.Transport{
-	Proxy:                 http.ProxyFromEnvironment,
+	Proxy: http.ProxyFromEnvironment,
+	// A network that drops packets (a firewall, no route that is
+	// reported) would otherwise hold each connection attempt for the
+	// system's TCP timeout, minutes on Linux; huggingface_hub gives up
+	// after 10 s too.
+	DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 	ResponseHeaderTimeout: 60 * time.Second,
 	TLSHandshakeTimeout:   20 * time.Second,
 	IdleConnTimeout:       90 * time.Second,

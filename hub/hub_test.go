@@ -242,8 +242,15 @@ func TestOfflineAndFallback(t *testing.T) {
 	if got, err := off.Download(ctx, repo, "x.json", nil); err != nil || got != p {
 		t.Errorf("offline cached: %s, %v", got, err)
 	}
-	if _, err := off.Download(ctx, repo, "other.json", nil); !errors.Is(err, ErrOffline) {
-		t.Errorf("offline uncached: %v", err)
+	_, err = off.Download(ctx, repo, "other.json", nil)
+	var oe *OfflineError
+	if !errors.Is(err, ErrOffline) || !errors.As(err, &oe) || oe.Repo != repo || oe.File != "other.json" {
+		t.Errorf("offline uncached: %v, want an *OfflineError naming %v other.json", err, repo)
+	}
+	other := Repo{Type: Dataset, ID: "org/never"}
+	if _, err := off.List(ctx, other); !errors.As(err, &oe) || oe.Repo != other || oe.File != "" ||
+		err.Error() != "hub: dataset org/never@main (its file list): not in the local cache and offline mode is on (HF_HUB_OFFLINE=1)" {
+		t.Errorf("offline list of an uncached repository: %v", err)
 	}
 	files, err := off.List(ctx, repo)
 	if err != nil || len(files) != 1 || files[0].Path != "x.json" {

@@ -89,8 +89,16 @@ func TestOfflineModeHint(t *testing.T) {
 	t.Setenv("HF_HUB_CACHE", "")
 	t.Setenv("HF_HUB_OFFLINE", "1")
 	_, stderr, code := run(t, "generate", "--model", "hf:org/model", "--prompt", "hi")
-	if code != 1 || !strings.Contains(stderr, "offline mode is on") || !strings.Contains(stderr, "fmkit hub download") || !strings.Contains(stderr, "builtin:recursion-tiny") {
+	if strings.Count(stderr, "\n") != 1 {
+		t.Errorf("%d lines: %q", strings.Count(stderr, "\n"), stderr)
+	}
+	if code != 1 || !strings.Contains(stderr, "model org/model@main (its file list): not in the local cache and offline mode is on") ||
+		!strings.Contains(stderr, "(fmkit hub download org/model)") || !strings.Contains(stderr, "builtin:recursion-tiny") {
 		t.Errorf("exit %d, %q", code, stderr)
+	}
+	_, stderr, code = run(t, "tasks", "render", "kmmlu_hard_criminal_law", "--python", "none")
+	if code != 1 || !strings.Contains(stderr, "(fmkit hub download HAERAE-HUB/KMMLU-HARD --repo-type dataset)") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("tasks render offline: exit %d, %q", code, stderr)
 	}
 }
 

@@ -15,11 +15,16 @@ const builtinWayOut = "the built-in model and tasks (--model builtin:recursion-t
 // offlineHint is what to add to an error that came from having no network
 // (or no cached copy in offline mode), or "".
 func offlineHint(err error) string {
-	var ue *hub.UnreachableError
+	var (
+		ue *hub.UnreachableError
+		oe *hub.OfflineError
+	)
 	switch {
 	case errors.As(err, &ue):
 		return fmt.Sprintf("; without network, use a local model or dataset directory, HF_HUB_OFFLINE=1 with a cache filled beforehand (%s), or %s",
 			hubDownloadLine(ue.Repo), builtinWayOut)
+	case errors.As(err, &oe):
+		return fmt.Sprintf("; fill the cache where there is network (%s), or use a local directory or %s", hubDownloadLine(oe.Repo), builtinWayOut)
 	case errors.Is(err, hub.ErrOffline):
 		return "; fill the cache where there is network (fmkit hub download REPO), or use a local directory or " + builtinWayOut
 	}
