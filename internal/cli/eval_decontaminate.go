@@ -79,7 +79,20 @@ OUTPUT/clean.json (the clean documents' indexes per task, lm-eval's
 					docs = append(docs, ngram.Document{Task: t.Name, Index: i, Text: text})
 				}
 			}
-			rep, err := ngram.Check(cmd.Context(), ix, docs, &ngram.CheckOptions{N: n, Threshold: threshold})
+			copts := &ngram.CheckOptions{N: n, Threshold: threshold}
+			errw := cmd.ErrOrStderr()
+			bar := isTerminal(errw)
+			if bar {
+				copts.Progress = func(done, total int) {
+					if done%256 == 0 || done == total {
+						fmt.Fprintf(errw, "\rchecked %d of %d documents", done, total)
+					}
+				}
+			}
+			rep, err := ngram.Check(cmd.Context(), ix, docs, copts)
+			if bar {
+				fmt.Fprintln(errw)
+			}
 			if err != nil {
 				return err
 			}
