@@ -36,9 +36,15 @@ func resolveModel(ctx context.Context, spec string, stderr io.Writer) (string, e
 	if err := requireModel(spec); err != nil {
 		return "", err
 	}
+	return resolveModelFlag(ctx, "--model", spec, stderr)
+}
+
+// resolveModelFlag is resolveModel for a model given by another flag
+// (train's --init and --ref), which its errors name.
+func resolveModelFlag(ctx context.Context, flag, spec string, stderr io.Writer) (string, error) {
 	dir, err := models.Resolve(ctx, spec, &models.ResolveOptions{Progress: downloadProgress(stderr)})
 	if err != nil {
-		return "", modelError(spec, err)
+		return "", flagModelError(flag, spec, err)
 	}
 	return dir, nil
 }
@@ -53,11 +59,14 @@ func requireModel(spec string) error {
 
 // modelError names --model in an error opening it; a spec that names no
 // model is a usage error (exit 2).
-func modelError(spec string, err error) error {
+func modelError(spec string, err error) error { return flagModelError("--model", spec, err) }
+
+// flagModelError is modelError for the model of another flag.
+func flagModelError(flag, spec string, err error) error {
 	if errors.Is(err, models.ErrSpec) {
-		return &usageError{"--model: " + err.Error()}
+		return &usageError{flag + ": " + err.Error()}
 	}
-	return fmt.Errorf("--model %s: %w", spec, err)
+	return fmt.Errorf("%s %s: %w", flag, spec, err)
 }
 
 // positionalModel takes the model as vLLM's serve does: a positional

@@ -251,7 +251,7 @@ func (f *trainFlags) loadModel(ctx context.Context, stderr io.Writer) (*transfor
 		}
 		return m, raw, "", nil
 	}
-	dir, err := resolveModel(ctx, f.init, stderr)
+	dir, err := resolveModelFlag(ctx, "--init", f.init, stderr)
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -92,7 +92,7 @@ func runTrainDPO(cmd *cobra.Command, f *trainFlags, d *dpoFlags) error {
 	}
 	var ref *transformer.Model[float32]
 	if d.ref != "" {
-		dir, err := resolveModel(cmd.Context(), d.ref, stderr)
+		dir, err := resolveModelFlag(cmd.Context(), "--ref", d.ref, stderr)
 		if err != nil {
 			return err
 		}

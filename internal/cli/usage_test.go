@@ -24,6 +24,8 @@ func TestMistakesExitTwo(t *testing.T) {
 		{[]string{"train", "lm", "--lrr", "3"}, "unknown flag: --lrr; did you mean --lr?"},
 		{[]string{"eval", "--taks", "x"}, "did you mean --tasks?"},
 		{[]string{"generate", "--zzzzzzzz"}, "unknown flag: --zzzzzzzz"},
+		// A model spec that names nothing, under the flag that gave it.
+		{[]string{"train", "lm", "--init", "runs/nosuch", "--data", "x.jsonl", "--out", "y"}, `--init: models: bad model spec "runs/nosuch": no such directory; did you mean hf:runs/nosuch?`},
 		// A stray word or a missing argument of a command that runs.
 		{[]string{"train", "lm", "...", "--resume"}, `unknown command "..." for "fmkit train lm"; usage: fmkit train lm [flags]`},
 		{[]string{"risk", "check"}, "requires at least 1 arg(s), only received 0; usage: fmkit risk check FILE..."},
