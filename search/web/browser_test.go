@@ -216,6 +216,11 @@ func TestBrowser(t *testing.T) {
 	if !strings.Contains(docText, "fox") || strings.Contains(docText, "@example.com") {
 		t.Errorf("document text %q", docText)
 	}
+	var pagesShown bool
+	d.js(&pagesShown, `return getComputedStyle(document.getElementById("pages")).display !== "none"`)
+	if pagesShown {
+		t.Error("the page buttons show under a document")
+	}
 	d.press("\uE00C")
 	d.wait("back to results", `!document.getElementById("results").hidden && document.getElementById("doc").hidden`)
 
@@ -261,6 +266,13 @@ func TestBrowser(t *testing.T) {
 	d.js(nil, `document.getElementById("q").value = ""`)
 	d.typeInto("#q", " quick brown\uE007")
 	d.wait("count", `document.querySelector(".count") && document.querySelector(".count").textContent === "2 occurrences"`)
+	d.js(&pagesShown, `return getComputedStyle(document.getElementById("pages")).display !== "none"`)
+	if pagesShown {
+		t.Error("the page buttons show under a count")
+	}
+	d.js(nil, `document.getElementById("q").value = ""`)
+	d.typeInto("#q", " quick brown fox\uE007")
+	d.wait("count of one", `document.querySelector(".count") && document.querySelector(".count").textContent === "1 occurrence"`)
 
 	// Everything the page loaded came from this server.
 	var resources []string

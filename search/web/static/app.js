@@ -131,7 +131,7 @@ async function runCount(p) {
   ol.replaceChildren();
   state.hits = [];
   state.selected = -1;
-  const head = el("li", {}, el("div", { class: "count" }, r.count.toLocaleString() + " occurrences"),
+  const head = el("li", {}, el("div", { class: "count" }, r.count.toLocaleString() + (r.count === 1 ? " occurrence" : " occurrences")),
     el("p", { class: "score" }, r.tokens.length + " tokens: [" + r.tokens.join(", ") + "]"));
   if (r.longest && r.count === 0) {
     head.append(el("p", {}, `Longest suffix that occurs: the last ${r.longest.length} tokens (${r.longest.count} times).`));
