@@ -213,22 +213,33 @@ func (f *evalCmdFlags) open(ctx context.Context, stderr io.Writer) (lm.Model, fu
 		fmt.Fprintln(stderr, "--batch-size auto: the server batches requests itself; fmkit sends them in chunks of 256")
 		return openModel(ctx, f.model, f.dtype, f.concurrency, stderr)
 	}
-	m, err := loadModel(ctx, f.model, f.dtype, stderr)
+	b, err := f.openNative(ctx, stderr)
 	if err != nil {
 		return nil, nil, err
+	}
+	return b, func() { b.Close() }, nil
+}
+
+// openNative opens --model on the native engine with forward steps of
+// --batch-size auto's size, chosen from the loaded weights. The caller
+// closes the backend.
+func (f *evalCmdFlags) openNative(ctx context.Context, stderr io.Writer) (*native.Model, error) {
+	m, err := loadModel(ctx, f.model, f.dtype, stderr)
+	if err != nil {
+		return nil, err
 	}
 	tok, err := loadTokenizer(m)
 	if err != nil {
 		m.Close()
-		return nil, nil, err
+		return nil, err
 	}
 	f.chooseBatchTokens(m, stderr)
 	b, err := native.New(m, tok, &native.Options{Name: f.model, BatchTokens: f.batchTokens})
 	if err != nil {
 		m.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return b, func() { m.Close() }, nil
+	return b, nil
 }
 
 // chooseBatchTokens sets f.batchTokens for --batch-size auto from the
@@ -479,20 +490,11 @@ func parseScales(s string) ([]float64, error) {
 // one fails or is interrupted.
 func evalGuided(cmd *cobra.Command, suite *eval.Suite, opts eval.Options, f *evalCmdFlags, info eval.RunInfo, scales []float64, gopts *guided.Options) error {
 	ctx, stderr, w := cmd.Context(), cmd.ErrOrStderr(), cmd.OutOrStdout()
-	m, err := loadModel(ctx, f.model, f.dtype, stderr)
+	b, err := f.openNative(ctx, stderr)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
-	tok, err := loadTokenizer(m)
-	if err != nil {
-		return err
-	}
-	f.chooseBatchTokens(m, stderr)
-	b, err := native.New(m, tok, &native.Options{Name: f.model, BatchTokens: f.batchTokens})
-	if err != nil {
-		return err
-	}
+	defer b.Close()
 	sweeping := len(scales) > 0
 	if !sweeping {
 		scales = []float64{f.cfg.scale}
