@@ -13,7 +13,10 @@
 # count), whether both engines' first 16 greedy tokens agree, and once per
 # format the relative difference of the perplexities both compute for
 # PPL random ids (on a random model it is near the vocabulary size, so it
-# checks the numerics, not the model). Then, because a perplexity near the
+# checks the numerics, not the model), and the largest difference of the
+# two engines' logits after the 16-token prompt, relative to the largest
+# logit (greedy tokens of a random model can part at a near tie; this says
+# by how much the engines differ). Then, because a perplexity near the
 # vocabulary size hides most numerical differences, both engines compute
 # the perplexity of a fixed text on a trained model: builtin:recursion-tiny
 # (0.8M parameters, trained by fmkit on the successor function) on the
@@ -101,6 +104,11 @@ for f in $formats; do
 	"$work/ggufbench" -model "$file" -mode ppl -n "$ppl" -seed 1 $kernels | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
 	"$work/driver" "$file" ppl "$threads" "$ppl" "$prompt" 1 "$libdir" | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
 done
+for f in $formats; do
+	file=$work/gguf-$f/model.gguf
+	"$work/ggufbench" -model "$file" -mode logits -prompt "$prompt" -seed 1 -out "$work/logits-$f-fmkit.f32" $kernels >/dev/null
+	"$work/driver" "$file" logits "$threads" 0 "$prompt" 1 "$libdir" "$work/logits-$f-llama.cpp.f32" >/dev/null
+done
 if [ "$text_ppl" -gt 0 ]; then
 	tdir=$work/recursion-tiny
 	mkdir -p "$tdir"
@@ -120,8 +128,8 @@ if [ "$text_ppl" -gt 0 ]; then
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-/usr/bin/python3 - "$results" <<'PY'
-import json, statistics, sys, collections
+/usr/bin/python3 - "$results" "$work" <<'PY'
+import array, json, os, statistics, sys, collections
 rows = [json.loads(l) for l in open(sys.argv[1])]
 speed = collections.defaultdict(list)
 cpu = collections.defaultdict(list)
@@ -139,10 +147,23 @@ for r in rows:
     cpu[(r["format"], r["mode"], r["peer"])].append(r["cpu_seconds"])
     if r["mode"] == "decode":
         greedy[r["format"]].setdefault(r["peer"], r["greedy"])
+def logit_diff(f):
+    pair = []
+    for peer in ("fmkit", "llama.cpp"):
+        path = os.path.join(sys.argv[2], f"logits-{f}-{peer}.f32")
+        if not os.path.exists(path):
+            return ""
+        a = array.array("f")
+        a.frombytes(open(path, "rb").read())
+        pair.append(a)
+    a, b = pair
+    if len(a) != len(b) or not b:
+        return "?"
+    return f"{max(abs(x - y) for x, y in zip(a, b)) / max(abs(y) for y in b):.2e}"
 fams = {r.get("kernels") for r in rows if r["peer"] == "fmkit"}
 print()
 print(f"tokens/s, median (best) of {max((len(v) for v in speed.values()), default=0)} interleaved runs; fmkit kernels: {', '.join(sorted(fams))}")
-print(f"{'weights':<8} {'task':<8} {'fmkit':>16} {'llama.cpp':>16} {'fmkit/llama.cpp':>16} {'llama/fmkit cpu-s':>18} {'same greedy 16':>15} {'ppl diff':>9}")
+print(f"{'weights':<8} {'task':<8} {'fmkit':>16} {'llama.cpp':>16} {'fmkit/llama.cpp':>16} {'llama/fmkit cpu-s':>18} {'same greedy 16':>15} {'ppl diff':>9} {'logit diff':>10}")
 order = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k"]
 for f in sorted({k[0] for k in speed}, key=lambda x: order.index(x) if x in order else 99):
     for mode in ("prefill", "decode"):
@@ -150,15 +171,16 @@ for f in sorted({k[0] for k in speed}, key=lambda x: order.index(x) if x in orde
         if not a or not b:
             continue
         ma, mb = statistics.median(a), statistics.median(b)
-        same, pd = "", ""
+        same, pd, ld = "", "", ""
         if mode == "decode":
             g = greedy[f]
             same = "yes" if g.get("fmkit") == g.get("llama.cpp") else "no"
             p = ppl.get(f, {})
             if "fmkit" in p and "llama.cpp" in p:
                 pd = f"{100 * (p['fmkit'] / p['llama.cpp'] - 1):+.2f}%"
+            ld = logit_diff(f)
         ca, cb = statistics.median(cpu[(f, mode, "fmkit")]), statistics.median(cpu[(f, mode, "llama.cpp")])
-        print(f"{f:<8} {mode:<8} {ma:>8.1f} ({max(a):>6.1f}) {mb:>8.1f} ({max(b):>6.1f}) {ma/mb:>16.2f} {cb/ca:>18.2f} {same:>15} {pd:>9}")
+        print(f"{f:<8} {mode:<8} {ma:>8.1f} ({max(a):>6.1f}) {mb:>8.1f} ({max(b):>6.1f}) {ma/mb:>16.2f} {cb/ca:>18.2f} {same:>15} {pd:>9} {ld:>10}")
 for f, g in greedy.items():
     if g.get("fmkit") != g.get("llama.cpp"):
         print(f"{f}: fmkit greedy {g.get('fmkit')}\n{'':>{len(f)+2}}llama.cpp    {g.get('llama.cpp')}")

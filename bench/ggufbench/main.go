@@ -2,13 +2,15 @@
 // driver measures llama.cpp, for bench/engine_vs_llamacpp.sh: prefill of N
 // random token ids (logits for the last), or greedy decoding of N tokens
 // after a prompt of P random ids, from the same splitmix64 stream, or the
-// perplexity of N random ids or of the ids in a file (mode ppl, -ids). It
-// prints one JSON line with the speed, the first 16 greedy tokens and the
-// perplexity.
+// perplexity of N random ids or of the ids in a file (mode ppl, -ids), or
+// the logits after a prompt of P random ids (mode logits, written to -out
+// as little-endian float32). It prints one JSON line with the speed, the
+// first 16 greedy tokens and the perplexity.
 package main
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -25,15 +27,16 @@ import (
 
 func main() {
 	path := flag.String("model", "", "model directory or GGUF file")
-	mode := flag.String("mode", "decode", "prefill, decode or ppl")
+	mode := flag.String("mode", "decode", "prefill, decode, ppl or logits")
 	n := flag.Int("n", 256, "tokens to prefill or to decode")
 	p := flag.Int("prompt", 16, "prompt tokens before decoding")
 	seed := flag.Uint64("seed", 1, "seed of the random ids")
 	dtype := flag.String("dtype", "", "weight dtype override")
 	kernels := flag.String("kernels", "", "kernel family (tensor.SetKernels)")
 	idsFile := flag.String("ids", "", "mode ppl: a file of whitespace-separated token ids (instead of N random ids)")
+	out := flag.String("out", "", "mode logits: the file to write the logits to")
 	flag.Parse()
-	if err := run(*path, *mode, *n, *p, *seed, *dtype, *kernels, *idsFile); err != nil {
+	if err := run(*path, *mode, *n, *p, *seed, *dtype, *kernels, *idsFile, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "ggufbench:", err)
 		os.Exit(1)
 	}
@@ -83,7 +86,7 @@ func readIDs(path string, vocab int) ([]int, error) {
 	return ids, nil
 }
 
-func run(path, mode string, n, p int, seed uint64, dtype, kernels, idsFile string) error {
+func run(path, mode string, n, p int, seed uint64, dtype, kernels, idsFile, out string) error {
 	if kernels != "" {
 		if _, err := tensor.SetKernels(kernels); err != nil {
 			return err
@@ -99,7 +102,7 @@ func run(path, mode string, n, p int, seed uint64, dtype, kernels, idsFile strin
 	}
 	defer m.Close()
 	total := n
-	if mode == "decode" {
+	if mode == "decode" || mode == "logits" {
 		total = p
 	}
 	ids := make([]int, total)
@@ -147,6 +150,27 @@ func run(path, mode string, n, p int, seed uint64, dtype, kernels, idsFile strin
 		}
 		elapsed, cpu = time.Since(t0), cpuSeconds()-c0
 		ppl = math.Exp(nll / float64(n-1))
+	case "logits":
+		seq, err := m.NewSequence(p)
+		if err != nil {
+			return err
+		}
+		t0, c0 := time.Now(), cpuSeconds()
+		if err := step(seq, ids); err != nil {
+			return err
+		}
+		elapsed, cpu, n = time.Since(t0), cpuSeconds()-c0, p
+		f, err := os.Create(out)
+		if err != nil {
+			return err
+		}
+		if err := binary.Write(f, binary.LittleEndian, last); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
 	case "prefill":
 		for range 2 { // a warm-up pass, as the C driver makes, then the timed one
 			seq, err := m.NewSequence(n)
@@ -181,7 +205,7 @@ func run(path, mode string, n, p int, seed uint64, dtype, kernels, idsFile strin
 		}
 		elapsed, cpu = time.Since(t0), cpuSeconds()-c0
 	default:
-		return fmt.Errorf("-mode %q: expected prefill, decode or ppl", mode)
+		return fmt.Errorf("-mode %q: expected prefill, decode, ppl or logits", mode)
 	}
 	if greedy == nil {
 		greedy = []int{}

@@ -7,9 +7,10 @@
 // Mode ppl computes the perplexity of N random ids, or of the ids in
 // IDSFILE (whitespace-separated; N is then their count), from every
 // position's next-token log-probability, in float64, from logits for every
-// row, and prints it as "ppl".
+// row, and prints it as "ppl". Mode logits writes the logits after a prompt
+// of P random ids to OUTFILE (little-endian float32).
 //
-// usage: driver MODEL.gguf prefill|decode|ppl THREADS N P SEED LIBDIR [IDSFILE]
+// usage: driver MODEL.gguf prefill|decode|ppl|logits THREADS N P SEED LIBDIR [IDSFILE|OUTFILE]
 #include <stdbool.h>
 #include <math.h>
 #include <stdint.h>
@@ -63,7 +64,7 @@ static void must(int rc, const char *what) {
 
 int main(int argc, char **argv) {
 	if (argc != 8 && argc != 9) {
-		fprintf(stderr, "usage: driver MODEL.gguf prefill|decode|ppl THREADS N P SEED LIBDIR [IDSFILE]\n");
+		fprintf(stderr, "usage: driver MODEL.gguf prefill|decode|ppl|logits THREADS N P SEED LIBDIR [IDSFILE|OUTFILE]\n");
 		return 2;
 	}
 	const char *path = argv[1], *mode = argv[2];
@@ -89,10 +90,12 @@ int main(int argc, char **argv) {
 	struct llama_context *ctx = llama_init_from_model(model, cp);
 	if (!ctx) { fprintf(stderr, "driver: cannot create a context\n"); return 1; }
 
-	int total = strcmp(mode, "decode") == 0 ? p : n;
+	bool logits_mode = strcmp(mode, "logits") == 0;
+	if (logits_mode && argc != 9) { fprintf(stderr, "driver: mode logits needs OUTFILE\n"); return 2; }
+	int total = strcmp(mode, "decode") == 0 || logits_mode ? p : n;
 	llama_token *ids = malloc(sizeof(llama_token) * (total > 0 ? total : 1));
 	for (int i = 0; i < total; i++) ids[i] = (llama_token)(splitmix64(&seed) % (uint64_t)vocab);
-	if (argc == 9) {
+	if (argc == 9 && !logits_mode) {
 		if (strcmp(mode, "ppl") != 0) { fprintf(stderr, "driver: IDSFILE is for mode ppl\n"); return 2; }
 		FILE *f = fopen(argv[8], "r");
 		if (!f) { fprintf(stderr, "driver: cannot open %s\n", argv[8]); return 1; }
@@ -133,6 +136,15 @@ int main(int argc, char **argv) {
 		}
 		ppl = exp(nll / (n - 1));
 		llama_batch_free(b);
+	} else if (logits_mode) {
+		t0 = now(); c0 = cpu_seconds();
+		must(llama_decode(ctx, llama_batch_get_one(ids, p)), "decode");
+		t1 = now(); c1 = cpu_seconds();
+		FILE *f = fopen(argv[8], "wb");
+		if (!f || fwrite(llama_get_logits_ith(ctx, -1), sizeof(float), vocab, f) != (size_t)vocab || fclose(f) != 0) {
+			fprintf(stderr, "driver: cannot write %s\n", argv[8]);
+			return 1;
+		}
 	} else if (strcmp(mode, "prefill") == 0) {
 		// One warm-up pass, as llama-bench makes, then the timed one.
 		must(llama_decode(ctx, llama_batch_get_one(ids, n)), "warm-up decode");
