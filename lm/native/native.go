@@ -2,6 +2,11 @@
 // model, with lm-evaluation-harness conventions for tokenisation, scoring,
 // rolling windows and stop sequences, so that its numbers are the numbers
 // the harness's Hugging Face backend computes for the same checkpoint.
+//
+// Open builds a backend from a model spec, as the command line's --model
+// takes it (a directory or GGUF file, builtin:NAME, hf:ORG/NAME; see
+// models.Resolve), loading the weights and the tokenizer beside them; New
+// builds one on a model and tokenizer the caller has loaded.
 package native
 
 import (
