@@ -9,20 +9,14 @@ import (
 	"github.com/fmkit/fmkit/internal/py"
 )
 
-// The Markdown tables that the CLI prints.
-
-// mdTable writes Markdown table rows.
-type mdTable struct{ b strings.Builder }
-
-func (t *mdTable) row(cells ...string) { t.b.WriteString("|" + strings.Join(cells, "|") + "|\n") }
+// The Markdown tables that the CLI prints, laid out as lm-eval's
+// make_table lays them out (markdownTable).
 
 // Table renders lm-eval's Markdown results table, with the human accuracy
 // (KMMLU) beside the model's where known, and a second table of groups with
 // the micro (lm-eval's) and macro averages.
 func Table(run *Run) string {
-	var t mdTable
-	t.row("Tasks", "Version", "Filter", "n-shot", "Metric", "", "Value", "", "Stderr", "Human")
-	t.row("-----", "------:", "------", "-----:", "------", "---", "-----:", "---", "-----:", "-----:")
+	var rows [][]string
 	for _, r := range run.Results {
 		for i, m := range r.Metrics {
 			name, version, human := "", "", ""
@@ -30,23 +24,26 @@ func Table(run *Run) string {
 				name, version = r.Name, py.Str(r.task.version())
 				human = fmtHuman(r.HumanAccuracy)
 			}
-			t.row(name, version, m.Filter, strconv.Itoa(r.NumFewshot), m.Name, arrow(r.task, m.Name), fmtFloat(m.Value), "±", fmtStderr(m.Stderr), human)
+			rows = append(rows, []string{name, version, m.Filter, strconv.Itoa(r.NumFewshot), m.Name, arrow(r.task, m.Name),
+				fmtFloat(m.Value), "±", fmtStderr(m.Stderr), human})
 		}
 	}
+	var b strings.Builder
+	b.WriteString(markdownTable([]string{"Tasks", "Version", "Filter", "n-shot", "Metric", "", "Value", "", "Stderr", "Human"}, rows))
 	if groups := run.Groups(); len(groups) > 0 {
-		t.b.WriteString("\n")
-		t.row("Groups", "Version", "Filter", "Metric", "Micro (lm-eval)", "", "Stderr", "Macro", "Human")
-		t.row("------", "------:", "------", "------", "--------------:", "---", "-----:", "-----:", "-----:")
+		rows = rows[:0]
 		for _, g := range groups {
 			for _, m := range g.Metrics {
-				t.row(g.Name, "", m.Filter, m.Name, fmtFloat(m.Value), "±", fmtStderr(m.Stderr), fmtFloat(g.Macro[m.Key()]), fmtHuman(g.Human))
+				rows = append(rows, []string{g.Name, "", m.Filter, m.Name, fmtFloat(m.Value), "±", fmtStderr(m.Stderr), fmtFloat(g.Macro[m.Key()]), fmtHuman(g.Human)})
 			}
 		}
+		b.WriteString("\n")
+		b.WriteString(markdownTable([]string{"Groups", "Version", "Filter", "Metric", "Micro (lm-eval)", "", "Stderr", "Macro", "Human"}, rows))
 	}
 	if run.Interrupted {
-		t.b.WriteString("\n(interrupted: only finished tasks are shown)\n")
+		b.WriteString("\n(interrupted: only finished tasks are shown)\n")
 	}
-	return t.b.String()
+	return b.String()
 }
 
 func arrow(t *Task, metric string) string {
@@ -63,9 +60,11 @@ func arrow(t *Task, metric string) string {
 
 func fmtFloat(f float64) string { return fmt.Sprintf("%.4f", f) }
 
+// fmtStderr is a standard error as make_table writes it, "   N/A" where
+// there is none.
 func fmtStderr(f float64) string {
 	if math.IsNaN(f) {
-		return "N/A"
+		return "   N/A"
 	}
 	return fmtFloat(f)
 }
@@ -81,26 +80,21 @@ func fmtHuman(f float64) string {
 // under a line naming the unconditional branch; an empty cell is a run
 // without that value.
 func SweepTable(scales []float64, rows []SweepRow, uncond string) string {
-	var t mdTable
-	fmt.Fprintf(&t.b, "classifier-free guidance sweep, unconditional branch %s\n", uncond)
 	head := []string{"Task", "Metric", "Filter"}
-	rule := []string{"----", "------", "------"}
 	for _, s := range scales {
 		head = append(head, fmt.Sprintf("γ=%g", s))
-		rule = append(rule, "-----:")
 	}
-	t.row(head...)
-	t.row(rule...)
+	cells := make([][]string, 0, len(rows))
 	for _, r := range rows {
-		cells := []string{r.Task, r.Metric, r.Filter}
+		row := []string{r.Task, r.Metric, r.Filter}
 		for _, v := range r.Values {
 			if math.IsNaN(v) {
-				cells = append(cells, "")
+				row = append(row, "")
 			} else {
-				cells = append(cells, fmtFloat(v))
+				row = append(row, fmtFloat(v))
 			}
 		}
-		t.row(cells...)
+		cells = append(cells, row)
 	}
-	return t.b.String()
+	return fmt.Sprintf("classifier-free guidance sweep, unconditional branch %s\n", uncond) + markdownTable(head, cells)
 }
