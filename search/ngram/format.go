@@ -104,7 +104,10 @@ func readMeta(dir string) (*meta, error) {
 	if m.PointerBytes < 1 || m.PointerBytes > 8 {
 		bad = append(bad, fmt.Sprintf("pointer_bytes %d", m.PointerBytes))
 	}
-	if m.Tokens < 0 || m.Docs < 0 {
+	// Far above any corpus (infini-gram's largest is about 2^42 tokens),
+	// and low enough that file sizes computed from them cannot overflow.
+	const maxCount = 1 << 48
+	if m.Tokens < 0 || m.Docs < 0 || m.Tokens > maxCount || m.Docs > maxCount {
 		bad = append(bad, fmt.Sprintf("tokens %d, docs %d", m.Tokens, m.Docs))
 	}
 	if len(bad) > 0 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -238,6 +239,12 @@ func TestBadInput(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, metaFile), []byte(`{"format": 1, "vocab_size": 10, "token_bytes": 4}`), 0o644)
 	if _, err := Open(dir); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Open with token_bytes 4 for vocabulary 10: %v", err)
+	}
+	// Counts whose file sizes would overflow (8 × (2^61 + 1) wraps to 8
+	// bytes) are refused by the commit itself, before any file is read.
+	os.WriteFile(filepath.Join(dir, metaFile), []byte(`{"format": 1, "vocab_size": 10, "token_bytes": 2, "pointer_bytes": 1, "tokens": 2, "docs": 2305843009213693953}`), 0o644)
+	if _, err := Open(dir); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "docs 2305843009213693953") {
+		t.Errorf("Open with 2^61+1 documents: %v", err)
 	}
 }
 
