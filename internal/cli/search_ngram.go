@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +50,8 @@ func newNgramBuildCmd() *cobra.Command {
 				return errors.New("search ngram build: --out is required")
 			case memMB < 0:
 				return fmt.Errorf("search ngram build: --memory-mb %d must be >= 0", memMB)
+			case threads < 0:
+				return fmt.Errorf("search ngram build: --threads %d must be >= 0", threads)
 			}
 			opts := &ngram.Options{MemoryBytes: int64(memMB) << 20, Threads: threads, Overwrite: overwrite}
 			errw := cmd.ErrOrStderr()
@@ -67,7 +68,7 @@ func newNgramBuildCmd() *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(map[string]any{
+				return newJSONEncoder(w).Encode(map[string]any{
 					"index": out, "docs": res.Docs, "tokens": res.Tokens, "bytes": res.Bytes,
 					"seconds": res.Elapsed.Seconds(), "sort_seconds": res.SortTime.Seconds(), "tokens_per_s": res.TokensPerSecond(),
 				})
@@ -140,14 +141,15 @@ func (f *ngramQueryFlags) run(cmd *cobra.Command, name string, answer func(ix *n
 			text, err = answer(ix, q, out)
 		}
 		if err != nil {
-			if f.queries == "" {
+			// A damaged index fails every query: stop at the first.
+			if f.queries == "" || errors.Is(err, ngram.ErrCorrupt) {
 				return err
 			}
 			out = map[string]any{"query": line, "error": err.Error()}
 			text = fmt.Sprintf("error: %v\t%s", err, line)
 		}
 		if f.asJSON {
-			return json.NewEncoder(bw).Encode(out)
+			return newJSONEncoder(bw).Encode(out)
 		}
 		_, err = fmt.Fprintln(bw, text)
 		return err
@@ -173,7 +175,10 @@ func (f *ngramQueryFlags) run(cmd *cobra.Command, name string, answer func(ix *n
 			return err
 		}
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("search ngram %s: %s: %w", name, f.queries, err)
+	}
+	return nil
 }
 
 func newNgramCountCmd() *cobra.Command {
@@ -240,6 +245,9 @@ func newNgramNextCmd() *cobra.Command {
 		Short: "The distribution of the token after an n-gram, with counts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if k < 0 {
+				return fmt.Errorf("search ngram next: -k %d must be >= 0", k)
+			}
 			return f.run(cmd, "next", func(ix *ngram.Index, q []uint32, out map[string]any) (string, error) {
 				nt, err := ix.Next(q, k)
 				if err != nil {
@@ -307,7 +315,7 @@ func newNgramStatsCmd() *cobra.Command {
 			st := ix.Stats()
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(st)
+				return newJSONEncoder(w).Encode(st)
 			}
 			for _, r := range [][2]string{
 				{"index", st.Dir}, {"documents", fmt.Sprint(st.Docs)}, {"tokens", fmt.Sprint(st.Tokens)},

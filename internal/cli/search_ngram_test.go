@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -83,7 +84,23 @@ func TestSearchNgramCommands(t *testing.T) {
 		t.Errorf("stats:\n%s", out)
 	}
 
+	// A copy whose suffix array points outside the token file: --queries
+	// stops at the first query with one line instead of one per query.
+	damaged := filepath.Join(tmp, "damaged")
+	os.MkdirAll(damaged, 0o755)
+	entries, _ := os.ReadDir(idx)
+	for _, e := range entries {
+		data, _ := os.ReadFile(filepath.Join(idx, e.Name()))
+		if e.Name() == "sa.bin" {
+			data = bytes.Repeat([]byte{0xff}, len(data))
+		}
+		os.WriteFile(filepath.Join(damaged, e.Name()), data, 0o644)
+	}
+
 	for _, args := range [][]string{
+		{"search", "ngram", "build", "--input", corpus, "--tokenizer", gpt2Tokenizer, "--out", filepath.Join(tmp, "t"), "--threads", "-1"},
+		{"search", "ngram", "next", "--index", idx, "--query", " quick", "-k", "-1"},
+		{"search", "ngram", "count", "--index", damaged, "--queries", qf},
 		{"search", "ngram", "build", "--input", corpus, "--tokenizer", gpt2Tokenizer, "--out", idx},
 		{"search", "ngram", "build", "--input", corpus, "--out", idx},
 		{"search", "ngram", "build", "--input", corpus, "--tokenizer", gpt2Tokenizer, "--out", idx, "--memory-mb", "-1"},
