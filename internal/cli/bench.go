@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -93,7 +92,7 @@ cblas_sgemm in the same run, as the peer.`,
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(map[string]any{"results": results})
+				return newJSONEncoder(w).Encode(map[string]any{"results": results})
 			}
 			fmt.Fprintf(w, "%8s %8s %-24s %10s\n", "size", "threads", "backend", "GFLOP/s")
 			for _, r := range results {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -155,7 +154,7 @@ func newEraseFitCmd() *cobra.Command {
 			res := eraseFitResult{Out: out, Rows: f.N(), XDim: d, ZDim: k, Rank: e.R, Method: m.String(), Whitening: e.Metadata["whitening"]}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(res)
+				return newJSONEncoder(w).Encode(res)
 			}
 			fmt.Fprintf(w, "fitted %s eraser on %d rows: x_dim %d, z_dim %d, rank %d (whitening: %s)\nwrote %s\n",
 				res.Method, res.Rows, d, k, res.Rank, res.Whitening, out)
@@ -312,7 +311,7 @@ baseline, with the largest entry of the cross-covariance Σ_XZ. Without
 				return err
 			}
 			if asJSON {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(g)
+				return newJSONEncoder(cmd.OutOrStdout()).Encode(g)
 			}
 			renderGuardedness(cmd.OutOrStdout(), g)
 			return nil

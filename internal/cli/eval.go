@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -611,7 +610,7 @@ func reportSweep(w, stderr io.Writer, f *evalCmdFlags, scales []float64, rows []
 		}
 		out.Rows = append(out.Rows, jsonRow{row.Task, row.Metric, row.Filter, vals})
 	}
-	enc := json.NewEncoder(w)
+	enc := newJSONEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
 }

@@ -106,7 +106,7 @@ OUTPUT/clean.json (the clean documents' indexes per task, lm-eval's
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(rep)
+				return newJSONEncoder(w).Encode(rep)
 			}
 			fmt.Fprintf(w, "%-40s %6s %6s %8s %9s %8s\n", "task", "docs", "dirty", "short", "overlap", "longest")
 			for _, t := range rep.Tasks {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -166,7 +165,7 @@ warning too).`,
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(w)
+				enc := newJSONEncoder(w)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(res); err != nil {
 					return err

@@ -151,15 +151,18 @@ func TestRiskReport(t *testing.T) {
 	if strings.Count(string(html), "<section>") != 3 {
 		t.Errorf("HTML report holds %d assessments; want 3", strings.Count(string(html), "<section>"))
 	}
-	for _, args := range [][]string{
-		{"risk", "report", "--format", "pdf", "example:table1"},
-		{"risk", "report", "example:table9"},
-		{"risk", "report"},
-		{"risk", "new", "--release", "public"},
+	for _, c := range []struct {
+		args []string
+		code int // 2: a mistake on the command line (no file given)
+	}{
+		{[]string{"risk", "report", "--format", "pdf", "example:table1"}, 1},
+		{[]string{"risk", "report", "example:table9"}, 1},
+		{[]string{"risk", "report"}, 2},
+		{[]string{"risk", "new", "--release", "public"}, 1},
 	} {
-		_, errOut, code := runFmkit(t, args...)
-		if code != 1 || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "fmkit: ") {
-			t.Errorf("%v: code %d, stderr %q; want exit 1 with one error line", args, code, errOut)
+		_, errOut, code := runFmkit(t, c.args...)
+		if code != c.code || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "fmkit: ") {
+			t.Errorf("%v: code %d, stderr %q; want exit %d with one error line", c.args, code, errOut, c.code)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -75,7 +74,7 @@ empty or --negative-prompt TEXT says otherwise.`,
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(r)
+				return newJSONEncoder(w).Encode(r)
 			}
 			fmt.Fprintf(w, "%-22s %.6f\n%-22s %v\n%-22s %d\n%-22s %d\n%-22s %.6f\n",
 				"log-probability", r.LogProb, "greedy", r.IsGreedy, "context tokens", r.ContextTokens,

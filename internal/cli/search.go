@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -112,7 +111,7 @@ func newSearchIndexCmd() *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(indexSummary(dir, res))
+				return newJSONEncoder(w).Encode(indexSummary(dir, res))
 			}
 			fmt.Fprintf(w, "indexed %d documents (%.1f MB of text) into %s in %.1fs: %.1f MB/s\n",
 				res.Docs, float64(res.TextBytes)/1e6, dir, res.Elapsed.Seconds(), res.MBPerSecond())
@@ -273,7 +272,7 @@ func newSearchQueryCmd() *cobra.Command {
 				}
 				out := queryOutput{Hits: res.Hits, Total: res.Total, TotalExact: res.TotalExact, TookMS: ms(res.Took)}
 				if asJSON {
-					return json.NewEncoder(w).Encode(out)
+					return newJSONEncoder(w).Encode(out)
 				}
 				printHits(w, out)
 				return nil
@@ -338,7 +337,7 @@ func runQueryFile(cmd *cobra.Command, ix *search.Index, path string, opts *searc
 	defer f.Close()
 	bw := bufio.NewWriter(w)
 	defer bw.Flush()
-	enc := json.NewEncoder(bw)
+	enc := newJSONEncoder(bw)
 	br := bufio.NewReaderSize(f, 1<<16)
 	for n := 1; ; n++ {
 		q, tooLong, err := readQueryLine(br)
@@ -421,7 +420,7 @@ func newSearchStatsCmd() *cobra.Command {
 			st := ix.Stats()
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(st)
+				return newJSONEncoder(w).Encode(st)
 			}
 			rows := [][2]string{
 				{"index", st.Dir}, {"format", fmt.Sprint(st.Format)}, {"generation", fmt.Sprint(st.Generation)},

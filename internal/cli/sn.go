@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -92,7 +91,7 @@ conjugacy classes, each given by its cycle type and size.
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(out)
+				return newJSONEncoder(w).Encode(out)
 			}
 			return printIrreps(w, out)
 		},
@@ -190,7 +189,7 @@ of any float or integer dtype.
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(out)
+				return newJSONEncoder(w).Encode(out)
 			}
 			return printFourier(w, out)
 		},
@@ -315,7 +314,7 @@ circuit's neurons are zeroed.
 			res := analyzeJSON{Report: filepath.Join(out, grok.ReportFile), Epoch: a.Epoch, GrokEpoch: a.GrokEpoch, Test: a.Test, Circuits: a.Ablations}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(res)
+				return newJSONEncoder(w).Encode(res)
 			}
 			return printSnAnalysis(w, a, res.Report)
 		},

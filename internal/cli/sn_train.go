@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -134,7 +133,7 @@ func runSnTrain(cmd *cobra.Command, f *snTrainFlags) error {
 	}
 	w := cmd.OutOrStdout()
 	if f.asJSON {
-		return json.NewEncoder(w).Encode(res)
+		return newJSONEncoder(w).Encode(res)
 	}
 	printSnTrain(w, res)
 	return nil

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -57,7 +56,7 @@ Python package, a class-based task, an unknown metric).`,
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(w)
+				enc := newJSONEncoder(w)
 				enc.SetIndent("", "  ")
 				return enc.Encode(rows)
 			}
