@@ -48,7 +48,8 @@ func IsHubID(s string) bool { return hubID.MatchString(s) }
 //     resuming partial files, and returns the snapshot directory;
 //   - anything else is a local path, returned as it is, except a Hub id
 //     ORG/NAME that does not exist locally, which is an ErrSpec saying
-//     "did you mean hf:ORG/NAME".
+//     "did you mean hf:ORG/NAME" (or, for DIR/NAME.gguf, that there is no
+//     such file).
 func Resolve(ctx context.Context, spec string, opts *ResolveOptions) (string, error) {
 	var o ResolveOptions
 	if opts != nil {
@@ -63,6 +64,10 @@ func Resolve(ctx context.Context, spec string, opts *ResolveOptions) (string, er
 	id, ok := strings.CutPrefix(spec, "hf:")
 	if !ok {
 		if _, err := os.Stat(spec); err != nil && IsHubID(spec) {
+			// A missing GGUF file is a path, not a Hub repository.
+			if strings.HasSuffix(strings.ToLower(spec), ".gguf") {
+				return "", fmt.Errorf("%w %q: no such GGUF file", ErrSpec, spec)
+			}
 			return "", fmt.Errorf("%w %q: no such directory; did you mean hf:%s?", ErrSpec, spec, spec)
 		}
 		return spec, nil

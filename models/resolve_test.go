@@ -18,6 +18,7 @@ func TestResolveBadSpec(t *testing.T) {
 	for _, c := range []struct{ spec, want string }{
 		{"", "empty; expected a model directory, builtin:recursion-tiny or hf:ORG/NAME"},
 		{"EleutherAI/pythia-70m", `"EleutherAI/pythia-70m": no such directory; did you mean hf:EleutherAI/pythia-70m?`},
+		{"pythia-160m-q4_k/model.gguf", `"pythia-160m-q4_k/model.gguf": no such GGUF file`},
 		{"hf:", `"hf:": expected hf:ORG/NAME`},
 		{"hf:a/b/c", `"hf:a/b/c": expected hf:ORG/NAME`},
 		{"hf:../etc@main", `"hf:../etc@main": expected hf:ORG/NAME`},
