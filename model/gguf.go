@@ -221,6 +221,10 @@ func openGGUFSource(path string) (*ggufSource, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := checkLayerCount(cfg, len(f.Tensors)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	s := &ggufSource{file: f, path: path, size: st.Size(), modTime: st.ModTime(), cfg: cfg, byHF: map[string]ggufTensorName{}, fixed: map[string][]byte{}}
 	var unsupported []string
 	for _, n := range architectures[cfg.ModelType].gguf.tensors(cfg) {

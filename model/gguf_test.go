@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -249,6 +250,51 @@ func TestGGUFUnpermute(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("neox row order %v, want %v", got, want)
+		}
+	}
+}
+
+// TestHugeLayerCount: a layer count of four billion, in GGUF metadata or in
+// config.json, is refused before anything is allocated per layer (it ran
+// the process out of memory).
+func TestHugeLayerCount(t *testing.T) {
+	src, _ := writeGGUF(t, filepath.Join("testdata", "llama_gqa"), Float32)
+	raw, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gguf.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := append([]gguf.KV(nil), g.KV...)
+	for i, kv := range meta {
+		if kv.Key == "llama.block_count" {
+			meta[i].Value = gguf.Uint32Value(4_000_000_000)
+		}
+	}
+	var tensors []gguf.TensorData
+	for _, info := range g.Tensors {
+		tt, _ := g.Tensor(info.Name)
+		tensors = append(tensors, gguf.TensorData{Name: info.Name, Dims: info.Dims, Type: info.Type, Data: tt.Data})
+	}
+	file := filepath.Join(t.TempDir(), "huge.gguf")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gguf.Write(f, meta, tensors); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	dir := copyFixture(t, "gpt2", func(s string) string { return strings.Replace(s, `"n_layer": 2`, `"n_layer": 4000000000`, 1) }, nil)
+	for _, path := range []string{file, dir} {
+		want := "the config has 4000000000 layers, but the checkpoint holds only"
+		if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Load %s: error %v, want %q", path, err, want)
+		}
+		if _, err := WriteGGUF(context.Background(), io.Discard, path, nil); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("WriteGGUF %s: error %v, want %q", path, err, want)
 		}
 	}
 }

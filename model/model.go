@@ -147,7 +147,22 @@ func openSource(path string) (*Config, source, error) {
 		}
 		return nil, nil, err
 	}
+	if err := checkLayerCount(cfg, len(ckpt.Names())); err != nil {
+		ckpt.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return cfg, ckpt, nil
+}
+
+// checkLayerCount refuses a config with more layers than the checkpoint
+// has tensors (every layer has several) before anything is allocated per
+// layer: a layer count of four billion in config.json or GGUF metadata
+// otherwise runs the process out of memory.
+func checkLayerCount(cfg *Config, tensors int) error {
+	if cfg.Layers > tensors {
+		return fmt.Errorf("model: the config has %d layers, but the checkpoint holds only %d tensors (missing tensors, or a wrong layer count)", cfg.Layers, tensors)
+	}
+	return nil
 }
 
 func openGGUF(path string) (*Config, source, error) {
