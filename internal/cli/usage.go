@@ -27,6 +27,10 @@ const exitUsage = 2
 // command suggest the closest flag for an unknown one.
 func checkUsage(root *cobra.Command) {
 	root.SetFlagErrorFunc(flagError)
+	root.SetHelpCommand(newHelpCmd())
+	// Made now rather than when the command runs, so that the walk
+	// below reaches it too.
+	root.InitDefaultCompletionCmd()
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		c.SuggestionsMinimumDistance = 2
@@ -57,6 +61,37 @@ func unknownSubcommand(cmd *cobra.Command, args []string) error {
 		msg += fmt.Sprintf(" (see %s --help)", cmd.CommandPath())
 	}
 	return &usageError{msg}
+}
+
+// newHelpCmd is "fmkit help [command]": an unknown topic is a usage error
+// with the closest name, where cobra's own help command prints the usage
+// and succeeds.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd := c.Root()
+			for _, name := range args {
+				next := subcommand(cmd, name)
+				if next == nil {
+					return unknownSubcommand(cmd, []string{name})
+				}
+				cmd = next
+			}
+			return cmd.Help()
+		},
+	}
+}
+
+// subcommand returns the subcommand of cmd with that name or alias, or nil.
+func subcommand(cmd *cobra.Command, name string) *cobra.Command {
+	for _, sub := range cmd.Commands() {
+		if sub.Name() == name || sub.HasAlias(name) {
+			return sub
+		}
+	}
+	return nil
 }
 
 // argsMistake makes a wrong number of arguments (a stray word, a missing

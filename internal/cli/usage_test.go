@@ -26,6 +26,10 @@ func TestMistakesExitTwo(t *testing.T) {
 		{[]string{"generate", "--zzzzzzzz"}, "unknown flag: --zzzzzzzz"},
 		// A model spec that names nothing, under the flag that gave it.
 		{[]string{"train", "lm", "--init", "runs/nosuch", "--data", "x.jsonl", "--out", "y"}, `--init: models: bad model spec "runs/nosuch": no such directory; did you mean hf:runs/nosuch?`},
+		// help and completion, which cobra adds.
+		{[]string{"help", "evall"}, `unknown command "evall" for "fmkit"; did you mean "eval"?`},
+		{[]string{"help", "search", "qeury"}, `unknown command "qeury" for "fmkit search"; did you mean "query"?`},
+		{[]string{"completion", "zsh2"}, `unknown command "zsh2" for "fmkit completion"; did you mean "zsh"?`},
 		// A stray word or a missing argument of a command that runs.
 		{[]string{"train", "lm", "...", "--resume"}, `unknown command "..." for "fmkit train lm"; usage: fmkit train lm [flags]`},
 		{[]string{"risk", "check"}, "requires at least 1 arg(s), only received 0; usage: fmkit risk check FILE..."},
@@ -36,9 +40,15 @@ func TestMistakesExitTwo(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit 2 and one line with %q", c.args, code, stderr, out, c.want)
 		}
 	}
-	// A group without a subcommand still shows its help, successfully.
-	if out, _, code := run(t, "search"); code != 0 || !strings.Contains(out, "Available Commands") {
-		t.Errorf("fmkit search: exit %d, %q", code, out)
+	// A group without a subcommand still shows its help, successfully, and
+	// so does help on a real topic.
+	for _, args := range [][]string{{"search"}, {"help"}, {"help", "search"}, {"completion"}} {
+		if out, _, code := run(t, args...); code != 0 || !strings.Contains(out, "Available Commands") {
+			t.Errorf("fmkit %v: exit %d, %q", args, code, out)
+		}
+	}
+	if out, _, code := run(t, "help", "search", "query"); code != 0 || !strings.Contains(out, "fmkit search query") {
+		t.Errorf("fmkit help search query: exit %d, %q", code, out)
 	}
 }
 
