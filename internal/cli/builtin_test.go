@@ -30,6 +30,12 @@ func TestBuiltinModel(t *testing.T) {
 			t.Errorf("%v: exit %d, %q (stderr %q); want the successor of 5, xO (xI xH)", args, code, out, stderr)
 		}
 	}
+	// A count the user gives is kept; when it leaves no room, stdout stays
+	// empty and stderr says why in one line.
+	out, stderr, code = run(t, "generate", "--model", "builtin:recursion-tiny", "--prompt", "succ xH =", "--max-new-tokens", "256")
+	if code != 1 || out != "" || !strings.Contains(stderr, "256 new tokens leave no room for a context in the max length 256") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("generate --max-new-tokens 256: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
 	_, stderr, code = run(t, "score", "--model", "builtin:recursion-tiny", "--context", "succ xH =", "--continuation", " xO xH", "--json")
 	if code != 0 {
 		t.Errorf("score: exit %d, %s", code, stderr)

@@ -142,6 +142,25 @@ func openGuidedGenerator(cmd *cobra.Command, ef *engineFlags, scale float64, gop
 	return g, m, nil
 }
 
+// streamLine is generate's stdout: the streamed text or ids, ended by a
+// newline when the generation finished or printed something, so that a
+// failure before the first token leaves stdout empty.
+type streamLine struct {
+	w       io.Writer
+	written bool
+}
+
+func (s *streamLine) Write(p []byte) (int, error) {
+	s.written = s.written || len(p) > 0
+	return s.w.Write(p)
+}
+
+func (s *streamLine) end(err error) {
+	if err == nil || s.written {
+		fmt.Fprintln(s.w)
+	}
+}
+
 // idPrinter returns a token stream callback that prints the ids to w,
 // separated by commas.
 func idPrinter(w io.Writer) func(i, tok int) error {
@@ -237,13 +256,13 @@ token unless --cfg-uncond empty (the prefix token alone) or
 			return err
 		}
 		defer m.Close()
-		w := cmd.OutOrStdout()
+		w := &streamLine{w: cmd.OutOrStdout()}
 		_, err = b.Generate(cmd.Context(), []string{prompt}, native.GenerateOptions{MaxTokens: sf.forPrompt(cmd, b, prompt), Until: until, Sampler: sampler},
 			func(_ int, text string) error {
 				_, err := io.WriteString(w, text)
 				return err
 			})
-		fmt.Fprintln(w)
+		w.end(err)
 		return err
 	}
 	ef.register(cmd)
@@ -268,7 +287,7 @@ func generateIDs(cmd *cobra.Command, ef *engineFlags, maxNew int, sampler model.
 		return err
 	}
 	defer m.Close()
-	w := cmd.OutOrStdout()
+	w := &streamLine{w: cmd.OutOrStdout()}
 	stopTokens := append(append([]int(nil), m.Config.EOS...), stops...)
 	_, err = m.Generate(cmd.Context(), [][]int{ids}, &model.GenerateOptions{
 		MaxNewTokens: maxNew,
@@ -276,7 +295,7 @@ func generateIDs(cmd *cobra.Command, ef *engineFlags, maxNew int, sampler model.
 		StopTokens:   stopTokens,
 		Stream:       idPrinter(w),
 	})
-	fmt.Fprintln(w)
+	w.end(err)
 	return err
 }
 
@@ -294,12 +313,12 @@ func generateGuided(cmd *cobra.Command, ef *engineFlags, scale float64, gopts *g
 	if !cmd.Flags().Changed("max-new-tokens") {
 		opts.MaxTokens = fitNewTokens(opts.MaxTokens, b, prompt)
 	}
-	w := cmd.OutOrStdout()
+	w := &streamLine{w: cmd.OutOrStdout()}
 	_, err = g.Generate(cmd.Context(), []string{prompt}, opts, func(_ int, text string) error {
 		_, err := io.WriteString(w, text)
 		return err
 	})
-	fmt.Fprintln(w)
+	w.end(err)
 	return err
 }
 
@@ -315,13 +334,13 @@ func generateGuidedIDs(cmd *cobra.Command, ef *engineFlags, scale float64, gopts
 		return err
 	}
 	defer m.Close()
-	w := cmd.OutOrStdout()
+	w := &streamLine{w: cmd.OutOrStdout()}
 	_, err = g.GenerateTokens(cmd.Context(), [][]int{ids}, &guided.TokenOptions{
 		MaxNewTokens: maxNew,
 		Sampler:      sampler,
 		StopTokens:   append(append([]int(nil), m.Config.EOS...), stops...),
 		Stream:       idPrinter(w),
 	})
-	fmt.Fprintln(w)
+	w.end(err)
 	return err
 }
