@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/fmkit/fmkit/gguf"
 	"github.com/fmkit/fmkit/internal/atomicfile"
+	"github.com/fmkit/fmkit/internal/memtest"
 	"github.com/fmkit/fmkit/safetensors"
 )
 
@@ -297,4 +299,46 @@ func TestHugeLayerCount(t *testing.T) {
 			t.Errorf("WriteGGUF %s: error %v, want %q", path, err, want)
 		}
 	}
+}
+
+// FuzzLoadGGUF loads arbitrary bytes as a GGUF model file, from the
+// header and metadata through the architecture's config keys to the
+// tensors bound: errors are fine, panics are not, loading allocates in
+// proportion to the file (a hostile block_count once ran the process out
+// of memory), and a model that loads runs a step or returns an error.
+// Seeds: the llama_gqa fixture as f32 and q8_0 GGUF, and the committed
+// corpus (metadata-only files with hostile sizes).
+func FuzzLoadGGUF(f *testing.F) {
+	for _, d := range []DType{Float32, Q8_0} {
+		var buf bytes.Buffer
+		if _, err := WriteGGUF(context.Background(), &buf, filepath.Join("testdata", "llama_gqa"), &GGUFOptions{DType: d}); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes())
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "m.gguf")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var m *Model
+		var err error
+		n := memtest.AllocatedBytes(func() { m, err = Load(path, nil) })
+		// Float32 weights are packed into the GEMM's layout (a copy of
+		// about their size); the rest is small.
+		if limit := uint64(4*len(data) + 8<<20); n > limit {
+			t.Fatalf("loading %d bytes allocated %d (limit %d)", len(data), n, limit)
+		}
+		if err != nil {
+			return
+		}
+		defer m.Close()
+		seq, err := m.NewSequence(2)
+		if err != nil {
+			return
+		}
+		_ = m.Forward(context.Background(), []Input{{Seq: seq, Tokens: []int{0, m.Config.Vocab - 1}, Logits: AllLogits}}, &ForwardOptions{
+			Logits: func(Row, []float32) error { return nil },
+		})
+	})
 }

@@ -14,6 +14,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"fmt"
 	"log"
 	"os"
@@ -50,6 +51,29 @@ func laughs(levels int) string {
 	b.WriteString("task: laughs\ndataset_path: json\na0: &a0 [lol]\n")
 	for i := 1; i <= levels; i++ {
 		fmt.Fprintf(&b, "a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(rep(fmt.Sprintf("*a%d,", i-1), 9), ","))
+	}
+	return b.String()
+}
+
+// ggufMeta is a GGUF version-3 file without tensors whose metadata is
+// general.architecture arch and the uint32 values kv (key, value, ...),
+// each key prefixed with "arch.".
+func ggufMeta(arch string, kv ...any) string {
+	var b strings.Builder
+	u32 := func(n uint32) { binary.Write(&b, binary.LittleEndian, n) }
+	u64 := func(n uint64) { binary.Write(&b, binary.LittleEndian, n) }
+	str := func(s string) { u64(uint64(len(s))); b.WriteString(s) }
+	b.WriteString("GGUF")
+	u32(3)
+	u64(0)                     // tensors
+	u64(uint64(1 + len(kv)/2)) // key/values
+	str("general.architecture")
+	u32(8) // string
+	str(arch)
+	for i := 0; i+1 < len(kv); i += 2 {
+		str(arch + "." + kv[i].(string))
+		u32(4) // uint32
+		u32(uint32(kv[i+1].(int)))
 	}
 	return b.String()
 }
@@ -211,6 +235,13 @@ var corpora = map[string]map[string][][]v{
 			{byt(`{"model_type": "gpt2", "n_layer": 1, "n_embd": 9223372036854775807, "n_head": 1, "vocab_size": 1}`)},
 			{byt(`{"model_type": "gpt_neox", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 100, "rotary_pct": NaN}`)},
 			{byt(`{"model_type": "llama", "model_type": "gpt2"}`)},
+		},
+		"FuzzLoadGGUF": {
+			// Four billion layers and no tensors: Load built a name table
+			// per layer and ran out of memory.
+			{byt(ggufMeta("llama", "block_count", 4000000000, "embedding_length", 32, "attention.head_count", 4, "feed_forward_length", 64, "vocab_size", 10, "context_length", 16))},
+			{byt(ggufMeta("llama", "block_count", 1, "embedding_length", 32, "attention.head_count", 0, "feed_forward_length", 64, "vocab_size", 10, "context_length", 16))},
+			{byt(ggufMeta("gpt2", "block_count", 1, "embedding_length", 4294967295, "attention.head_count", 1, "feed_forward_length", 4294967295, "vocab_size", 4294967295, "context_length", 4294967295))},
 		},
 	},
 	"nn/train": {
