@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -29,6 +31,7 @@ type client struct {
 	requests  *bucket // nil: no limit
 	tokens    *bucket
 	bufs      sync.Pool
+	answered  atomic.Bool // some server has answered a request
 }
 
 // endpoint is one server. After a failure that says the server, not the
@@ -143,6 +146,7 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, cost 
 		retryAfter, endpointFault, err := c.attempt(ctx, e, method, url, body, cost, decode)
 		if err == nil {
 			e.succeeded()
+			c.answered.Store(true)
 			return url, nil
 		}
 		if ctx.Err() != nil {
@@ -150,6 +154,9 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, cost 
 		}
 		if retryAfter < 0 { // not worth retrying
 			return url, err
+		}
+		if c.nothingListens(err) {
+			return url, fmt.Errorf("%w (no server has answered at this address: start it first, e.g. fmkit serve, or check the URL)", err)
 		}
 		last = err
 		if endpointFault {
@@ -174,6 +181,18 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, cost 
 			return url, ctx.Err()
 		}
 	}
+}
+
+// nothingListens says that retrying cannot help: the one server was never
+// reached (no process listens on its port, or its host name does not
+// resolve) and no request has been answered yet. A server that answered
+// once and then refuses is restarting, and is retried as usual.
+func (c *client) nothingListens(err error) bool {
+	if len(c.endpoints) != 1 || c.answered.Load() {
+		return false
+	}
+	var dnsErr *net.DNSError
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dnsErr)
 }
 
 // backoff is the full-jitter wait before retry attempt+1: random between
