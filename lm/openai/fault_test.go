@@ -451,3 +451,22 @@ func TestBucket(t *testing.T) {
 		t.Fatal("take into a long debt ignored cancellation")
 	}
 }
+
+// A server that answered once and then refuses connections is restarting:
+// requests are retried until MaxRetries, not failed at once as when
+// nothing ever listened.
+func TestRefusedAfterAnswerIsRetried(t *testing.T) {
+	srv := httptest.NewServer(newToyServer())
+	opts := fastOptions(srv.URL + "/v1")
+	opts.Model = "" // New asks the server, which answers
+	opts.MaxRetries = 2
+	m, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	_, err = m.Loglikelihood(context.Background(), toyRequests(1), nil)
+	if err == nil || !strings.Contains(err.Error(), "gave up after 3 attempts") || strings.Contains(err.Error(), "no server has answered") {
+		t.Fatalf("err = %v, want retries ending in 'gave up after 3 attempts'", err)
+	}
+}
