@@ -22,6 +22,9 @@ func (o Options) validate() error {
 	if math.IsNaN(o.Limit) || math.IsInf(o.Limit, 0) || o.Limit < 0 {
 		p = append(p, fmt.Sprintf("Limit (%v) must be a finite number >= 0 (0: every document)", o.Limit))
 	}
+	if o.Samples != nil && o.Limit != 0 {
+		p = append(p, "Samples and Limit cannot be combined (lm-eval's --samples and --limit)")
+	}
 	if o.NumFewshot != nil && *o.NumFewshot < 0 {
 		p = append(p, fmt.Sprintf("NumFewshot (%d) must be >= 0", *o.NumFewshot))
 	}

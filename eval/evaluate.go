@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/fmkit/fmkit/data"
@@ -20,6 +21,11 @@ type Options struct {
 	// Limit evaluates the first Limit documents of each task (a fraction of
 	// the documents when below 1); zero means all.
 	Limit float64
+	// Samples, for the tasks it names, evaluates only the documents at
+	// these indexes, in document order (lm-eval's --samples, the layout of
+	// the clean.json that fmkit eval decontaminate writes); tasks it does
+	// not name run whole. It cannot be combined with Limit.
+	Samples map[string][]int
 	// FewshotSeed seeds the few-shot sampler; nil means 1234.
 	FewshotSeed *int64
 	// BootstrapIters is the number of bootstrap replicates for the
@@ -198,6 +204,33 @@ func (t *Task) limit(l float64) int {
 	return int(l)
 }
 
+// docIDs are the indexes of the documents a run evaluates: those Samples
+// names for the task, else the first Limit.
+func (t *Task) docIDs(opts Options) ([]int, error) {
+	chosen, ok := opts.Samples[t.Name]
+	if !ok {
+		ids := make([]int, t.limit(opts.Limit))
+		for i := range ids {
+			ids[i] = i
+		}
+		return ids, nil
+	}
+	n := len(t.evalDocs)
+	seen := make(map[int]bool, len(chosen))
+	ids := make([]int, 0, len(chosen))
+	for _, id := range chosen {
+		if id < 0 || id >= n {
+			return nil, fmt.Errorf("%w: Samples[%q] names document %d; the task has %d (0 to %d)", ErrOptions, t.Name, id, n, n-1)
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
 // BuildRequests renders every document's prompt and builds its requests,
 // in document order.
 func (t *Task) BuildRequests(opts Options) ([]*DocRequests, error) {
@@ -209,9 +242,12 @@ func (t *Task) buildRequests(opts Options, set settings) ([]*DocRequests, error)
 		return nil, err
 	}
 	b := newPromptBuilder(t, opts.Prompt, set)
-	n := t.limit(opts.Limit)
-	out := make([]*DocRequests, 0, n)
-	for id := 0; id < n; id++ {
+	ids, err := t.docIDs(opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*DocRequests, 0, len(ids))
+	for _, id := range ids {
 		doc := t.evalDocs[id]
 		ctx, err := b.contexts(doc)
 		if err != nil {

@@ -179,3 +179,44 @@ func TestMissingColumnNamesColumnAndDoc(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestSamplesChooseDocuments(t *testing.T) {
+	ix := testIndex(t)
+	suite, _ := ix.Load([]string{"kmmlu_accounting"})
+	task := suite.Tasks[0]
+	task.SetDocs(readDocs(t, "kmmlu_test.jsonl"), nil)
+	all, err := task.BuildRequests(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Indexes come back deduplicated and in document order; each chosen
+	// document's requests are the ones a whole run builds for it when no
+	// few-shot sampler runs between them (kmmlu is zero-shot).
+	got, err := task.BuildRequests(Options{Samples: map[string][]int{"kmmlu_accounting": {4, 1, 4}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].DocID != 1 || got[1].DocID != 4 {
+		t.Fatalf("got %d documents, want documents 1 and 4", len(got))
+	}
+	for i, id := range []int{1, 4} {
+		if got[i].Insts[0].Args[0] != all[id].Insts[0].Args[0] {
+			t.Errorf("document %d: prompt %q, want %q", id, got[i].Insts[0].Args[0], all[id].Insts[0].Args[0])
+		}
+	}
+	// A task Samples does not name runs whole.
+	other, _ := task.BuildRequests(Options{Samples: map[string][]int{"kmmlu_biology": {0}}})
+	if len(other) != len(all) {
+		t.Errorf("unnamed task: %d documents, want all %d", len(other), len(all))
+	}
+	for _, bad := range []Options{
+		{Samples: map[string][]int{"kmmlu_accounting": {len(all)}}},
+		{Samples: map[string][]int{"kmmlu_accounting": {-1}}},
+		{Samples: map[string][]int{"kmmlu_accounting": {0}}, Limit: 2},
+	} {
+		_, err := Evaluate(context.Background(), &hashModel{caps: lm.Capabilities{Loglikelihood: true}}, suite, nil, bad)
+		if !errors.Is(err, ErrOptions) {
+			t.Errorf("%+v: err = %v, want ErrOptions", bad, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +54,7 @@ type evalCmdFlags struct {
 	codeTimeout                                                               time.Duration
 	cfg                                                                       cfgFlags
 	sweep, plot                                                               string
+	samples                                                                   string
 
 	// batchTokens is the native engine's forward-step size that
 	// --batch-size auto chose (0: the default).
@@ -70,6 +72,7 @@ func (f *evalCmdFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
 	fs.StringVar(&f.batchSize, "batch-size", "", "requests per model call (default 256), or auto: size the native engine's forward steps from free memory")
 	floatVar(fs, &f.limit, "limit", 0, "evaluate only the first N documents of each task, or a fraction below 1 (0: all, as in lm-eval)")
+	fs.StringVar(&f.samples, "samples", "", `evaluate only these documents: JSON {"task": [index, ...]} or a file holding it, such as the clean.json of fmkit eval decontaminate (lm-eval's --samples; not with --limit)`)
 	fs.StringVar(&f.seeds, "seed", "", "seeds: random[,numpy,torch,fewshot] (fewshot default 1234)")
 	fs.StringVar(&f.output, "output", "", "folder for results_<date>.json (and sample logs)")
 	fs.BoolVar(&f.logSamples, "log-samples", false, "write samples_<task>_<date>.jsonl per task")
@@ -151,6 +154,16 @@ func (f *evalCmdFlags) options(cmd *cobra.Command) (eval.Options, eval.RunInfo, 
 			return opts, info, err
 		}
 		info.RandomSeed, opts.FewshotSeed = random, &fewshot
+	}
+	if f.samples != "" {
+		if f.limit != 0 {
+			return opts, info, &usageError{"--samples and --limit cannot be combined: --samples names the documents"}
+		}
+		samples, err := readSamples(f.samples)
+		if err != nil {
+			return opts, info, err
+		}
+		opts.Samples = samples
 	}
 	if f.genKwargs != "" {
 		kw, err := eval.ParseArgs(f.genKwargs)
@@ -613,4 +626,22 @@ func reportSweep(w, stderr io.Writer, f *evalCmdFlags, scales []float64, rows []
 	enc := newJSONEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// readSamples reads --samples: a JSON object of task names to document
+// indexes, given inline (it starts with "{") or as a file.
+func readSamples(arg string) (map[string][]int, error) {
+	raw := []byte(arg)
+	if !strings.HasPrefix(strings.TrimSpace(arg), "{") {
+		b, err := os.ReadFile(arg)
+		if err != nil {
+			return nil, fmt.Errorf("--samples: %w", err)
+		}
+		raw = b
+	}
+	var samples map[string][]int
+	if err := json.Unmarshal(raw, &samples); err != nil {
+		return nil, fmt.Errorf("--samples %s: expected a JSON object of task names to lists of document indexes: %v", arg, err)
+	}
+	return samples, nil
 }
