@@ -3,15 +3,13 @@ package models
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/fmkit/fmkit/hub"
+	"github.com/fmkit/fmkit/hub/hubtest"
 )
 
 func TestResolveBadSpec(t *testing.T) {
@@ -68,33 +66,7 @@ func TestResolveHub(t *testing.T) {
 		"config.json": `{"model_type":"llama"}`, "model.safetensors": "weights", "tokenizer.json": "{}",
 		"README.md": "readme", "onnx/model.safetensors": "other weights", "pytorch_model.bin": "pickle",
 	}
-	var revisions []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rev, ok := strings.CutPrefix(r.URL.Path, "/api/models/org/model/tree/"); ok {
-			revisions = append(revisions, rev)
-			w.Write([]byte("["))
-			sep := ""
-			for name, content := range files {
-				fmt.Fprintf(w, `%s{"type":"file","path":%q,"size":%d}`, sep, name, len(content))
-				sep = ","
-			}
-			w.Write([]byte("]"))
-			return
-		}
-		name, ok := strings.CutPrefix(r.URL.Path, "/org/model/resolve/v1/")
-		content, found := files[name]
-		if !ok || !found {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("X-Repo-Commit", commit)
-		w.Header().Set("ETag", fmt.Sprintf(`"%x"`, len(content)*31+len(name)))
-		w.Header().Set("Content-Length", fmt.Sprint(len(content)))
-		if r.Method == http.MethodGet {
-			w.Write([]byte(content))
-		}
-	}))
-	defer srv.Close()
+	srv := hubtest.Start(t, hubtest.Repo{ID: "org/model", Commit: commit, Files: files})
 	cache := t.TempDir()
 	var progressed []string
 	dir, err := Resolve(context.Background(), "hf:org/model@v1", &ResolveOptions{
@@ -111,7 +83,7 @@ func TestResolveHub(t *testing.T) {
 	if want := filepath.Join(cache, "models--org--model", "snapshots", commit); dir != want {
 		t.Errorf("dir = %q, want %q", dir, want)
 	}
-	if len(revisions) == 0 || revisions[0] != "v1" {
+	if revisions := srv.Listed(); len(revisions) == 0 || revisions[0] != "v1" {
 		t.Errorf("listed revisions %v, want v1", revisions)
 	}
 	for name, content := range files {

@@ -3,12 +3,12 @@ package cli
 import (
 	"fmt"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fmkit/fmkit/hub/hubtest"
 )
 
 // unreachableHubs returns Hub endpoints that cannot be reached: a port
@@ -107,31 +107,7 @@ func TestOfflineModeHint(t *testing.T) {
 func TestHubDownloadAndLs(t *testing.T) {
 	const commit = "0123456789abcdef0123456789abcdef01234567"
 	files := map[string]string{"config.json": `{"model_type":"x"}`, "model.safetensors": strings.Repeat("w", 3000), "README.md": "readme"}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/models/org/model/tree/") {
-			w.Write([]byte("["))
-			sep := ""
-			for _, name := range []string{"README.md", "config.json", "model.safetensors"} {
-				fmt.Fprintf(w, `%s{"type":"file","path":%q,"size":%d}`, sep, name, len(files[name]))
-				sep = ","
-			}
-			w.Write([]byte("]"))
-			return
-		}
-		name, ok := strings.CutPrefix(r.URL.Path, "/org/model/resolve/main/")
-		content, found := files[name]
-		if !ok || !found {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("X-Repo-Commit", commit)
-		w.Header().Set("ETag", fmt.Sprintf(`"%x"`, len(content)*31+len(name)))
-		w.Header().Set("Content-Length", fmt.Sprint(len(content)))
-		if r.Method == http.MethodGet {
-			w.Write([]byte(content))
-		}
-	}))
-	defer srv.Close()
+	srv := hubtest.Start(t, hubtest.Repo{ID: "org/model", Commit: commit, Files: files})
 	home := t.TempDir()
 	t.Setenv("HF_HOME", home)
 	t.Setenv("HF_HUB_CACHE", "")
