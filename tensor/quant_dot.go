@@ -240,14 +240,14 @@ func (g *gemmQJob) quantizeX(x []float32, ldx int) {
 	}
 	g.acts = g.acts[:g.rows]
 	bs := 32
-	if g.q == Q4_K {
+	if g.q.actsQ8K() {
 		bs = 256
 	}
 	for i := range g.acts {
 		act := &g.acts[i]
 		act.resize(g.n, bs)
 		xi := x[i*ldx : i*ldx+g.n]
-		if g.q == Q4_K {
+		if g.q.actsQ8K() {
 			quantizeActsQ8K(act, xi)
 		} else {
 			quantizeActsQ8_0(act, xi)
@@ -286,6 +286,8 @@ func (g *gemmQJob) rowRange(lo, hi int) {
 					ci[j] = g.qk.dotQ4_0(w, act.q, act.d)
 				case Q4_K:
 					ci[j] = g.qk.dotQ4K(w, act.q, act.d, act.sums)
+				case Q6_K:
+					ci[j] = dotQ6KGeneric(w, act.q, act.d) // Go on every platform
 				}
 			}
 		}

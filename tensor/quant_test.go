@@ -124,7 +124,7 @@ func quantDotRef(q QType, w []byte, a *qActs, n int) float64 {
 	wf := make([]float32, n)
 	Dequantize(q, wf, w)
 	bs := 32
-	if q == Q4_K {
+	if q.actsQ8K() {
 		bs = 256
 	}
 	var s float64
@@ -153,10 +153,14 @@ func TestQuantDotKernels(t *testing.T) {
 				Quantize(q, w, wf)
 				var a qActs
 				var got float32
-				if q == Q4_K {
+				if q.actsQ8K() {
 					a.resize(n, 256)
 					quantizeActsQ8K(&a, x)
-					got = qk.dotQ4K(w, a.q, a.d, a.sums)
+					if q == Q6_K {
+						got = dotQ6KGeneric(w, a.q, a.d)
+					} else {
+						got = qk.dotQ4K(w, a.q, a.d, a.sums)
+					}
 				} else {
 					a.resize(n, 32)
 					quantizeActsQ8_0(&a, x)
