@@ -28,13 +28,14 @@ const (
 	Q8_0 DType = "q8_0"
 	Q4_0 DType = "q4_0"
 	Q4_K DType = "q4_k"
+	Q6_K DType = "q6_k"
 )
 
 // DTypes lists the dtypes Options.DType accepts (Auto aside).
-func DTypes() []DType { return []DType{Float32, BF16, F16, Q8_0, Q4_0, Q4_K} }
+func DTypes() []DType { return []DType{Float32, BF16, F16, Q8_0, Q4_0, Q4_K, Q6_K} }
 
 // ParseDType returns the dtype named s ("f32", "bf16", "f16", "q8_0",
-// "q4_0", "q4_k", any case; "" or "auto" for Auto), or an error naming the
+// "q4_0", "q4_k", "q6_k", any case; "" or "auto" for Auto), or an error naming the
 // choices.
 func ParseDType(s string) (DType, error) {
 	if s == "" || strings.EqualFold(s, "auto") {
@@ -45,7 +46,7 @@ func ParseDType(s string) (DType, error) {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("model: dtype %q: expected auto, f32, bf16, f16, q8_0, q4_0 or q4_k", s)
+	return "", fmt.Errorf("model: dtype %q: expected auto, f32, bf16, f16, q8_0, q4_0, q4_k or q6_k", s)
 }
 
 // qtype returns the block format of a quantized dtype.
@@ -57,6 +58,8 @@ func (d DType) qtype() (tensor.QType, bool) {
 		return tensor.Q4_0, true
 	case Q4_K:
 		return tensor.Q4_K, true
+	case Q6_K:
+		return tensor.Q6_K, true
 	}
 	return 0, false
 }
@@ -225,7 +228,7 @@ type source interface {
 
 // quantizedDTypes are the safetensors-style dtype names under which a
 // source presents block-quantized tensors (Data holds the blocks).
-var quantizedDTypes = map[safetensors.DType]DType{"Q8_0": Q8_0, "Q4_0": Q4_0, "Q4_K": Q4_K}
+var quantizedDTypes = map[safetensors.DType]DType{"Q8_0": Q8_0, "Q4_0": Q4_0, "Q4_K": Q4_K, "Q6_K": Q6_K}
 
 // storedDType is the engine dtype of a stored tensor, if it has one.
 func storedDType(d safetensors.DType) (DType, bool) {
@@ -310,7 +313,7 @@ func (b *binder) matrix(name string, rows, cols int) matrix {
 	m := matrix{rows: rows, cols: cols}
 	stored, ok := storedDType(t.DType)
 	if !ok {
-		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K", name, t.DType))
+		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q6_K", name, t.DType))
 		return m
 	}
 	want := b.dtype
@@ -370,7 +373,7 @@ func (b *binder) transposedMatrix(name string, rows, cols int) matrix {
 	}
 	stored, ok := storedDType(t.DType)
 	if !ok {
-		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K", name, t.DType))
+		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q6_K", name, t.DType))
 		return matrix{}
 	}
 	wide := widen(t, stored, rows, cols)
