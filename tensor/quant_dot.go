@@ -303,38 +303,3 @@ const gemmQWidenRows = 16
 // gemmQWidenValues bounds the float32 copy of A's rows that GemmQ widens
 // at once (4 MiB), so that prefill adds little to a step's memory.
 const gemmQWidenValues = 1 << 20
-
-var widenPool = sync.Pool{New: func() any { return new(dequantJob) }}
-
-func gemmQWiden(q QType, rows, m, n int, x []float32, ldx int, a []byte, c []float32, ldc int) {
-	rb := q.RowBytes(n)
-	chunk := max(16, gemmQWidenValues/n/16*16)
-	d := widenPool.Get().(*dequantJob)
-	for j0 := 0; j0 < m; j0 += chunk {
-		j1 := min(m, j0+chunk)
-		d.q, d.n, d.src = q, n, a[j0*rb:j1*rb]
-		d.dst = grow(d.dst, (j1-j0)*n)
-		d.parts = max(1, min(maxThreads(), (j1-j0)*n/gemvMinPart))
-		parallel(d, d.parts, &d.ps)
-		Gemm(false, true, rows, j1-j0, n, 1, x, ldx, d.dst, n, 0, c[j0:], ldc)
-	}
-	d.src = nil
-	widenPool.Put(d)
-}
-
-// dequantJob dequantizes rows of A in parallel parts.
-type dequantJob struct {
-	q     QType
-	n     int
-	src   []byte
-	dst   []float32
-	parts int
-	ps    partSync
-}
-
-func (d *dequantJob) runPart(part int, _ *scratch) {
-	rows := len(d.dst) / d.n
-	lo, hi := span(rows, 1, d.parts, part)
-	rb := d.q.RowBytes(d.n)
-	Dequantize(d.q, d.dst[lo*d.n:hi*d.n], d.src[lo*rb:hi*rb])
-}

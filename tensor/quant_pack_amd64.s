@@ -1,0 +1,121 @@
+//go:build !noasm && !gccgo
+
+#include "textflag.h"
+
+// The panel dequantizers gather one 32-bit word from each of 8 rows of
+// quantized weights (row j at SI + j·rb, Y15 holding the offsets j·rb) and
+// widen its 4 bytes to 4 rows of the packed panel: dst[p·nr + j] is
+// weight p of row j. DI is the panel, R8 its row stride in bytes (nr·4),
+// Y8 the 8 rows' f16 scales widened to float32.
+
+DATA rowIndex<>+0(SB)/4, $0
+DATA rowIndex<>+4(SB)/4, $1
+DATA rowIndex<>+8(SB)/4, $2
+DATA rowIndex<>+12(SB)/4, $3
+DATA rowIndex<>+16(SB)/4, $4
+DATA rowIndex<>+20(SB)/4, $5
+DATA rowIndex<>+24(SB)/4, $6
+DATA rowIndex<>+28(SB)/4, $7
+GLOBL rowIndex<>(SB), RODATA|NOPTR, $32
+
+// PANEL_SETUP loads the arguments, sets Y15 to the row offsets and Y8 to
+// the rows' scales (the f16 at the start of each row's block), and
+// leaves SI on the block's quantized bytes (past the scale).
+#define PANEL_SETUP \
+	MOVQ dst_base+0(FP), DI \
+	MOVQ nr+24(FP), R8 \
+	SHLQ $2, R8 \
+	MOVQ src_base+32(FP), SI \
+	MOVQ rb+56(FP), CX \
+	VMOVD CX, X15 \
+	VPBROADCASTD X15, Y15 \
+	VPMULLD rowIndex<>(SB), Y15, Y15 \
+	VPCMPEQD Y14, Y14, Y14 \
+	VPXOR Y8, Y8, Y8 \
+	VPGATHERDD Y14, (SI)(Y15*1), Y8 \
+	VPSLLD $16, Y8, Y8 \
+	VPSRLD $16, Y8, Y8 \
+	VPACKUSDW Y8, Y8, Y8 \
+	VPERMQ $0x08, Y8, Y8 \
+	VCVTPH2PS X8, Y8 \
+	ADDQ $2, SI \
+	LEAQ (R8)(R8*2), R10 \
+	MOVQ R8, R12 \
+	SHLQ $2, R12
+
+// GATHER4 sets Y0 to 4 bytes of each of the 8 rows at SI.
+#define GATHER4 \
+	VPCMPEQD Y14, Y14, Y14 \
+	VPXOR Y0, Y0, Y0 \
+	VPGATHERDD Y14, (SI)(Y15*1), Y0
+
+// STORE scales the int32 lanes of Y1 by Y8 and stores them at addr.
+#define STORE(addr) \
+	VCVTDQ2PS Y1, Y1 \
+	VMULPS Y8, Y1, Y1 \
+	VMOVUPS Y1, addr
+
+// func dequantPanelQ8_0AVX2(dst []float32, nr int, src []byte, rb int)
+TEXT ·dequantPanelQ8_0AVX2(SB), NOSPLIT, $0-64
+	PANEL_SETUP
+	MOVQ $8, BX
+
+q8loop:
+	GATHER4
+	VPSLLD $24, Y0, Y1
+	VPSRAD $24, Y1, Y1
+	STORE((DI))
+	VPSLLD $16, Y0, Y1
+	VPSRAD $24, Y1, Y1
+	STORE((DI)(R8*1))
+	VPSLLD $8, Y0, Y1
+	VPSRAD $24, Y1, Y1
+	STORE((DI)(R8*2))
+	VPSRAD $24, Y0, Y1
+	STORE((DI)(R10*1))
+	ADDQ $4, SI
+	ADDQ R12, DI
+	DECQ BX
+	JNZ  q8loop
+	VZEROUPPER
+	RET
+
+// Q4_0: byte t of the 16 holds weight t (low nibble) and 16+t (high
+// nibble); R11 points at panel row 16.
+#define NIBBLE(shift, addr) \
+	VPSRLD $shift, Y0, Y1 \
+	VPAND Y13, Y1, Y1 \
+	VPSUBD Y12, Y1, Y1 \
+	STORE(addr)
+
+// func dequantPanelQ4_0AVX2(dst []float32, nr int, src []byte, rb int)
+TEXT ·dequantPanelQ4_0AVX2(SB), NOSPLIT, $0-64
+	PANEL_SETUP
+	MOVL $15, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL $8, AX
+	VMOVD AX, X12
+	VPBROADCASTD X12, Y12
+	MOVQ R8, R11
+	SHLQ $4, R11
+	ADDQ DI, R11
+	MOVQ $4, BX
+
+q4loop:
+	GATHER4
+	NIBBLE(0, (DI))
+	NIBBLE(4, (R11))
+	NIBBLE(8, (DI)(R8*1))
+	NIBBLE(12, (R11)(R8*1))
+	NIBBLE(16, (DI)(R8*2))
+	NIBBLE(20, (R11)(R8*2))
+	NIBBLE(24, (DI)(R10*1))
+	NIBBLE(28, (R11)(R10*1))
+	ADDQ $4, SI
+	ADDQ R12, DI
+	ADDQ R12, R11
+	DECQ BX
+	JNZ  q4loop
+	VZEROUPPER
+	RET
