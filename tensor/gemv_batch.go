@@ -162,8 +162,8 @@ func (b *gemvBatch) quantJob(op *GemvOp) *gemmQJob {
 }
 
 // sameQuantInput reports whether two quantized ops take the same
-// quantized input: the same x, and Q8_K activations for both (Q4_K, Q6_K)
-// or Q8_0 activations for both (Q8_0, Q4_0).
+// quantized input: the same x, and Q8_K activations for both (the
+// K-quants) or Q8_0 activations for both (Q8_0, Q4_0).
 func sameQuantInput(a, b *GemvOp) bool {
 	kQuants := a.Q.actsQ8K() == b.Q.actsQ8K()
 	return kQuants && a.N == b.N && a.N > 0 && &a.X[0] == &b.X[0]

@@ -17,6 +17,9 @@ import (
 //	      eight 6-bit mins, then 128 bytes of 4-bit q; sub-block s of 32
 //	      weights is w = d·scale[s]·q − dmin·min[s], sub-blocks 2i and 2i+1
 //	      sharing bytes 32i..32i+31 (low and high nibbles)
+//	Q5_K  256 weights: f16 d, f16 dmin, Q4_K's 12 scale bytes, 32 bytes
+//	      of fifth bits, 128 of low 4 bits; w = d·scale[s]·q − dmin·min[s]
+//	      (see quant_q5k.go)
 //	Q6_K  256 weights: 128 bytes of low 4 bits, 64 of high 2 bits, 16
 //	      int8 scales, f16 d; w = d·scale[i/16]·(q−32) (see quant_q6k.go)
 //
@@ -29,12 +32,13 @@ const (
 	Q4_0
 	Q4_K
 	Q6_K
+	Q5_K
 )
 
 // QTypes lists the quantized formats the package implements.
-func QTypes() []QType { return []QType{Q8_0, Q4_0, Q4_K, Q6_K} }
+func QTypes() []QType { return []QType{Q8_0, Q4_0, Q4_K, Q5_K, Q6_K} }
 
-// ParseQType returns the format named s ("q8_0", "q4_0", "q4_k" or "q6_k", in any
+// ParseQType returns the format named s ("q8_0", "q4_0", "q4_k", "q5_k" or "q6_k", in any
 // case), or an error naming the choices.
 func ParseQType(s string) (QType, error) {
 	for _, q := range QTypes() {
@@ -42,7 +46,7 @@ func ParseQType(s string) (QType, error) {
 			return q, nil
 		}
 	}
-	return 0, fmt.Errorf("tensor: unknown quantized type %q (have q8_0, q4_0, q4_k, q6_k)", s)
+	return 0, fmt.Errorf("tensor: unknown quantized type %q (have q8_0, q4_0, q4_k, q5_k, q6_k)", s)
 }
 
 func equalFold(a, b string) bool {
@@ -64,7 +68,8 @@ func equalFold(a, b string) bool {
 	return true
 }
 
-// String returns the lower-case name: "q8_0", "q4_0", "q4_k" or "q6_k".
+// String returns the lower-case name: "q8_0", "q4_0", "q4_k", "q5_k" or
+// "q6_k".
 func (q QType) String() string {
 	switch q {
 	case Q8_0:
@@ -73,6 +78,8 @@ func (q QType) String() string {
 		return "q4_0"
 	case Q4_K:
 		return "q4_k"
+	case Q5_K:
+		return "q5_k"
 	case Q6_K:
 		return "q6_k"
 	}
@@ -81,7 +88,7 @@ func (q QType) String() string {
 
 // BlockSize is the number of weights in one block.
 func (q QType) BlockSize() int {
-	if q == Q4_K || q == Q6_K {
+	if q.actsQ8K() { // the K-quants
 		return 256
 	}
 	return 32
@@ -96,6 +103,8 @@ func (q QType) BlockBytes() int {
 		return 18
 	case Q4_K:
 		return 144
+	case Q5_K:
+		return q5KBlockBytes
 	case Q6_K:
 		return q6KBlockBytes
 	}
@@ -113,7 +122,7 @@ func (q QType) RowBytes(n int) int {
 
 // Quantize writes src, a whole number of blocks, to dst in format q with
 // llama.cpp's reference quantizers (quantize_row_q8_0_ref,
-// quantize_row_q4_0_ref, quantize_row_q4_K_ref, quantize_row_q6_K_ref): the same bytes that
+// quantize_row_q4_0_ref and quantize_row_q{4,5,6}_K_ref): the same bytes that
 // llama-quantize writes without an importance matrix. It panics if len(src)
 // is not a multiple of the block size or dst is not q.RowBytes(len(src))
 // long.
@@ -131,6 +140,8 @@ func Quantize(q QType, dst []byte, src []float32) {
 			quantizeBlockQ4_0(y, x)
 		case Q4_K:
 			quantizeBlockQ4K(y, x)
+		case Q5_K:
+			quantizeBlockQ5K(y, x)
 		case Q6_K:
 			quantizeBlockQ6K(y, x)
 		}
@@ -162,6 +173,8 @@ func Dequantize(q QType, dst []float32, src []byte) {
 			}
 		case Q4_K:
 			dequantizeBlockQ4K(y, x)
+		case Q5_K:
+			dequantizeBlockQ5K(y, x)
 		case Q6_K:
 			dequantizeBlockQ6K(y, x)
 		}

@@ -286,6 +286,8 @@ func (g *gemmQJob) rowRange(lo, hi int) {
 					ci[j] = g.qk.dotQ4_0(w, act.q, act.d)
 				case Q4_K:
 					ci[j] = g.qk.dotQ4K(w, act.q, act.d, act.sums)
+				case Q5_K:
+					ci[j] = dotQ5KGeneric(w, act.q, act.d, act.sums) // Go on every platform
 				case Q6_K:
 					ci[j] = dotQ6KGeneric(w, act.q, act.d) // Go on every platform
 				}

@@ -190,4 +190,4 @@ func dotQ6KGeneric(w []byte, x []int8, xd []float32) float32 {
 
 // actsQ8K reports whether products with q's weights take Q8_K activations
 // (blocks of 256 with a float32 scale, the K-quants) rather than Q8_0.
-func (q QType) actsQ8K() bool { return q == Q4_K || q == Q6_K }
+func (q QType) actsQ8K() bool { return q == Q4_K || q == Q5_K || q == Q6_K }

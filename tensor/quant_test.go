@@ -156,9 +156,12 @@ func TestQuantDotKernels(t *testing.T) {
 				if q.actsQ8K() {
 					a.resize(n, 256)
 					quantizeActsQ8K(&a, x)
-					if q == Q6_K {
+					switch q {
+					case Q5_K:
+						got = dotQ5KGeneric(w, a.q, a.d, a.sums)
+					case Q6_K:
 						got = dotQ6KGeneric(w, a.q, a.d)
-					} else {
+					default:
 						got = qk.dotQ4K(w, a.q, a.d, a.sums)
 					}
 				} else {

@@ -39,7 +39,7 @@ static void spill(const char *path, const void *p, size_t n) {
 }
 
 int main(int argc, char **argv) {
-	if (argc != 5) { fprintf(stderr, "usage: driver q8_0|q4_0|q4_K|q6_K|q8_K in.f32 out.q out.f32\n"); return 2; }
+	if (argc != 5) { fprintf(stderr, "usage: driver q8_0|q4_0|q4_K|q5_K|q6_K|q8_K in.f32 out.q out.f32\n"); return 2; }
 	size_t nbytes;
 	float *x = slurp(argv[2], &nbytes);
 	int64_t n = nbytes / 4;
@@ -58,6 +58,11 @@ int main(int argc, char **argv) {
 		block_q4_K *q = calloc(n / QK_K, sizeof *q);
 		quantize_row_q4_K_ref(x, q, n);
 		dequantize_row_q4_K(q, y, n);
+		spill(argv[3], q, n / QK_K * sizeof *q);
+	} else if (!strcmp(argv[1], "q5_K")) {
+		block_q5_K *q = calloc(n / QK_K, sizeof *q);
+		quantize_row_q5_K_ref(x, q, n);
+		dequantize_row_q5_K(q, y, n);
 		spill(argv[3], q, n / QK_K * sizeof *q);
 	} else if (!strcmp(argv[1], "q6_K")) {
 		block_q6_K *q = calloc(n / QK_K, sizeof *q);

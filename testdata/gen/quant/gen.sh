@@ -15,7 +15,7 @@ src=$tmp/llama.cpp/ggml
 # Plain -O2 for x86-64: no FMA, so no contraction, as the reference's C reads.
 gcc -O2 -std=gnu11 -I"$src/include" -I"$src/src" -o "$tmp/driver" "$here/driver.c" "$src/src/ggml-quants.c" -lm
 /usr/bin/python3 "$here/inputs.py" "$out/input.f32"
-for t in q8_0 q4_0 q4_K q6_K q8_K; do
+for t in q8_0 q4_0 q4_K q5_K q6_K q8_K; do
 	"$tmp/driver" $t "$out/input.f32" "$out/$t.bin" "$out/$t.out"
 done
 ls -l "$out"
