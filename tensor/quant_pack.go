@@ -37,52 +37,76 @@ func (qp *quantPack) pack(ks *kernelSet, q QType, k, n int, a []byte) {
 	qp.a = nil
 }
 
+// panelDequantizer widens one block of 8 consecutive rows of quantized
+// weights (row j at src[j·rb:], the block at its start) into a packed
+// panel: dst[p·nr + j] is weight p of row j, for p < the block size and
+// j < 8. For Q4_K, dm holds the rows' sub-block scales (q4KScales).
+type panelDequantizer func(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
+
 func (qp *quantPack) runPart(part int, s *scratch) {
 	nr := qp.p.ks.nr
 	lo, hi := span(qp.p.npad/nr, 1, qp.parts, part)
 	dq := panelDequantizerFor(qp.p.ks, qp.q)
 	for sl := lo; sl < hi; sl++ {
 		if dq != nil && (sl+1)*nr <= qp.p.n {
-			qp.packSliverAsm(sl*nr, dq, floats(&s.row, 32*nr))
+			qp.packSliverAsm(sl*nr, dq, floats(&s.row, qp.q.BlockSize()*nr))
 		} else {
 			qp.packSliver(sl*nr, floats(&s.row, qp.q.BlockSize()))
 		}
 	}
 }
 
-// packSliverAsm is packSliver for a sliver of nr whole rows of 32-weight
-// blocks with an assembly dequantizer dq: a block's 32 panel rows are
-// contiguous where the block lies in one k slice, and dq writes them in
-// place, 8 of A's rows at a time; a block that a slice boundary cuts is
-// widened into tmp (32·nr values) and its panel rows copied to the two
-// slices.
+// packSliverAsm is packSliver for a sliver of nr whole rows with an
+// assembly dequantizer dq: a block's panel rows are contiguous where the
+// block lies in one k slice, and dq writes them in place, 8 of A's rows
+// at a time; a block that a slice boundary cuts is widened into tmp
+// (block size × nr values) and its panel rows copied to the two slices.
 func (qp *quantPack) packSliverAsm(j0 int, dq panelDequantizer, tmp []float32) {
 	p := &qp.p
-	nr, bb := p.ks.nr, qp.q.BlockBytes()
+	nr, bs, bb := p.ks.nr, qp.q.BlockSize(), qp.q.BlockBytes()
 	rows := qp.a[j0*qp.rb : (j0+nr)*qp.rb]
-	for b := range p.k / 32 {
-		k0 := b * 32
+	var dm [16][8]float32
+	for b := range p.k / bs {
+		k0 := b * bs
 		pc := k0 / p.kc * p.kc
 		kb := min(p.kc, p.k-pc)
-		whole := k0+32 <= pc+kb
-		dst := tmp[:32*nr]
+		whole := k0+bs <= pc+kb
+		dst := tmp[:bs*nr]
 		if whole {
 			off := pc*p.npad + j0*kb + (k0-pc)*nr
-			dst = p.data[off : off+32*nr]
+			dst = p.data[off : off+bs*nr]
 		}
 		for g := 0; g < nr; g += 8 {
 			src := rows[g*qp.rb+b*bb : (g+7)*qp.rb+(b+1)*bb]
-			dq(dst[g:], nr, src, qp.rb)
+			if qp.q == Q4_K {
+				q4KScales(&dm, src, qp.rb)
+			}
+			dq(dst[g:], nr, src, qp.rb, &dm)
 		}
 		if whole {
 			continue
 		}
-		for i := range 32 {
+		for i := range bs {
 			k := k0 + i
 			pc := k / p.kc * p.kc
 			kb := min(p.kc, p.k-pc)
 			off := pc*p.npad + j0*kb + (k-pc)*nr
 			copy(p.data[off:off+nr], tmp[i*nr:i*nr+nr])
+		}
+	}
+}
+
+// q4KScales sets dm[2s][j] and dm[2s+1][j] to d·scale and dmin·min of
+// sub-block s of the Q4_K block at src[j·rb:], for 8 rows j: the factors
+// Dequantize computes, rounded to float32 alike.
+func q4KScales(dm *[16][8]float32, src []byte, rb int) {
+	for j := range 8 {
+		blk := src[j*rb : j*rb+144]
+		d, dmin := halfAt(blk, 0), halfAt(blk, 2)
+		for s := range 8 {
+			sc, m := scaleMinK4(s, blk[4:16])
+			dm[2*s][j] = d * float32(sc)
+			dm[2*s+1][j] = float32(dmin * float32(m))
 		}
 	}
 }

@@ -4,14 +4,9 @@ package tensor
 
 import "golang.org/x/sys/cpu"
 
-// panelDequantizer widens one block of 8 consecutive rows of quantized
-// weights (row j at src[j·rb:], the block at its start) into a packed
-// panel: dst[p·nr + j] is weight p of row j, for p < 32 and j < 8.
-type panelDequantizer func(dst []float32, nr int, src []byte, rb int)
-
 // panelDequantizerFor returns the AVX2 panel dequantizer of format q for
-// the kernel family ks, or nil where there is none (Q4_K, the generic
-// family, a CPU without AVX2 or F16C, a panel width not a multiple of 8).
+// the kernel family ks, or nil where there is none (the generic family, a
+// CPU without AVX2 or F16C, a panel width not a multiple of 8).
 func panelDequantizerFor(ks *kernelSet, q QType) panelDequantizer {
 	if ks.name == "generic" || ks.nr%8 != 0 || !cpu.X86.HasAVX2 || !cpu.X86.HasF16C {
 		return nil
@@ -21,6 +16,8 @@ func panelDequantizerFor(ks *kernelSet, q QType) panelDequantizer {
 		return dequantPanelQ8_0AVX2
 	case Q4_0:
 		return dequantPanelQ4_0AVX2
+	case Q4_K:
+		return dequantPanelQ4KAVX2
 	}
 	return nil
 }
@@ -31,10 +28,18 @@ func panelDequantizerFor(ks *kernelSet, q QType) panelDequantizer {
 // as Dequantize), and stored as 4 panel rows.
 //
 //go:noescape
-func dequantPanelQ8_0AVX2(dst []float32, nr int, src []byte, rb int)
+func dequantPanelQ8_0AVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
 
 // dequantPanelQ4_0AVX2 is dequantPanelQ8_0AVX2 for Q4_0: each gathered
 // byte gives weight t (low nibble) and 16+t (high nibble), less 8.
 //
 //go:noescape
-func dequantPanelQ4_0AVX2(dst []float32, nr int, src []byte, rb int)
+func dequantPanelQ4_0AVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
+
+// dequantPanelQ4KAVX2 is dequantPanelQ8_0AVX2 for Q4_K, with each
+// sub-block's d·scale and dmin·min of the 8 rows taken from dm (see
+// q4KScales): each gathered byte gives a weight of sub-block 2i (low
+// nibble) and 2i+1 (high nibble).
+//
+//go:noescape
+func dequantPanelQ4KAVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)

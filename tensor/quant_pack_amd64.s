@@ -18,10 +18,30 @@ DATA rowIndex<>+24(SB)/4, $6
 DATA rowIndex<>+28(SB)/4, $7
 GLOBL rowIndex<>(SB), RODATA|NOPTR, $32
 
-// PANEL_SETUP loads the arguments, sets Y15 to the row offsets and Y8 to
-// the rows' scales (the f16 at the start of each row's block), and
-// leaves SI on the block's quantized bytes (past the scale).
-#define PANEL_SETUP \
+// PREFETCH_ROWS(off) asks for the cache line off bytes ahead in each of
+// the 8 rows: a sliver walks 16 or 32 rows at once, more streams than the
+// hardware prefetcher follows.
+#define PREFETCH_ROWS(off) \
+	MOVQ SI, R9 \
+	PREFETCHT0 off(R9) \
+	ADDQ CX, R9 \
+	PREFETCHT0 off(R9) \
+	ADDQ CX, R9 \
+	PREFETCHT0 off(R9) \
+	ADDQ CX, R9 \
+	PREFETCHT0 off(R9) \
+	ADDQ CX, R9 \
+	PREFETCHT0 off(R9) \
+	ADDQ CX, R9 \
+	PREFETCHT0 off(R9) \
+	ADDQ CX, R9 \
+	PREFETCHT0 off(R9) \
+	ADDQ CX, R9 \
+	PREFETCHT0 off(R9)
+
+// PANEL_ARGS loads the arguments and sets Y15 to the row offsets, R10 to
+// 3·R8 and R12 to 4·R8.
+#define PANEL_ARGS \
 	MOVQ dst_base+0(FP), DI \
 	MOVQ nr+24(FP), R8 \
 	SHLQ $2, R8 \
@@ -30,6 +50,16 @@ GLOBL rowIndex<>(SB), RODATA|NOPTR, $32
 	VMOVD CX, X15 \
 	VPBROADCASTD X15, Y15 \
 	VPMULLD rowIndex<>(SB), Y15, Y15 \
+	LEAQ (R8)(R8*2), R10 \
+	MOVQ R8, R12 \
+	SHLQ $2, R12
+
+// PANEL_SETUP is PANEL_ARGS for Q8_0 and Q4_0; it also sets Y8 to the
+// rows' scales (the f16 at the start of each row's block) and leaves SI on
+// the block's quantized bytes (past the scale).
+#define PANEL_SETUP \
+	PANEL_ARGS \
+	PREFETCH_ROWS(256) \
 	VPCMPEQD Y14, Y14, Y14 \
 	VPXOR Y8, Y8, Y8 \
 	VPGATHERDD Y14, (SI)(Y15*1), Y8 \
@@ -38,10 +68,7 @@ GLOBL rowIndex<>(SB), RODATA|NOPTR, $32
 	VPACKUSDW Y8, Y8, Y8 \
 	VPERMQ $0x08, Y8, Y8 \
 	VCVTPH2PS X8, Y8 \
-	ADDQ $2, SI \
-	LEAQ (R8)(R8*2), R10 \
-	MOVQ R8, R12 \
-	SHLQ $2, R12
+	ADDQ $2, SI
 
 // GATHER4 sets Y0 to 4 bytes of each of the 8 rows at SI.
 #define GATHER4 \
@@ -55,8 +82,8 @@ GLOBL rowIndex<>(SB), RODATA|NOPTR, $32
 	VMULPS Y8, Y1, Y1 \
 	VMOVUPS Y1, addr
 
-// func dequantPanelQ8_0AVX2(dst []float32, nr int, src []byte, rb int)
-TEXT ·dequantPanelQ8_0AVX2(SB), NOSPLIT, $0-64
+// func dequantPanelQ8_0AVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
+TEXT ·dequantPanelQ8_0AVX2(SB), NOSPLIT, $0-72
 	PANEL_SETUP
 	MOVQ $8, BX
 
@@ -88,8 +115,8 @@ q8loop:
 	VPSUBD Y12, Y1, Y1 \
 	STORE(addr)
 
-// func dequantPanelQ4_0AVX2(dst []float32, nr int, src []byte, rb int)
-TEXT ·dequantPanelQ4_0AVX2(SB), NOSPLIT, $0-64
+// func dequantPanelQ4_0AVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
+TEXT ·dequantPanelQ4_0AVX2(SB), NOSPLIT, $0-72
 	PANEL_SETUP
 	MOVL $15, AX
 	VMOVD AX, X13
@@ -117,5 +144,63 @@ q4loop:
 	ADDQ R12, R11
 	DECQ BX
 	JNZ  q4loop
+	VZEROUPPER
+	RET
+
+// Q4_K: sub-blocks 2i and 2i+1 share bytes 32i..32i+31 of the 128 (low
+// and high nibbles); dm holds each sub-block's d·scale and dmin·min for
+// the 8 rows, and weight = d·scale·q − dmin·min (a product, then a
+// difference, as Dequantize computes it). DI points at panel row 64i+p,
+// R11 at row 64i+32+p, R14 walks dm.
+#define NIBBLE_K(shift, scale, min, addr) \
+	VPSRLD $shift, Y0, Y1 \
+	VPAND Y13, Y1, Y1 \
+	VCVTDQ2PS Y1, Y1 \
+	VMULPS scale, Y1, Y1 \
+	VSUBPS min, Y1, Y1 \
+	VMOVUPS Y1, addr
+
+// func dequantPanelQ4KAVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
+TEXT ·dequantPanelQ4KAVX2(SB), NOSPLIT, $0-72
+	PANEL_ARGS
+	PREFETCH_ROWS(288)
+	PREFETCH_ROWS(352)
+	PREFETCH_ROWS(416)
+	MOVQ dm+64(FP), R14
+	MOVL $15, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	MOVQ R8, R13
+	SHLQ $5, R13
+	ADDQ $16, SI
+	MOVQ $4, DX
+
+q4kpair:
+	VMOVUPS 0(R14), Y8
+	VMOVUPS 32(R14), Y9
+	VMOVUPS 64(R14), Y10
+	VMOVUPS 96(R14), Y11
+	ADDQ $128, R14
+	LEAQ (DI)(R13*1), R11
+	MOVQ $8, BX
+
+q4kloop:
+	GATHER4
+	NIBBLE_K(0, Y8, Y9, (DI))
+	NIBBLE_K(4, Y10, Y11, (R11))
+	NIBBLE_K(8, Y8, Y9, (DI)(R8*1))
+	NIBBLE_K(12, Y10, Y11, (R11)(R8*1))
+	NIBBLE_K(16, Y8, Y9, (DI)(R8*2))
+	NIBBLE_K(20, Y10, Y11, (R11)(R8*2))
+	NIBBLE_K(24, Y8, Y9, (DI)(R10*1))
+	NIBBLE_K(28, Y10, Y11, (R11)(R10*1))
+	ADDQ $4, SI
+	ADDQ R12, DI
+	ADDQ R12, R11
+	DECQ BX
+	JNZ  q4kloop
+	ADDQ R13, DI
+	DECQ DX
+	JNZ  q4kpair
 	VZEROUPPER
 	RET
