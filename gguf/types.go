@@ -52,7 +52,7 @@ func (t ValueType) size() int {
 type TensorType uint32
 
 // The ggml tensor types, numbered as in ggml.h. fmkit computes with F32,
-// F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K; the others are listed so that a file
+// F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K; the others are listed so that a file
 // holding them can be read and its types named.
 const (
 	F32     TensorType = 0

@@ -8,7 +8,7 @@
 // Load reads a model directory in Hugging Face layout (config.json and
 // safetensors weights, single or sharded), or a GGUF file (see below).
 // Weights stay in their stored dtype (f32, bf16, f16, or llama.cpp's
-// quantized q8_0, q4_0, q4_k and q6_k) and are read in place from the
+// quantized q8_0, q4_0, q4_k, q5_k and q6_k) and are read in place from the
 // memory-mapped files; Options.DType converts them at load time instead
 // (quantizing with llama.cpp's reference quantizers). Activations and the
 // KV cache are float32.

@@ -244,7 +244,7 @@ func openGGUFSource(path string) (*ggufSource, error) {
 		if len(unsupported) > len(shown) {
 			more = fmt.Sprintf(" and %d more", len(unsupported)-len(shown))
 		}
-		return nil, fmt.Errorf("%s: model: tensors of types fmkit does not compute with: %s%s; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K", path, strings.Join(shown, ", "), more)
+		return nil, fmt.Errorf("%s: model: tensors of types fmkit does not compute with: %s%s; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K", path, strings.Join(shown, ", "), more)
 	}
 	return s, nil
 }
@@ -253,7 +253,7 @@ func openGGUFSource(path string) (*ggufSource, error) {
 // presents GGUF tensor types.
 var ggufDTypes = map[gguf.TensorType]safetensors.DType{
 	gguf.F32: safetensors.F32, gguf.F16: safetensors.F16, gguf.BF16: safetensors.BF16,
-	gguf.Q8_0: "Q8_0", gguf.Q4_0: "Q4_0", gguf.Q4_K: "Q4_K", gguf.Q6_K: "Q6_K",
+	gguf.Q8_0: "Q8_0", gguf.Q4_0: "Q4_0", gguf.Q4_K: "Q4_K", gguf.Q5_K: "Q5_K", gguf.Q6_K: "Q6_K",
 }
 
 func (s *ggufSource) Tensor(name string) (safetensors.Tensor, bool) {

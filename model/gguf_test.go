@@ -224,7 +224,7 @@ func TestGGUFLoadErrors(t *testing.T) {
 		{"unknown architecture", write("bert.gguf", arch("bert"), nil), `GGUF architecture "bert"; supported: gpt2, gptneox, llama`, ErrUnsupportedModel},
 		{"no architecture", write("none.gguf", nil, nil), "no general.architecture", nil},
 		{"truncated", truncated, "file truncated", gguf.ErrFormat},
-		{"unsupported tensor type", unsupportedType, `tensors of types fmkit does not compute with: blk.0.ffn_up.weight (Q8_1); supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K`, nil},
+		{"unsupported tensor type", unsupportedType, `tensors of types fmkit does not compute with: blk.0.ffn_up.weight (Q8_1); supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K`, nil},
 		{"missing tensors", write("empty.gguf", append(arch("llama"), gguf.KV{Key: "llama.block_count", Value: gguf.Uint32Value(1)}, gguf.KV{Key: "llama.embedding_length", Value: gguf.Uint32Value(32)}, gguf.KV{Key: "llama.attention.head_count", Value: gguf.Uint32Value(4)}, gguf.KV{Key: "llama.vocab_size", Value: gguf.Uint32Value(10)}, gguf.KV{Key: "llama.feed_forward_length", Value: gguf.Uint32Value(64)}), nil), "missing", nil},
 	} {
 		_, err := Load(tc.path, nil)

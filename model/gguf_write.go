@@ -17,7 +17,7 @@ import (
 // GGUFOptions configures WriteGGUF. A nil *GGUFOptions means the defaults.
 type GGUFOptions struct {
 	// DType is the type weight matrices are written in: f32, bf16, f16,
-	// q8_0, q4_0, q4_k or q6_k. The default, Auto, keeps each tensor's stored
+	// q8_0, q4_0, q4_k, q5_k or q6_k. The default, Auto, keeps each tensor's stored
 	// dtype (converting from a quantized checkpoint to f32). Norm weights
 	// and biases are always written as F32, as llama.cpp's converter writes
 	// them; a matrix whose rows are not whole blocks of a quantized format
@@ -44,7 +44,7 @@ func WriteGGUF(ctx context.Context, w io.Writer, path string, opts *GGUFOptions)
 		opts = &GGUFOptions{}
 	}
 	if opts.DType != Auto && !contains(DTypes(), opts.DType) {
-		return nil, fmt.Errorf("model: dtype %q: expected f32, bf16, f16, q8_0, q4_0, q4_k or q6_k", opts.DType)
+		return nil, fmt.Errorf("model: dtype %q: expected f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k", opts.DType)
 	}
 	cfg, src, err := openSource(path)
 	if err != nil {
@@ -121,7 +121,7 @@ func contains[T comparable](s []T, v T) bool {
 func ggufTensor(n ggufTensorName, t safetensors.Tensor, cfg *Config, want DType) (gguf.TensorData, string, error) {
 	stored, ok := storedDType(t.DType)
 	if !ok {
-		return gguf.TensorData{}, "", fmt.Errorf("model: tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q6_K", n.hf, t.DType)
+		return gguf.TensorData{}, "", fmt.Errorf("model: tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K", n.hf, t.DType)
 	}
 	shape := t.Shape
 	if len(shape) == 1 {
@@ -147,7 +147,7 @@ func ggufTensor(n ggufTensorName, t safetensors.Tensor, cfg *Config, want DType)
 		note = fmt.Sprintf("tensor %q: rows of %d are not a whole number of %s blocks of %d; written as F16", n.gguf, cols, want, qt.BlockSize())
 		want = F16
 	}
-	gtype := map[DType]gguf.TensorType{Float32: gguf.F32, BF16: gguf.BF16, F16: gguf.F16, Q8_0: gguf.Q8_0, Q4_0: gguf.Q4_0, Q4_K: gguf.Q4_K, Q6_K: gguf.Q6_K}[want]
+	gtype := map[DType]gguf.TensorType{Float32: gguf.F32, BF16: gguf.BF16, F16: gguf.F16, Q8_0: gguf.Q8_0, Q4_0: gguf.Q4_0, Q4_K: gguf.Q4_K, Q5_K: gguf.Q5_K, Q6_K: gguf.Q6_K}[want]
 	convert := func() ([]byte, error) {
 		wide := widen(t, stored, shape[0], shape[1])
 		wide = ggufRows(n.layout, cfg, wide, shape[0], shape[1])

@@ -116,7 +116,7 @@ func TestLoadErrors(t *testing.T) {
 		{"too large", func(t *testing.T) string { return filepath.Join("testdata", "gpt2") },
 			&Options{MemoryLimit: 1000}, "the weights need"},
 		{"bad dtype option", func(t *testing.T) string { return filepath.Join("testdata", "gpt2") },
-			&Options{DType: "f8"}, `dtype "f8": expected f32, bf16, f16, q8_0, q4_0, q4_k or q6_k`},
+			&Options{DType: "f8"}, `dtype "f8": expected f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -86,7 +86,7 @@ func Load(path string, opts *Options) (*Model, error) {
 		opts = &Options{}
 	}
 	if opts.DType != Auto && !slices.Contains(DTypes(), opts.DType) {
-		return nil, fmt.Errorf("model: dtype %q: expected f32, bf16, f16, q8_0, q4_0, q4_k or q6_k", opts.DType)
+		return nil, fmt.Errorf("model: dtype %q: expected f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k", opts.DType)
 	}
 	cfg, ckpt, err := openSource(path)
 	if err != nil {

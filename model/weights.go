@@ -28,14 +28,15 @@ const (
 	Q8_0 DType = "q8_0"
 	Q4_0 DType = "q4_0"
 	Q4_K DType = "q4_k"
+	Q5_K DType = "q5_k"
 	Q6_K DType = "q6_k"
 )
 
 // DTypes lists the dtypes Options.DType accepts (Auto aside).
-func DTypes() []DType { return []DType{Float32, BF16, F16, Q8_0, Q4_0, Q4_K, Q6_K} }
+func DTypes() []DType { return []DType{Float32, BF16, F16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K} }
 
 // ParseDType returns the dtype named s ("f32", "bf16", "f16", "q8_0",
-// "q4_0", "q4_k", "q6_k", any case; "" or "auto" for Auto), or an error naming the
+// "q4_0", "q4_k", "q5_k", "q6_k", any case; "" or "auto" for Auto), or an error naming the
 // choices.
 func ParseDType(s string) (DType, error) {
 	if s == "" || strings.EqualFold(s, "auto") {
@@ -46,7 +47,7 @@ func ParseDType(s string) (DType, error) {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("model: dtype %q: expected auto, f32, bf16, f16, q8_0, q4_0, q4_k or q6_k", s)
+	return "", fmt.Errorf("model: dtype %q: expected auto, f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k", s)
 }
 
 // qtype returns the block format of a quantized dtype.
@@ -58,6 +59,8 @@ func (d DType) qtype() (tensor.QType, bool) {
 		return tensor.Q4_0, true
 	case Q4_K:
 		return tensor.Q4_K, true
+	case Q5_K:
+		return tensor.Q5_K, true
 	case Q6_K:
 		return tensor.Q6_K, true
 	}
@@ -228,7 +231,7 @@ type source interface {
 
 // quantizedDTypes are the safetensors-style dtype names under which a
 // source presents block-quantized tensors (Data holds the blocks).
-var quantizedDTypes = map[safetensors.DType]DType{"Q8_0": Q8_0, "Q4_0": Q4_0, "Q4_K": Q4_K, "Q6_K": Q6_K}
+var quantizedDTypes = map[safetensors.DType]DType{"Q8_0": Q8_0, "Q4_0": Q4_0, "Q4_K": Q4_K, "Q5_K": Q5_K, "Q6_K": Q6_K}
 
 // storedDType is the engine dtype of a stored tensor, if it has one.
 func storedDType(d safetensors.DType) (DType, bool) {
@@ -313,7 +316,7 @@ func (b *binder) matrix(name string, rows, cols int) matrix {
 	m := matrix{rows: rows, cols: cols}
 	stored, ok := storedDType(t.DType)
 	if !ok {
-		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q6_K", name, t.DType))
+		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K", name, t.DType))
 		return m
 	}
 	want := b.dtype
@@ -373,7 +376,7 @@ func (b *binder) transposedMatrix(name string, rows, cols int) matrix {
 	}
 	stored, ok := storedDType(t.DType)
 	if !ok {
-		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q6_K", name, t.DType))
+		b.errs = append(b.errs, fmt.Sprintf("tensor %q has dtype %s; supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K", name, t.DType))
 		return matrix{}
 	}
 	wide := widen(t, stored, rows, cols)
