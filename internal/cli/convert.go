@@ -24,7 +24,7 @@ func newConvertCmd() *cobra.Command {
 		Short: "Convert a model to GGUF for llama.cpp, Ollama and LM Studio",
 		Long: `Convert a model (a Hugging Face directory, hf:ORG/NAME, or a GGUF file) to
 a GGUF file as llama.cpp's convert_hf_to_gguf.py writes it: architectures
-llama, gptneox and gpt2, weights in f32, bf16, f16, q8_0, q4_0, q4_k or q6_k
+llama, gptneox and gpt2, weights in f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k
 (--dtype; default as stored), and tokenizer.json as the GGUF vocabulary (byte-level BPE as llama.cpp's "gpt2", SentencePiece BPE as
 "llama"). Tensors are converted one at a time.`,
 		Args: cobra.NoArgs,
@@ -61,7 +61,7 @@ llama, gptneox and gpt2, weights in f32, bf16, f16, q8_0, q4_0, q4_k or q6_k
 	cmd.Flags().StringVar(&src, "model", "", "model directory in Hugging Face layout, hf:ORG/NAME, or a GGUF file")
 	cmd.Flags().StringVar(&to, "to", "gguf", "output format: gguf")
 	cmd.Flags().StringVar(&out, "out", "", "file to write")
-	cmd.Flags().StringVar(&dtype, "dtype", "", "weight type: f32, bf16, f16, q8_0, q4_0, q4_k or q6_k (default: as stored)")
+	cmd.Flags().StringVar(&dtype, "dtype", "", "weight type: f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k (default: as stored)")
 	return cmd
 }
 

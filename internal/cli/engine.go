@@ -25,7 +25,7 @@ type engineFlags struct {
 
 func (f *engineFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.model, "model", "", "model directory in Hugging Face layout, or hf:ORG/NAME to download it into the Hugging Face cache")
-	cmd.Flags().StringVar(&f.dtype, "dtype", "", "convert weight matrices to f32, bf16, f16, q8_0, q4_0, q4_k or q6_k (or bfloat16, float16, float32; default, auto: keep the checkpoint's dtype)")
+	cmd.Flags().StringVar(&f.dtype, "dtype", "", "convert weight matrices to f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k (or bfloat16, float16, float32; default, auto: keep the checkpoint's dtype)")
 }
 
 // resolveModel turns --model into a local directory (models.Resolve):
@@ -100,7 +100,7 @@ func parseDType(dtype string) (model.DType, error) {
 	}
 	d, err := model.ParseDType(dtype)
 	if err != nil {
-		return "", fmt.Errorf("--dtype %q: expected f32, bf16, f16, q8_0, q4_0, q4_k or q6_k (or bfloat16, float16, float32, auto)", dtype)
+		return "", fmt.Errorf("--dtype %q: expected f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k (or bfloat16, float16, float32, auto)", dtype)
 	}
 	return d, nil
 }

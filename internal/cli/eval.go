@@ -67,7 +67,7 @@ func (f *evalCmdFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.modelArgs, "model-args", "", "lm-eval's model arguments for --model hf (pretrained=ORG/NAME,revision=R,dtype=bfloat16) or local-completions (base_url=URL,model=NAME,tokenizer=...)")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "requests in flight to model servers (default 32)")
 	fs.StringVar(&f.cache, "cache", "", "SQLite file caching every answer; a rerun resumes without repeating finished requests")
-	fs.StringVar(&f.dtype, "dtype", "", "native engine: convert weights to f32, bf16, f16, q8_0, q4_0, q4_k or q6_k (default: as stored)")
+	fs.StringVar(&f.dtype, "dtype", "", "native engine: convert weights to f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k (default: as stored)")
 	fs.StringVar(&f.tasks, "tasks", "", "comma-separated tasks, groups or tags (list, list_groups, list_tags or list_subtasks: print them)")
 	fs.IntVar(&f.numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
 	fs.StringVar(&f.batchSize, "batch-size", "", "requests per model call (default 256), or auto: size the native engine's forward steps from free memory")

@@ -198,7 +198,7 @@ arrives: after a crash or Ctrl-C, the same command asks only what is missing.
 	}
 	f := cmd.Flags()
 	f.StringVar(&modelSpec, "model", "", "chat model: a local directory, hf:ORG/NAME, or openai:URL,...,chat=true")
-	f.StringVar(&dtype, "dtype", "", "native engine: convert weights to f32, bf16, f16, q8_0, q4_0, q4_k or q6_k")
+	f.StringVar(&dtype, "dtype", "", "native engine: convert weights to f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k")
 	f.IntVar(&concurrency, "concurrency", 0, "requests in flight to model servers (default 32)")
 	f.StringVar(&out, "out", "", "folder of the stage files")
 	f.StringVar(&cachePath, "cache", "", "SQLite response cache (default OUT/cache.db)")
@@ -272,7 +272,7 @@ func (e *evalFlags) register(cmd *cobra.Command) {
 	f.StringVar(&e.out, "out", "", "folder for the generated tasks, the harness's results and the report")
 	f.StringVar(&e.cachePath, "cache", "", "SQLite response cache (default OUT/cache.db)")
 	f.StringVar(&e.templates, "templates", "", "folder of NAME.j2 files replacing built-in templates (instruction, negative, judge)")
-	f.StringVar(&e.dtype, "dtype", "", "native engine: convert weights to f32, bf16, f16, q8_0, q4_0, q4_k or q6_k")
+	f.StringVar(&e.dtype, "dtype", "", "native engine: convert weights to f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k")
 	f.IntVar(&e.maxTokens, "max-tokens", 256, "most tokens per answer")
 	f.IntVar(&e.limit, "limit", 0, "evaluate only the first N dialogues")
 	f.StringArrayVar(&e.until, "until", nil, "stop string for the answers (repeat for more)")

@@ -20,13 +20,14 @@ func newQuantizeCmd() *cobra.Command {
 	var src, out, typ string
 	cmd := &cobra.Command{
 		Use:   "quantize",
-		Short: "Quantize a model's weights to q8_0, q4_0, q4_k or q6_k",
+		Short: "Quantize a model's weights to q8_0, q4_0, q4_k, q5_k or q6_k",
 		Long: `Quantize a model's weight matrices to one of llama.cpp's block formats
-(q8_0: 8 bits, q4_0: 4 bits, q4_k: 4 bits in super-blocks of 256 with 6-bit
-scales and mins, q6_k: 6 bits in super-blocks of 256 with 8-bit scales) with llama.cpp's reference quantizers, and write a model
-directory fmkit loads: OUT/model.gguf (which llama.cpp runs too) and the
-tokenizer files. Matrices whose rows are not whole blocks stay as they
-are, and are listed. Norms and biases stay float32.`,
+(q8_0: 8 bits, q4_0: 4 bits; q4_k and q5_k: 4 and 5 bits in super-blocks
+of 256 with 6-bit scales and mins; q6_k: 6 bits in super-blocks of 256
+with 8-bit scales) with llama.cpp's reference quantizers, and write a
+model directory fmkit loads: OUT/model.gguf (which llama.cpp runs too)
+and the tokenizer files. Matrices whose rows are not whole blocks stay
+as they are, and are listed. Norms and biases stay float32.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -34,7 +35,7 @@ are, and are listed. Norms and biases stay float32.`,
 			}
 			d, err := model.ParseDType(typ)
 			if err != nil || !d.Quantized() {
-				return fmt.Errorf("--type %q: expected q8_0, q4_0, q4_k or q6_k", typ)
+				return fmt.Errorf("--type %q: expected q8_0, q4_0, q4_k, q5_k or q6_k", typ)
 			}
 			path, err := resolveModel(cmd.Context(), src, cmd.ErrOrStderr())
 			if err != nil {
@@ -55,7 +56,7 @@ are, and are listed. Norms and biases stay float32.`,
 		},
 	}
 	cmd.Flags().StringVar(&src, "model", "", "model directory in Hugging Face layout, hf:ORG/NAME, or a GGUF file")
-	cmd.Flags().StringVar(&typ, "type", "", "q8_0, q4_0, q4_k or q6_k")
+	cmd.Flags().StringVar(&typ, "type", "", "q8_0, q4_0, q4_k, q5_k or q6_k")
 	cmd.Flags().StringVar(&out, "out", "", "directory to write")
 	return cmd
 }

@@ -60,12 +60,12 @@ func TestQuantizeConvertErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"quantize", "--model", fixture, "--type", "q5_0", "--out", dir}, `--type "q5_0": expected q8_0, q4_0, q4_k or q6_k`},
-		{[]string{"quantize", "--model", fixture, "--type", "f16", "--out", dir}, `--type "f16": expected q8_0, q4_0, q4_k or q6_k`},
+		{[]string{"quantize", "--model", fixture, "--type", "q5_0", "--out", dir}, `--type "q5_0": expected q8_0, q4_0, q4_k, q5_k or q6_k`},
+		{[]string{"quantize", "--model", fixture, "--type", "f16", "--out", dir}, `--type "f16": expected q8_0, q4_0, q4_k, q5_k or q6_k`},
 		{[]string{"quantize", "--model", fixture, "--type", "q8_0"}, "--out is required"},
 		{[]string{"convert", "--model", fixture, "--to", "onnx", "--out", notGGUF}, `--to "onnx": expected gguf`},
 		{[]string{"convert", "--model", "../../model/testdata/llama3_mqa_bias", "--out", filepath.Join(dir, "l3.gguf")}, `rope scaling "llama3" has no GGUF form`},
-		{[]string{"generate", "--model", fixture, "--dtype", "q9", "--prompt-ids", "1"}, `--dtype "q9": expected f32, bf16, f16, q8_0, q4_0, q4_k or q6_k`},
+		{[]string{"generate", "--model", fixture, "--dtype", "q9", "--prompt-ids", "1"}, `--dtype "q9": expected f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k`},
 		{[]string{"generate", "--model", notGGUF, "--prompt-ids", "1"}, "expected a model directory with config.json and safetensors weights, or a GGUF file"},
 	} {
 		_, stderr, code := run(t, tc.args...)
