@@ -101,9 +101,10 @@ type quantKernels struct {
 	dotQ8_0 func(w []byte, x []int8, xd []float32) float32
 	dotQ4_0 func(w []byte, x []int8, xd []float32) float32
 	dotQ4K  func(w []byte, x []int8, xd []float32, xs []int16) float32
+	dotQ6K  func(w []byte, x []int8, xd []float32) float32
 }
 
-var genericQuantKernels = &quantKernels{dotQ8_0: dotQ8_0Generic, dotQ4_0: dotQ4_0Generic, dotQ4K: dotQ4KGeneric}
+var genericQuantKernels = &quantKernels{dotQ8_0: dotQ8_0Generic, dotQ4_0: dotQ4_0Generic, dotQ4K: dotQ4KGeneric, dotQ6K: dotQ6KGeneric}
 
 // quantKernelsFor returns the quantized dot products that go with a
 // kernel family.
@@ -289,7 +290,7 @@ func (g *gemmQJob) rowRange(lo, hi int) {
 				case Q5_K:
 					ci[j] = dotQ5KGeneric(w, act.q, act.d, act.sums) // Go on every platform
 				case Q6_K:
-					ci[j] = dotQ6KGeneric(w, act.q, act.d) // Go on every platform
+					ci[j] = g.qk.dotQ6K(w, act.q, act.d)
 				}
 			}
 		}

@@ -160,7 +160,7 @@ func TestQuantDotKernels(t *testing.T) {
 					case Q5_K:
 						got = dotQ5KGeneric(w, a.q, a.d, a.sums)
 					case Q6_K:
-						got = dotQ6KGeneric(w, a.q, a.d)
+						got = qk.dotQ6K(w, a.q, a.d)
 					default:
 						got = qk.dotQ4K(w, a.q, a.d, a.sums)
 					}
