@@ -20,7 +20,8 @@ func TestQuantizedPrefillMatchesDequantized(t *testing.T) {
 	}{
 		{llama, Q8_0},
 		{llama, Q4_0},
-		{"", Q4_K}, // randomLlama: Q4_K needs rows of 256
+		{"", Q4_K}, // randomLlama: the K-quants need rows of 256
+		{"", Q6_K},
 	} {
 		t.Run(string(tc.dtype), func(t *testing.T) {
 			dir := tc.dir

@@ -40,7 +40,8 @@ func (qp *quantPack) pack(ks *kernelSet, q QType, k, n int, a []byte) {
 // panelDequantizer widens one block of 8 consecutive rows of quantized
 // weights (row j at src[j·rb:], the block at its start) into a packed
 // panel: dst[p·nr + j] is weight p of row j, for p < the block size and
-// j < 8. For Q4_K, dm holds the rows' sub-block scales (q4KScales).
+// j < 8. For Q4_K and Q6_K, dm holds the rows' sub-block scales
+// (q4KScales, q6KBlockScales).
 type panelDequantizer func(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
 
 func (qp *quantPack) runPart(part int, s *scratch) {
@@ -78,8 +79,11 @@ func (qp *quantPack) packSliverAsm(j0 int, dq panelDequantizer, tmp []float32) {
 		}
 		for g := 0; g < nr; g += 8 {
 			src := rows[g*qp.rb+b*bb : (g+7)*qp.rb+(b+1)*bb]
-			if qp.q == Q4_K {
+			switch qp.q {
+			case Q4_K:
 				q4KScales(&dm, src, qp.rb)
+			case Q6_K:
+				q6KBlockScales(&dm, src, qp.rb)
 			}
 			dq(dst[g:], nr, src, qp.rb, &dm)
 		}
@@ -140,6 +144,19 @@ func (qp *quantPack) packSliver(j0 int, tmp []float32) {
 				}
 				p0 = end
 			}
+		}
+	}
+}
+
+// q6KBlockScales sets dm[g][j] to d·scale of the 16 weights g of the Q6_K
+// block at src[j·rb:], for 8 rows j, rounded to float32 as Dequantize
+// rounds it before multiplying by q − 32.
+func q6KBlockScales(dm *[16][8]float32, src []byte, rb int) {
+	for j := range 8 {
+		blk := src[j*rb : j*rb+q6KBlockBytes]
+		d := halfAt(blk, q6KHalf)
+		for g := range 16 {
+			dm[g][j] = d * float32(int8(blk[q6KScales+g]))
 		}
 	}
 }

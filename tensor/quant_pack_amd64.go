@@ -18,6 +18,8 @@ func panelDequantizerFor(ks *kernelSet, q QType) panelDequantizer {
 		return dequantPanelQ4_0AVX2
 	case Q4_K:
 		return dequantPanelQ4KAVX2
+	case Q6_K:
+		return dequantPanelQ6KAVX2
 	}
 	return nil
 }
@@ -43,3 +45,11 @@ func dequantPanelQ4_0AVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]
 //
 //go:noescape
 func dequantPanelQ4KAVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
+
+// dequantPanelQ6KAVX2 is dequantPanelQ8_0AVX2 for Q6_K, with d·scale of
+// each 16 weights of the 8 rows taken from dm (see q6KBlockScales): three
+// gathers (the two runs of low bits and the high bits) give 4 weights of
+// each quarter of a 128-weight half.
+//
+//go:noescape
+func dequantPanelQ6KAVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)

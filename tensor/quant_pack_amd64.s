@@ -204,3 +204,105 @@ q4kloop:
 	JNZ  q4kpair
 	VZEROUPPER
 	RET
+
+// Q6_K: in each half h of 128 weights, weight 32k+l has its low 4 bits
+// in ql[l] (k = 0, 2: low, high nibble) or ql[32+l] (k = 1, 3), ql being
+// the block's bytes 64h.., and its high 2 bits at bit 2k of qh[l], qh the
+// bytes 128+32h..; weight = (d·scale)·(q − 32), the product d·scale of
+// each 16 weights of the 8 rows taken from dm. SI walks ql, R9 qh, R14
+// dm; Y0 holds ql[l..l+3], Y2 ql[32+l..], Y3 qh[l..]; Y13 0x0F, Y12 3,
+// Y11 32; Y5..Y8 the scales of groups 8h+2k+l/16, k = 0..3.
+#define LEVEL6(lo, lshift, hshift, scale, addr) \
+	VPSRLD $lshift, lo, Y1 \
+	VPAND Y13, Y1, Y1 \
+	VPSRLD $hshift, Y3, Y4 \
+	VPAND Y12, Y4, Y4 \
+	VPSLLD $4, Y4, Y4 \
+	VPOR Y4, Y1, Y1 \
+	VPSUBD Y11, Y1, Y1 \
+	VCVTDQ2PS Y1, Y1 \
+	VMULPS scale, Y1, Y1 \
+	VMOVUPS Y1, addr
+
+#define GATHER6 \
+	VPCMPEQD Y14, Y14, Y14 \
+	VPXOR Y0, Y0, Y0 \
+	VPGATHERDD Y14, (SI)(Y15*1), Y0 \
+	VPCMPEQD Y14, Y14, Y14 \
+	VPXOR Y2, Y2, Y2 \
+	VPGATHERDD Y14, 32(SI)(Y15*1), Y2 \
+	VPCMPEQD Y14, Y14, Y14 \
+	VPXOR Y3, Y3, Y3 \
+	VPGATHERDD Y14, (R9)(Y15*1), Y3
+
+// BYTE6 widens byte t of the gathered words (s0 = 8t, s2 = 8t+2, ...):
+// weights 32k+l+t for k = 0..3, at panel rows row, row+32, row+64 and
+// row+96 (R13 is 32 rows).
+#define BYTE6(s0, s2, s4, s6, row) \
+	LEVEL6(Y0, s0, s0, Y5, (row)) \
+	LEVEL6(Y2, s0, s2, Y6, (row)(R13*1)) \
+	LEVEL6(Y0, s4, s4, Y7, (row)(R13*2)) \
+	LEAQ (row)(R13*2), BX \
+	LEVEL6(Y2, s4, s6, Y8, (BX)(R13*1))
+
+// func dequantPanelQ6KAVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
+TEXT ·dequantPanelQ6KAVX2(SB), NOSPLIT, $0-72
+	PANEL_ARGS
+	PREFETCH_ROWS(256)
+	PREFETCH_ROWS(320)
+	PREFETCH_ROWS(384)
+	PREFETCH_ROWS(448)
+	MOVQ dm+64(FP), R14
+	MOVL $15, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL $3, AX
+	VMOVD AX, X12
+	VPBROADCASTD X12, Y12
+	MOVL $32, AX
+	VMOVD AX, X11
+	VPBROADCASTD X11, Y11
+	MOVQ R8, R13
+	SHLQ $5, R13
+	LEAQ 128(SI), R9
+	MOVQ $2, DX
+
+q6khalf:
+	MOVQ $2, CX // l < 16, then l ≥ 16 (groups 8h+2k, then 8h+2k+1)
+
+q6kquarter:
+	VMOVUPS 0(R14), Y5
+	VMOVUPS 64(R14), Y6
+	VMOVUPS 128(R14), Y7
+	VMOVUPS 192(R14), Y8
+	MOVQ $4, AX
+
+q6kloop:
+	GATHER6
+	BYTE6(0, 2, 4, 6, DI)
+	LEAQ (DI)(R8*1), R11
+	BYTE6(8, 10, 12, 14, R11)
+	LEAQ (DI)(R8*2), R11
+	BYTE6(16, 18, 20, 22, R11)
+	LEAQ (DI)(R10*1), R11
+	BYTE6(24, 26, 28, 30, R11)
+	ADDQ $4, SI
+	ADDQ $4, R9
+	ADDQ R12, DI
+	DECQ AX
+	JNZ  q6kloop
+	ADDQ $32, R14
+	DECQ CX
+	JNZ  q6kquarter
+
+	// The next half: ql 64 bytes on (SI has moved 32), qh 32 on (R9 has),
+	// panel row 128 (DI is at row 32 of this half), dm group 8 on (R14 is
+	// at group 2).
+	ADDQ $32, SI
+	LEAQ (DI)(R13*2), DI
+	LEAQ (DI)(R13*1), DI
+	ADDQ $192, R14
+	DECQ DX
+	JNZ  q6khalf
+	VZEROUPPER
+	RET
