@@ -21,6 +21,7 @@ func TestQuantizedPrefillMatchesDequantized(t *testing.T) {
 		{llama, Q8_0},
 		{llama, Q4_0},
 		{"", Q4_K}, // randomLlama: the K-quants need rows of 256
+		{"", Q5_K},
 		{"", Q6_K},
 	} {
 		t.Run(string(tc.dtype), func(t *testing.T) {

@@ -40,7 +40,7 @@ func (qp *quantPack) pack(ks *kernelSet, q QType, k, n int, a []byte) {
 // panelDequantizer widens one block of 8 consecutive rows of quantized
 // weights (row j at src[j·rb:], the block at its start) into a packed
 // panel: dst[p·nr + j] is weight p of row j, for p < the block size and
-// j < 8. For Q4_K and Q6_K, dm holds the rows' sub-block scales
+// j < 8. For the K-quants, dm holds the rows' sub-block scales
 // (q4KScales, q6KBlockScales).
 type panelDequantizer func(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
 
@@ -80,7 +80,7 @@ func (qp *quantPack) packSliverAsm(j0 int, dq panelDequantizer, tmp []float32) {
 		for g := 0; g < nr; g += 8 {
 			src := rows[g*qp.rb+b*bb : (g+7)*qp.rb+(b+1)*bb]
 			switch qp.q {
-			case Q4_K:
+			case Q4_K, Q5_K:
 				q4KScales(&dm, src, qp.rb)
 			case Q6_K:
 				q6KBlockScales(&dm, src, qp.rb)
@@ -101,8 +101,9 @@ func (qp *quantPack) packSliverAsm(j0 int, dq panelDequantizer, tmp []float32) {
 }
 
 // q4KScales sets dm[2s][j] and dm[2s+1][j] to d·scale and dmin·min of
-// sub-block s of the Q4_K block at src[j·rb:], for 8 rows j: the factors
-// Dequantize computes, rounded to float32 alike.
+// sub-block s of the Q4_K (or Q5_K: the same first 16 bytes) block at
+// src[j·rb:], for 8 rows j: the factors Dequantize computes, rounded to
+// float32 alike.
 func q4KScales(dm *[16][8]float32, src []byte, rb int) {
 	for j := range 8 {
 		blk := src[j*rb : j*rb+144]

@@ -18,6 +18,8 @@ func panelDequantizerFor(ks *kernelSet, q QType) panelDequantizer {
 		return dequantPanelQ4_0AVX2
 	case Q4_K:
 		return dequantPanelQ4KAVX2
+	case Q5_K:
+		return dequantPanelQ5KAVX2
 	case Q6_K:
 		return dequantPanelQ6KAVX2
 	}
@@ -53,3 +55,9 @@ func dequantPanelQ4KAVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]f
 //
 //go:noescape
 func dequantPanelQ6KAVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
+
+// dequantPanelQ5KAVX2 is dequantPanelQ4KAVX2 for Q5_K (the same scales and
+// mins, see q4KScales), each weight's fifth bit gathered from qh.
+//
+//go:noescape
+func dequantPanelQ5KAVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)

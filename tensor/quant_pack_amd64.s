@@ -306,3 +306,78 @@ q6kloop:
 	JNZ  q6khalf
 	VZEROUPPER
 	RET
+
+// Q5_K is Q4_K with qs at byte 48 and a fifth bit per weight in qh (byte
+// 16): bit 2i of qh[l] for weight 64i+l, bit 2i+1 for 64i+32+l. R9 walks
+// qh (the same 32 bytes for every i), X7 holds the shift 2i, Y3 the
+// gathered qh shifted right by 2i; Y12 is 1.
+#define NIBBLE_5(shift, hshift, scale, min, addr) \
+	VPSRLD $shift, Y0, Y1 \
+	VPAND Y13, Y1, Y1 \
+	VPSRLD $hshift, Y3, Y4 \
+	VPAND Y12, Y4, Y4 \
+	VPSLLD $4, Y4, Y4 \
+	VPOR Y4, Y1, Y1 \
+	VCVTDQ2PS Y1, Y1 \
+	VMULPS scale, Y1, Y1 \
+	VSUBPS min, Y1, Y1 \
+	VMOVUPS Y1, addr
+
+// func dequantPanelQ5KAVX2(dst []float32, nr int, src []byte, rb int, dm *[16][8]float32)
+TEXT ·dequantPanelQ5KAVX2(SB), NOSPLIT, $0-72
+	PANEL_ARGS
+	PREFETCH_ROWS(256)
+	PREFETCH_ROWS(320)
+	PREFETCH_ROWS(384)
+	MOVQ dm+64(FP), R14
+	MOVL $15, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL $1, AX
+	VMOVD AX, X12
+	VPBROADCASTD X12, Y12
+	MOVQ R8, R13
+	SHLQ $5, R13
+	LEAQ 16(SI), AX
+	VMOVQ AX, X6
+	ADDQ $48, SI
+	XORQ CX, CX
+	MOVQ $4, DX
+
+q5kpair:
+	VMOVUPS 0(R14), Y8
+	VMOVUPS 32(R14), Y9
+	VMOVUPS 64(R14), Y10
+	VMOVUPS 96(R14), Y11
+	ADDQ $128, R14
+	LEAQ (DI)(R13*1), R11
+	VMOVQ X6, R9
+	VMOVQ CX, X7
+	MOVQ $8, BX
+
+q5kloop:
+	GATHER4
+	VPCMPEQD Y14, Y14, Y14
+	VPXOR Y3, Y3, Y3
+	VPGATHERDD Y14, (R9)(Y15*1), Y3
+	VPSRLD X7, Y3, Y3
+	NIBBLE_5(0, 0, Y8, Y9, (DI))
+	NIBBLE_5(4, 1, Y10, Y11, (R11))
+	NIBBLE_5(8, 8, Y8, Y9, (DI)(R8*1))
+	NIBBLE_5(12, 9, Y10, Y11, (R11)(R8*1))
+	NIBBLE_5(16, 16, Y8, Y9, (DI)(R8*2))
+	NIBBLE_5(20, 17, Y10, Y11, (R11)(R8*2))
+	NIBBLE_5(24, 24, Y8, Y9, (DI)(R10*1))
+	NIBBLE_5(28, 25, Y10, Y11, (R11)(R10*1))
+	ADDQ $4, SI
+	ADDQ $4, R9
+	ADDQ R12, DI
+	ADDQ R12, R11
+	DECQ BX
+	JNZ  q5kloop
+	ADDQ R13, DI
+	ADDQ $2, CX
+	DECQ DX
+	JNZ  q5kpair
+	VZEROUPPER
+	RET
