@@ -60,11 +60,11 @@
 // same float32 bits). GemvQ and GemmQ quantize the activations to 8 bits per
 // block, as llama.cpp does (Q8_0 blocks for Q8_0 and Q4_0 weights, Q8_K for
 // the K-quants), and sum each block's products in integers: AVX2
-// VPMADDUBSW/VPMADDWD kernels in every amd64 family (Q5_K aside),
-// VPDPBUSD (AVX-512 VNNI) for Q8_0 and Q4_0 in "avx512" where the CPU has
-// it, NEON for Q8_0, Q4_0 and Q4_K on arm64, portable Go elsewhere. From 16
-// rows of activations on, GemmQ dequantizes blocks of A for the float32
-// GEMM instead.
+// VPMADDUBSW/VPMADDWD kernels in every amd64 family, VPDPBUSD (AVX-512
+// VNNI) for Q8_0 and Q4_0 in "avx512" where the CPU has it, NEON for Q8_0,
+// Q4_0 and Q4_K on arm64, portable Go elsewhere. From 16 rows of
+// activations on, GemmQ dequantizes blocks of A for the float32 GEMM
+// instead.
 //
 // Softmax, log-sum-exp, SiLU and both GELUs use a float32 exponential
 // (Cephes-style, under 2 ulp) that the AVX2 family runs eight lanes at a

@@ -20,8 +20,8 @@ func asmQuantKernels(family string) *quantKernels {
 }
 
 var (
-	avx2QuantKernels = &quantKernels{dotQ8_0: dotQ8_0AVX2, dotQ4_0: dotQ4_0AVX2, dotQ4K: dotQ4KAVX2, dotQ6K: dotQ6KAVX2}
-	vnniQuantKernels = &quantKernels{dotQ8_0: dotQ8_0VNNI, dotQ4_0: dotQ4_0VNNI, dotQ4K: dotQ4KAVX2, dotQ6K: dotQ6KAVX2}
+	avx2QuantKernels = &quantKernels{dotQ8_0: dotQ8_0AVX2, dotQ4_0: dotQ4_0AVX2, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2}
+	vnniQuantKernels = &quantKernels{dotQ8_0: dotQ8_0VNNI, dotQ4_0: dotQ4_0VNNI, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2}
 )
 
 // dotQ8_0AVX2 is dotQ8_0Generic: len(xd) blocks of Q8_0 weights in w times

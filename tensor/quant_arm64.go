@@ -19,8 +19,8 @@ func asmQuantKernels(family string) *quantKernels {
 }
 
 var (
-	sdotQuantKernels  = &quantKernels{dotQ8_0: dotQ8_0NEONDot, dotQ4_0: dotQ4_0NEONDot, dotQ4K: dotQ4KNEONDot, dotQ6K: dotQ6KGeneric}
-	smullQuantKernels = &quantKernels{dotQ8_0: dotQ8_0NEON, dotQ4_0: dotQ4_0NEON, dotQ4K: dotQ4KNEON, dotQ6K: dotQ6KGeneric}
+	sdotQuantKernels  = &quantKernels{dotQ8_0: dotQ8_0NEONDot, dotQ4_0: dotQ4_0NEONDot, dotQ4K: dotQ4KNEONDot, dotQ5K: dotQ5KGeneric, dotQ6K: dotQ6KGeneric}
+	smullQuantKernels = &quantKernels{dotQ8_0: dotQ8_0NEON, dotQ4_0: dotQ4_0NEON, dotQ4K: dotQ4KNEON, dotQ5K: dotQ5KGeneric, dotQ6K: dotQ6KGeneric}
 )
 
 // dotQ8_0NEONDot is dotQ8_0Generic: len(xd) blocks of Q8_0 weights in w

@@ -101,10 +101,11 @@ type quantKernels struct {
 	dotQ8_0 func(w []byte, x []int8, xd []float32) float32
 	dotQ4_0 func(w []byte, x []int8, xd []float32) float32
 	dotQ4K  func(w []byte, x []int8, xd []float32, xs []int16) float32
+	dotQ5K  func(w []byte, x []int8, xd []float32, xs []int16) float32
 	dotQ6K  func(w []byte, x []int8, xd []float32) float32
 }
 
-var genericQuantKernels = &quantKernels{dotQ8_0: dotQ8_0Generic, dotQ4_0: dotQ4_0Generic, dotQ4K: dotQ4KGeneric, dotQ6K: dotQ6KGeneric}
+var genericQuantKernels = &quantKernels{dotQ8_0: dotQ8_0Generic, dotQ4_0: dotQ4_0Generic, dotQ4K: dotQ4KGeneric, dotQ5K: dotQ5KGeneric, dotQ6K: dotQ6KGeneric}
 
 // quantKernelsFor returns the quantized dot products that go with a
 // kernel family.
@@ -288,7 +289,7 @@ func (g *gemmQJob) rowRange(lo, hi int) {
 				case Q4_K:
 					ci[j] = g.qk.dotQ4K(w, act.q, act.d, act.sums)
 				case Q5_K:
-					ci[j] = dotQ5KGeneric(w, act.q, act.d, act.sums) // Go on every platform
+					ci[j] = g.qk.dotQ5K(w, act.q, act.d, act.sums)
 				case Q6_K:
 					ci[j] = g.qk.dotQ6K(w, act.q, act.d)
 				}

@@ -158,7 +158,7 @@ func TestQuantDotKernels(t *testing.T) {
 					quantizeActsQ8K(&a, x)
 					switch q {
 					case Q5_K:
-						got = dotQ5KGeneric(w, a.q, a.d, a.sums)
+						got = qk.dotQ5K(w, a.q, a.d, a.sums)
 					case Q6_K:
 						got = qk.dotQ6K(w, a.q, a.d)
 					default:
