@@ -63,8 +63,9 @@
 // VPMADDUBSW/VPMADDWD kernels in every amd64 family, VPDPBUSD (AVX-512
 // VNNI) for Q8_0 and Q4_0 in "avx512" where the CPU has it, NEON for Q8_0,
 // Q4_0 and Q4_K on arm64, portable Go elsewhere. From 16 rows of
-// activations on, GemmQ dequantizes blocks of A for the float32 GEMM
-// instead.
+// activations on, GemmQ runs the float32 GEMM instead: A is dequantized
+// once per call straight into the GEMM's packed panels (AVX2 kernels that
+// gather 4 weights of 8 rows at a time on amd64), which every row reuses.
 //
 // Softmax, log-sum-exp, SiLU and both GELUs use a float32 exponential
 // (Cephes-style, under 2 ulp) that the AVX2 family runs eight lanes at a
