@@ -21,9 +21,10 @@ type kernelSet struct {
 	// multiple of mr and nc of nr.
 	mr, nr, kc, mc, nc int
 	tile               func(k int, a, b, c []float32, ldc int, alpha, beta float32)
-	// gemvPanel multiplies a row vector by one sliver of a packed B
-	// (gemvPanelGeneric); nr is a multiple of 16 for the AVX2 kernel.
-	gemvPanel func(nr, kb int, a, panel, acc []float32)
+	// gemvPanels multiplies a row vector by consecutive slivers of one
+	// slice of a packed B, reading them in the order they are stored
+	// (gemvPanelsGeneric).
+	gemvPanels func(nr, kb int, a, blk, acc []float32)
 
 	// gemmF32, when set, replaces the packed GEMM for float32 B (the
 	// OpenBLAS family); 16-bit B still uses tile.

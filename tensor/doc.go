@@ -46,7 +46,8 @@
 // the hardware prefetcher keeps it at memory bandwidth; Aᵀx splits A by
 // rows too and sums the threads' partial results. A one-row Gemm (batch-1
 // decoding) is run as a GEMV without packing, and a one-row GemmPacked
-// streams the packed panels. Half-precision weights that F16Finite has
+// streams the packed panels in the order they are stored, whole rows of
+// its slivers per load. Half-precision weights that F16Finite has
 // checked once can use GemvF16Finite and GemmF16Finite, which skip looking
 // for infinities and NaNs on every call. GemvBatch runs several GEMVs (of
 // any weight form) as one parallel job, so that products sharing an input

@@ -206,18 +206,7 @@ func (b *gemvBatch) runPart(part int, s *scratch) {
 	}
 }
 
-// packedCols computes outputs [lo, hi) of a packed op, one sliver at a
-// time (gemmJob.gemvPacked).
+// packedCols computes outputs [lo, hi) of a packed op (PackedB.gemvCols).
 func (b *gemvBatch) packedCols(op *GemvOp, lo, hi int, s *scratch) {
-	p := op.Packed
-	nr := p.ks.nr
-	acc := s.tile[:nr]
-	for jr := lo; jr < hi; jr += nr {
-		clear(acc)
-		for pc := 0; pc < p.k; pc += p.kc {
-			kb := min(p.kc, p.k-pc)
-			p.ks.gemvPanel(nr, kb, op.X[pc:pc+kb], p.block(pc, kb, jr, nr), acc)
-		}
-		copy(op.Y[jr:min(hi, jr+nr)], acc)
-	}
+	op.Packed.gemvCols(op.X, lo, hi, 1, 0, op.Y, s.tile[:])
 }

@@ -9,7 +9,7 @@ var genericKernels = &kernelSet{
 	name: "generic",
 	mr:   4, nr: 4, kc: 256, mc: 128, nc: 1024,
 	tile:       gemmTileGeneric,
-	gemvPanel:  gemvPanelGeneric,
+	gemvPanels: gemvPanelsGeneric,
 	dotF32:     dotF32Generic,
 	dotBF16:    dotBF16Generic,
 	dotF16:     dotF16Generic,

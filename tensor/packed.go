@@ -110,36 +110,56 @@ func GemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *Pack
 }
 
 // gemvPacked computes columns [j0, j1) of the one-row product c = alpha·a·B
-// + beta·c, one nr-wide sliver at a time, reading each sliver once.
+// + beta·c.
 func (g *gemmJob) gemvPacked(j0, j1 int, s *scratch) {
-	p := g.packed
+	g.packed.gemvCols(g.a, j0, j1, g.alpha, g.beta, g.c, s.tile[:])
+}
+
+// gemvCols computes columns [lo, hi) of the one-row product y = alpha·x·op(B)
+// + beta·y (lo a multiple of nr; y is not read when beta is zero), with acc
+// as scratch. It reads the packing in the order it is stored: for a chunk
+// of columns as wide as acc, each slice's slivers of those columns lie one
+// after another, and the kernel streams them front to back, a whole row of
+// a sliver per step with full-width loads.
+func (p *PackedB) gemvCols(x []float32, lo, hi int, alpha, beta float32, y, acc []float32) {
 	nr := p.ks.nr
-	acc := s.tile[:nr]
-	for jr := j0; jr < j1; jr += nr {
-		clear(acc)
-		for pc := 0; pc < g.k; pc += p.kc {
-			kb := min(p.kc, g.k-pc)
-			p.ks.gemvPanel(nr, kb, g.a[pc:pc+kb], p.block(pc, kb, jr, nr), acc)
+	chunk := len(acc) / nr * nr
+	for j0 := lo; j0 < hi; j0 += chunk {
+		j1 := min(hi, j0+chunk)
+		sum := acc[:ceilDiv(j1-j0, nr)*nr]
+		clear(sum)
+		for pc := 0; pc < p.k; pc += p.kc {
+			kb := min(p.kc, p.k-pc)
+			p.ks.gemvPanels(nr, kb, x[pc:pc+kb], p.block(pc, kb, j0, len(sum)), sum)
 		}
-		crow := g.c[jr:min(j1, jr+nr)]
-		for j := range crow {
-			if g.beta == 0 {
-				crow[j] = g.alpha * acc[j]
-			} else {
-				crow[j] = g.alpha*acc[j] + g.beta*crow[j]
+		out := y[j0:j1]
+		switch {
+		case alpha == 1 && beta == 0:
+			copy(out, sum)
+		case beta == 0:
+			for j := range out {
+				out[j] = alpha * sum[j]
+			}
+		default:
+			for j := range out {
+				out[j] = alpha*sum[j] + beta*out[j]
 			}
 		}
 	}
 }
 
-// gemvPanelGeneric adds Σ_p a[p]·panel[p·nr+j] to acc[j] for j < nr and
-// p < kb: one sliver of a packed B times a piece of a row vector.
-func gemvPanelGeneric(nr, kb int, a, panel, acc []float32) {
-	panel, acc = panel[:kb*nr], acc[:nr]
-	for q, av := range a[:kb] {
-		row := panel[q*nr : q*nr+nr]
-		for j, v := range row {
-			acc[j] += av * v
+// gemvPanelsGeneric adds a row vector times consecutive slivers of one
+// slice of a packed B into acc (len a multiple of nr): the sliver of
+// columns s to s+nr-1 (s a multiple of nr), the kb×nr block at blk[s·kb:],
+// adds Σ_q a[q]·blk[s·kb+q·nr+j] to acc[s+j] for q < kb and j < nr.
+func gemvPanelsGeneric(nr, kb int, a, blk, acc []float32) {
+	for s := 0; s < len(acc); s += nr {
+		panel, sum := blk[s*kb:(s+nr)*kb], acc[s:s+nr]
+		for q, av := range a[:kb] {
+			row := panel[q*nr : q*nr+nr]
+			for j, v := range row {
+				sum[j] += av * v
+			}
 		}
 	}
 }

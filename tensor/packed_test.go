@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -88,4 +89,89 @@ func TestGemmPackedAllocs(t *testing.T) {
 			t.Errorf("%s: %v allocations per call", name, allocs)
 		}
 	}
+}
+
+// TestGemvPackedMatchesGemm compares the one-row product with a packed B
+// (the decoding step, which streams the packing with gemvPanels) with the
+// blocked GEMM on the same packing (two equal rows of A, which the
+// micro-kernel computes) and with a float64 sum, on shapes with edge
+// tiles: k below the kernels' four-row step and between slices, n around
+// the family's sliver width and the columns one chunk of the GEMV covers.
+func TestGemvPackedMatchesGemm(t *testing.T) {
+	forEachKernels(t, func(t *testing.T) {
+		rng := newRand(21)
+		nr := kernels().nr
+		chunk := len(scratch{}.tile) / nr * nr
+		ks := []int{1, 2, 3, 4, 5, 7, 255, 256, 257, 513, 768}
+		ns := []int{1, nr - 1, nr, nr + 1, 3*nr + 5, chunk - 1, chunk + 1, 2*chunk + nr + 3}
+		for i := 0; i < 40; i++ {
+			k, n := ks[rng.IntN(len(ks))], max(1, ns[rng.IntN(len(ns))])
+			transB := rng.IntN(2) == 0
+			ldb := n
+			if transB {
+				ldb = k
+			}
+			b := randSlice(rng, k*n)
+			p := PackB(transB, k, n, b, ldb)
+			x := randSlice(rng, k)
+			a2 := append(append([]float32(nil), x...), x...)
+			gemv := make([]float32, n)
+			gemm := make([]float32, 2*n)
+			GemmPacked(false, 1, 1, x, k, p, 0, gemv, n)
+			GemmPacked(false, 2, 1, a2, k, p, 0, gemm, n)
+			for j := 0; j < n; j++ {
+				var sum, mag float64
+				for q := 0; q < k; q++ {
+					bq := b[q*n+j]
+					if transB {
+						bq = b[j*k+q]
+					}
+					v := float64(x[q]) * float64(bq)
+					sum += v
+					mag += math.Abs(v)
+				}
+				if !closeTo(gemv[j], sum, mag, gemmTol) || !closeTo(gemv[j], float64(gemm[j]), mag, gemmTol) {
+					t.Fatalf("k=%d n=%d transB=%v: column %d = %v, GEMM %v, float64 %v", k, n, transB, j, gemv[j], gemm[j], sum)
+				}
+			}
+		}
+	})
+}
+
+// TestGemvPanels runs each family's gemvPanels kernel on one slice of
+// slivers against the float64 sums it must add into acc, for every depth
+// up to past two of its four-row steps, and checks it writes nothing past
+// acc.
+func TestGemvPanels(t *testing.T) {
+	forEachKernels(t, func(t *testing.T) {
+		ks := kernels()
+		rng := newRand(22)
+		nr := ks.nr
+		for kb := 0; kb <= 11; kb++ {
+			for slivers := 1; slivers <= 3; slivers++ {
+				w := slivers * nr
+				a, blk := randSlice(rng, kb), randSlice(rng, kb*w)
+				all := randSlice(rng, w+nr)
+				acc0 := append([]float32(nil), all...)
+				ks.gemvPanels(nr, kb, a, blk, all[:w])
+				for j := 0; j < w; j++ {
+					s, c := j/nr*nr, j%nr
+					sum, mag := float64(acc0[j]), math.Abs(float64(acc0[j]))
+					for q := 0; q < kb; q++ {
+						v := float64(a[q]) * float64(blk[s*kb+q*nr+c])
+						sum += v
+						mag += math.Abs(v)
+					}
+					if !closeTo(all[j], sum, mag, 8*eps32) {
+						t.Fatalf("kb=%d slivers=%d: acc[%d] = %v, want %v", kb, slivers, j, all[j], sum)
+					}
+				}
+				for j := w; j < len(all); j++ {
+					if all[j] != acc0[j] {
+						t.Fatalf("kb=%d slivers=%d: acc[%d] past the end written", kb, slivers, j)
+					}
+				}
+			}
+		}
+	})
 }

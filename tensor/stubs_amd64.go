@@ -7,9 +7,11 @@ import "golang.org/x/sys/cpu"
 //go:generate go run gen_gemm_amd64.go
 
 // asmKernelSets returns the assembly families this CPU can run, fastest
-// first. The AVX-512 family differs from the AVX2 one only in its GEMM
-// micro-kernel; the memory-bound vector kernels gain nothing from wider
-// registers and stay AVX2.
+// first. The AVX-512 family differs from the AVX2 one in its GEMM
+// micro-kernel and in the one-row product over its packed B, whose
+// 32-wide slivers the zmm kernel reads a whole cache line per load; the
+// other memory-bound vector kernels gain nothing from wider registers and
+// stay AVX2.
 func asmKernelSets() []*kernelSet {
 	var sets []*kernelSet
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA || !cpu.X86.HasF16C {
@@ -20,6 +22,7 @@ func asmKernelSets() []*kernelSet {
 		k.name = "avx512"
 		k.mr, k.nr, k.kc, k.mc, k.nc = 12, 32, 256, 192, 4096
 		k.tile = gemmTileAVX512
+		k.gemvPanels = gemvPanelsAVX512
 		if err := checkTile(&k); err != nil {
 			kernelNotes = append(kernelNotes, "avx512 left out: "+err.Error())
 		} else {
@@ -36,7 +39,7 @@ var avx2Kernels = &kernelSet{
 	name: "avx2+fma",
 	mr:   6, nr: 16, kc: 256, mc: 144, nc: 2048,
 	tile:       gemmTileAVX2,
-	gemvPanel:  gemvPanelAVX2,
+	gemvPanels: gemvPanelsAVX2,
 	dotF32:     dotF32AVX2,
 	dotBF16:    dotBF16AVX2,
 	dotF16:     dotF16AVX2,
@@ -185,19 +188,27 @@ func dot4BF16AVX2(a []BF16, lda int, x, xp []float32, y *[4]float32)
 //go:noescape
 func dot4F16AVX2(a []F16, lda int, x []float32, y *[4]float32)
 
-// gemvPanelAVX2 is gemvPanelGeneric for nr a multiple of 16:
+// gemvPanelsAVX2 is gemvPanelsGeneric for nr == 16:
 //
-//	for q := 0; q < kb; q++ {
-//		for j := 0; j < nr; j++ {
-//			acc[j] += a[q] * panel[q*nr+j]
+//	for s := 0; s < len(acc); s += 16 {
+//		for q := 0; q < kb; q++ {
+//			for j := 0; j < 16; j++ {
+//				acc[s+j] += a[q] * blk[s*kb+q*16+j]
+//			}
 //		}
 //	}
 //
-// with the sum over q split into even and odd steps (fused multiply-add).
-// Lengths are not checked.
+// with the sum over q split four ways by q mod 4 (fused multiply-adds) and
+// the four partial sums added as (s0+s1)+(s2+s3) before acc. Lengths are
+// not checked.
 //
 //go:noescape
-func gemvPanelAVX2(nr, kb int, a, panel, acc []float32)
+func gemvPanelsAVX2(nr, kb int, a, blk, acc []float32)
+
+// gemvPanelsAVX512 is gemvPanelsAVX2 for nr == 32.
+//
+//go:noescape
+func gemvPanelsAVX512(nr, kb int, a, blk, acc []float32)
 
 // The elementwise kernels below run in assembly over the first len&^7
 // elements (whole vectors, the *x8 functions) and finish the rest with the

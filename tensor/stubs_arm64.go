@@ -36,7 +36,7 @@ var neonKernels = &kernelSet{
 	name: "neon",
 	mr:   8, nr: 12, kc: 256, mc: 128, nc: 3072,
 	tile:       gemmTileNEON,
-	gemvPanel:  gemvPanelNEON,
+	gemvPanels: gemvPanelsNEON,
 	dotF32:     dotF32NEON,
 	dotBF16:    dotBF16NEON,
 	dotF16:     dotF16NEON,
@@ -82,8 +82,16 @@ var neonKernels = &kernelSet{
 //go:noescape
 func gemmTileNEON(k int, a, b, c []float32, ldc int, alpha, beta float32)
 
-// gemvPanelNEON is gemvPanelGeneric for nr == 12 (the family's only
-// width):
+// gemvPanelsNEON is gemvPanelsGeneric for nr == 12, one sliver at a
+// time.
+func gemvPanelsNEON(nr, kb int, a, blk, acc []float32) {
+	for s := 0; s < len(acc); s += nr {
+		gemvPanelNEON(nr, kb, a, blk[s*kb:(s+nr)*kb], acc[s:s+nr])
+	}
+}
+
+// gemvPanelNEON is gemvPanelsGeneric for one sliver of nr == 12 (the
+// family's only width):
 //
 //	for q := 0; q < kb; q++ {
 //		for j := 0; j < 12; j++ {
