@@ -26,7 +26,8 @@
 # tensors fmkit quantize would leave in f32.
 #
 # usage: bench/engine_vs_llamacpp.sh [WORKDIR]
-# env:   THREADS (2), REPEAT (5), FORMATS ("f32 f16 bf16 q8_0 q4_0 q4_k"),
+# env:   THREADS (2), REPEAT (5), FORMATS ("f32 f16 bf16 q8_0 q4_0 q4_k";
+#        q5_k and q6_k run too),
 #        PREFILL (512), DECODE (256), PROMPT (16), PPL (512), TEXT_PPL (256; 0: none),
 #        KERNELS   fmkit's kernel family (avx512, avx2+fma, ...; default: the CPU's best)
 #        VARIANT   llama.cpp's CPU library (zen4, haswell, skylakex, ...;
@@ -164,7 +165,7 @@ fams = {r.get("kernels") for r in rows if r["peer"] == "fmkit"}
 print()
 print(f"tokens/s, median (best) of {max((len(v) for v in speed.values()), default=0)} interleaved runs; fmkit kernels: {', '.join(sorted(fams))}")
 print(f"{'weights':<8} {'task':<8} {'fmkit':>16} {'llama.cpp':>16} {'fmkit/llama.cpp':>16} {'llama/fmkit cpu-s':>18} {'same greedy 16':>15} {'ppl diff':>9} {'logit diff':>10}")
-order = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k"]
+order = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"]
 for f in sorted({k[0] for k in speed}, key=lambda x: order.index(x) if x in order else 99):
     for mode in ("prefill", "decode"):
         a, b = speed.get((f, mode, "fmkit")), speed.get((f, mode, "llama.cpp"))
