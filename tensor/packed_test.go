@@ -148,7 +148,7 @@ func TestGemvPanels(t *testing.T) {
 		rng := newRand(22)
 		nr := ks.nr
 		for kb := 0; kb <= 11; kb++ {
-			for slivers := 1; slivers <= 3; slivers++ {
+			for slivers := 1; slivers <= 5; slivers++ {
 				w := slivers * nr
 				a, blk := randSlice(rng, kb), randSlice(rng, kb*w)
 				all := randSlice(rng, w+nr)

@@ -198,9 +198,10 @@ func dot4F16AVX2(a []F16, lda int, x []float32, y *[4]float32)
 //		}
 //	}
 //
-// with the sum over q split four ways by q mod 4 (fused multiply-adds) and
-// the four partial sums added as (s0+s1)+(s2+s3) before acc. Lengths are
-// not checked.
+// with the sum over q split into even and odd q (fused multiply-adds),
+// added as even+odd into acc, and the slivers taken two at a time, one
+// from each half of blk: two memory streams ran a float32 decoding step
+// about a tenth faster than one on Zen 4. Lengths are not checked.
 //
 //go:noescape
 func gemvPanelsAVX2(nr, kb int, a, blk, acc []float32)
