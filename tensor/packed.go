@@ -119,8 +119,8 @@ func (g *gemmJob) gemvPacked(j0, j1 int, s *scratch) {
 // + beta·y (lo a multiple of nr; y is not read when beta is zero), with acc
 // as scratch. It reads the packing in the order it is stored: for a chunk
 // of columns as wide as acc, each slice's slivers of those columns lie one
-// after another, and the kernel streams them front to back, a whole row of
-// a sliver per step with full-width loads.
+// after another, and the kernel streams them (the two halves of the run at
+// once), a whole row of a sliver per step with full-width loads.
 func (p *PackedB) gemvCols(x []float32, lo, hi int, alpha, beta float32, y, acc []float32) {
 	nr := p.ks.nr
 	chunk := len(acc) / nr * nr
