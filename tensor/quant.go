@@ -276,8 +276,26 @@ func dequantizeBlockQ4K(y []float32, x []byte) {
 }
 
 func quantizeBlockQ4K(y []byte, x []float32) {
+	var levels [256]uint8
+	sc := y[4:16]
+	clear(sc)
+	quantizeKLevels(y, sc, x, &levels, 15, -1, 20)
+	q := y[16:144]
+	for j := 0; j < 256; j += 64 {
+		for l := range 32 {
+			q[j/2+l] = levels[j+l] | levels[j+l+32]<<4
+		}
+	}
+}
+
+// quantizeKLevels is the part of ggml's quantize_row_q4_K_ref and
+// quantize_row_q5_K_ref that the two share: for each 32 weights of x a
+// scale and a min by makeQKX2Quants over levels 0..nmax (its search from
+// rmin in nstep steps), the eight scales and mins as 6-bit values packed
+// into sc (which must be zero), d and dmin as halves in y[0:4], and then
+// every weight's level against the rounded scales, in levels.
+func quantizeKLevels(y, sc []byte, x []float32, levels *[256]uint8, nmax int, rmin float32, nstep int) {
 	var (
-		levels        [256]uint8
 		aux           [32]uint8
 		weights       [32]float32
 		scales, mins  [8]float32
@@ -293,7 +311,7 @@ func quantizeBlockQ4K(y []byte, x []float32) {
 		for l, v := range sub {
 			weights[l] = av + abs32(v)
 		}
-		scales[j] = makeQKX2Quants(15, sub, weights[:], levels[32*j:32*j+32], &mins[j], aux[:], -1, 0.1, 20)
+		scales[j] = makeQKX2Quants(nmax, sub, weights[:], levels[32*j:32*j+32], &mins[j], aux[:], rmin, 0.1, nstep)
 		if scales[j] > maxScl {
 			maxScl = scales[j]
 		}
@@ -308,8 +326,6 @@ func quantizeBlockQ4K(y []byte, x []float32) {
 	if maxMn > 0 {
 		invMin = 63 / maxMn
 	}
-	sc := y[4:16]
-	clear(sc)
 	for j := range 8 {
 		ls := min(63, uint8(nearestInt(float32(invScale*scales[j]))))
 		lm := min(63, uint8(nearestInt(float32(invMin*mins[j]))))
@@ -328,18 +344,12 @@ func quantizeBlockQ4K(y []byte, x []float32) {
 		s, m := scaleMinK4(j, sc)
 		dj := d * float32(s)
 		if dj == 0 {
-			continue
+			continue // the levels stay as makeQKX2Quants chose them
 		}
 		dm := float32(dmin * float32(m)) // no FMA with the addition below
 		for i := range 32 {
 			l := nearestInt((x[32*j+i] + dm) / dj)
-			levels[32*j+i] = uint8(max(0, min(15, l)))
-		}
-	}
-	q := y[16:144]
-	for j := 0; j < 256; j += 64 {
-		for l := range 32 {
-			q[j/2+l] = levels[j+l] | levels[j+l+32]<<4
+			levels[32*j+i] = uint8(max(0, min(nmax, l)))
 		}
 	}
 }

@@ -1,7 +1,5 @@
 package tensor
 
-import "math"
-
 // Q5_K is llama.cpp's 5-bit K-quant (block_q5_K), the format of most
 // matrices in the Q5_K_M GGUF files that Ollama and LM Studio users
 // download. A block of 256 weights is 176 bytes:
@@ -45,66 +43,9 @@ func dequantizeBlockQ5K(y []float32, x []byte) {
 // quantizeBlockQ5K is ggml's quantize_row_q5_K_ref for one block: Q4_K's
 // search for a scale and a min per 32 weights, with levels 0..31.
 func quantizeBlockQ5K(y []byte, x []float32) {
-	var (
-		levels        [256]uint8
-		aux           [32]uint8
-		weights       [32]float32
-		scales, mins  [8]float32
-		maxScl, maxMn float32
-	)
-	for j := range 8 {
-		sub := x[32*j : 32*j+32]
-		var sumX2 float32
-		for _, v := range sub {
-			sumX2 += float32(v * v)
-		}
-		av := float32(math.Sqrt(float64(sumX2 / 32)))
-		for l, v := range sub {
-			weights[l] = av + abs32(v)
-		}
-		scales[j] = makeQKX2Quants(31, sub, weights[:], levels[32*j:32*j+32], &mins[j], aux[:], -0.5, 0.1, 15)
-		if scales[j] > maxScl {
-			maxScl = scales[j]
-		}
-		if mins[j] > maxMn {
-			maxMn = mins[j]
-		}
-	}
-	var invScale, invMin float32
-	if maxScl > 0 {
-		invScale = 63 / maxScl
-	}
-	if maxMn > 0 {
-		invMin = 63 / maxMn
-	}
+	var levels [256]uint8
 	clear(y)
-	sc := y[q5KScales : q5KScales+12]
-	for j := range 8 {
-		ls := min(63, uint8(nearestInt(float32(invScale*scales[j]))))
-		lm := min(63, uint8(nearestInt(float32(invMin*mins[j]))))
-		if j < 4 {
-			sc[j], sc[j+4] = ls, lm
-		} else {
-			sc[j+4] = ls&0xf | (lm&0xf)<<4
-			sc[j-4] |= (ls >> 4) << 6
-			sc[j] |= (lm >> 4) << 6
-		}
-	}
-	putHalf(y, 0, maxScl/63)
-	putHalf(y, 2, maxMn/63)
-	d, dmin := halfAt(y, 0), halfAt(y, 2)
-	for j := range 8 {
-		s, m := scaleMinK4(j, sc)
-		dj := d * float32(s)
-		if dj == 0 {
-			continue // the levels stay as makeQKX2Quants chose them
-		}
-		dm := float32(dmin * float32(m)) // no FMA with the addition below
-		for i := range 32 {
-			l := nearestInt((x[32*j+i] + dm) / dj)
-			levels[32*j+i] = uint8(max(0, min(31, l)))
-		}
-	}
+	quantizeKLevels(y, y[q5KScales:q5KScales+12], x, &levels, 31, -0.5, 15)
 	qh, qs := y[q5KHigh:q5KHigh+32], y[q5KLow:q5KLow+128]
 	for i := range 4 {
 		for l := range 32 {
