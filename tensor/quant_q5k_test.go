@@ -6,34 +6,6 @@ import (
 	"testing"
 )
 
-// TestQ5KMatchesLlamaCpp checks Quantize and Dequantize in Q5_K against
-// llama.cpp's quantize_row_q5_K_ref and dequantize_row_q5_K on the
-// fixture's input (testdata/gen/quant): the same bytes, block by block,
-// and the same float32 bits.
-func TestQ5KMatchesLlamaCpp(t *testing.T) {
-	x := readF32(t, "input.f32")
-	want := readBytes(t, "q5_K.bin")
-	wantF := readF32(t, "q5_K.out")
-	if len(want) != Q5_K.RowBytes(len(x)) || len(wantF) != len(x) {
-		t.Fatalf("fixture sizes %d bytes and %d values for %d inputs", len(want), len(wantF), len(x))
-	}
-	got := make([]byte, len(want))
-	Quantize(Q5_K, got, x)
-	bb := Q5_K.BlockBytes()
-	for b := range len(want) / bb {
-		if g, w := got[b*bb:(b+1)*bb], want[b*bb:(b+1)*bb]; string(g) != string(w) {
-			t.Errorf("quantize block %d:\ngot  % x\nwant % x", b, g, w)
-		}
-	}
-	gotF := make([]float32, len(x))
-	Dequantize(Q5_K, gotF, want)
-	for i := range wantF {
-		if math.Float32bits(gotF[i]) != math.Float32bits(wantF[i]) {
-			t.Fatalf("dequantize value %d: got %g (%#08x), llama.cpp %g (%#08x)", i, gotF[i], math.Float32bits(gotF[i]), wantF[i], math.Float32bits(wantF[i]))
-		}
-	}
-}
-
 // TestDequantizeQ5KLayout checks the bit layout on a hand-made block: one
 // weight at a time set to each level, with the others at level 0, every
 // sub-block's scale s+1 and min 0.
@@ -124,47 +96,5 @@ func TestDotQ5K(t *testing.T) {
 				t.Errorf("%d blocks, arbitrary bytes %v: dot %g, exact %g (|terms| %g)", blocks, arbitrary, got, want, mag)
 			}
 		}
-	}
-}
-
-// TestQuantizeQ5KError checks the round trip's error on Gaussian weights
-// of two magnitudes, a constant block and zeros (which stay zero), within
-// the format's step relative to the largest magnitude.
-func TestQuantizeQ5KError(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 9))
-	for _, tc := range []struct {
-		name string
-		fill func(i int) float32
-		tol  float64
-	}{
-		{"zeros", func(int) float32 { return 0 }, 0},
-		{"constant", func(int) float32 { return -1.25 }, 1.0 / 16},
-		{"gaussian", func(int) float32 { return float32(rng.NormFloat64()) }, 1.0 / 12},
-		{"large", func(int) float32 { return float32(rng.NormFloat64() * 1e3) }, 1.0 / 12},
-	} {
-		x := make([]float32, 512)
-		var amax float64
-		for i := range x {
-			x[i] = tc.fill(i)
-			amax = max(amax, math.Abs(float64(x[i])))
-		}
-		q := make([]byte, Q5_K.RowBytes(len(x)))
-		Quantize(Q5_K, q, x)
-		y := make([]float32, len(x))
-		Dequantize(Q5_K, y, q)
-		for i := range x {
-			if d := math.Abs(float64(y[i] - x[i])); d > tc.tol*amax {
-				t.Fatalf("%s: value %d: %g came back as %g (error %g > %g)", tc.name, i, x[i], y[i], d, tc.tol*amax)
-			}
-		}
-	}
-}
-
-func TestParseQTypeQ5K(t *testing.T) {
-	if q, err := ParseQType("Q5_K"); err != nil || q != Q5_K || q.String() != "q5_k" {
-		t.Errorf("ParseQType(Q5_K) = %v, %v", q, err)
-	}
-	if Q5_K.BlockSize() != 256 || Q5_K.BlockBytes() != 176 || Q5_K.RowBytes(768) != 528 {
-		t.Errorf("Q5_K sizes %d weights, %d bytes a block", Q5_K.BlockSize(), Q5_K.BlockBytes())
 	}
 }

@@ -6,34 +6,6 @@ import (
 	"testing"
 )
 
-// TestQ6KMatchesLlamaCpp checks Quantize and Dequantize in Q6_K against
-// llama.cpp's quantize_row_q6_K_ref and dequantize_row_q6_K on the
-// fixture's input (testdata/gen/quant): the same bytes, block by block,
-// and the same float32 bits.
-func TestQ6KMatchesLlamaCpp(t *testing.T) {
-	x := readF32(t, "input.f32")
-	want := readBytes(t, "q6_K.bin")
-	wantF := readF32(t, "q6_K.out")
-	if len(want) != Q6_K.RowBytes(len(x)) || len(wantF) != len(x) {
-		t.Fatalf("fixture sizes %d bytes and %d values for %d inputs", len(want), len(wantF), len(x))
-	}
-	got := make([]byte, len(want))
-	Quantize(Q6_K, got, x)
-	bb := Q6_K.BlockBytes()
-	for b := range len(want) / bb {
-		if g, w := got[b*bb:(b+1)*bb], want[b*bb:(b+1)*bb]; string(g) != string(w) {
-			t.Errorf("quantize block %d:\ngot  % x\nwant % x", b, g, w)
-		}
-	}
-	gotF := make([]float32, len(x))
-	Dequantize(Q6_K, gotF, want)
-	for i := range wantF {
-		if math.Float32bits(gotF[i]) != math.Float32bits(wantF[i]) {
-			t.Fatalf("dequantize value %d: got %g (%#08x), llama.cpp %g (%#08x)", i, gotF[i], math.Float32bits(gotF[i]), wantF[i], math.Float32bits(wantF[i]))
-		}
-	}
-}
-
 // randomQ6KRow returns blocks of arbitrary bytes (every 6-bit level, every
 // int8 scale, -128 included) with a finite f16 d in each.
 func randomQ6KRow(rng *rand.Rand, blocks int) []byte {
@@ -126,49 +98,5 @@ func TestDotQ6K(t *testing.T) {
 				t.Errorf("%d blocks, arbitrary bytes %v: dot %g, exact %g (|terms| %g)", blocks, arbitrary, got, want, mag)
 			}
 		}
-	}
-}
-
-// TestQuantizeQ6KError checks the round trip's error on Gaussian weights
-// of two magnitudes, a constant block and zeros (which stay zero), within
-// the format's step relative to the largest magnitude.
-func TestQuantizeQ6KError(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	for _, tc := range []struct {
-		name string
-		fill func(i int) float32
-		tol  float64 // relative to the block's largest magnitude
-	}{
-		{"zeros", func(int) float32 { return 0 }, 0},
-		{"constant", func(int) float32 { return -1.25 }, 1.0 / 32},
-		{"gaussian", func(int) float32 { return float32(rng.NormFloat64()) }, 1.0 / 24},
-		{"large", func(int) float32 { return float32(rng.NormFloat64() * 1e3) }, 1.0 / 24},
-	} {
-		x := make([]float32, 512)
-		var amax float64
-		for i := range x {
-			x[i] = tc.fill(i)
-			amax = max(amax, math.Abs(float64(x[i])))
-		}
-		q := make([]byte, Q6_K.RowBytes(len(x)))
-		Quantize(Q6_K, q, x)
-		y := make([]float32, len(x))
-		Dequantize(Q6_K, y, q)
-		for i := range x {
-			if d := math.Abs(float64(y[i] - x[i])); d > tc.tol*amax {
-				t.Fatalf("%s: value %d: %g came back as %g (error %g > %g)", tc.name, i, x[i], y[i], d, tc.tol*amax)
-			}
-		}
-	}
-}
-
-func TestParseQTypeQ6K(t *testing.T) {
-	for _, s := range []string{"q6_k", "Q6_K"} {
-		if q, err := ParseQType(s); err != nil || q != Q6_K || q.String() != "q6_k" {
-			t.Errorf("ParseQType(%q) = %v, %v", s, q, err)
-		}
-	}
-	if Q6_K.BlockSize() != 256 || Q6_K.BlockBytes() != 210 || Q6_K.RowBytes(768) != 630 {
-		t.Errorf("Q6_K sizes %d weights, %d bytes a block", Q6_K.BlockSize(), Q6_K.BlockBytes())
 	}
 }

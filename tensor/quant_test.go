@@ -6,11 +6,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // The fixtures in testdata/quant are llama.cpp's reference quantizers and
-// dequantizers run on input.f32 (testdata/gen/quant).
+// dequantizers run on input.f32 (testdata/gen/quant): quantize_row_*_ref
+// and dequantize_row_* for every format, the same bytes and float32 bits.
 
 func readF32(t *testing.T, name string) []float32 {
 	t.Helper()
@@ -39,9 +41,12 @@ func TestQuantizeMatchesLlamaCpp(t *testing.T) {
 	for _, tc := range []struct {
 		q    QType
 		file string
-	}{{Q8_0, "q8_0"}, {Q4_0, "q4_0"}, {Q4_K, "q4_K"}} {
+	}{{Q8_0, "q8_0"}, {Q4_0, "q4_0"}, {Q4_K, "q4_K"}, {Q5_K, "q5_K"}, {Q6_K, "q6_K"}} {
 		t.Run(tc.file, func(t *testing.T) {
 			want := readBytes(t, tc.file+".bin")
+			if len(want) != tc.q.RowBytes(len(x)) {
+				t.Fatalf("fixture is %d bytes for %d inputs, want %d", len(want), len(x), tc.q.RowBytes(len(x)))
+			}
 			got := make([]byte, tc.q.RowBytes(len(x)))
 			Quantize(tc.q, got, x)
 			bb := tc.q.BlockBytes()
@@ -64,10 +69,13 @@ func TestDequantizeMatchesLlamaCpp(t *testing.T) {
 	for _, tc := range []struct {
 		q    QType
 		file string
-	}{{Q8_0, "q8_0"}, {Q4_0, "q4_0"}, {Q4_K, "q4_K"}} {
+	}{{Q8_0, "q8_0"}, {Q4_0, "q4_0"}, {Q4_K, "q4_K"}, {Q5_K, "q5_K"}, {Q6_K, "q6_K"}} {
 		t.Run(tc.file, func(t *testing.T) {
 			src := readBytes(t, tc.file+".bin")
 			want := readF32(t, tc.file+".out")
+			if n := len(readF32(t, "input.f32")); len(want) != n {
+				t.Fatalf("fixture holds %d values for %d inputs", len(want), n)
+			}
 			got := make([]float32, len(want))
 			Dequantize(tc.q, got, src)
 			for i := range want {
@@ -110,10 +118,70 @@ func TestParseQType(t *testing.T) {
 		in   string
 		want QType
 		ok   bool
-	}{{"q8_0", Q8_0, true}, {"Q4_0", Q4_0, true}, {"q4_K", Q4_K, true}, {"q5_0", 0, false}, {"", 0, false}} {
+	}{
+		{"q8_0", Q8_0, true}, {"Q4_0", Q4_0, true}, {"q4_K", Q4_K, true},
+		{"q5_k", Q5_K, true}, {"Q5_K", Q5_K, true}, {"q6_k", Q6_K, true}, {"Q6_K", Q6_K, true},
+		{"q5_0", 0, false}, {"", 0, false},
+	} {
 		got, err := ParseQType(tc.in)
-		if (err == nil) != tc.ok || got != tc.want {
+		if (err == nil) != tc.ok || got != tc.want || tc.ok && got.String() != strings.ToLower(tc.in) {
 			t.Errorf("ParseQType(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+}
+
+// TestQTypeSizes checks each format's block against llama.cpp's structs.
+func TestQTypeSizes(t *testing.T) {
+	for _, tc := range []struct {
+		q                 QType
+		size, bytes, r768 int
+	}{
+		{Q8_0, 32, 34, 816}, {Q4_0, 32, 18, 432}, {Q4_K, 256, 144, 432},
+		{Q5_K, 256, 176, 528}, {Q6_K, 256, 210, 630},
+	} {
+		if tc.q.BlockSize() != tc.size || tc.q.BlockBytes() != tc.bytes || tc.q.RowBytes(768) != tc.r768 {
+			t.Errorf("%v: blocks of %d weights in %d bytes, %d bytes for 768; want %d, %d, %d",
+				tc.q, tc.q.BlockSize(), tc.q.BlockBytes(), tc.q.RowBytes(768), tc.size, tc.bytes, tc.r768)
+		}
+	}
+}
+
+// TestQuantizeKRoundTrip checks the round trip's error of the 5- and 6-bit
+// K-quants on Gaussian weights of two magnitudes, a constant block and
+// zeros (which stay zero), within the format's step relative to the
+// largest magnitude.
+func TestQuantizeKRoundTrip(t *testing.T) {
+	for _, f := range []struct {
+		q              QType
+		seed           uint64
+		step, constant float64 // relative to the block's largest magnitude
+	}{{Q5_K, 9, 1.0 / 12, 1.0 / 16}, {Q6_K, 8, 1.0 / 24, 1.0 / 32}} {
+		rng := rand.New(rand.NewPCG(7, f.seed))
+		for _, tc := range []struct {
+			name string
+			fill func(i int) float32
+			tol  float64
+		}{
+			{"zeros", func(int) float32 { return 0 }, 0},
+			{"constant", func(int) float32 { return -1.25 }, f.constant},
+			{"gaussian", func(int) float32 { return float32(rng.NormFloat64()) }, f.step},
+			{"large", func(int) float32 { return float32(rng.NormFloat64() * 1e3) }, f.step},
+		} {
+			x := make([]float32, 512)
+			var amax float64
+			for i := range x {
+				x[i] = tc.fill(i)
+				amax = max(amax, math.Abs(float64(x[i])))
+			}
+			q := make([]byte, f.q.RowBytes(len(x)))
+			Quantize(f.q, q, x)
+			y := make([]float32, len(x))
+			Dequantize(f.q, y, q)
+			for i := range x {
+				if d := math.Abs(float64(y[i] - x[i])); d > tc.tol*amax {
+					t.Fatalf("%v %s: value %d: %g came back as %g (error %g > %g)", f.q, tc.name, i, x[i], y[i], d, tc.tol*amax)
+				}
+			}
 		}
 	}
 }
