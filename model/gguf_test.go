@@ -342,3 +342,20 @@ func FuzzLoadGGUF(f *testing.F) {
 		})
 	})
 }
+
+// TestGGUFFile: a model knows the GGUF file its weights came from, given
+// by its path or as the one .gguf file of a directory without config.json,
+// and a safetensors checkpoint has none.
+func TestGGUFFile(t *testing.T) {
+	dir := filepath.Join("testdata", "llama_gqa")
+	if f := loadWith(t, dir, Auto).GGUFFile(); f != "" {
+		t.Errorf("safetensors checkpoint: GGUFFile() = %q, want none", f)
+	}
+	path, _ := writeGGUF(t, dir, Float32)
+	if f := loadWith(t, path, Auto).GGUFFile(); f != path {
+		t.Errorf("GGUF by path: GGUFFile() = %q, want %q", f, path)
+	}
+	if f := loadWith(t, filepath.Dir(path), Auto).GGUFFile(); f != path {
+		t.Errorf("GGUF in a directory: GGUFFile() = %q, want %q", f, path)
+	}
+}

@@ -182,6 +182,16 @@ func (m *Model) Notes() []string { return m.notes }
 // Close releases the mapped weight files. The model must not be used after.
 func (m *Model) Close() error { return m.ckpt.Close() }
 
+// GGUFFile is the GGUF file the weights were read from: Dir itself, or the
+// one .gguf file of a directory without config.json; "" for a safetensors
+// checkpoint.
+func (m *Model) GGUFFile() string {
+	if g, ok := m.ckpt.(*ggufSource); ok {
+		return g.path
+	}
+	return ""
+}
+
 // UnusedTensors lists the checkpoint's tensors the model does not use,
 // other than the buffers Hugging Face checkpoints are known to carry
 // (causal masks, rotary frequencies): a value head, an adapter, or a

@@ -76,10 +76,10 @@ func LoadModel(ctx context.Context, spec string, dtype model.DType, resolve *mod
 
 // LoadTokenizer returns the tokenizer of a loaded model: the Hugging Face
 // tokenizer files beside its weights, or the vocabulary in the metadata of
-// a GGUF file (given by its path, or the one .gguf file of a directory
-// without tokenizer.json).
+// the GGUF file the weights came from (given by its path, or the one .gguf
+// file of a directory without tokenizer.json).
 func LoadTokenizer(m *model.Model) (*tokenizer.Tokenizer, error) {
-	if file, ok := ggufFile(m.Dir); ok {
+	if file := m.GGUFFile(); file != "" && (file == m.Dir || !exists(filepath.Join(m.Dir, "tokenizer.json"))) {
 		f, err := gguf.Open(file)
 		if err != nil {
 			return nil, fmt.Errorf("native: tokenizer of %s: %w", file, err)
@@ -98,22 +98,9 @@ func LoadTokenizer(m *model.Model) (*tokenizer.Tokenizer, error) {
 	return tok, nil
 }
 
-// ggufFile returns the GGUF file a model at path was loaded from, if it
-// was: path itself, or the one .gguf file of a directory without
-// tokenizer.json.
-func ggufFile(path string) (string, bool) {
-	file := path
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		if _, err := os.Stat(filepath.Join(path, "tokenizer.json")); err == nil {
-			return "", false
-		}
-		files, _ := filepath.Glob(filepath.Join(path, "*.gguf"))
-		if len(files) != 1 {
-			return "", false
-		}
-		file = files[0]
-	}
-	return file, model.IsGGUF(file)
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // Close releases the weights of the engine model (Engine().Close()). A
