@@ -9,80 +9,108 @@ import (
 )
 
 // A partJob is work split into numbered parts that can run concurrently.
-// runPart must not itself call parallel: pool workers never wait on each
-// other, which is what keeps the pool free of deadlock.
+// runPart may itself call parallel (see parallel).
 type partJob interface {
 	runPart(part int, s *scratch)
 }
 
+// A workItem asks a pool worker to help with one call of parallel: to
+// claim parts of job until none are left. gen names the call (see
+// partSync.state), so that an item a worker takes after that call has
+// ended claims nothing; helper is the worker's number in the call.
 type workItem struct {
-	job  partJob
-	part int
-	ps   *partSync
+	job    partJob
+	ps     *partSync
+	gen    uint32
+	parts  int32
+	helper int
 }
 
-// partSync joins the parts of one job: a WaitGroup, and the memory fault a
-// part hit on a pool worker, if any. Pool workers run with
-// debug.SetPanicOnFault, so that reading a memory-mapped operand whose file
-// was truncated is a panic rather than a fatal SIGBUS; parallel re-raises
-// it on the calling goroutine once every part has finished, where a caller
-// that also set SetPanicOnFault can recover it (model.Forward does) and
-// any other caller crashes as before.
+// partSync joins the parts of one call of parallel. Parts are claimed one
+// at a time by whoever is free, the caller included, so a call never waits
+// for a worker that has not started yet: in a virtual machine a sleeping
+// worker can take 50 µs to wake, longer than a whole decoding GEMV, and
+// when the caller waited for it each product paid that delay. The caller
+// waits only for parts that others have claimed and are running.
+//
+// Pool workers run with debug.SetPanicOnFault, so that reading a
+// memory-mapped operand whose file was truncated is a panic rather than a
+// fatal SIGBUS; parallel re-raises it on the calling goroutine once every
+// part has finished, where a caller that also set SetPanicOnFault can
+// recover it (model.Forward does) and any other caller crashes as before.
 type partSync struct {
+	// state is the call's generation (high 32 bits) and the next
+	// unclaimed part (low 32 bits).
+	state atomic.Uint64
+	done  atomic.Int32 // parts finished
 	wg    sync.WaitGroup
 	fault atomic.Pointer[memoryFault]
-	// done counts the parts finished on pool workers, which the caller
-	// watches while it spins (see spinWait) before it sleeps on wg.
-	done atomic.Int32
 }
 
-// spinWait is how long a pool worker looks for its next part, and a caller
-// for its parts to finish, before sleeping. Decoding one token runs about
-// 85 products back to back, each tens of microseconds long, with short
-// serial work between them; waking a sleeping goroutine costs several
-// microseconds each way, so workers that slept between products left
-// about a third of two cores idle. llama.cpp's threads spin likewise.
-const spinWait = 50 * time.Microsecond
+// claim returns the next unclaimed part of call gen, or -1 when there is
+// none or the call has ended.
+func (ps *partSync) claim(gen uint32, parts int32) int {
+	for {
+		s := ps.state.Load()
+		if uint32(s>>32) != gen || int32(uint32(s)) >= parts {
+			return -1
+		}
+		if ps.state.CompareAndSwap(s, s+1) {
+			return int(uint32(s))
+		}
+	}
+}
 
-// nextItem returns the next part for a pool worker, spinning for up to
-// spinWait before it sleeps on the channel.
-func nextItem() (workItem, bool) {
+// spinWait is how long a pool worker looks for its next call, and a caller
+// for the parts others are running, before sleeping. Decoding one token
+// runs about 85 products back to back, each tens of microseconds long,
+// with short serial work between them; a goroutine that sleeps takes tens
+// of microseconds to wake in a virtual machine. llama.cpp's threads spin
+// likewise. Spinning yields to other goroutines (runtime.Gosched), so a
+// spinning worker delays no runnable goroutine.
+const spinWait = 500 * time.Microsecond
+
+// spin calls ready until it reports true or spinWait has passed, yielding
+// the processor now and then; it reports whether ready did.
+func spin(ready func() bool) bool {
 	var deadline time.Time
 	for i := 1; ; i++ {
-		select {
-		case it, ok := <-workers.items:
-			return it, ok
-		default:
+		if ready() {
+			return true
 		}
 		if i%64 == 0 {
 			now := time.Now()
 			if deadline.IsZero() {
 				deadline = now.Add(spinWait)
 			} else if now.After(deadline) {
-				break
+				return false
 			}
+			runtime.Gosched()
 		}
 	}
-	it, ok := <-workers.items
+}
+
+// nextItem returns the next item for a pool worker, spinning for up to
+// spinWait before it sleeps on the channel.
+func nextItem() (workItem, bool) {
+	var it workItem
+	var ok bool
+	if spin(func() bool {
+		select {
+		case it, ok = <-workers.items:
+			return true
+		default:
+			return false
+		}
+	}) {
+		return it, ok
+	}
+	it, ok = <-workers.items
 	return it, ok
 }
 
-// spinUntil spins for up to spinWait until n parts are done.
-func (ps *partSync) spinUntil(n int32) {
-	var deadline time.Time
-	for i := 1; ps.done.Load() < n; i++ {
-		if i%64 == 0 {
-			now := time.Now()
-			if deadline.IsZero() {
-				deadline = now.Add(spinWait)
-			} else if now.After(deadline) {
-				return
-			}
-		}
-	}
-}
-
-// memoryFault carries a recovered fault panic from a worker to the caller.
+// memoryFault carries a recovered panic, usually a memory fault, from the
+// goroutine that ran a part to the caller of parallel.
 type memoryFault struct{ value any }
 
 // IsMemoryFault reports whether r, a value recovered from a panic, is a
@@ -93,8 +121,8 @@ func IsMemoryFault(r any) bool {
 }
 
 // workers is the process-wide pool of kernel goroutines. It grows to
-// GOMAXPROCS-1 goroutines on first use (the caller runs part 0 itself) and
-// each worker owns a scratch buffer for packing, so that a steady stream of
+// GOMAXPROCS-1 goroutines on first use (the caller works too) and each
+// worker owns a scratch buffer for packing, so that a steady stream of
 // GEMMs allocates nothing.
 var workers struct {
 	mu      sync.Mutex
@@ -117,60 +145,70 @@ func startWorkers(n int) {
 				if !ok {
 					return
 				}
-				runItem(it, s)
+				s.worker = it.helper
+				for p := it.ps.claim(it.gen, it.parts); p >= 0; p = it.ps.claim(it.gen, it.parts) {
+					runPart(it.job, p, s, it.ps)
+				}
 			}
 		}()
 	}
 }
 
-// runItem runs one part on a pool worker, keeping a memory fault for the
-// caller; any other panic is a bug and crashes, as it always did.
-func runItem(it workItem, s *scratch) {
-	defer it.ps.wg.Done()
-	defer it.ps.done.Add(1)
+// runPart runs one claimed part and counts it done. A panic, a memory
+// fault or any other, is kept for the caller of parallel, which raises it
+// once every part has finished: which goroutine runs a part is a matter of
+// timing, so its panic must not depend on it.
+func runPart(job partJob, part int, s *scratch, ps *partSync) {
+	defer ps.wg.Done()
+	defer ps.done.Add(1)
 	defer func() {
 		if r := recover(); r != nil {
-			if !IsMemoryFault(r) {
-				panic(r)
-			}
-			it.ps.fault.CompareAndSwap(nil, &memoryFault{r})
+			ps.fault.CompareAndSwap(nil, &memoryFault{r})
 		}
 	}()
-	it.job.runPart(it.part, s)
+	job.runPart(part, s)
 }
 
-// callerScratch holds scratch buffers for the part that runs on the calling
-// goroutine.
+// callerScratch holds scratch buffers for the parts that run on the
+// calling goroutine.
 var callerScratch = sync.Pool{New: func() any { return new(scratch) }}
 
-// parallel runs job's parts 0..parts-1, part 0 on the calling goroutine and
-// the rest on the pool, and returns when all are done. ps must be unused.
-// A memory fault in any part (see partSync) panics on the calling
-// goroutine, after every part has finished.
+// parallel runs job's parts 0..parts-1 on the calling goroutine and on up
+// to GOMAXPROCS-1 pool workers, each taking the next unclaimed part, and
+// returns when all are done. Parts may run in any order, several on one
+// goroutine. ps must not be in use by another call. A panic in any part
+// (a memory fault, see partSync, or a bug) is raised on the calling goroutine after
+// every part has finished. Calls may nest: a part may call parallel, since
+// no call ever waits for a part that nobody has claimed.
 func parallel(job partJob, parts int, ps *partSync) {
-	if parts > 1 {
-		if workers.started.Load() < int64(parts-1) {
-			startWorkers(parts - 1)
+	s := callerScratch.Get().(*scratch)
+	defer callerScratch.Put(s)
+	s.worker = 0
+	if parts <= 1 {
+		if parts == 1 {
+			job.runPart(0, s)
 		}
-		ps.wg.Add(parts - 1)
-		ps.done.Store(0)
-		for p := 1; p < parts; p++ {
-			workers.items <- workItem{job: job, part: p, ps: ps}
+		return
+	}
+	helpers := min(parts, maxThreads()) - 1
+	if workers.started.Load() < int64(helpers) {
+		startWorkers(helpers)
+	}
+	gen := uint32(ps.state.Load()>>32) + 1
+	ps.done.Store(0)
+	ps.wg.Add(parts)
+	ps.state.Store(uint64(gen) << 32)
+	for h := 1; h <= helpers; h++ {
+		select {
+		case workers.items <- workItem{job: job, ps: ps, gen: gen, parts: int32(parts), helper: h}:
+		default: // the queue is full: the caller does that share itself
 		}
 	}
-	s := callerScratch.Get().(*scratch)
-	func() {
-		if parts > 1 {
-			// Wait for the other parts even when part 0 faults, so
-			// that no worker still uses the job after parallel returns.
-			defer func() {
-				ps.spinUntil(int32(parts - 1))
-				ps.wg.Wait()
-			}()
-		}
-		job.runPart(0, s)
-	}()
-	callerScratch.Put(s)
+	for p := ps.claim(gen, int32(parts)); p >= 0; p = ps.claim(gen, int32(parts)) {
+		runPart(job, p, s, ps)
+	}
+	spin(func() bool { return ps.done.Load() == int32(parts) })
+	ps.wg.Wait()
 	if f := ps.fault.Swap(nil); f != nil {
 		panic(f.value)
 	}
@@ -184,6 +222,9 @@ type scratch struct {
 	a, b, row []float32
 	tile      [maxTile]float32
 	dot       [4]float32 // GEMV results, or the scales of Aᵀx (a field, so that it does not escape)
+	// worker numbers the goroutines of one call of parallel: 0 for the
+	// caller, 1.. for the pool workers helping it.
+	worker int
 }
 
 // maxTile is the largest mr·nr of any kernel family (AVX-512: 12×32).

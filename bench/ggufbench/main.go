@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -35,8 +36,19 @@ func main() {
 	kernels := flag.String("kernels", "", "kernel family (tensor.SetKernels)")
 	idsFile := flag.String("ids", "", "mode ppl: a file of whitespace-separated token ids (instead of N random ids)")
 	out := flag.String("out", "", "mode logits: the file to write the logits to")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ggufbench:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*path, *mode, *n, *p, *seed, *dtype, *kernels, *idsFile, *out); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "ggufbench:", err)
 		os.Exit(1)
 	}
