@@ -20,8 +20,10 @@ func asmQuantKernels(family string) *quantKernels {
 }
 
 var (
-	avx2QuantKernels = &quantKernels{dotQ8_0: dotQ8_0AVX2, dotQ4_0: dotQ4_0AVX2, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2}
-	vnniQuantKernels = &quantKernels{dotQ8_0: dotQ8_0VNNI, dotQ4_0: dotQ4_0VNNI, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2}
+	avx2QuantKernels = &quantKernels{dotQ8_0: dotQ8_0AVX2, dotQ4_0: dotQ4_0AVX2, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2,
+		dotQ4_0x4: dotQ4_0x4AVX2}
+	vnniQuantKernels = &quantKernels{dotQ8_0: dotQ8_0VNNI, dotQ4_0: dotQ4_0VNNI, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2,
+		dotQ4_0x4: dotQ4_0x4VNNI}
 )
 
 // dotQ8_0AVX2 is dotQ8_0Generic: len(xd) blocks of Q8_0 weights in w times
@@ -47,6 +49,19 @@ func dotQ4_0AVX2(w []byte, x []int8, xd []float32) float32
 //
 //go:noescape
 func dotQ4_0VNNI(w []byte, x []int8, xd []float32) float32
+
+// dotQ4_0x4AVX2 computes the Q4_0 dot products of four rows, stride bytes
+// apart from w, with the activations x, each as dotQ4_0AVX2 but with the
+// nibbles taken unsigned and 8·Σx subtracted per block, so that one
+// activation block serves the four rows (see quant_x4_amd64.s).
+//
+//go:noescape
+func dotQ4_0x4AVX2(w []byte, stride int, x []int8, xd []float32, out *[4]float32)
+
+// dotQ4_0x4VNNI is dotQ4_0x4AVX2 with VPDPBUSD summing the products.
+//
+//go:noescape
+func dotQ4_0x4VNNI(w []byte, stride int, x []int8, xd []float32, out *[4]float32)
 
 // dotQ4KAVX2 is dotQ4KGeneric: per super-block of 256, the nibbles times x
 // (VPMADDUBSW), times the sub-blocks' 6-bit scales (VPMADDWD), summed in

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -326,5 +327,64 @@ func TestQuantPanics(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// TestQuantDotKernelsX4 checks every family's four-row kernels against the
+// float64 sums of each row's dequantized products, with rows stride bytes
+// apart and blocks of extreme values (all 15s and all 0s nibbles, ±127
+// activations), where the unsigned-nibble form of Q4_0 differs most from
+// the one-row kernel's.
+func TestQuantDotKernelsX4(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, fam := range AvailableKernels() {
+		prev, _ := SetKernels(fam)
+		qk := quantKernelsFor(kernels())
+		for _, q := range QTypes() {
+			x4 := qk.x4(q)
+			if x4 == nil {
+				if q == Q4_0 && runtime.GOARCH == "amd64" && fam != "generic" {
+					t.Errorf("%s: no four-row Q4_0 kernel", fam)
+				}
+				continue
+			}
+			for _, n := range []int{32, 768, 2048} {
+				rb := q.RowBytes(n)
+				stride := rb + 7 // rows need not be adjacent
+				w := make([]byte, 4*stride)
+				rows := make([][]float32, 4)
+				for r := range rows {
+					rows[r] = make([]float32, n)
+					for i := range rows[r] {
+						switch r {
+						case 1:
+							rows[r][i] = float32(i%3) - 1 // extremes of the block range
+						default:
+							rows[r][i] = float32(rng.NormFloat64() * 0.05)
+						}
+					}
+					Quantize(q, w[r*stride:r*stride+rb], rows[r])
+				}
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+					if i%5 == 0 {
+						x[i] = -4 // ±127 after quantizing
+					}
+				}
+				var a qActs
+				a.resize(n, 32)
+				quantizeActsQ8_0(&a, x)
+				var out [4]float32
+				x4(w, stride, a.q, a.d, &out)
+				for r := range out {
+					want := quantDotRef(q, w[r*stride:r*stride+rb], &a, n)
+					if tol := 1e-5 * (1 + math.Sqrt(float64(n))) * (1 + math.Abs(want)); math.Abs(float64(out[r])-want) > tol {
+						t.Errorf("%s %s n=%d row %d: dot %g, exact %g", fam, q, n, r, out[r], want)
+					}
+				}
+			}
+		}
+		SetKernels(prev)
 	}
 }
