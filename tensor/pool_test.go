@@ -104,3 +104,27 @@ func TestParallelConcurrentCalls(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestParallelFor(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	for _, n := range []int{0, 1, 5, 100, 1001} {
+		for _, grain := range []int{0, 1, 7, 2000} {
+			seen := make([]atomic.Int32, n)
+			var badWorker atomic.Bool
+			ParallelFor(n, grain, func(w, i int) {
+				if w < 0 || w >= runtime.GOMAXPROCS(0) {
+					badWorker.Store(true)
+				}
+				seen[i].Add(1)
+			})
+			for i := range seen {
+				if c := seen[i].Load(); c != 1 {
+					t.Fatalf("n=%d grain=%d: index %d handled %d times", n, grain, i, c)
+				}
+			}
+			if badWorker.Load() {
+				t.Fatalf("n=%d grain=%d: worker outside [0, GOMAXPROCS)", n, grain)
+			}
+		}
+	}
+}
