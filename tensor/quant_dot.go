@@ -109,6 +109,9 @@ type quantKernels struct {
 	// row at a time, which is bound by memory bandwidth already (measured
 	// on Zen 4), while Q4_0's one-row kernel is bound by its arithmetic.
 	dotQ4_0x4 func(w []byte, stride int, x []int8, xd []float32, out *[4]float32)
+	// quantizeQ8_0, where a family has it, is quantizeActsQ8_0's loop
+	// over blocks, bit for bit: q and d for len(d) blocks of x.
+	quantizeQ8_0 func(q []int8, d []float32, x []float32)
 }
 
 // x4 returns the four-row kernel for format q, or nil.
@@ -263,9 +266,12 @@ func (g *gemmQJob) quantizeX(x []float32, ldx int) {
 		act := &g.acts[i]
 		act.resize(g.n, bs)
 		xi := x[i*ldx : i*ldx+g.n]
-		if g.q.actsQ8K() {
+		switch {
+		case g.q.actsQ8K():
 			quantizeActsQ8K(act, xi)
-		} else {
+		case g.qk.quantizeQ8_0 != nil:
+			g.qk.quantizeQ8_0(act.q, act.d, xi)
+		default:
 			quantizeActsQ8_0(act, xi)
 		}
 	}

@@ -388,3 +388,51 @@ func TestQuantDotKernelsX4(t *testing.T) {
 		SetKernels(prev)
 	}
 }
+
+// TestQuantizeActsKernels checks every family's Q8_0 activation quantizer
+// against quantizeActsQ8_0 bit for bit: random blocks, a zero block, a
+// block whose scaled values fall exactly halfway between integers (where
+// rounding half away from zero and half to even differ), and tiny and
+// huge magnitudes.
+func TestQuantizeActsKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const blocks = 9
+	x := make([]float32, 32*blocks)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	clear(x[32:64]) // a zero block
+	for i := range 32 { // amax 127: scale 1, values k+0.5
+		x[64+i] = float32(i) - 15.5
+	}
+	x[64] = 127
+	x[65] = -126.5
+	for i := range 32 {
+		x[96+i] *= 1e-30
+		x[128+i] *= 1e30
+	}
+	var want qActs
+	want.resize(len(x), 32)
+	quantizeActsQ8_0(&want, x)
+	for _, fam := range AvailableKernels() {
+		prev, _ := SetKernels(fam)
+		qk := quantKernelsFor(kernels())
+		SetKernels(prev)
+		if qk.quantizeQ8_0 == nil {
+			continue
+		}
+		q, d := make([]int8, len(x)), make([]float32, blocks)
+		qk.quantizeQ8_0(q, d, x)
+		for b := range blocks {
+			if math.Float32bits(d[b]) != math.Float32bits(want.d[b]) {
+				t.Errorf("%s block %d: scale %g, want %g", fam, b, d[b], want.d[b])
+			}
+			for i := b * 32; i < b*32+32; i++ {
+				if q[i] != want.q[i] {
+					t.Errorf("%s block %d: q[%d] = %d, want %d (x %g)", fam, b, i, q[i], want.q[i], x[i])
+					break
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,124 @@
+//go:build !noasm && !gccgo
+
+#include "textflag.h"
+
+// quantizeQ8_0AVX2 is quantizeActsQ8_0 (llama.cpp's quantize_row_q8_0_ref)
+// eight lanes at a time, with the same float32 operations in the same
+// order, so that it gives the same bytes and scales.
+
+#define QVEC(sym, bits) \
+	DATA sym<>+0(SB)/4, $bits \
+	DATA sym<>+4(SB)/4, $bits \
+	DATA sym<>+8(SB)/4, $bits \
+	DATA sym<>+12(SB)/4, $bits \
+	DATA sym<>+16(SB)/4, $bits \
+	DATA sym<>+20(SB)/4, $bits \
+	DATA sym<>+24(SB)/4, $bits \
+	DATA sym<>+28(SB)/4, $bits \
+	GLOBL sym<>(SB), RODATA|NOPTR, $32
+
+QVEC(qaAbs, 0x7fffffff)
+QVEC(qaSign, 0x80000000)
+QVEC(qaHalf, 0x3f000000) // 0.5
+QVEC(qaOne, 0x3f800000)  // 1
+QVEC(qa127, 0x42fe0000)  // 127
+
+// The int32 lanes that VPACKSSDW and VPACKSSWB leave interleaved by
+// 128-bit lane, put back in order.
+DATA qaPerm<>+0(SB)/4, $0
+DATA qaPerm<>+4(SB)/4, $4
+DATA qaPerm<>+8(SB)/4, $1
+DATA qaPerm<>+12(SB)/4, $5
+DATA qaPerm<>+16(SB)/4, $2
+DATA qaPerm<>+20(SB)/4, $6
+DATA qaPerm<>+24(SB)/4, $3
+DATA qaPerm<>+28(SB)/4, $7
+GLOBL qaPerm<>(SB), RODATA|NOPTR, $32
+
+// ROUND_AWAY rounds the lanes of R to integers, half away from zero (C's
+// roundf): truncate, then step away from zero where the dropped fraction
+// is at least one half. Uses Y7–Y9.
+#define ROUND_AWAY(R) \
+	VROUNDPS $3, R, Y8 \
+	VSUBPS Y8, R, Y9 \
+	VANDPS Y15, Y9, Y9 \
+	VCMPPS $0x1D, Y11, Y9, Y9 \
+	VANDPS Y10, R, Y7 \
+	VORPS Y13, Y7, Y7 \
+	VANDPS Y9, Y7, Y7 \
+	VADDPS Y7, Y8, R
+
+// func quantizeQ8_0AVX2(q []int8, d []float32, x []float32)
+TEXT ·quantizeQ8_0AVX2(SB), NOSPLIT, $0-72
+	MOVQ q_base+0(FP), DI
+	MOVQ d_base+24(FP), DX
+	MOVQ d_len+32(FP), CX
+	MOVQ x_base+48(FP), SI
+	VMOVUPS qaAbs<>(SB), Y15
+	VMOVUPS qaSign<>(SB), Y10
+	VMOVUPS qaHalf<>(SB), Y11
+	VMOVUPS qaOne<>(SB), Y13
+	VMOVUPS qa127<>(SB), Y14
+	VMOVUPS qaPerm<>(SB), Y12
+	TESTQ CX, CX
+	JZ    qadone
+
+qaloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+
+	// amax, in every lane of X4
+	VANDPS Y15, Y0, Y4
+	VANDPS Y15, Y1, Y5
+	VMAXPS Y5, Y4, Y4
+	VANDPS Y15, Y2, Y5
+	VANDPS Y15, Y3, Y6
+	VMAXPS Y6, Y5, Y5
+	VMAXPS Y5, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VMAXPS X5, X4, X4
+	VPERMILPS $0x4E, X4, X5
+	VMAXPS X5, X4, X4
+	VPERMILPS $0xB1, X4, X5
+	VMAXPS X5, X4, X4
+
+	// d = amax/127, stored as its f16 rounding; id = 1/d, or 0 if d is 0
+	VDIVSS X14, X4, X5
+	VCVTPS2PH $0, X5, X6
+	VCVTPH2PS X6, X6
+	VMOVSS X6, (DX)
+	VDIVSS X5, X13, X6
+	VXORPS X7, X7, X7
+	VCMPSS $4, X7, X5, X7
+	VANDPS X7, X6, X6
+	VBROADCASTSS X6, Y6
+
+	VMULPS Y6, Y0, Y0
+	ROUND_AWAY(Y0)
+	VMULPS Y6, Y1, Y1
+	ROUND_AWAY(Y1)
+	VMULPS Y6, Y2, Y2
+	ROUND_AWAY(Y2)
+	VMULPS Y6, Y3, Y3
+	ROUND_AWAY(Y3)
+	VCVTTPS2DQ Y0, Y0
+	VCVTTPS2DQ Y1, Y1
+	VCVTTPS2DQ Y2, Y2
+	VCVTTPS2DQ Y3, Y3
+	VPACKSSDW Y1, Y0, Y0
+	VPACKSSDW Y3, Y2, Y2
+	VPACKSSWB Y2, Y0, Y0
+	VPERMD Y0, Y12, Y0
+	VMOVDQU Y0, (DI)
+
+	ADDQ $128, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	DECQ CX
+	JNZ  qaloop
+
+qadone:
+	VZEROUPPER
+	RET
