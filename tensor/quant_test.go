@@ -401,7 +401,7 @@ func TestQuantizeActsKernels(t *testing.T) {
 	for i := range x {
 		x[i] = float32(rng.NormFloat64())
 	}
-	clear(x[32:64]) // a zero block
+	clear(x[32:64])     // a zero block
 	for i := range 32 { // amax 127: scale 1, values k+0.5
 		x[64+i] = float32(i) - 15.5
 	}
