@@ -155,28 +155,43 @@ q40vdone:
 
 // Q4K_PAIR multiplies the 32 bytes at off(SI) (sub-blocks 2p in the low
 // nibbles, 2p+1 in the high) by the activations at 2·off(DI), scales the
-// two sub-blocks by the 6-bit scales in bytes sh/8 and sh/8+1 of R8, and
-// adds the int32 sums to Y10.
-#define Q4K_PAIR(off, xoff, sh) \
+// two sub-blocks by their 6-bit scales (words of Y13, broadcast by the
+// VPSHUFB masks lo and hi), and adds the int32 sums to Y10.
+#define Q4K_PAIR(off, xoff, lo, hi) \
 	VMOVDQU off(SI), Y2 \
 	VPAND Y14, Y2, Y3 \
 	VPSRLW $4, Y2, Y2 \
 	VPAND Y14, Y2, Y2 \
 	VPMADDUBSW xoff(DI), Y3, Y3 \
 	VPMADDUBSW xoff+32(DI), Y2, Y2 \
-	MOVQ R8, AX \
-	SHRQ $sh, AX \
-	MOVBLZX AL, BX \
-	SHRQ $8, AX \
-	MOVBLZX AL, AX \
-	VMOVD BX, X4 \
-	VPBROADCASTW X4, Y4 \
-	VMOVD AX, X5 \
-	VPBROADCASTW X5, Y5 \
+	VPSHUFB lo<>(SB), Y13, Y4 \
+	VPSHUFB hi<>(SB), Y13, Y5 \
 	VPMADDWD Y4, Y3, Y3 \
 	VPMADDWD Y5, Y2, Y2 \
 	VPADDD Y3, Y10, Y10 \
 	VPADDD Y2, Y10, Y10
+
+// q4kScJ are VPSHUFB masks that broadcast 16-bit word J of a register to
+// all its words, for the sub-block scales (widened to words in Y13).
+#define SCALE_MASK(sym, bits) \
+	DATA sym<>+0(SB)/4, $bits \
+	DATA sym<>+4(SB)/4, $bits \
+	DATA sym<>+8(SB)/4, $bits \
+	DATA sym<>+12(SB)/4, $bits \
+	DATA sym<>+16(SB)/4, $bits \
+	DATA sym<>+20(SB)/4, $bits \
+	DATA sym<>+24(SB)/4, $bits \
+	DATA sym<>+28(SB)/4, $bits \
+	GLOBL sym<>(SB), RODATA|NOPTR, $32
+
+SCALE_MASK(q4kSc0, 0x01000100)
+SCALE_MASK(q4kSc1, 0x03020302)
+SCALE_MASK(q4kSc2, 0x05040504)
+SCALE_MASK(q4kSc3, 0x07060706)
+SCALE_MASK(q4kSc4, 0x09080908)
+SCALE_MASK(q4kSc5, 0x0b0a0b0a)
+SCALE_MASK(q4kSc6, 0x0d0c0d0c)
+SCALE_MASK(q4kSc7, 0x0f0e0f0e)
 
 // func dotQ4KAVX2(w []byte, x []int8, xd []float32, xs []int16) float32
 TEXT ·dotQ4KAVX2(SB), NOSPLIT, $0-100
@@ -223,11 +238,14 @@ q4kloop:
 	SHLQ $32, AX
 	ORQ  AX, R8
 
+	VMOVQ R8, X13
+	VPMOVZXBW X13, X13
+	VINSERTI128 $1, X13, Y13, Y13
 	VPXOR Y10, Y10, Y10
-	Q4K_PAIR(16, 0, 0)
-	Q4K_PAIR(48, 64, 16)
-	Q4K_PAIR(80, 128, 32)
-	Q4K_PAIR(112, 192, 48)
+	Q4K_PAIR(16, 0, q4kSc0, q4kSc1)
+	Q4K_PAIR(48, 64, q4kSc2, q4kSc3)
+	Q4K_PAIR(80, 128, q4kSc4, q4kSc5)
+	Q4K_PAIR(112, 192, q4kSc6, q4kSc7)
 
 	// d·xd and dmin·xd
 	MOVWLZX (SI), AX
