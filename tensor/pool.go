@@ -221,7 +221,9 @@ func maxThreads() int { return runtime.GOMAXPROCS(0) }
 type scratch struct {
 	a, b, row []float32
 	tile      [maxTile]float32
-	dot       [4]float32 // GEMV results, or the scales of Aᵀx (a field, so that it does not escape)
+	dot       [4]float32                             // GEMV results, or the scales of Aᵀx (a field, so that it does not escape)
+	bytes     []byte                                 // integer prefill's weight panel
+	int8Out   [int8TileTokens * int8TileRows]float32 // and its tile of results
 	// worker numbers the goroutines of one call of parallel: 0 for the
 	// caller, 1.. for the pool workers helping it.
 	worker int

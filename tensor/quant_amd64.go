@@ -23,7 +23,7 @@ var (
 	avx2QuantKernels = &quantKernels{dotQ8_0: dotQ8_0AVX2, dotQ4_0: dotQ4_0AVX2, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2,
 		dotQ4_0x4: dotQ4_0x4AVX2, quantizeQ8_0: quantizeQ8_0AVX2}
 	vnniQuantKernels = &quantKernels{dotQ8_0: dotQ8_0VNNI, dotQ4_0: dotQ4_0VNNI, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2,
-		dotQ4_0x4: dotQ4_0x4VNNI, quantizeQ8_0: quantizeQ8_0AVX2}
+		dotQ4_0x4: dotQ4_0x4VNNI, quantizeQ8_0: quantizeQ8_0AVX2, int8Tile: gemmQ8TileVNNI}
 )
 
 // dotQ8_0AVX2 is dotQ8_0Generic: len(xd) blocks of Q8_0 weights in w times
@@ -56,6 +56,13 @@ func dotQ4_0VNNI(w []byte, x []int8, xd []float32) float32
 //go:noescape
 func quantizeQ8_0AVX2(q []int8, d []float32, x []float32)
 
+// gemmQ8TileVNNI multiplies a weight panel w by an activation tile a over
+// nb blocks of 32 columns and writes the 6×32 results to out (see
+// quant_gemm.go and quant_gemm_amd64.s).
+//
+//go:noescape
+func gemmQ8TileVNNI(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32)
+
 // dotQ4_0x4AVX2 computes the Q4_0 dot products of four rows, stride bytes
 // apart from w, with the activations x, each as dotQ4_0AVX2 but with the
 // nibbles taken unsigned and 8·Σx subtracted per block, so that one
@@ -76,3 +83,9 @@ func dotQ4_0x4VNNI(w []byte, stride int, x []int8, xd []float32, out *[4]float32
 //
 //go:noescape
 func dotQ4KAVX2(w []byte, x []int8, xd []float32, xs []int16) float32
+
+// hasVNNI reports whether the CPU has the instructions of the integer
+// prefill kernel.
+func hasVNNI() bool {
+	return cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI && cpu.X86.HasAVX512VL
+}

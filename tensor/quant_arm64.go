@@ -59,3 +59,7 @@ func dotQ4_0NEON(w []byte, x []int8, xd []float32) float32
 //
 //go:noescape
 func dotQ4KNEON(w []byte, x []int8, xd []float32, xs []int16) float32
+
+// hasVNNI reports whether the CPU has the instructions of the integer
+// prefill kernel: only amd64 has that kernel.
+func hasVNNI() bool { return false }

@@ -112,6 +112,9 @@ type quantKernels struct {
 	// quantizeQ8_0, where a family has it, is quantizeActsQ8_0's loop
 	// over blocks, bit for bit: q and d for len(d) blocks of x.
 	quantizeQ8_0 func(q []int8, d []float32, x []float32)
+	// int8Tile, where a family has it, is the integer prefill kernel
+	// (see quant_gemm.go).
+	int8Tile func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32)
 }
 
 // x4 returns the four-row kernel for format q, or nil.
@@ -220,6 +223,10 @@ func GemmQ(q QType, rows, m, n int, x []float32, ldx int, a []byte, c []float32,
 	checkMatrix("x", rows, n, len(x), ldx)
 	checkMatrix("c", rows, m, len(c), ldc)
 	if rows >= gemmQWidenRows {
+		if IntegerGemmQ(q) {
+			gemmQInt8(quantKernelsFor(kernels()).int8Tile, q, rows, m, n, x, ldx, a, c, ldc)
+			return
+		}
 		gemmQWiden(q, rows, m, n, x, ldx, a, c, ldc)
 		return
 	}

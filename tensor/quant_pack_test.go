@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// TestGemmQWidenMatchesDequantizedGemm checks GemmQ from gemmQWidenRows
-// rows on, which dequantizes A straight into packed panels, against
+// TestGemmQWidenMatchesDequantizedGemm checks gemmQWiden (GemmQ from
+// gemmQWidenRows rows on, where there is no integer prefill kernel), which
+// dequantizes A straight into packed panels, against
 // dequantizing A with Dequantize and multiplying the float32 copy: bit for
 // bit against PackB and GemmPacked (the same panels, built by the float32
 // packer, and the same micro-kernel), and within float32 rounding against
@@ -45,7 +46,7 @@ func TestGemmQWidenMatchesDequantizedGemm(t *testing.T) {
 				for i := range got {
 					got[i] = -7 // guard values in the padding
 				}
-				GemmQ(q, sh.rows, sh.m, sh.n, x, ldx, a, got, ldc)
+				gemmQWiden(q, sh.rows, sh.m, sh.n, x, ldx, a, got, ldc)
 
 				packed := make([]float32, sh.rows*ldc)
 				GemmPacked(false, sh.rows, 1, x, ldx, PackB(true, sh.n, sh.m, wf, sh.n), 0, packed, ldc)

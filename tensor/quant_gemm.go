@@ -1,0 +1,190 @@
+package tensor
+
+import (
+	"encoding/binary"
+	"math"
+	"sync"
+)
+
+// Prefill with quantized weights on CPUs with 8-bit dot products (AVX-512
+// VNNI) multiplies in integers, as llama.cpp does, instead of widening the
+// weights to float32: one VPDPBUSD does 64 multiply-adds where an FMA does
+// 16. Every row of x is quantized as for the GEMV (Q8_0 blocks of 32 with
+// an f16-rounded scale, or Q8_K blocks of 256 for Q4_K), so prefill and
+// decoding compute the same products. A block of 32 weights w = s·u − o, with u an unsigned byte
+// (Q8_0: q+128, o = 128·d; Q4_0: the nibble, o = 8·d; Q4_K: the nibble,
+// s = d·scale, o = dmin·min), gives Σw·x = s·dx·Σu·xq − o·dx·Σxq per block.
+
+// Tile sizes of the integer kernel: 32 weight rows by 6 rows of x, and the
+// bytes per block of 32 columns in its weight panel and activation tile.
+const (
+	int8TileRows      = 32
+	int8TileTokens    = 6
+	int8PanelBlock    = 8*int8TileRows*4 + 2*int8TileRows*4 // quads, s, o
+	int8ActBlock      = 8*int8TileTokens*4 + 2*int8TileTokens*4
+	int8ActScaleStart = 8 * int8TileTokens * 4
+)
+
+// IntegerGemmQ reports whether GemmQ multiplies many rows of x by a matrix
+// in format q in 8-bit integers with the current kernels (see SetKernels),
+// quantizing x as GemvQ does, rather than widening the weights to float32.
+func IntegerGemmQ(q QType) bool {
+	return quantKernelsFor(kernels()).int8Tile != nil && int8Formats(q)
+}
+
+// int8Formats reports whether q's blocks fit the integer kernel (blocks of
+// 32 with one scale and offset each; Q5_K and Q6_K are left to the
+// float32 path).
+func int8Formats(q QType) bool { return q == Q8_0 || q == Q4_0 || q == Q4_K }
+
+// int8Job is one gemmQInt8 call: the packed activations, shared by every
+// part, and the weight panels the parts pack and multiply.
+type int8Job struct {
+	q          QType
+	tile       func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32)
+	rows, m, n int
+	a          []byte
+	rb         int
+	c          []float32
+	ldc        int
+	acts       []byte
+	tmp        []qActs // per goroutine of the packing loop
+	ps         partSync
+}
+
+var int8Jobs = sync.Pool{New: func() any { return new(int8Job) }}
+
+// gemmQInt8 computes c = x·Aᵀ as GemmQ does, through tile.
+func gemmQInt8(tile func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32), q QType, rows, m, n int, x []float32, ldx int, a []byte, c []float32, ldc int) {
+	j := int8Jobs.Get().(*int8Job)
+	defer func() {
+		j.a, j.c, j.tile = nil, nil, nil
+		int8Jobs.Put(j)
+	}()
+	j.q, j.tile, j.rows, j.m, j.n, j.a, j.rb, j.c, j.ldc = q, tile, rows, m, n, a, q.RowBytes(n), c, ldc
+	nb, tiles := n/32, ceilDiv(rows, int8TileTokens)
+	j.acts = grow(j.acts, tiles*nb*int8ActBlock)
+	if len(j.tmp) < maxThreads() {
+		j.tmp = make([]qActs, maxThreads())
+	}
+	ParallelFor(tiles, 1, func(w, t int) {
+		packInt8Acts(j.acts[t*nb*int8ActBlock:(t+1)*nb*int8ActBlock], q, x, ldx, rows, t*int8TileTokens, n, &j.tmp[w])
+	})
+	parallel(j, ceilDiv(m, int8TileRows), &j.ps)
+}
+
+func (j *int8Job) runPart(part int, s *scratch) {
+	nb, tiles := j.n/32, ceilDiv(j.rows, int8TileTokens)
+	s.bytes = grow(s.bytes, nb*int8PanelBlock)
+	r0 := part * int8TileRows
+	packInt8Panel(s.bytes, j.q, j.a, j.rb, j.m, r0, j.n)
+	out := &s.int8Out
+	for t := range tiles {
+		j.tile(&s.bytes[0], &j.acts[t*nb*int8ActBlock], nb, out)
+		t0 := t * int8TileTokens
+		for i := range min(int8TileTokens, j.rows-t0) {
+			n := min(int8TileRows, j.m-r0)
+			copy(j.c[(t0+i)*j.ldc+r0:(t0+i)*j.ldc+r0+n], out[i*int8TileRows:i*int8TileRows+n])
+		}
+	}
+}
+
+// packInt8Acts quantizes rows [t0, t0+6) of x (rows below nrows; the rest
+// are zeros) as the GEMV does for weights in format q (Q8_0 blocks, or
+// Q8_K blocks of 256 for the K-quants), and lays them out as the integer
+// kernel reads them, one scale per block of 32.
+func packInt8Acts(dst []byte, q QType, x []float32, ldx, nrows, t0, n int, tmp *qActs) {
+	nb := n / 32
+	clear(dst)
+	bs := 32
+	if q.actsQ8K() {
+		bs = 256
+	}
+	tmp.resize(n, bs)
+	qk := quantKernelsFor(kernels())
+	for i := range min(int8TileTokens, nrows-t0) {
+		xi := x[(t0+i)*ldx : (t0+i)*ldx+n]
+		switch {
+		case bs == 256:
+			quantizeActsQ8K(tmp, xi)
+		case qk.quantizeQ8_0 != nil:
+			qk.quantizeQ8_0(tmp.q, tmp.d, xi)
+		default:
+			quantizeActsQ8_0(tmp, xi)
+		}
+		for b := range nb {
+			blk := dst[b*int8ActBlock:]
+			var sum int32
+			for kq := range 8 {
+				v := tmp.q[32*b+4*kq : 32*b+4*kq+4]
+				sum += int32(v[0]) + int32(v[1]) + int32(v[2]) + int32(v[3])
+				o := (kq*int8TileTokens + i) * 4
+				blk[o], blk[o+1], blk[o+2], blk[o+3] = byte(v[0]), byte(v[1]), byte(v[2]), byte(v[3])
+			}
+			d := tmp.d[b*32/bs]
+			putFloat(blk, int8ActScaleStart+4*i, d)
+			putFloat(blk, int8ActScaleStart+4*int8TileTokens+4*i, d*float32(sum))
+		}
+	}
+}
+
+// packInt8Panel lays out rows [r0, r0+32) of the m×n matrix a (format q,
+// rb bytes per row; rows from m on are zeros) as the integer kernel reads
+// them: per block of 32 columns, the unsigned bytes u four per lane, then
+// the rows' scales s and offsets o (w = s·u − o).
+func packInt8Panel(dst []byte, q QType, a []byte, rb, m, r0, n int) {
+	nb := n / 32
+	for r := range int8TileRows {
+		if r0+r >= m {
+			for b := range nb {
+				blk := dst[b*int8PanelBlock:]
+				for kq := range 8 {
+					binary.LittleEndian.PutUint32(blk[kq*128+4*r:], 0)
+				}
+				putFloat(blk, 1024+4*r, 0)
+				putFloat(blk, 1152+4*r, 0)
+			}
+			continue
+		}
+		row := a[(r0+r)*rb : (r0+r+1)*rb]
+		for b := range nb {
+			blk := dst[b*int8PanelBlock:]
+			var s, o float32
+			switch q {
+			case Q8_0:
+				src := row[b*34:]
+				s = halfAt(src, 0)
+				o = 128 * s
+				for kq := range 8 {
+					binary.LittleEndian.PutUint32(blk[kq*128+4*r:], binary.LittleEndian.Uint32(src[2+4*kq:])^0x80808080)
+				}
+			case Q4_0:
+				src := row[b*18:]
+				s = halfAt(src, 0)
+				o = 8 * s
+				for kq := range 4 {
+					v := binary.LittleEndian.Uint32(src[2+4*kq:])
+					binary.LittleEndian.PutUint32(blk[kq*128+4*r:], v&0x0F0F0F0F)
+					binary.LittleEndian.PutUint32(blk[(kq+4)*128+4*r:], v>>4&0x0F0F0F0F)
+				}
+			case Q4_K:
+				sb, sub := b/8, b%8
+				src := row[sb*144:]
+				sc, mn := scaleMinK4(sub, src[4:16])
+				s = halfAt(src, 0) * float32(sc)
+				o = halfAt(src, 2) * float32(mn)
+				qs := src[16+32*(sub/2):]
+				shift := 4 * uint(sub%2)
+				for kq := range 8 {
+					binary.LittleEndian.PutUint32(blk[kq*128+4*r:], binary.LittleEndian.Uint32(qs[4*kq:])>>shift&0x0F0F0F0F)
+				}
+			}
+			putFloat(blk, 1024+4*r, s)
+			putFloat(blk, 1152+4*r, o)
+		}
+	}
+}
+
+func putFloat(b []byte, off int, f float32) {
+	binary.LittleEndian.PutUint32(b[off:], math.Float32bits(f))
+}
