@@ -26,6 +26,13 @@ type Options struct {
 	// larger than free memory fails with a clear error instead of swapping or
 	// being killed.
 	MemoryLimit int64
+	// BF16Activations rounds the activations to bfloat16 in the products
+	// of several rows (prefill, scoring) with bfloat16 weights, as
+	// llama.cpp does, so that CPUs with AVX512_BF16 multiply them with
+	// VDPBF16PS (tensor.GemmBF16Rounded): about 1.5 times the prefill
+	// speed on Zen 4, at the cost of about 2⁻⁹ relative error in every
+	// activation, which the default, float32 activations, does not have.
+	BF16Activations bool
 }
 
 // ErrTooLarge is returned (wrapped, with the sizes) when a model's weights
@@ -97,7 +104,7 @@ func Load(path string, opts *Options) (*Model, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	m := &Model{Config: *cfg, Dir: path, ckpt: ckpt}
-	b := &binder{ckpt: ckpt, dtype: opts.DType, used: map[string]bool{}}
+	b := &binder{ckpt: ckpt, dtype: opts.DType, roundBF16: opts.BF16Activations, used: map[string]bool{}}
 	if g, ok := ckpt.(*ggufSource); ok {
 		b.conv1DRowsOut = true
 		m.unused = g.unmatched()

@@ -141,6 +141,9 @@ type linear struct {
 	bias    []float32
 	in, out int
 	inOut   bool
+	// roundBF16: products of several rows with bfloat16 weights round
+	// the activations (Options.BF16Activations).
+	roundBF16 bool
 }
 
 // apply computes rows rows of y (row stride ldy) from x (row stride ldx).
@@ -165,6 +168,8 @@ func (l *linear) apply(y []float32, ldy int, x []float32, ldx int, rows int) {
 		tensor.GemvF16Finite(l.inOut, w.rows, w.cols, 1, w.f16, w.cols, x[:l.in], 0, y[:l.out])
 	case rows == 1 && w.dtype == F16:
 		tensor.GemvF16(l.inOut, w.rows, w.cols, 1, w.f16, w.cols, x[:l.in], 0, y[:l.out])
+	case w.dtype == BF16 && l.roundBF16 && !l.inOut:
+		tensor.GemmBF16Rounded(rows, l.out, l.in, x, ldx, w.bf16, w.cols, y, ldy)
 	case w.dtype == BF16:
 		tensor.GemmBF16(false, !l.inOut, rows, l.out, l.in, 1, x, ldx, w.bf16, w.cols, 0, y, ldy)
 	case w.dtype == F16 && w.finiteHalves():
@@ -250,14 +255,16 @@ func storedDType(d safetensors.DType) (DType, bool) {
 // binder looks tensors up in a checkpoint, checks their shapes and converts
 // them, collecting every problem so that one error lists all of them.
 type binder struct {
-	ckpt    source
-	prefix  string // the base-model prefix the checkpoint uses, e.g. "model."
-	dtype   DType  // requested matrix dtype, Auto for the stored one
-	missing []string
-	errs    []string
-	used    map[string]bool
-	bytes   int64 // bytes of weights held (mapped or allocated)
-	alloc   int64 // bytes allocated on the heap by conversions
+	ckpt   source
+	prefix string // the base-model prefix the checkpoint uses, e.g. "model."
+	dtype  DType  // requested matrix dtype, Auto for the stored one
+	// roundBF16 is Options.BF16Activations.
+	roundBF16 bool
+	missing   []string
+	errs      []string
+	used      map[string]bool
+	bytes     int64 // bytes of weights held (mapped or allocated)
+	alloc     int64 // bytes allocated on the heap by conversions
 	// notes are conversions asked for and not done (Model.Notes).
 	notes []string
 	// conv1DRowsOut: the source stores GPT-2's Conv1D weights as [out, in]
@@ -436,7 +443,7 @@ func (b *binder) linear(name string, in, out int, bias, inOut bool) linear {
 		}
 		return l
 	}
-	l := linear{in: in, out: out, inOut: inOut}
+	l := linear{in: in, out: out, inOut: inOut, roundBF16: b.roundBF16}
 	if inOut {
 		l.w = b.matrix(name+".weight", in, out)
 	} else {

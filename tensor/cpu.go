@@ -12,7 +12,8 @@ import (
 
 // kernelSet is one family of kernels: the GEMM micro-kernel with its
 // blocking parameters, and the vector kernels behind GEMV, the 16-bit
-// conversions and the elementwise operations. Every field is set.
+// conversions and the elementwise operations. Every field is set, but
+// bf16Tile and gemmF32 only where the CPU or build has them.
 type kernelSet struct {
 	name string
 
@@ -63,6 +64,10 @@ type kernelSet struct {
 	gelu     func(dst, x []float32)
 	geluTanh func(dst, x []float32)
 	silu     func(dst, x []float32)
+
+	// bf16Tile, when set, multiplies bfloat16 weights by rows of x
+	// rounded to bfloat16 (see gemm_bf16dp.go).
+	bf16Tile bf16Tile
 
 	widenBF16  func(dst []float32, src []BF16)
 	widenF16   func(dst []float32, src []F16)

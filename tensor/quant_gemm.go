@@ -43,6 +43,8 @@ type int8Job struct {
 	q          QType
 	tile       func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32)
 	rows, m, n int
+	x          []float32
+	ldx        int
 	a          []byte
 	rb         int
 	c          []float32
@@ -67,10 +69,21 @@ func gemmQInt8(tile func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows
 	if len(j.tmp) < maxThreads() {
 		j.tmp = make([]qActs, maxThreads())
 	}
-	ParallelFor(tiles, 1, func(w, t int) {
-		packInt8Acts(j.acts[t*nb*int8ActBlock:(t+1)*nb*int8ActBlock], q, x, ldx, rows, t*int8TileTokens, n, &j.tmp[w])
-	})
+	j.x, j.ldx = x, ldx
+	parallel((*int8PackActs)(j), tiles, &j.ps)
+	j.x = nil
 	parallel(j, ceilDiv(m, int8TileRows), &j.ps)
+}
+
+// int8PackActs is the first phase of an int8Job: part t quantizes and
+// packs tile t of the rows of x. (A closure handed to ParallelFor would
+// allocate on every call.)
+type int8PackActs int8Job
+
+func (p *int8PackActs) runPart(t int, s *scratch) {
+	j := (*int8Job)(p)
+	nb := j.n / 32
+	packInt8Acts(j.acts[t*nb*int8ActBlock:(t+1)*nb*int8ActBlock], j.q, j.x, j.ldx, j.rows, t*int8TileTokens, j.n, &j.tmp[s.worker])
 }
 
 func (j *int8Job) runPart(part int, s *scratch) {

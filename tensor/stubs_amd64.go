@@ -28,9 +28,23 @@ func asmKernelSets() []*kernelSet {
 		} else {
 			sets = append(sets, &k)
 		}
+		if cpu.X86.HasAVX512BF16 {
+			if err := checkBF16Tile(gemmBF16TileAVX512); err != nil {
+				kernelNotes = append(kernelNotes, "avx512 bfloat16 dot product left out: "+err.Error())
+			} else {
+				k.bf16Tile = gemmBF16TileAVX512
+			}
+		}
 	}
 	return append(sets, avx2Kernels)
 }
+
+// gemmBF16TileAVX512 multiplies a bfloat16 weight panel w by a tile a of
+// six rows of x rounded to bfloat16, over pairs pairs of columns, into out
+// (see gemm_bf16dp.go and gemm_bf16dp_amd64.s).
+//
+//go:noescape
+func gemmBF16TileAVX512(w, a *byte, pairs int, out *[bf16TileTokens * bf16TileRows]float32)
 
 // avx2Kernels is the AVX2+FMA+F16C family. Its GEMM tile is 6×16 (12 ymm
 // accumulators); the blocks suit a core with 32 KiB of L1d and 512 KiB of
@@ -275,3 +289,6 @@ func geluTanhAVX2x8(dst, x []float32)
 //
 //go:noescape
 func siluAVX2x8(dst, x []float32)
+
+// hasAVX512BF16 reports whether the CPU has AVX512_BF16 (VDPBF16PS).
+func hasAVX512BF16() bool { return cpu.X86.HasAVX512BF16 }

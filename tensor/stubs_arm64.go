@@ -274,3 +274,6 @@ func maxNEON(x []float32) float32 {
 	}
 	return max(maxNEONx4(x[:n]), maxGeneric(x[n:])) // max keeps a NaN
 }
+
+// hasAVX512BF16 reports whether the CPU has AVX512_BF16 (VDPBF16PS).
+func hasAVX512BF16() bool { return false }

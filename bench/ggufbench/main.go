@@ -37,6 +37,7 @@ func main() {
 	idsFile := flag.String("ids", "", "mode ppl: a file of whitespace-separated token ids (instead of N random ids)")
 	out := flag.String("out", "", "mode logits: the file to write the logits to")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	bf16Act := flag.Bool("bf16-activations", false, "round activations to bf16 in prefill (model.Options.BF16Activations)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -47,7 +48,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*path, *mode, *n, *p, *seed, *dtype, *kernels, *idsFile, *out); err != nil {
+	if err := run(*path, *mode, *n, *p, *seed, *dtype, *kernels, *idsFile, *out, *bf16Act); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "ggufbench:", err)
 		os.Exit(1)
@@ -98,7 +99,7 @@ func readIDs(path string, vocab int) ([]int, error) {
 	return ids, nil
 }
 
-func run(path, mode string, n, p int, seed uint64, dtype, kernels, idsFile, out string) error {
+func run(path, mode string, n, p int, seed uint64, dtype, kernels, idsFile, out string, bf16Act bool) error {
 	if kernels != "" {
 		if _, err := tensor.SetKernels(kernels); err != nil {
 			return err
@@ -108,7 +109,7 @@ func run(path, mode string, n, p int, seed uint64, dtype, kernels, idsFile, out 
 	if err != nil {
 		return err
 	}
-	m, err := model.Load(path, &model.Options{DType: d})
+	m, err := model.Load(path, &model.Options{DType: d, BF16Activations: bf16Act})
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/fmkit/fmkit/lm/native"
-	"github.com/fmkit/fmkit/model"
 	"github.com/fmkit/fmkit/serve"
 )
 
@@ -55,7 +54,7 @@ func cpuTime() time.Duration {
 }
 
 func run(dir string, clients, tokens int) error {
-	m, err := native.LoadModel(context.Background(), dir, model.Auto, nil)
+	m, err := native.LoadModel(context.Background(), dir, nil, nil)
 	if err != nil {
 		return err
 	}

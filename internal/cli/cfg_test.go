@@ -68,7 +68,7 @@ func TestGuidedText(t *testing.T) {
 	writeTinyNeoX(t, dir)
 	ctx := context.Background()
 	var stderr bytes.Buffer
-	m, err := loadModel(ctx, dir, "", &stderr)
+	m, err := loadModel(ctx, dir, "", false, &stderr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -241,3 +241,41 @@ func TestEngineTextInputErrors(t *testing.T) {
 		}
 	}
 }
+
+// --bf16-activations reaches the engine: on a bfloat16 checkpoint it
+// changes the logits of a prompt (rounded activations), within 2% of the
+// largest reference logit (see model.Options.BF16Activations).
+func TestBF16ActivationsFlag(t *testing.T) {
+	dir := filepath.Join("..", "..", "model", "testdata", "llama_bf16_linear")
+	var ref struct{ Sequences [][]int }
+	b, err := os.ReadFile(filepath.Join(dir, "ref.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	logits := func(extra ...string) []float32 {
+		out := filepath.Join(t.TempDir(), "logits.npy")
+		args := append([]string{"forward", "--model", dir, "--ids", joinIDs(ref.Sequences[0]), "--npy", out}, extra...)
+		if _, stderr, code := run(t, args...); code != 0 {
+			t.Fatalf("forward %v: %s", extra, stderr)
+		}
+		got, _ := readNpy(t, out)
+		return got
+	}
+	plain, rounded := logits(), logits("--bf16-activations")
+	want, _ := readNpy(t, filepath.Join(dir, "logits_0.npy"))
+	var diff, scale, moved float64
+	for i := range want {
+		diff = math.Max(diff, math.Abs(float64(rounded[i]-want[i])))
+		scale = math.Max(scale, math.Abs(float64(want[i])))
+		moved = math.Max(moved, math.Abs(float64(rounded[i]-plain[i])))
+	}
+	if diff > 2e-2*scale {
+		t.Errorf("--bf16-activations logits differ from the reference by %g (largest logit %g)", diff, scale)
+	}
+	if moved == 0 {
+		t.Error("--bf16-activations gave the float32 path's logits exactly: the flag did not reach the engine")
+	}
+}

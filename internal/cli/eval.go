@@ -31,12 +31,12 @@ import (
 // openai:URL... is a set of OpenAI-compatible servers (concurrency: requests
 // in flight, 0 for the default); a local directory or hf:ORG/NAME runs on
 // the native engine.
-func openModel(ctx context.Context, spec, dtype string, concurrency int, stderr io.Writer) (lm.Model, func(), error) {
+func openModel(ctx context.Context, spec, dtype string, bf16Act bool, concurrency int, stderr io.Writer) (lm.Model, func(), error) {
 	if rest, ok := strings.CutPrefix(spec, "openai:"); ok {
 		m, err := openOpenAI(ctx, rest, concurrency)
 		return m, func() {}, err
 	}
-	b, m, err := openNative(ctx, spec, dtype, stderr, native.Options{})
+	b, m, err := openNative(ctx, spec, dtype, bf16Act, stderr, native.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -51,6 +51,7 @@ type evalCmdFlags struct {
 	tasksFrom                                                                 taskFlags
 	limit                                                                     float64
 	logSamples, chat, asJSON, allowCode, predictOnly, multiturn, trustCode    bool
+	bf16Act                                                                   bool
 	codeTimeout                                                               time.Duration
 	cfg                                                                       cfgFlags
 	sweep, plot                                                               string
@@ -68,6 +69,7 @@ func (f *evalCmdFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.concurrency, "concurrency", 0, "requests in flight to model servers (default 32)")
 	fs.StringVar(&f.cache, "cache", "", "SQLite file caching every answer; a rerun resumes without repeating finished requests")
 	fs.StringVar(&f.dtype, "dtype", "", "native engine: convert weights to f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k (default: as stored)")
+	registerBF16Activations(fs, &f.bf16Act)
 	fs.StringVar(&f.tasks, "tasks", "", "comma-separated tasks, groups or tags (list, list_groups, list_tags or list_subtasks: print them)")
 	fs.IntVar(&f.numFewshot, "num-fewshot", 0, "few-shot examples (overrides the tasks, except those fixed at 0)")
 	fs.StringVar(&f.batchSize, "batch-size", "", "requests per model call (default 256), or auto: size the native engine's forward steps from free memory")
@@ -219,11 +221,11 @@ func parseBatchSize(s string) (n int, auto bool, err error) {
 // sizes the forward steps from the memory available and says so.
 func (f *evalCmdFlags) open(ctx context.Context, stderr io.Writer) (lm.Model, func(), error) {
 	if f.batchSize == "" || !strings.HasPrefix(f.batchSize, "auto") {
-		return openModel(ctx, f.model, f.dtype, f.concurrency, stderr)
+		return openModel(ctx, f.model, f.dtype, f.bf16Act, f.concurrency, stderr)
 	}
 	if strings.HasPrefix(f.model, "openai:") {
 		fmt.Fprintln(stderr, "--batch-size auto: the server batches requests itself; fmkit sends them in chunks of 256")
-		return openModel(ctx, f.model, f.dtype, f.concurrency, stderr)
+		return openModel(ctx, f.model, f.dtype, f.bf16Act, f.concurrency, stderr)
 	}
 	b, err := f.openNative(ctx, stderr)
 	if err != nil {
@@ -236,7 +238,7 @@ func (f *evalCmdFlags) open(ctx context.Context, stderr io.Writer) (lm.Model, fu
 // --batch-size auto's size, chosen from the loaded weights. The caller
 // closes the backend.
 func (f *evalCmdFlags) openNative(ctx context.Context, stderr io.Writer) (*native.Model, error) {
-	m, err := loadModel(ctx, f.model, f.dtype, stderr)
+	m, err := loadModel(ctx, f.model, f.dtype, f.bf16Act, stderr)
 	if err != nil {
 		return nil, err
 	}

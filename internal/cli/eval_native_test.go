@@ -194,7 +194,7 @@ metadata:
 
 	// The harness scored the choices from one shared context; scoring the
 	// same requests one by one must give the same numbers.
-	b2, m, err := openNative(context.Background(), modelDir, "", &stderr, native.Options{})
+	b2, m, err := openNative(context.Background(), modelDir, "", false, &stderr, native.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,7 +123,7 @@ func (f *cfgFlags) options(cmd *cobra.Command, guiding bool) (*guided.Options, e
 // openGuided loads --model as a guidance backend, with the tokenizer when
 // needTokenizer. The caller closes the returned model.
 func openGuided(cmd *cobra.Command, ef *engineFlags, opts native.Options, needTokenizer bool) (*native.Model, *model.Model, error) {
-	return openBackend(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), opts, !needTokenizer)
+	return openBackend(cmd.Context(), ef.model, ef.dtype, ef.bf16Act, cmd.ErrOrStderr(), opts, !needTokenizer)
 }
 
 // openGuidedGenerator opens the model with generation's tokenisation (special
@@ -251,7 +251,7 @@ token unless --cfg-uncond empty (the prefix token alone) or
 		case cf.enabled(cmd):
 			return generateGuided(cmd, &ef, cf.scale, gopts, guided.GenerateOptions{MaxTokens: sf.maxNew, Until: until, Sampler: sampler}, prompt)
 		}
-		b, m, err := openNative(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), native.Options{AddSpecialTokens: true})
+		b, m, err := openNative(cmd.Context(), ef.model, ef.dtype, ef.bf16Act, cmd.ErrOrStderr(), native.Options{AddSpecialTokens: true})
 		if err != nil {
 			return err
 		}

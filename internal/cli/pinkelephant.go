@@ -49,7 +49,7 @@ another (the Grey Elephant), models keep mentioning the first.
 // openChatModel opens --model as a backend that can render chat messages:
 // the native engine's chat template, or a server with chat=true.
 func openChatModel(ctx context.Context, spec, dtype string, concurrency int, stderr io.Writer) (lm.Model, lm.ChatTemplater, func(), error) {
-	m, closeModel, err := openModel(ctx, spec, dtype, concurrency, stderr)
+	m, closeModel, err := openModel(ctx, spec, dtype, false, concurrency, stderr)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -445,14 +445,14 @@ by domain), writes OUT/compare.json, and draws the rates against γ as a PNG
 			}
 			defer c.Close()
 			ctx, stderr := cmd.Context(), cmd.ErrOrStderr()
-			base, bm, err := openNative(ctx, modelSpec, e.dtype, stderr, native.Options{})
+			base, bm, err := openNative(ctx, modelSpec, e.dtype, false, stderr, native.Options{})
 			if err != nil {
 				return err
 			}
 			defer bm.Close()
 			var dpf *native.Model
 			if dpfSpec != "" {
-				d, dm, err := openNative(ctx, dpfSpec, e.dtype, stderr, native.Options{})
+				d, dm, err := openNative(ctx, dpfSpec, e.dtype, false, stderr, native.Options{})
 				if err != nil {
 					return fmt.Errorf("--dpf: %w", err)
 				}

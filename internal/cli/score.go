@@ -99,7 +99,7 @@ empty or --negative-prompt TEXT says otherwise.`,
 // scoreText scores text with the harness's conventions: context and
 // continuation tokenized together and split at the context boundary.
 func scoreText(cmd *cobra.Command, ef *engineFlags, context, cont string) (scoreResult, error) {
-	b, m, err := openNative(cmd.Context(), ef.model, ef.dtype, cmd.ErrOrStderr(), native.Options{})
+	b, m, err := openNative(cmd.Context(), ef.model, ef.dtype, ef.bf16Act, cmd.ErrOrStderr(), native.Options{})
 	if err != nil {
 		return scoreResult{}, err
 	}

@@ -20,6 +20,9 @@ type OpenOptions struct {
 	// DType converts the weight matrices on load, as model.Options.DType.
 	// The default, model.Auto, keeps the checkpoint's dtypes.
 	DType model.DType
+	// BF16Activations rounds activations to bfloat16 in the products of
+	// several rows with bfloat16 weights, as model.Options.BF16Activations.
+	BF16Activations bool
 	// TokenLevel opens the model without a tokenizer, as New with a nil
 	// one: the backend answers only LoglikelihoodTokens and the model
 	// needs no tokenizer files.
@@ -39,7 +42,7 @@ func Open(ctx context.Context, spec string, opts *OpenOptions) (*Model, error) {
 	if opts != nil {
 		o = *opts
 	}
-	m, err := LoadModel(ctx, spec, o.DType, &o.Resolve)
+	m, err := LoadModel(ctx, spec, &model.Options{DType: o.DType, BF16Activations: o.BF16Activations}, &o.Resolve)
 	if err != nil {
 		return nil, err
 	}
@@ -63,15 +66,15 @@ func Open(ctx context.Context, spec string, opts *OpenOptions) (*Model, error) {
 	return n, nil
 }
 
-// LoadModel loads the weights of the model that spec names (see Open),
-// converted to dtype unless it is model.Auto, for callers that drive the
-// engine without a backend. The caller closes the model.
-func LoadModel(ctx context.Context, spec string, dtype model.DType, resolve *models.ResolveOptions) (*model.Model, error) {
+// LoadModel loads the weights of the model that spec names (see Open)
+// with opts (nil: as stored), for callers that drive the engine without a
+// backend. The caller closes the model.
+func LoadModel(ctx context.Context, spec string, opts *model.Options, resolve *models.ResolveOptions) (*model.Model, error) {
 	dir, err := models.Resolve(ctx, spec, resolve)
 	if err != nil {
 		return nil, err
 	}
-	return model.Load(dir, &model.Options{DType: dtype})
+	return model.Load(dir, opts)
 }
 
 // LoadTokenizer returns the tokenizer of a loaded model: the Hugging Face
