@@ -27,7 +27,8 @@
 #
 # usage: bench/engine_vs_llamacpp.sh [WORKDIR]
 # env:   THREADS (2), REPEAT (5), FORMATS ("f32 f16 bf16 q8_0 q4_0 q4_k";
-#        q5_k and q6_k run too),
+#        q5_k and q6_k run too, and bf16a: the bf16 file with fmkit's
+#        --bf16-activations, activations rounded to bf16 as llama.cpp does),
 #        PREFILL (512), DECODE (256), PROMPT (16), PPL (512), TEXT_PPL (256; 0: none),
 #        KERNELS   fmkit's kernel family (avx512, avx2+fma, ...; default: the CPU's best)
 #        VARIANT   llama.cpp's CPU library (zen4, haswell, skylakex, ...;
@@ -76,7 +77,11 @@ if [ ! -f "$work/llama110m/model.safetensors" ]; then
 fi
 go build -o "$work/fmkit" ./cmd/fmkit
 go build -o "$work/ggufbench" ./bench/ggufbench
+# gguf_of names a format's GGUF file, act_of fmkit's extra flags for it.
+gguf_of() { if [ "$1" = bf16a ]; then echo "$work/gguf-bf16/model.gguf"; else echo "$work/gguf-$1/model.gguf"; fi; }
+act_of() { if [ "$1" = bf16a ]; then echo -bf16-activations; fi; }
 for f in $formats; do
+	[ "$f" = bf16a ] && f=bf16
 	case $f in
 	q*) [ -f "$work/gguf-$f/model.gguf" ] || "$work/fmkit" quantize --model "$work/llama110m" --type "$f" --out "$work/gguf-$f" >/dev/null 2>&1 ;;
 	*) [ -f "$work/gguf-$f/model.gguf" ] || "$work/fmkit" convert --model "$work/llama110m" --dtype "$f" --out "$work/gguf-$f/model.gguf" >/dev/null 2>&1 ;;
@@ -91,23 +96,23 @@ results=$work/results.jsonl
 kernels=${KERNELS:+-kernels $KERNELS}
 for r in $(seq "$repeat"); do
 	for f in $formats; do
-		file=$work/gguf-$f/model.gguf
+		file=$(gguf_of "$f")
 		for mode in prefill decode; do
 			n=$prefill
 			[ "$mode" = decode ] && n=$decode
-			"$work/ggufbench" -model "$file" -mode $mode -n "$n" -prompt "$prompt" -seed "$r" $kernels | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
+			"$work/ggufbench" -model "$file" -mode $mode -n "$n" -prompt "$prompt" -seed "$r" $kernels $(act_of "$f") | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
 			"$work/driver" "$file" $mode "$threads" "$n" "$prompt" "$r" "$libdir" | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
 		done
 	done
 done
 for f in $formats; do
-	file=$work/gguf-$f/model.gguf
-	"$work/ggufbench" -model "$file" -mode ppl -n "$ppl" -seed 1 $kernels | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
+	file=$(gguf_of "$f")
+	"$work/ggufbench" -model "$file" -mode ppl -n "$ppl" -seed 1 $kernels $(act_of "$f") | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
 	"$work/driver" "$file" ppl "$threads" "$ppl" "$prompt" 1 "$libdir" | sed "s/^{/{\"format\":\"$f\",/" | tee -a "$results"
 done
 for f in $formats; do
-	file=$work/gguf-$f/model.gguf
-	"$work/ggufbench" -model "$file" -mode logits -prompt "$prompt" -seed 1 -out "$work/logits-$f-fmkit.f32" $kernels >/dev/null
+	file=$(gguf_of "$f")
+	"$work/ggufbench" -model "$file" -mode logits -prompt "$prompt" -seed 1 -out "$work/logits-$f-fmkit.f32" $kernels $(act_of "$f") >/dev/null
 	"$work/driver" "$file" logits "$threads" 0 "$prompt" 1 "$libdir" "$work/logits-$f-llama.cpp.f32" >/dev/null
 done
 if [ "$text_ppl" -gt 0 ]; then
@@ -165,7 +170,7 @@ fams = {r.get("kernels") for r in rows if r["peer"] == "fmkit"}
 print()
 print(f"tokens/s, median (best) of {max((len(v) for v in speed.values()), default=0)} interleaved runs; fmkit kernels: {', '.join(sorted(fams))}")
 print(f"{'weights':<8} {'task':<8} {'fmkit':>16} {'llama.cpp':>16} {'fmkit/llama.cpp':>16} {'llama/fmkit cpu-s':>18} {'same greedy 16':>15} {'ppl diff':>9} {'logit diff':>10}")
-order = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"]
+order = ["f32", "f16", "bf16", "bf16a", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"]
 for f in sorted({k[0] for k in speed}, key=lambda x: order.index(x) if x in order else 99):
     for mode in ("prefill", "decode"):
         a, b = speed.get((f, mode, "fmkit")), speed.get((f, mode, "llama.cpp"))
