@@ -22,6 +22,7 @@ QVEC(qaSign, 0x80000000)
 QVEC(qaHalf, 0x3f000000) // 0.5
 QVEC(qaOne, 0x3f800000)  // 1
 QVEC(qa127, 0x42fe0000)  // 127
+QVEC(qa127i, 0x0000007f) // 127, as int32
 
 // The int32 lanes that VPACKSSDW and VPACKSSWB leave interleaved by
 // 128-bit lane, put back in order.
@@ -120,5 +121,123 @@ qaloop:
 	JNZ  qaloop
 
 qadone:
+	VZEROUPPER
+	RET
+
+// quantizeQ8KAVX2 is quantizeActsQ8K (llama.cpp's quantize_row_q8_K_ref)
+// without the block sums, eight lanes at a time: per block of 256, the
+// largest magnitude, the first value with that magnitude (mx), iscale =
+// −127/mx, q = min(127, round-to-nearest-even(iscale·x)) and d = 1/iscale;
+// a block of zeros gets q = 0 and d = 0.
+
+// func quantizeQ8KAVX2(q []int8, d []float32, x []float32)
+TEXT ·quantizeQ8KAVX2(SB), NOSPLIT, $0-72
+	MOVQ q_base+0(FP), DI
+	MOVQ d_base+24(FP), DX
+	MOVQ d_len+32(FP), CX
+	MOVQ x_base+48(FP), SI
+	VMOVUPS qaAbs<>(SB), Y15
+	VMOVUPS qaPerm<>(SB), Y12
+	VMOVUPS qa127i<>(SB), Y11
+	TESTQ CX, CX
+	JZ    q8kdone
+
+q8kblock:
+	// amax over the 256 values, in every lane of Y4
+	VXORPS Y4, Y4, Y4
+	XORQ   AX, AX
+
+q8kmax:
+	VANDPS (SI)(AX*1), Y15, Y5
+	VMAXPS Y5, Y4, Y4
+	ADDQ   $32, AX
+	CMPQ   AX, $1024
+	JLT    q8kmax
+	VEXTRACTF128 $1, Y4, X5
+	VMAXPS X5, X4, X4
+	VPERMILPS $0x4E, X4, X5
+	VMAXPS X5, X4, X4
+	VPERMILPS $0xB1, X4, X5
+	VMAXPS X5, X4, X4
+	VINSERTF128 $1, X4, Y4, Y4
+
+	// a block of zeros (or amax NaN): q = 0, d = 0
+	VXORPS X5, X5, X5
+	VUCOMISS X5, X4
+	JNE    q8kfind
+
+q8kzeros:
+	VPXOR  Y0, Y0, Y0
+	XORQ   AX, AX
+
+q8kzero:
+	VMOVDQU Y0, (DI)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, $256
+	JLT     q8kzero
+	MOVL    $0, (DX)
+	JMP     q8knext
+
+	// mx: the first value whose magnitude is amax
+q8kfind:
+	XORQ AX, AX
+
+q8kscan:
+	CMPQ  AX, $1024 // not found (a NaN among the values): as zeros
+	JGE   q8kzeros
+	VANDPS (SI)(AX*1), Y15, Y5
+	VCMPPS $0, Y4, Y5, Y5
+	VMOVMSKPS Y5, BX
+	TESTL BX, BX
+	JNZ   q8kfound
+	ADDQ  $32, AX
+	JMP   q8kscan
+
+q8kfound:
+	BSFL  BX, BX
+	LEAQ  (AX)(BX*4), AX
+	VMOVSS (SI)(AX*1), X5
+	MOVL  $0xc2fe0000, BX // -127
+	VMOVD BX, X6
+	VDIVSS X5, X6, X6     // iscale = -127/mx
+	MOVL  $0x3f800000, BX // 1
+	VMOVD BX, X7
+	VDIVSS X6, X7, X7     // d = 1/iscale
+	VMOVSS X7, (DX)
+	VBROADCASTSS X6, Y6
+	XORQ  AX, AX
+	XORQ  BX, BX
+
+q8kquant:
+	VMULPS (SI)(AX*1), Y6, Y0
+	VMULPS 32(SI)(AX*1), Y6, Y1
+	VMULPS 64(SI)(AX*1), Y6, Y2
+	VMULPS 96(SI)(AX*1), Y6, Y3
+	VCVTPS2DQ Y0, Y0
+	VCVTPS2DQ Y1, Y1
+	VCVTPS2DQ Y2, Y2
+	VCVTPS2DQ Y3, Y3
+	VPMINSD Y11, Y0, Y0
+	VPMINSD Y11, Y1, Y1
+	VPMINSD Y11, Y2, Y2
+	VPMINSD Y11, Y3, Y3
+	VPACKSSDW Y1, Y0, Y0
+	VPACKSSDW Y3, Y2, Y2
+	VPACKSSWB Y2, Y0, Y0
+	VPERMD Y0, Y12, Y0
+	VMOVDQU Y0, (DI)(BX*1)
+	ADDQ  $128, AX
+	ADDQ  $32, BX
+	CMPQ  BX, $256
+	JLT   q8kquant
+
+q8knext:
+	ADDQ $1024, SI
+	ADDQ $256, DI
+	ADDQ $4, DX
+	DECQ CX
+	JNZ  q8kblock
+
+q8kdone:
 	VZEROUPPER
 	RET

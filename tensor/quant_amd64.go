@@ -21,9 +21,9 @@ func asmQuantKernels(family string) *quantKernels {
 
 var (
 	avx2QuantKernels = &quantKernels{dotQ8_0: dotQ8_0AVX2, dotQ4_0: dotQ4_0AVX2, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2,
-		dotQ4_0x4: dotQ4_0x4AVX2, quantizeQ8_0: quantizeQ8_0AVX2}
+		dotQ4_0x4: dotQ4_0x4AVX2, quantizeQ8_0: quantizeQ8_0AVX2, quantizeQ8K: quantizeQ8KAVX2}
 	vnniQuantKernels = &quantKernels{dotQ8_0: dotQ8_0VNNI, dotQ4_0: dotQ4_0VNNI, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2,
-		dotQ4_0x4: dotQ4_0x4VNNI, quantizeQ8_0: quantizeQ8_0AVX2, int8Tile: gemmQ8TileVNNI}
+		dotQ4_0x4: dotQ4_0x4VNNI, quantizeQ8_0: quantizeQ8_0AVX2, quantizeQ8K: quantizeQ8KAVX2, int8Tile: gemmQ8TileVNNI}
 )
 
 // dotQ8_0AVX2 is dotQ8_0Generic: len(xd) blocks of Q8_0 weights in w times
@@ -62,6 +62,13 @@ func quantizeQ8_0AVX2(q []int8, d []float32, x []float32)
 //
 //go:noescape
 func gemmQ8TileVNNI(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32)
+
+// quantizeQ8KAVX2 quantizes x to the Q8_K activations q and scales d,
+// len(d) blocks of 256, with the same results as quantizeActsQ8K (which
+// also fills the block sums).
+//
+//go:noescape
+func quantizeQ8KAVX2(q []int8, d []float32, x []float32)
 
 // dotQ4_0x4AVX2 computes the Q4_0 dot products of four rows, stride bytes
 // apart from w, with the activations x, each as dotQ4_0AVX2 but with the

@@ -94,6 +94,22 @@ func quantizeActsQ8K(a *qActs, x []float32) {
 	}
 }
 
+// quantizeActsQ8K is the package function quantizeActsQ8K with qk's kernel where it has one.
+func (qk *quantKernels) quantizeActsQ8K(a *qActs, x []float32) {
+	if qk.quantizeQ8K == nil {
+		quantizeActsQ8K(a, x)
+		return
+	}
+	qk.quantizeQ8K(a.q, a.d, x)
+	for s := range len(x) / 32 {
+		var sum int16
+		for _, v := range a.q[32*s : 32*s+32] {
+			sum += int16(v)
+		}
+		a.sums[s] = sum
+	}
+}
+
 // quantKernels are the dot products of one quantized weight row with a
 // quantized activation vector, for one kernel family. len(xd) is the
 // number of blocks.
@@ -112,6 +128,8 @@ type quantKernels struct {
 	// quantizeQ8_0, where a family has it, is quantizeActsQ8_0's loop
 	// over blocks, bit for bit: q and d for len(d) blocks of x.
 	quantizeQ8_0 func(q []int8, d []float32, x []float32)
+	// quantizeQ8K likewise is quantizeActsQ8K's q and d (not its sums).
+	quantizeQ8K func(q []int8, d []float32, x []float32)
 	// int8Tile, where a family has it, is the integer prefill kernel
 	// (see quant_gemm.go).
 	int8Tile func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32)
@@ -275,7 +293,7 @@ func (g *gemmQJob) quantizeX(x []float32, ldx int) {
 		xi := x[i*ldx : i*ldx+g.n]
 		switch {
 		case g.q.actsQ8K():
-			quantizeActsQ8K(act, xi)
+			g.qk.quantizeActsQ8K(act, xi)
 		case g.qk.quantizeQ8_0 != nil:
 			g.qk.quantizeQ8_0(act.q, act.d, xi)
 		default:

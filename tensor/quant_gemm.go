@@ -119,7 +119,7 @@ func packInt8Acts(dst []byte, q QType, x []float32, ldx, nrows, t0, n int, tmp *
 		xi := x[(t0+i)*ldx : (t0+i)*ldx+n]
 		switch {
 		case bs == 256:
-			quantizeActsQ8K(tmp, xi)
+			qk.quantizeActsQ8K(tmp, xi)
 		case qk.quantizeQ8_0 != nil:
 			qk.quantizeQ8_0(tmp.q, tmp.d, xi)
 		default:
@@ -160,6 +160,7 @@ func packInt8Panel(dst []byte, q QType, a []byte, rb, m, r0, n int) {
 			continue
 		}
 		row := a[(r0+r)*rb : (r0+r+1)*rb]
+		var d, dmin float32 // Q4_K's super-block scales
 		for b := range nb {
 			blk := dst[b*int8PanelBlock:]
 			var s, o float32
@@ -183,9 +184,12 @@ func packInt8Panel(dst []byte, q QType, a []byte, rb, m, r0, n int) {
 			case Q4_K:
 				sb, sub := b/8, b%8
 				src := row[sb*144:]
+				if sub == 0 {
+					d, dmin = halfAt(src, 0), halfAt(src, 2)
+				}
 				sc, mn := scaleMinK4(sub, src[4:16])
-				s = halfAt(src, 0) * float32(sc)
-				o = halfAt(src, 2) * float32(mn)
+				s = d * float32(sc)
+				o = dmin * float32(mn)
 				qs := src[16+32*(sub/2):]
 				shift := 4 * uint(sub%2)
 				for kq := range 8 {

@@ -436,3 +436,59 @@ func TestQuantizeActsKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeActsQ8KKernels checks every family's Q8_K activation
+// quantizer (with the block sums) against quantizeActsQ8K bit for bit:
+// random blocks, a zero block, a block whose largest magnitude appears
+// first negative and then positive (mx is the first), values that scale to
+// exactly halfway between integers (ties go to even), and a block with a
+// NaN, which must not hang or crash (its values are not checked).
+func TestQuantizeActsQ8KKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const blocks = 5
+	x := make([]float32, 256*blocks)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	clear(x[256:512])
+	x[512+3], x[512+200] = -9, 9
+	for i := range 256 { // mx = -127: iscale 1, values k+0.5
+		x[768+i] = float32(i%200) - 99.5
+	}
+	x[768] = -127
+	nan := append([]float32(nil), x[:256]...)
+	nan[17] = float32(math.NaN())
+	var want qActs
+	want.resize(len(x), 256)
+	quantizeActsQ8K(&want, x)
+	for _, fam := range AvailableKernels() {
+		prev, _ := SetKernels(fam)
+		qk := quantKernelsFor(kernels())
+		SetKernels(prev)
+		if qk.quantizeQ8K == nil {
+			continue
+		}
+		var got qActs
+		got.resize(len(x), 256)
+		qk.quantizeActsQ8K(&got, x)
+		for b := range blocks {
+			if math.Float32bits(got.d[b]) != math.Float32bits(want.d[b]) {
+				t.Errorf("%s block %d: scale %g, want %g", fam, b, got.d[b], want.d[b])
+			}
+			for i := b * 256; i < b*256+256; i++ {
+				if got.q[i] != want.q[i] {
+					t.Errorf("%s block %d: q[%d] = %d, want %d (x %g)", fam, b, i, got.q[i], want.q[i], x[i])
+					break
+				}
+			}
+		}
+		for s := range got.sums {
+			if got.sums[s] != want.sums[s] {
+				t.Errorf("%s: sum %d = %d, want %d", fam, s, got.sums[s], want.sums[s])
+			}
+		}
+		var n qActs
+		n.resize(256, 256)
+		qk.quantizeActsQ8K(&n, nan)
+	}
+}
