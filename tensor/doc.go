@@ -63,10 +63,18 @@
 // the K-quants), and sum each block's products in integers: AVX2
 // VPMADDUBSW/VPMADDWD kernels in every amd64 family, VPDPBUSD (AVX-512
 // VNNI) for Q8_0 and Q4_0 in "avx512" where the CPU has it, NEON for Q8_0,
-// Q4_0 and Q4_K on arm64, portable Go elsewhere. From 16 rows of
-// activations on, GemmQ runs the float32 GEMM instead: A is dequantized
-// once per call straight into the GEMM's packed panels (AVX2 kernels that
+// Q4_0 and Q4_K on arm64, portable Go elsewhere; one row of Q4_0
+// activations is multiplied by four weight rows per call. From 16 rows of
+// activations on, GemmQ multiplies Q8_0, Q4_0 and Q4_K in 8-bit integers
+// on AVX-512 VNNI (32-row by 6-row VPDPBUSD tiles over weight panels
+// repacked per call, the activations quantized as for GemvQ; IntegerGemmQ
+// reports it), and otherwise runs the float32 GEMM: A is dequantized once
+// per call straight into the GEMM's packed panels (AVX2 kernels that
 // gather 4 weights of 8 rows at a time on amd64), which every row reuses.
+//
+// GemmBF16 keeps float32 activations; GemmBF16Rounded rounds them to
+// bfloat16, as llama.cpp does, and multiplies with AVX512_BF16's VDPBF16PS
+// where the CPU has it.
 //
 // Softmax, log-sum-exp, SiLU and both GELUs use a float32 exponential
 // (Cephes-style, under 2 ulp) that the AVX2 family runs eight lanes at a
@@ -76,10 +84,12 @@
 // # Concurrency
 //
 // Kernels are safe to call from many goroutines on disjoint outputs. Large
-// GEMMs and GEMVs split their work over GOMAXPROCS goroutines themselves,
-// on a pool of workers that grows to GOMAXPROCS-1; GemmBatched splits the
-// batch instead when each product is small. The workers, and a caller
-// waiting for them, spin for up to 50 µs before they sleep, since batch-1
-// decoding runs dozens of short products back to back. Once warm, none of
-// them allocates.
+// GEMMs and GEMVs split their work into parts that the caller and a pool
+// of GOMAXPROCS-1 workers claim as they come free, so that a call never
+// waits for a worker that has not woken yet; GemmBatched splits the batch
+// instead when each product is small, and ParallelFor runs a caller's own
+// loop on the same pool. The workers, and a caller waiting for parts that
+// others run, spin for up to 500 µs (yielding to other goroutines) before
+// they sleep, since batch-1 decoding runs dozens of short products back to
+// back. Once warm, none of them allocates.
 package tensor
