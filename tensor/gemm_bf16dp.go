@@ -27,14 +27,24 @@ func GemmBF16Rounded(m, n, k int, a []float32, lda int, b []BF16, ldb int, c []f
 		gemmBF16Dot(ks.bf16Tile, m, n, k, a, lda, b, ldb, c, ldc)
 		return
 	}
-	r := make([]float32, m*k)
-	row := make([]BF16, k)
+	buf := roundedBufs.Get().(*roundedBuf)
+	defer roundedBufs.Put(buf)
+	buf.a, buf.row = grow(buf.a, m*k), grow(buf.row, k)
 	for i := range m {
-		Float32ToBF16(row, a[i*lda:i*lda+k])
-		BF16ToFloat32(r[i*k:(i+1)*k], row)
+		Float32ToBF16(buf.row, a[i*lda:i*lda+k])
+		BF16ToFloat32(buf.a[i*k:(i+1)*k], buf.row)
 	}
-	GemmBF16(false, true, m, n, k, 1, r, k, b, ldb, 0, c, ldc)
+	GemmBF16(false, true, m, n, k, 1, buf.a, k, b, ldb, 0, c, ldc)
 }
+
+// roundedBuf holds GemmBF16Rounded's rounded copy of a, where the kernels
+// have no bfloat16 dot product, kept across calls.
+type roundedBuf struct {
+	a   []float32
+	row []BF16
+}
+
+var roundedBufs = sync.Pool{New: func() any { return new(roundedBuf) }}
 
 // bf16Tile is a 32-weight-row by 6-row kernel over pairs of columns (see
 // gemm_bf16dp_amd64.s for the layouts).
