@@ -312,14 +312,22 @@ func TestGemmAllocs(t *testing.T) {
 	a, b, c := randSlice(rng, n*n), randSlice(rng, n*n), make([]float32, n*n)
 	b16 := make([]BF16, n*n)
 	Float32ToBF16(b16, b)
+	q40, q4k := make([]byte, n*Q4_0.RowBytes(n)), make([]byte, 256*Q4_K.RowBytes(256))
+	Quantize(Q4_0, q40, b)
+	Quantize(Q4_K, q4k, randSlice(rng, 256*256))
 	for name, f := range map[string]func(){
-		"Gemm":     func() { Gemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n) },
-		"GemmT":    func() { Gemm(true, true, n, n, n, 1, a, n, b, n, 1, c, n) },
-		"GemmBF16": func() { GemmBF16(false, true, n, n, n, 1, a, n, b16, n, 0, c, n) },
-		"GemmM1":   func() { GemmBF16(false, true, 1, n, n, 1, a, n, b16, n, 0, c, n) },
-		"Gemv":     func() { Gemv(false, n, n, 1, a, n, b, 0, c) },
-		"GemvT":    func() { Gemv(true, n, n, 1, a, n, b, 0, c) },
-		"Batched":  func() { GemmBatched(false, true, 8, 24, 24, 24, 1, a, 576, 24, b, 576, 24, 0, c, 576, 24) },
+		"GemmQ":           func() { GemmQ(Q4_0, 32, n, n, a, n, q40, c, n) },
+		"GemmQ4K":         func() { GemmQ(Q4_K, 20, 100, 256, a, 256, q4k, c, 100) },
+		"GemvQ":           func() { GemvQ(Q4_0, n, n, q40, a[:n], c[:n]) },
+		"GemmBF16Rounded": func() { GemmBF16Rounded(n, n, n, a, n, b16, n, c, n) },
+		"ParallelFor":     func() { ParallelFor(64, 1, func(int, int) {}) },
+		"Gemm":            func() { Gemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n) },
+		"GemmT":           func() { Gemm(true, true, n, n, n, 1, a, n, b, n, 1, c, n) },
+		"GemmBF16":        func() { GemmBF16(false, true, n, n, n, 1, a, n, b16, n, 0, c, n) },
+		"GemmM1":          func() { GemmBF16(false, true, 1, n, n, 1, a, n, b16, n, 0, c, n) },
+		"Gemv":            func() { Gemv(false, n, n, 1, a, n, b, 0, c) },
+		"GemvT":           func() { Gemv(true, n, n, 1, a, n, b, 0, c) },
+		"Batched":         func() { GemmBatched(false, true, 8, 24, 24, 24, 1, a, 576, 24, b, 576, 24, 0, c, 576, 24) },
 	} {
 		f()
 		if allocs := testing.AllocsPerRun(20, f); allocs != 0 {

@@ -199,7 +199,7 @@ func (b *gemvBatch) runPart(part int, s *scratch) {
 		case e.packedCols:
 			b.packedCols(e.op, lo, hi, s)
 		case e.quant != nil:
-			e.quant.rowRange(lo, hi)
+			e.quant.rowRange(lo, hi, &s.dot)
 		default:
 			e.gemv.rows(lo, hi, &s.dot)
 		}

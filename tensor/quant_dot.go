@@ -307,13 +307,16 @@ func (g *gemmQJob) quantizeX(x []float32, ldx int) {
 // in L2 while the rows of x stream past.
 const gemmQBlock = 16
 
-func (g *gemmQJob) runPart(part int, _ *scratch) {
+func (g *gemmQJob) runPart(part int, s *scratch) {
 	lo, hi := span(g.m, gemmQBlock, g.parts, part)
-	g.rowRange(lo, hi)
+	g.rowRange(lo, hi, &s.dot)
 }
 
-// rowRange computes the products with A's rows [lo, hi).
-func (g *gemmQJob) rowRange(lo, hi int) {
+// rowRange computes the products with A's rows [lo, hi); out is the
+// goroutine's scratch for the four-row kernels (a local array would be
+// allocated on every call, since the kernel is called through a func
+// value).
+func (g *gemmQJob) rowRange(lo, hi int, out *[4]float32) {
 	acts := g.acts
 	if g.shared != nil {
 		acts = g.shared
@@ -326,9 +329,8 @@ func (g *gemmQJob) rowRange(lo, hi int) {
 			ci := g.c[i*g.ldc:]
 			j := j0
 			if x4 := g.qk.x4(g.q); x4 != nil {
-				var out [4]float32
 				for ; j+4 <= j1; j += 4 {
-					x4(g.a[j*rb:(j+4)*rb], rb, act.q, act.d, &out)
+					x4(g.a[j*rb:(j+4)*rb], rb, act.q, act.d, out)
 					copy(ci[j:j+4], out[:])
 				}
 			}
