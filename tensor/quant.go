@@ -33,6 +33,7 @@ const (
 	Q4_K
 	Q6_K
 	Q5_K
+	numQTypes // one past the last, for tables indexed by QType
 )
 
 // QTypes lists the quantized formats the package implements.

@@ -23,7 +23,8 @@ var (
 	avx2QuantKernels = &quantKernels{dotQ8_0: dotQ8_0AVX2, dotQ4_0: dotQ4_0AVX2, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2,
 		dotQ4_0x4: dotQ4_0x4AVX2, quantizeQ8_0: quantizeQ8_0AVX2, quantizeQ8K: quantizeQ8KAVX2}
 	vnniQuantKernels = &quantKernels{dotQ8_0: dotQ8_0VNNI, dotQ4_0: dotQ4_0VNNI, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2,
-		dotQ4_0x4: dotQ4_0x4VNNI, quantizeQ8_0: quantizeQ8_0AVX2, quantizeQ8K: quantizeQ8KAVX2, int8Tile: gemmQ8TileVNNI}
+		dotQ4_0x4: dotQ4_0x4VNNI, quantizeQ8_0: quantizeQ8_0AVX2, quantizeQ8K: quantizeQ8KAVX2, int8Tile: gemmQ8TileVNNI,
+		panel8: [numQTypes]func(dst, src *byte, rb, nb int){Q8_0: packPanelQ8_0x8AVX2, Q4_0: packPanelQ4_0x8AVX2, Q4_K: packPanelQ4Kx8AVX2}}
 )
 
 // dotQ8_0AVX2 is dotQ8_0Generic: len(xd) blocks of Q8_0 weights in w times
@@ -69,6 +70,20 @@ func gemmQ8TileVNNI(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]floa
 //
 //go:noescape
 func quantizeQ8KAVX2(q []int8, d []float32, x []float32)
+
+// packPanelQ8_0x8AVX2, packPanelQ4_0x8AVX2 and packPanelQ4Kx8AVX2 lay out
+// eight weight rows (rb bytes apart from src) of nb blocks (Q4_K: nb
+// super-blocks, without their scales) into the integer prefill kernel's
+// panel at dst, as packInt8Panel does (see quant_gemm_pack_amd64.s).
+//
+//go:noescape
+func packPanelQ8_0x8AVX2(dst, src *byte, rb, nb int)
+
+//go:noescape
+func packPanelQ4_0x8AVX2(dst, src *byte, rb, nb int)
+
+//go:noescape
+func packPanelQ4Kx8AVX2(dst, src *byte, rb, nb int)
 
 // dotQ4_0x4AVX2 computes the Q4_0 dot products of four rows, stride bytes
 // apart from w, with the activations x, each as dotQ4_0AVX2 but with the

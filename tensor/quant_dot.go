@@ -133,6 +133,9 @@ type quantKernels struct {
 	// int8Tile, where a family has it, is the integer prefill kernel
 	// (see quant_gemm.go).
 	int8Tile func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32)
+	// panel8, where a family has it, packs eight rows of a weight panel
+	// for int8Tile (packInt8Panel's rows, for Q8_0, Q4_0 and Q4_K).
+	panel8 [numQTypes]func(dst, src *byte, rb, nb int)
 }
 
 // x4 returns the four-row kernel for format q, or nil.

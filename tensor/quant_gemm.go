@@ -42,6 +42,7 @@ func int8Formats(q QType) bool { return q == Q8_0 || q == Q4_0 || q == Q4_K }
 type int8Job struct {
 	q          QType
 	tile       func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32)
+	qk         *quantKernels
 	rows, m, n int
 	x          []float32
 	ldx        int
@@ -64,6 +65,7 @@ func gemmQInt8(tile func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows
 		int8Jobs.Put(j)
 	}()
 	j.q, j.tile, j.rows, j.m, j.n, j.a, j.rb, j.c, j.ldc = q, tile, rows, m, n, a, q.RowBytes(n), c, ldc
+	j.qk = quantKernelsFor(kernels())
 	nb, tiles := n/32, ceilDiv(rows, int8TileTokens)
 	j.acts = grow(j.acts, tiles*nb*int8ActBlock)
 	if len(j.tmp) < maxThreads() {
@@ -90,7 +92,7 @@ func (j *int8Job) runPart(part int, s *scratch) {
 	nb, tiles := j.n/32, ceilDiv(j.rows, int8TileTokens)
 	s.bytes = grow(s.bytes, nb*int8PanelBlock)
 	r0 := part * int8TileRows
-	packInt8Panel(s.bytes, j.q, j.a, j.rb, j.m, r0, j.n)
+	packInt8Panel(s.bytes, j.q, j.a, j.rb, j.m, r0, j.n, j.qk)
 	out := &s.int8Out
 	for t := range tiles {
 		j.tile(&s.bytes[0], &j.acts[t*nb*int8ActBlock], nb, out)
@@ -144,60 +146,89 @@ func packInt8Acts(dst []byte, q QType, x []float32, ldx, nrows, t0, n int, tmp *
 // packInt8Panel lays out rows [r0, r0+32) of the m×n matrix a (format q,
 // rb bytes per row; rows from m on are zeros) as the integer kernel reads
 // them: per block of 32 columns, the unsigned bytes u four per lane, then
-// the rows' scales s and offsets o (w = s·u − o).
-func packInt8Panel(dst []byte, q QType, a []byte, rb, m, r0, n int) {
+// the rows' scales s and offsets o (w = s·u − o). Groups of eight whole
+// rows go through qk's panel8 where it has one.
+func packInt8Panel(dst []byte, q QType, a []byte, rb, m, r0, n int, qk *quantKernels) {
 	nb := n / 32
-	for r := range int8TileRows {
-		if r0+r >= m {
-			for b := range nb {
-				blk := dst[b*int8PanelBlock:]
-				for kq := range 8 {
-					binary.LittleEndian.PutUint32(blk[kq*128+4*r:], 0)
-				}
-				putFloat(blk, 1024+4*r, 0)
-				putFloat(blk, 1152+4*r, 0)
+	pack8 := qk.panel8[q]
+	for g := 0; g < int8TileRows; g += 8 {
+		if pack8 == nil || r0+g+8 > m {
+			for r := g; r < g+8; r++ {
+				packInt8Row(dst, q, a, rb, m, r0, r, nb)
 			}
 			continue
 		}
-		row := a[(r0+r)*rb : (r0+r+1)*rb]
-		var d, dmin float32 // Q4_K's super-block scales
+		if q == Q4_K {
+			pack8(&dst[4*g], &a[(r0+g)*rb], rb, nb/8)
+			for r := g; r < g+8; r++ {
+				packQ4KScales(dst, a[(r0+r)*rb:(r0+r+1)*rb], r, nb)
+			}
+			continue
+		}
+		pack8(&dst[4*g], &a[(r0+g)*rb], rb, nb)
+	}
+}
+
+// packInt8Row is packInt8Panel for panel row r alone.
+func packInt8Row(dst []byte, q QType, a []byte, rb, m, r0, r, nb int) {
+	if r0+r >= m {
 		for b := range nb {
 			blk := dst[b*int8PanelBlock:]
-			var s, o float32
-			switch q {
-			case Q8_0:
-				src := row[b*34:]
-				s = halfAt(src, 0)
-				o = 128 * s
-				for kq := range 8 {
-					binary.LittleEndian.PutUint32(blk[kq*128+4*r:], binary.LittleEndian.Uint32(src[2+4*kq:])^0x80808080)
-				}
-			case Q4_0:
-				src := row[b*18:]
-				s = halfAt(src, 0)
-				o = 8 * s
-				for kq := range 4 {
-					v := binary.LittleEndian.Uint32(src[2+4*kq:])
-					binary.LittleEndian.PutUint32(blk[kq*128+4*r:], v&0x0F0F0F0F)
-					binary.LittleEndian.PutUint32(blk[(kq+4)*128+4*r:], v>>4&0x0F0F0F0F)
-				}
-			case Q4_K:
-				sb, sub := b/8, b%8
-				src := row[sb*144:]
-				if sub == 0 {
-					d, dmin = halfAt(src, 0), halfAt(src, 2)
-				}
-				sc, mn := scaleMinK4(sub, src[4:16])
-				s = d * float32(sc)
-				o = dmin * float32(mn)
-				qs := src[16+32*(sub/2):]
-				shift := 4 * uint(sub%2)
-				for kq := range 8 {
-					binary.LittleEndian.PutUint32(blk[kq*128+4*r:], binary.LittleEndian.Uint32(qs[4*kq:])>>shift&0x0F0F0F0F)
-				}
+			for kq := range 8 {
+				binary.LittleEndian.PutUint32(blk[kq*128+4*r:], 0)
 			}
+			putFloat(blk, 1024+4*r, 0)
+			putFloat(blk, 1152+4*r, 0)
+		}
+		return
+	}
+	row := a[(r0+r)*rb : (r0+r+1)*rb]
+	if q == Q4_K {
+		packQ4KScales(dst, row, r, nb)
+	}
+	for b := range nb {
+		blk := dst[b*int8PanelBlock:]
+		switch q {
+		case Q8_0:
+			src := row[b*34:]
+			s := halfAt(src, 0)
 			putFloat(blk, 1024+4*r, s)
-			putFloat(blk, 1152+4*r, o)
+			putFloat(blk, 1152+4*r, 128*s)
+			for kq := range 8 {
+				binary.LittleEndian.PutUint32(blk[kq*128+4*r:], binary.LittleEndian.Uint32(src[2+4*kq:])^0x80808080)
+			}
+		case Q4_0:
+			src := row[b*18:]
+			s := halfAt(src, 0)
+			putFloat(blk, 1024+4*r, s)
+			putFloat(blk, 1152+4*r, 8*s)
+			for kq := range 4 {
+				v := binary.LittleEndian.Uint32(src[2+4*kq:])
+				binary.LittleEndian.PutUint32(blk[kq*128+4*r:], v&0x0F0F0F0F)
+				binary.LittleEndian.PutUint32(blk[(kq+4)*128+4*r:], v>>4&0x0F0F0F0F)
+			}
+		case Q4_K:
+			sb, sub := b/8, b%8
+			qs := row[sb*144+16+32*(sub/2):]
+			shift := 4 * uint(sub%2)
+			for kq := range 8 {
+				binary.LittleEndian.PutUint32(blk[kq*128+4*r:], binary.LittleEndian.Uint32(qs[4*kq:])>>shift&0x0F0F0F0F)
+			}
+		}
+	}
+}
+
+// packQ4KScales writes a Q4_K row's sub-block scales s = d·scale and
+// offsets o = dmin·min for panel row r.
+func packQ4KScales(dst []byte, row []byte, r, nb int) {
+	for sb := range nb / 8 {
+		src := row[sb*144:]
+		d, dmin := halfAt(src, 0), halfAt(src, 2)
+		for sub := range 8 {
+			sc, mn := scaleMinK4(sub, src[4:16])
+			blk := dst[(sb*8+sub)*int8PanelBlock:]
+			putFloat(blk, 1024+4*r, d*float32(sc))
+			putFloat(blk, 1152+4*r, dmin*float32(mn))
 		}
 	}
 }

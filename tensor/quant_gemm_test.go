@@ -69,3 +69,38 @@ func TestGemmQInt8(t *testing.T) {
 		t.Fatal("the CPU has AVX-512 VNNI but no family has the integer prefill kernel")
 	}
 }
+
+// TestPackInt8PanelKernels checks each family's eight-row panel packers
+// against packInt8Row byte for byte, on a panel whose last group of rows
+// is cut short by the matrix's end.
+func TestPackInt8PanelKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	const m, n = 60, 512
+	for _, fam := range AvailableKernels() {
+		prev, _ := SetKernels(fam)
+		qk := quantKernelsFor(kernels())
+		SetKernels(prev)
+		for _, q := range QTypes() {
+			if !int8Formats(q) || qk.panel8[q] == nil {
+				continue
+			}
+			a := make([]byte, m*q.RowBytes(n))
+			Quantize(q, a, randFloats(rng, m*n, 0.05))
+			rb, nb := q.RowBytes(n), n/32
+			for _, r0 := range []int{0, 32} {
+				got := make([]byte, nb*int8PanelBlock)
+				want := make([]byte, nb*int8PanelBlock)
+				packInt8Panel(got, q, a, rb, m, r0, n, qk)
+				for r := range int8TileRows {
+					packInt8Row(want, q, a, rb, m, r0, r, nb)
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						b, off := i/int8PanelBlock, i%int8PanelBlock
+						t.Fatalf("%s %s rows from %d: block %d byte %d = %#x, want %#x", fam, q, r0, b, off, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
