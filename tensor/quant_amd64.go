@@ -21,9 +21,9 @@ func asmQuantKernels(family string) *quantKernels {
 
 var (
 	avx2QuantKernels = &quantKernels{dotQ8_0: dotQ8_0AVX2, dotQ4_0: dotQ4_0AVX2, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2,
-		dotQ4_0x4: dotQ4_0x4AVX2, quantizeQ8_0: quantizeQ8_0AVX2, quantizeQ8K: quantizeQ8KAVX2}
+		dotQ4_0x4: dotQ4_0x4AVX2, dotQ4KRows: dotQ4KRowsAVX2, quantizeQ8_0: quantizeQ8_0AVX2, quantizeQ8K: quantizeQ8KAVX2}
 	vnniQuantKernels = &quantKernels{dotQ8_0: dotQ8_0VNNI, dotQ4_0: dotQ4_0VNNI, dotQ4K: dotQ4KAVX2, dotQ5K: dotQ5KAVX2, dotQ6K: dotQ6KAVX2,
-		dotQ4_0x4: dotQ4_0x4VNNI, quantizeQ8_0: quantizeQ8_0AVX2, quantizeQ8K: quantizeQ8KAVX2, int8Tile: gemmQ8TileVNNI,
+		dotQ4_0x4: dotQ4_0x4VNNI, dotQ4KRows: dotQ4KRowsAVX2, quantizeQ8_0: quantizeQ8_0AVX2, quantizeQ8K: quantizeQ8KAVX2, int8Tile: gemmQ8TileVNNI,
 		panel8: [numQTypes]func(dst, src *byte, rb, nb int){Q8_0: packPanelQ8_0x8AVX2, Q4_0: packPanelQ4_0x8AVX2, Q4_K: packPanelQ4Kx8AVX2}}
 )
 
@@ -97,6 +97,12 @@ func dotQ4_0x4AVX2(w []byte, stride int, x []int8, xd []float32, out *[4]float32
 //
 //go:noescape
 func dotQ4_0x4VNNI(w []byte, stride int, x []int8, xd []float32, out *[4]float32)
+
+// dotQ4KRowsAVX2 is dotQ4KAVX2 for len(y) consecutive rows of w, rb bytes
+// apart, row i's product written to y[i]: one call per block of rows.
+//
+//go:noescape
+func dotQ4KRowsAVX2(w []byte, rb int, x []int8, xd []float32, xs []int16, y []float32)
 
 // dotQ4KAVX2 is dotQ4KGeneric: per super-block of 256, the nibbles times x
 // (VPMADDUBSW), times the sub-blocks' 6-bit scales (VPMADDWD), summed in

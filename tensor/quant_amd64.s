@@ -193,6 +193,66 @@ SCALE_MASK(q4kSc5, 0x0b0a0b0a)
 SCALE_MASK(q4kSc6, 0x0d0c0d0c)
 SCALE_MASK(q4kSc7, 0x0f0e0f0e)
 
+// Q4K_SUPERBLOCK adds one super-block of the row at SI times the
+// activations at DI (scales DX, sums R9) to Y0 and X9 and moves the
+// pointers on, as dotQ4KGeneric does per super-block (see dotQ4KAVX2).
+#define Q4K_SUPERBLOCK \
+	MOVL 4(SI), R11 \
+	MOVL 8(SI), R12 \
+	MOVL 12(SI), R13 \
+	MOVL R13, AX \
+	SHRL $4, AX \
+	ANDL $0x0F0F0F0F, AX \
+	MOVL R12, BX \
+	SHRL $6, BX \
+	ANDL $0x03030303, BX \
+	SHLL $4, BX \
+	ORL  BX, AX \
+	MOVL R12, R10 \
+	ANDL $0x3F3F3F3F, R10 \
+	SHLQ $32, AX \
+	ORQ  AX, R10 \
+	MOVL R13, AX \
+	ANDL $0x0F0F0F0F, AX \
+	MOVL R11, BX \
+	SHRL $6, BX \
+	ANDL $0x03030303, BX \
+	SHLL $4, BX \
+	ORL  BX, AX \
+	MOVL R11, R8 \
+	ANDL $0x3F3F3F3F, R8 \
+	SHLQ $32, AX \
+	ORQ  AX, R8 \
+	VMOVQ R8, X13 \
+	VPMOVZXBW X13, X13 \
+	VINSERTI128 $1, X13, Y13, Y13 \
+	VPXOR Y10, Y10, Y10 \
+	Q4K_PAIR(16, 0, q4kSc0, q4kSc1) \
+	Q4K_PAIR(48, 64, q4kSc2, q4kSc3) \
+	Q4K_PAIR(80, 128, q4kSc4, q4kSc5) \
+	Q4K_PAIR(112, 192, q4kSc6, q4kSc7) \
+	MOVWLZX (SI), AX \
+	VMOVD AX, X1 \
+	VCVTPH2PS X1, X1 \
+	VMULSS (DX), X1, X1 \
+	VBROADCASTSS X1, Y1 \
+	MOVWLZX 2(SI), AX \
+	VMOVD AX, X7 \
+	VCVTPH2PS X7, X7 \
+	VMULSS (DX), X7, X7 \
+	VBROADCASTSS X7, X7 \
+	VCVTDQ2PS Y10, Y10 \
+	VFMADD231PS Y1, Y10, Y0 \
+	VMOVQ R10, X6 \
+	VPMOVZXBW X6, X6 \
+	VPMADDWD (R9), X6, X6 \
+	VCVTDQ2PS X6, X6 \
+	VFMADD231PS X7, X6, X9 \
+	ADDQ $144, SI \
+	ADDQ $256, DI \
+	ADDQ $4, DX \
+	ADDQ $16, R9
+
 // func dotQ4KAVX2(w []byte, x []int8, xd []float32, xs []int16) float32
 TEXT ·dotQ4KAVX2(SB), NOSPLIT, $0-100
 	MOVQ w_base+0(FP), SI
@@ -209,69 +269,7 @@ TEXT ·dotQ4KAVX2(SB), NOSPLIT, $0-100
 	JZ    q4kdone
 
 q4kloop:
-	// Unpack the 6-bit scales (R8, bytes 0..7) and mins (R10, bytes 0..7)
-	// from the 12 bytes at 4(SI), as ggml's utmp shuffle does.
-	MOVL 4(SI), R11  // u0
-	MOVL 8(SI), R12  // u1
-	MOVL 12(SI), R13 // u2
-	MOVL R13, AX
-	SHRL $4, AX
-	ANDL $0x0F0F0F0F, AX
-	MOVL R12, BX
-	SHRL $6, BX
-	ANDL $0x03030303, BX
-	SHLL $4, BX
-	ORL  BX, AX          // mins 4..7
-	MOVL R12, R10
-	ANDL $0x3F3F3F3F, R10 // mins 0..3
-	SHLQ $32, AX
-	ORQ  AX, R10
-	MOVL R13, AX
-	ANDL $0x0F0F0F0F, AX
-	MOVL R11, BX
-	SHRL $6, BX
-	ANDL $0x03030303, BX
-	SHLL $4, BX
-	ORL  BX, AX          // scales 4..7
-	MOVL R11, R8
-	ANDL $0x3F3F3F3F, R8 // scales 0..3
-	SHLQ $32, AX
-	ORQ  AX, R8
-
-	VMOVQ R8, X13
-	VPMOVZXBW X13, X13
-	VINSERTI128 $1, X13, Y13, Y13
-	VPXOR Y10, Y10, Y10
-	Q4K_PAIR(16, 0, q4kSc0, q4kSc1)
-	Q4K_PAIR(48, 64, q4kSc2, q4kSc3)
-	Q4K_PAIR(80, 128, q4kSc4, q4kSc5)
-	Q4K_PAIR(112, 192, q4kSc6, q4kSc7)
-
-	// d·xd and dmin·xd
-	MOVWLZX (SI), AX
-	VMOVD AX, X1
-	VCVTPH2PS X1, X1
-	VMULSS (DX), X1, X1
-	VBROADCASTSS X1, Y1
-	MOVWLZX 2(SI), AX
-	VMOVD AX, X7
-	VCVTPH2PS X7, X7
-	VMULSS (DX), X7, X7
-	VBROADCASTSS X7, X7
-	VCVTDQ2PS Y10, Y10
-	VFMADD231PS Y1, Y10, Y0
-
-	// mins: Σ min[s]·xs[s] over the 8 sub-blocks
-	VMOVQ R10, X6
-	VPMOVZXBW X6, X6
-	VPMADDWD (R9), X6, X6
-	VCVTDQ2PS X6, X6
-	VFMADD231PS X7, X6, X9
-
-	ADDQ $144, SI
-	ADDQ $256, DI
-	ADDQ $4, DX
-	ADDQ $16, R9
+	Q4K_SUPERBLOCK
 	DECQ CX
 	JNZ  q4kloop
 
@@ -283,4 +281,55 @@ q4kdone:
 	VHADDPS X0, X0, X0
 	VZEROUPPER
 	MOVSS X0, ret+96(FP)
+	RET
+
+// func dotQ4KRowsAVX2(w []byte, rb int, x []int8, xd []float32, xs []int16, y []float32)
+//
+// dotQ4KRowsAVX2 is dotQ4KAVX2 for len(y) consecutive rows of w, rb bytes
+// apart (rb = 144·len(xd)), writing row i's product to y[i]: one call per
+// block of rows instead of one per row.
+TEXT ·dotQ4KRowsAVX2(SB), NOSPLIT, $16-128
+	// The row's output pointer and the rows left live in the frame: the
+	// super-block uses every free general register.
+	MOVQ w_base+0(FP), SI
+	MOVQ y_base+104(FP), AX
+	MOVQ AX, yp-8(SP)
+	MOVQ y_len+112(FP), AX
+	MOVQ AX, left-16(SP)
+	MOVL $0x0F0F0F0F, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	CMPQ left-16(SP), $0
+	JEQ  q4krdone
+
+q4krrow:
+	MOVQ x_base+32(FP), DI
+	MOVQ xd_base+56(FP), DX
+	MOVQ xd_len+64(FP), CX
+	MOVQ xs_base+80(FP), R9
+	VXORPS Y0, Y0, Y0
+	VXORPS X9, X9, X9
+	TESTQ CX, CX
+	JZ    q4krsum
+
+q4krloop:
+	Q4K_SUPERBLOCK
+	DECQ CX
+	JNZ  q4krloop
+
+q4krsum:
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VSUBPS X9, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	MOVQ  yp-8(SP), AX
+	MOVSS X0, (AX)
+	ADDQ  $4, AX
+	MOVQ  AX, yp-8(SP)
+	DECQ  left-16(SP)
+	JNZ   q4krrow
+
+q4krdone:
+	VZEROUPPER
 	RET

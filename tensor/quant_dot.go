@@ -125,6 +125,9 @@ type quantKernels struct {
 	// row at a time, which is bound by memory bandwidth already (measured
 	// on Zen 4), while Q4_0's one-row kernel is bound by its arithmetic.
 	dotQ4_0x4 func(w []byte, stride int, x []int8, xd []float32, out *[4]float32)
+	// dotQ4KRows, where a family has it, computes the Q4_K products of
+	// len(y) consecutive rows (rb bytes apart) in one call.
+	dotQ4KRows func(w []byte, rb int, x []int8, xd []float32, xs []int16, y []float32)
 	// quantizeQ8_0, where a family has it, is quantizeActsQ8_0's loop
 	// over blocks, bit for bit: q and d for len(d) blocks of x.
 	quantizeQ8_0 func(q []int8, d []float32, x []float32)
@@ -331,6 +334,10 @@ func (g *gemmQJob) rowRange(lo, hi int, out *[4]float32) {
 			act := &acts[i]
 			ci := g.c[i*g.ldc:]
 			j := j0
+			if g.q == Q4_K && g.qk.dotQ4KRows != nil {
+				g.qk.dotQ4KRows(g.a[j0*rb:j1*rb], rb, act.q, act.d, act.sums, ci[j0:j1])
+				continue
+			}
 			if x4 := g.qk.x4(g.q); x4 != nil {
 				for ; j+4 <= j1; j += 4 {
 					x4(g.a[j*rb:(j+4)*rb], rb, act.q, act.d, out)

@@ -492,3 +492,43 @@ func TestQuantizeActsQ8KKernels(t *testing.T) {
 		qk.quantizeActsQ8K(&n, nan)
 	}
 }
+
+// TestQuantDotQ4KRows checks every family's many-row Q4_K kernel against
+// its one-row kernel, bit for bit (the same sums in the same order), on
+// rows of one and several super-blocks, and that it writes only len(y)
+// results.
+func TestQuantDotQ4KRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, fam := range AvailableKernels() {
+		prev, _ := SetKernels(fam)
+		qk := quantKernelsFor(kernels())
+		SetKernels(prev)
+		if qk.dotQ4KRows == nil {
+			if runtime.GOARCH == "amd64" && fam != "generic" {
+				t.Errorf("%s: no many-row Q4_K kernel", fam)
+			}
+			continue
+		}
+		for _, n := range []int{256, 768, 2048} {
+			const rows = 7
+			rb := Q4_K.RowBytes(n)
+			w := make([]byte, rows*rb)
+			Quantize(Q4_K, w, randFloats(rng, rows*n, 0.05))
+			var a qActs
+			a.resize(n, 256)
+			quantizeActsQ8K(&a, randFloats(rng, n, 1))
+			y := make([]float32, rows+1)
+			y[rows] = -7
+			qk.dotQ4KRows(w, rb, a.q, a.d, a.sums, y[:rows])
+			for r := range rows {
+				want := qk.dotQ4K(w[r*rb:(r+1)*rb], a.q, a.d, a.sums)
+				if math.Float32bits(y[r]) != math.Float32bits(want) {
+					t.Errorf("%s n=%d row %d: %g, one-row kernel %g", fam, n, r, y[r], want)
+				}
+			}
+			if y[rows] != -7 {
+				t.Errorf("%s n=%d: wrote past y", fam, n)
+			}
+		}
+	}
+}
