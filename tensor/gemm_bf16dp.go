@@ -48,14 +48,12 @@ var roundedBufs = sync.Pool{New: func() any { return new(roundedBuf) }}
 
 // bf16Tile is a 32-weight-row by 6-row kernel over pairs of columns (see
 // gemm_bf16dp_amd64.s for the layouts).
-type bf16Tile func(w, a *byte, pairs int, out *[bf16TileTokens * bf16TileRows]float32)
+type bf16Tile func(w, a *byte, pairs int, out *[dotTileTokens * dotTileRows]float32)
 
 const (
-	bf16TileRows   = 32
-	bf16TileTokens = 6
-	bf16PanelPair  = bf16TileRows * 4   // bytes per pair of columns in a weight panel
-	bf16ActPair    = bf16TileTokens * 4 // and in an activation tile
-	bf16DotMinRows = 16                 // fewer rows of x run as GEMVs
+	bf16PanelPair  = dotTileRows * 4   // bytes per pair of columns in a weight panel
+	bf16ActPair    = dotTileTokens * 4 // and in an activation tile
+	bf16DotMinRows = 16                // fewer rows of x run as GEMVs
 )
 
 // bf16DotJob is one gemmBF16Dot call.
@@ -84,7 +82,7 @@ func gemmBF16Dot(tile bf16Tile, m, n, k int, a []float32, lda int, b []BF16, ldb
 		bf16DotJobs.Put(j)
 	}()
 	j.tile, j.m, j.n, j.k, j.b, j.ldb, j.c, j.ldc = tile, m, n, k, b, ldb, c, ldc
-	pairs, tiles := (k+1)/2, ceilDiv(m, bf16TileTokens)
+	pairs, tiles := (k+1)/2, ceilDiv(m, dotTileTokens)
 	j.acts = grow(j.acts, tiles*pairs*bf16ActPair)
 	if len(j.row) < maxThreads() {
 		j.row = make([][]BF16, maxThreads())
@@ -92,7 +90,7 @@ func gemmBF16Dot(tile bf16Tile, m, n, k int, a []float32, lda int, b []BF16, ldb
 	j.a, j.lda = a, lda
 	parallel((*bf16PackActs)(j), tiles, &j.ps)
 	j.a = nil
-	parallel(j, ceilDiv(n, bf16TileRows), &j.ps)
+	parallel(j, ceilDiv(n, dotTileRows), &j.ps)
 }
 
 // bf16PackActs is the first phase of a bf16DotJob: part t packs tile t of
@@ -104,22 +102,17 @@ func (p *bf16PackActs) runPart(t int, s *scratch) {
 	j := (*bf16DotJob)(p)
 	pairs := (j.k + 1) / 2
 	j.row[s.worker] = grow(j.row[s.worker], j.k+1)
-	packBF16Acts(j.acts[t*pairs*bf16ActPair:(t+1)*pairs*bf16ActPair], j.a, j.lda, j.m, t*bf16TileTokens, j.k, j.row[s.worker])
+	packBF16Acts(j.acts[t*pairs*bf16ActPair:(t+1)*pairs*bf16ActPair], j.a, j.lda, j.m, t*dotTileTokens, j.k, j.row[s.worker])
 }
 
 func (j *bf16DotJob) runPart(part int, s *scratch) {
-	pairs, tiles := (j.k+1)/2, ceilDiv(j.m, bf16TileTokens)
+	pairs, tiles := (j.k+1)/2, ceilDiv(j.m, dotTileTokens)
 	s.bytes = grow(s.bytes, pairs*bf16PanelPair)
-	r0 := part * bf16TileRows
+	r0 := part * dotTileRows
 	packBF16Panel(s.bytes, j.b, j.ldb, j.n, r0, j.k)
-	out := &s.int8Out
-	cols := min(bf16TileRows, j.n-r0)
 	for t := range tiles {
-		j.tile(&s.bytes[0], &j.acts[t*pairs*bf16ActPair], pairs, out)
-		t0 := t * bf16TileTokens
-		for i := range min(bf16TileTokens, j.m-t0) {
-			copy(j.c[(t0+i)*j.ldc+r0:(t0+i)*j.ldc+r0+cols], out[i*bf16TileRows:i*bf16TileRows+cols])
-		}
+		j.tile(&s.bytes[0], &j.acts[t*pairs*bf16ActPair], pairs, &s.tileOut)
+		storeDotTile(j.c, j.ldc, j.m, t*dotTileTokens, j.n, r0, &s.tileOut)
 	}
 }
 
@@ -128,7 +121,7 @@ func (j *bf16DotJob) runPart(part int, s *scratch) {
 // columns, each row's two values in one 32-bit word.
 func packBF16Acts(dst []byte, a []float32, lda, m, t0, k int, row []BF16) {
 	clear(dst)
-	for i := range min(bf16TileTokens, m-t0) {
+	for i := range min(dotTileTokens, m-t0) {
 		Float32ToBF16(row[:k], a[(t0+i)*lda:(t0+i)*lda+k])
 		row[k] = 0 // the partner of an odd k's last column
 		for p := range (k + 1) / 2 {
@@ -141,7 +134,7 @@ func packBF16Acts(dst []byte, a []float32, lda, m, t0, k int, row []BF16) {
 // on are zeros): per pair of columns, each row's two values in one word.
 func packBF16Panel(dst []byte, b []BF16, ldb, n, r0, k int) {
 	pairs := (k + 1) / 2
-	for r := range bf16TileRows {
+	for r := range dotTileRows {
 		if r0+r >= n {
 			for p := range pairs {
 				binary.LittleEndian.PutUint32(dst[p*bf16PanelPair+4*r:], 0)
@@ -173,13 +166,13 @@ func checkBF16Tile(tile bf16Tile) error {
 		for i := 0; i+2 <= len(a); i += 2 {
 			binary.LittleEndian.PutUint16(a[i:], uint16(BF16FromFloat32(2*rng.Float32()-1)))
 		}
-		var out [bf16TileTokens * bf16TileRows]float32
+		var out [dotTileTokens * dotTileRows]float32
 		tile(&w[0], &a[0], pairs, &out)
 		half := func(b []byte, off int) float64 {
 			return float64(BF16(binary.LittleEndian.Uint16(b[off:])).Float32())
 		}
-		for t := range bf16TileTokens {
-			for r := range bf16TileRows {
+		for t := range dotTileTokens {
+			for r := range dotTileRows {
 				var want, mag float64
 				for p := range pairs {
 					for h := range 2 {
@@ -188,7 +181,7 @@ func checkBF16Tile(tile bf16Tile) error {
 						mag += math.Abs(v)
 					}
 				}
-				if got := float64(out[t*bf16TileRows+r]); math.Abs(got-want) > 1e-5*mag+1e-30 {
+				if got := float64(out[t*dotTileRows+r]); math.Abs(got-want) > 1e-5*mag+1e-30 {
 					return fmt.Errorf("bfloat16 dot-product kernel, %d pairs: row %d of x, weight row %d: %g, want %g", pairs, t, r, got, want)
 				}
 			}

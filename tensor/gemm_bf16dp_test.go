@@ -64,7 +64,7 @@ func TestGemmBF16Rounded(t *testing.T) {
 // kernel that is wrong: a kernel that drops the second product of every
 // pair.
 func TestBF16TileSelfCheckFails(t *testing.T) {
-	bad := func(w, a *byte, pairs int, out *[bf16TileTokens * bf16TileRows]float32) {
+	bad := func(w, a *byte, pairs int, out *[dotTileTokens * dotTileRows]float32) {
 		for i := range out {
 			out[i] = 0
 		}

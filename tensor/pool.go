@@ -44,7 +44,7 @@ type partSync struct {
 	state atomic.Uint64
 	done  atomic.Int32 // parts finished
 	wg    sync.WaitGroup
-	fault atomic.Pointer[memoryFault]
+	fault atomic.Pointer[partPanic]
 }
 
 // claim returns the next unclaimed part of call gen, or -1 when there is
@@ -109,9 +109,9 @@ func nextItem() (workItem, bool) {
 	return it, ok
 }
 
-// memoryFault carries a recovered panic, usually a memory fault, from the
+// partPanic carries a recovered panic (a memory fault, or a bug) from the
 // goroutine that ran a part to the caller of parallel.
-type memoryFault struct{ value any }
+type partPanic struct{ value any }
 
 // IsMemoryFault reports whether r, a value recovered from a panic, is a
 // memory fault turned into a panic by debug.SetPanicOnFault.
@@ -163,7 +163,7 @@ func runPart(job partJob, part int, s *scratch, ps *partSync) {
 	defer ps.done.Add(1)
 	defer func() {
 		if r := recover(); r != nil {
-			ps.fault.CompareAndSwap(nil, &memoryFault{r})
+			ps.fault.CompareAndSwap(nil, &partPanic{r})
 		}
 	}()
 	job.runPart(part, s)
@@ -221,9 +221,9 @@ func maxThreads() int { return runtime.GOMAXPROCS(0) }
 type scratch struct {
 	a, b, row []float32
 	tile      [maxTile]float32
-	dot       [4]float32                             // GEMV results, or the scales of Aᵀx (a field, so that it does not escape)
-	bytes     []byte                                 // integer prefill's weight panel
-	int8Out   [int8TileTokens * int8TileRows]float32 // and its tile of results
+	dot       [4]float32                           // GEMV results, or the scales of Aᵀx (a field, so that it does not escape)
+	bytes     []byte                               // integer prefill's weight panel
+	tileOut   [dotTileTokens * dotTileRows]float32 // and its tile of results
 	// worker numbers the goroutines of one call of parallel: 0 for the
 	// caller, 1.. for the pool workers helping it.
 	worker int

@@ -62,7 +62,7 @@ func quantizeQ8_0AVX2(q []int8, d []float32, x []float32)
 // quant_gemm.go and quant_gemm_amd64.s).
 //
 //go:noescape
-func gemmQ8TileVNNI(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32)
+func gemmQ8TileVNNI(w, a *byte, nb int, out *[dotTileTokens * dotTileRows]float32)
 
 // quantizeQ8KAVX2 quantizes x to the Q8_K activations q and scales d,
 // len(d) blocks of 256, with the same results as quantizeActsQ8K (which

@@ -83,30 +83,30 @@ func quantizeActsQ8K(a *qActs, x []float32) {
 			// GOAMD64=v3), which ggml's reference does not do.
 			q[j] = int8(min(127, nearestInt(float32(iscale*v))))
 		}
-		for s := range 8 {
-			var sum int16
-			for _, v := range q[32*s : 32*s+32] {
-				sum += int16(v)
-			}
-			a.sums[b*8+s] = sum
-		}
+		blockSums(a.sums[b*8:b*8+8], q)
 		a.d[b] = 1 / iscale
 	}
 }
 
-// quantizeActsQ8K is the package function quantizeActsQ8K with qk's kernel where it has one.
+// quantizeActsQ8K is the package function quantizeActsQ8K, with qk's
+// kernel where it has one.
 func (qk *quantKernels) quantizeActsQ8K(a *qActs, x []float32) {
 	if qk.quantizeQ8K == nil {
 		quantizeActsQ8K(a, x)
 		return
 	}
 	qk.quantizeQ8K(a.q, a.d, x)
-	for s := range len(x) / 32 {
+	blockSums(a.sums, a.q)
+}
+
+// blockSums sets sums[s] to the sum of q's values 32s..32s+31.
+func blockSums(sums []int16, q []int8) {
+	for s := range sums {
 		var sum int16
-		for _, v := range a.q[32*s : 32*s+32] {
+		for _, v := range q[32*s : 32*s+32] {
 			sum += int16(v)
 		}
-		a.sums[s] = sum
+		sums[s] = sum
 	}
 }
 
@@ -135,7 +135,7 @@ type quantKernels struct {
 	quantizeQ8K func(q []int8, d []float32, x []float32)
 	// int8Tile, where a family has it, is the integer prefill kernel
 	// (see quant_gemm.go).
-	int8Tile func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32)
+	int8Tile func(w, a *byte, nb int, out *[dotTileTokens * dotTileRows]float32)
 	// panel8, where a family has it, packs eight rows of a weight panel
 	// for int8Tile (packInt8Panel's rows, for Q8_0, Q4_0 and Q4_K).
 	panel8 [numQTypes]func(dst, src *byte, rb, nb int)
@@ -247,8 +247,8 @@ func GemmQ(q QType, rows, m, n int, x []float32, ldx int, a []byte, c []float32,
 	checkMatrix("x", rows, n, len(x), ldx)
 	checkMatrix("c", rows, m, len(c), ldc)
 	if rows >= gemmQWidenRows {
-		if IntegerGemmQ(q) {
-			gemmQInt8(quantKernelsFor(kernels()).int8Tile, q, rows, m, n, x, ldx, a, c, ldc)
+		if qk := quantKernelsFor(kernels()); qk.integerGemmQ(q) {
+			gemmQInt8(qk, q, rows, m, n, x, ldx, a, c, ldc)
 			return
 		}
 		gemmQWiden(q, rows, m, n, x, ldx, a, c, ldc)

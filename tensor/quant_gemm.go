@@ -15,34 +15,34 @@ import (
 // (Q8_0: q+128, o = 128·d; Q4_0: the nibble, o = 8·d; Q4_K: the nibble,
 // s = d·scale, o = dmin·min), gives Σw·x = s·dx·Σu·xq − o·dx·Σxq per block.
 
-// Tile sizes of the integer kernel: 32 weight rows by 6 rows of x, and the
-// bytes per block of 32 columns in its weight panel and activation tile.
+// The bytes per block of 32 columns in the integer kernel's weight panel
+// and activation tile (a dotTileRows by dotTileTokens tile).
 const (
-	int8TileRows      = 32
-	int8TileTokens    = 6
-	int8PanelBlock    = 8*int8TileRows*4 + 2*int8TileRows*4 // quads, s, o
-	int8ActBlock      = 8*int8TileTokens*4 + 2*int8TileTokens*4
-	int8ActScaleStart = 8 * int8TileTokens * 4
+	int8PanelBlock    = 8*dotTileRows*4 + 2*dotTileRows*4 // quads, s, o
+	int8ActBlock      = 8*dotTileTokens*4 + 2*dotTileTokens*4
+	int8ActScaleStart = 8 * dotTileTokens * 4
 )
 
 // IntegerGemmQ reports whether GemmQ multiplies many rows of x by a matrix
 // in format q in 8-bit integers with the current kernels (see SetKernels),
 // quantizing x as GemvQ does, rather than widening the weights to float32.
-func IntegerGemmQ(q QType) bool {
-	return quantKernelsFor(kernels()).int8Tile != nil && int8Formats(q)
+func IntegerGemmQ(q QType) bool { return quantKernelsFor(kernels()).integerGemmQ(q) }
+
+// integerGemmQ reports whether qk has the integer prefill kernel and q's
+// blocks fit it (blocks of 32 with one scale and offset each; Q5_K and
+// Q6_K are left to the float32 path).
+func (qk *quantKernels) integerGemmQ(q QType) bool {
+	return qk.int8Tile != nil && int8Formats(q)
 }
 
-// int8Formats reports whether q's blocks fit the integer kernel (blocks of
-// 32 with one scale and offset each; Q5_K and Q6_K are left to the
-// float32 path).
+// int8Formats reports whether q's blocks fit the integer kernel.
 func int8Formats(q QType) bool { return q == Q8_0 || q == Q4_0 || q == Q4_K }
 
 // int8Job is one gemmQInt8 call: the packed activations, shared by every
 // part, and the weight panels the parts pack and multiply.
 type int8Job struct {
 	q          QType
-	tile       func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32)
-	qk         *quantKernels
+	qk         *quantKernels // with the integer kernels
 	rows, m, n int
 	x          []float32
 	ldx        int
@@ -57,16 +57,16 @@ type int8Job struct {
 
 var int8Jobs = sync.Pool{New: func() any { return new(int8Job) }}
 
-// gemmQInt8 computes c = x·Aᵀ as GemmQ does, through tile.
-func gemmQInt8(tile func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows]float32), q QType, rows, m, n int, x []float32, ldx int, a []byte, c []float32, ldc int) {
+// gemmQInt8 computes c = x·Aᵀ as GemmQ does, with qk's integer kernels
+// (qk.integerGemmQ(q) must hold).
+func gemmQInt8(qk *quantKernels, q QType, rows, m, n int, x []float32, ldx int, a []byte, c []float32, ldc int) {
 	j := int8Jobs.Get().(*int8Job)
 	defer func() {
-		j.a, j.c, j.tile = nil, nil, nil
+		j.a, j.c = nil, nil
 		int8Jobs.Put(j)
 	}()
-	j.q, j.tile, j.rows, j.m, j.n, j.a, j.rb, j.c, j.ldc = q, tile, rows, m, n, a, q.RowBytes(n), c, ldc
-	j.qk = quantKernelsFor(kernels())
-	nb, tiles := n/32, ceilDiv(rows, int8TileTokens)
+	j.q, j.qk, j.rows, j.m, j.n, j.a, j.rb, j.c, j.ldc = q, qk, rows, m, n, a, q.RowBytes(n), c, ldc
+	nb, tiles := n/32, ceilDiv(rows, dotTileTokens)
 	j.acts = grow(j.acts, tiles*nb*int8ActBlock)
 	if len(j.tmp) < maxThreads() {
 		j.tmp = make([]qActs, maxThreads())
@@ -74,7 +74,7 @@ func gemmQInt8(tile func(w, a *byte, nb int, out *[int8TileTokens * int8TileRows
 	j.x, j.ldx = x, ldx
 	parallel((*int8PackActs)(j), tiles, &j.ps)
 	j.x = nil
-	parallel(j, ceilDiv(m, int8TileRows), &j.ps)
+	parallel(j, ceilDiv(m, dotTileRows), &j.ps)
 }
 
 // int8PackActs is the first phase of an int8Job: part t quantizes and
@@ -85,22 +85,17 @@ type int8PackActs int8Job
 func (p *int8PackActs) runPart(t int, s *scratch) {
 	j := (*int8Job)(p)
 	nb := j.n / 32
-	packInt8Acts(j.acts[t*nb*int8ActBlock:(t+1)*nb*int8ActBlock], j.q, j.x, j.ldx, j.rows, t*int8TileTokens, j.n, &j.tmp[s.worker])
+	packInt8Acts(j.acts[t*nb*int8ActBlock:(t+1)*nb*int8ActBlock], j.qk, j.q, j.x, j.ldx, j.rows, t*dotTileTokens, j.n, &j.tmp[s.worker])
 }
 
 func (j *int8Job) runPart(part int, s *scratch) {
-	nb, tiles := j.n/32, ceilDiv(j.rows, int8TileTokens)
+	nb, tiles := j.n/32, ceilDiv(j.rows, dotTileTokens)
 	s.bytes = grow(s.bytes, nb*int8PanelBlock)
-	r0 := part * int8TileRows
+	r0 := part * dotTileRows
 	packInt8Panel(s.bytes, j.q, j.a, j.rb, j.m, r0, j.n, j.qk)
-	out := &s.int8Out
 	for t := range tiles {
-		j.tile(&s.bytes[0], &j.acts[t*nb*int8ActBlock], nb, out)
-		t0 := t * int8TileTokens
-		for i := range min(int8TileTokens, j.rows-t0) {
-			n := min(int8TileRows, j.m-r0)
-			copy(j.c[(t0+i)*j.ldc+r0:(t0+i)*j.ldc+r0+n], out[i*int8TileRows:i*int8TileRows+n])
-		}
+		j.qk.int8Tile(&s.bytes[0], &j.acts[t*nb*int8ActBlock], nb, &s.tileOut)
+		storeDotTile(j.c, j.ldc, j.rows, t*dotTileTokens, j.m, r0, &s.tileOut)
 	}
 }
 
@@ -108,7 +103,7 @@ func (j *int8Job) runPart(part int, s *scratch) {
 // are zeros) as the GEMV does for weights in format q (Q8_0 blocks, or
 // Q8_K blocks of 256 for the K-quants), and lays them out as the integer
 // kernel reads them, one scale per block of 32.
-func packInt8Acts(dst []byte, q QType, x []float32, ldx, nrows, t0, n int, tmp *qActs) {
+func packInt8Acts(dst []byte, qk *quantKernels, q QType, x []float32, ldx, nrows, t0, n int, tmp *qActs) {
 	nb := n / 32
 	clear(dst)
 	bs := 32
@@ -116,8 +111,7 @@ func packInt8Acts(dst []byte, q QType, x []float32, ldx, nrows, t0, n int, tmp *
 		bs = 256
 	}
 	tmp.resize(n, bs)
-	qk := quantKernelsFor(kernels())
-	for i := range min(int8TileTokens, nrows-t0) {
+	for i := range min(dotTileTokens, nrows-t0) {
 		xi := x[(t0+i)*ldx : (t0+i)*ldx+n]
 		switch {
 		case bs == 256:
@@ -133,12 +127,12 @@ func packInt8Acts(dst []byte, q QType, x []float32, ldx, nrows, t0, n int, tmp *
 			for kq := range 8 {
 				v := tmp.q[32*b+4*kq : 32*b+4*kq+4]
 				sum += int32(v[0]) + int32(v[1]) + int32(v[2]) + int32(v[3])
-				o := (kq*int8TileTokens + i) * 4
+				o := (kq*dotTileTokens + i) * 4
 				blk[o], blk[o+1], blk[o+2], blk[o+3] = byte(v[0]), byte(v[1]), byte(v[2]), byte(v[3])
 			}
 			d := tmp.d[b*32/bs]
 			putFloat(blk, int8ActScaleStart+4*i, d)
-			putFloat(blk, int8ActScaleStart+4*int8TileTokens+4*i, d*float32(sum))
+			putFloat(blk, int8ActScaleStart+4*dotTileTokens+4*i, d*float32(sum))
 		}
 	}
 }
@@ -151,7 +145,7 @@ func packInt8Acts(dst []byte, q QType, x []float32, ldx, nrows, t0, n int, tmp *
 func packInt8Panel(dst []byte, q QType, a []byte, rb, m, r0, n int, qk *quantKernels) {
 	nb := n / 32
 	pack8 := qk.panel8[q]
-	for g := 0; g < int8TileRows; g += 8 {
+	for g := 0; g < dotTileRows; g += 8 {
 		if pack8 == nil || r0+g+8 > m {
 			for r := g; r < g+8; r++ {
 				packInt8Row(dst, q, a, rb, m, r0, r, nb)

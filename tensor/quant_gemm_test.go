@@ -37,7 +37,7 @@ func TestGemmQInt8(t *testing.T) {
 				for i := range got {
 					got[i] = -7
 				}
-				gemmQInt8(qk.int8Tile, q, sh.rows, sh.m, sh.n, x, ldx, a, got, ldc)
+				gemmQInt8(qk, q, sh.rows, sh.m, sh.n, x, ldx, a, got, ldc)
 				rb := q.RowBytes(sh.n)
 				var act qActs
 				for i := range sh.rows {
@@ -91,7 +91,7 @@ func TestPackInt8PanelKernels(t *testing.T) {
 				got := make([]byte, nb*int8PanelBlock)
 				want := make([]byte, nb*int8PanelBlock)
 				packInt8Panel(got, q, a, rb, m, r0, n, qk)
-				for r := range int8TileRows {
+				for r := range dotTileRows {
 					packInt8Row(want, q, a, rb, m, r0, r, nb)
 				}
 				for i := range want {

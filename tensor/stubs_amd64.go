@@ -44,7 +44,7 @@ func asmKernelSets() []*kernelSet {
 // (see gemm_bf16dp.go and gemm_bf16dp_amd64.s).
 //
 //go:noescape
-func gemmBF16TileAVX512(w, a *byte, pairs int, out *[bf16TileTokens * bf16TileRows]float32)
+func gemmBF16TileAVX512(w, a *byte, pairs int, out *[dotTileTokens * dotTileRows]float32)
 
 // avx2Kernels is the AVX2+FMA+F16C family. Its GEMM tile is 6×16 (12 ymm
 // accumulators); the blocks suit a core with 32 KiB of L1d and 512 KiB of
