@@ -134,7 +134,7 @@ func loadModel(ctx context.Context, spec, dtype string, bf16Act bool, stderr io.
 	if err != nil {
 		return nil, err
 	}
-	m, err := native.LoadModel(ctx, spec, &model.Options{DType: o.DType, BF16Activations: o.BF16Activations}, &o.Resolve)
+	m, err := native.LoadModel(ctx, spec, o.ModelOptions(), &o.Resolve)
 	if err != nil {
 		return nil, modelError(spec, err)
 	}

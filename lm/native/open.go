@@ -32,6 +32,12 @@ type OpenOptions struct {
 	Resolve models.ResolveOptions
 }
 
+// ModelOptions returns the options of o that load the weights
+// (model.Load's).
+func (o *OpenOptions) ModelOptions() *model.Options {
+	return &model.Options{DType: o.DType, BF16Activations: o.BF16Activations}
+}
+
 // Open returns a backend on the model that spec names: a model directory
 // or GGUF file, builtin:NAME or hf:ORG/NAME[@REVISION] (see
 // models.Resolve). It loads the weights (LoadModel) and the tokenizer
@@ -42,7 +48,7 @@ func Open(ctx context.Context, spec string, opts *OpenOptions) (*Model, error) {
 	if opts != nil {
 		o = *opts
 	}
-	m, err := LoadModel(ctx, spec, &model.Options{DType: o.DType, BF16Activations: o.BF16Activations}, &o.Resolve)
+	m, err := LoadModel(ctx, spec, o.ModelOptions(), &o.Resolve)
 	if err != nil {
 		return nil, err
 	}
