@@ -1,20 +1,10 @@
 //go:build !noasm && !gccgo
 
 #include "textflag.h"
+#include "vec_amd64.h"
 
 // Elementwise kernels built on a vector float32 exponential that follows
 // expSplit (expf.go) lane by lane. Every constant is a 32-byte vector.
-
-#define VEC(sym, bits) \
-	DATA sym<>+0(SB)/4, $bits \
-	DATA sym<>+4(SB)/4, $bits \
-	DATA sym<>+8(SB)/4, $bits \
-	DATA sym<>+12(SB)/4, $bits \
-	DATA sym<>+16(SB)/4, $bits \
-	DATA sym<>+20(SB)/4, $bits \
-	DATA sym<>+24(SB)/4, $bits \
-	DATA sym<>+28(SB)/4, $bits \
-	GLOBL sym<>(SB), RODATA|NOPTR, $32
 
 VEC(expLog2e, 0x3fb8aa3b) // 1.44269504
 VEC(expMagic, 0x4b400000) // 1.5·2^23, as float and as integer bits

@@ -1,40 +1,32 @@
 //go:build !noasm && !gccgo
 
 #include "textflag.h"
+#include "vec_amd64.h"
 
 // quantizeQ8_0AVX2 is quantizeActsQ8_0 (llama.cpp's quantize_row_q8_0_ref)
 // eight lanes at a time, with the same float32 operations in the same
 // order, so that it gives the same bytes and scales.
 
-#define QVEC(sym, bits) \
-	DATA sym<>+0(SB)/4, $bits \
-	DATA sym<>+4(SB)/4, $bits \
-	DATA sym<>+8(SB)/4, $bits \
-	DATA sym<>+12(SB)/4, $bits \
-	DATA sym<>+16(SB)/4, $bits \
-	DATA sym<>+20(SB)/4, $bits \
-	DATA sym<>+24(SB)/4, $bits \
-	DATA sym<>+28(SB)/4, $bits \
-	GLOBL sym<>(SB), RODATA|NOPTR, $32
-
-QVEC(qaAbs, 0x7fffffff)
-QVEC(qaSign, 0x80000000)
-QVEC(qaHalf, 0x3f000000) // 0.5
-QVEC(qaOne, 0x3f800000)  // 1
-QVEC(qa127, 0x42fe0000)  // 127
-QVEC(qa127i, 0x0000007f) // 127, as int32
+VEC(qaAbs, 0x7fffffff)
+VEC(qaSign, 0x80000000)
+VEC(qaHalf, 0x3f000000) // 0.5
+VEC(qaOne, 0x3f800000)  // 1
+VEC(qa127, 0x42fe0000)  // 127
+VEC(qa127i, 0x0000007f) // 127, as int32
 
 // The int32 lanes that VPACKSSDW and VPACKSSWB leave interleaved by
 // 128-bit lane, put back in order.
-DATA qaPerm<>+0(SB)/4, $0
-DATA qaPerm<>+4(SB)/4, $4
-DATA qaPerm<>+8(SB)/4, $1
-DATA qaPerm<>+12(SB)/4, $5
-DATA qaPerm<>+16(SB)/4, $2
-DATA qaPerm<>+20(SB)/4, $6
-DATA qaPerm<>+24(SB)/4, $3
-DATA qaPerm<>+28(SB)/4, $7
-GLOBL qaPerm<>(SB), RODATA|NOPTR, $32
+VEC8(qaPerm, 0, 4, 1, 5, 2, 6, 3, 7)
+
+// HMAX sets every lane of X4 to the largest of Y4's eight lanes (uses
+// X5).
+#define HMAX \
+	VEXTRACTF128 $1, Y4, X5 \
+	VMAXPS X5, X4, X4 \
+	VPERMILPS $0x4E, X4, X5 \
+	VMAXPS X5, X4, X4 \
+	VPERMILPS $0xB1, X4, X5 \
+	VMAXPS X5, X4, X4
 
 // ROUND_AWAY rounds the lanes of R to integers, half away from zero (C's
 // roundf): truncate, then step away from zero where the dropped fraction
@@ -78,12 +70,7 @@ qaloop:
 	VANDPS Y15, Y3, Y6
 	VMAXPS Y6, Y5, Y5
 	VMAXPS Y5, Y4, Y4
-	VEXTRACTF128 $1, Y4, X5
-	VMAXPS X5, X4, X4
-	VPERMILPS $0x4E, X4, X5
-	VMAXPS X5, X4, X4
-	VPERMILPS $0xB1, X4, X5
-	VMAXPS X5, X4, X4
+	HMAX
 
 	// d = amax/127, stored as its f16 rounding; id = 1/d, or 0 if d is 0
 	VDIVSS X14, X4, X5
@@ -153,12 +140,7 @@ q8kmax:
 	ADDQ   $32, AX
 	CMPQ   AX, $1024
 	JLT    q8kmax
-	VEXTRACTF128 $1, Y4, X5
-	VMAXPS X5, X4, X4
-	VPERMILPS $0x4E, X4, X5
-	VMAXPS X5, X4, X4
-	VPERMILPS $0xB1, X4, X5
-	VMAXPS X5, X4, X4
+	HMAX
 	VINSERTF128 $1, X4, Y4, Y4
 
 	// a block of zeros (or amax NaN): q = 0, d = 0

@@ -1,6 +1,7 @@
 //go:build !noasm && !gccgo
 
 #include "textflag.h"
+#include "vec_amd64.h"
 
 // Register use in the Q8_0/Q4_0 kernels: SI weights, DI activations, DX
 // activation scales, CX blocks left; Y0 the float32 accumulator, Y15
@@ -173,25 +174,14 @@ q40vdone:
 
 // q4kScJ are VPSHUFB masks that broadcast 16-bit word J of a register to
 // all its words, for the sub-block scales (widened to words in Y13).
-#define SCALE_MASK(sym, bits) \
-	DATA sym<>+0(SB)/4, $bits \
-	DATA sym<>+4(SB)/4, $bits \
-	DATA sym<>+8(SB)/4, $bits \
-	DATA sym<>+12(SB)/4, $bits \
-	DATA sym<>+16(SB)/4, $bits \
-	DATA sym<>+20(SB)/4, $bits \
-	DATA sym<>+24(SB)/4, $bits \
-	DATA sym<>+28(SB)/4, $bits \
-	GLOBL sym<>(SB), RODATA|NOPTR, $32
-
-SCALE_MASK(q4kSc0, 0x01000100)
-SCALE_MASK(q4kSc1, 0x03020302)
-SCALE_MASK(q4kSc2, 0x05040504)
-SCALE_MASK(q4kSc3, 0x07060706)
-SCALE_MASK(q4kSc4, 0x09080908)
-SCALE_MASK(q4kSc5, 0x0b0a0b0a)
-SCALE_MASK(q4kSc6, 0x0d0c0d0c)
-SCALE_MASK(q4kSc7, 0x0f0e0f0e)
+VEC(q4kSc0, 0x01000100)
+VEC(q4kSc1, 0x03020302)
+VEC(q4kSc2, 0x05040504)
+VEC(q4kSc3, 0x07060706)
+VEC(q4kSc4, 0x09080908)
+VEC(q4kSc5, 0x0b0a0b0a)
+VEC(q4kSc6, 0x0d0c0d0c)
+VEC(q4kSc7, 0x0f0e0f0e)
 
 // Q4K_SUPERBLOCK adds one super-block of the row at SI times the
 // activations at DI (scales DX, sums R9) to Y0 and X9 and moves the
@@ -274,11 +264,7 @@ q4kloop:
 	JNZ  q4kloop
 
 q4kdone:
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VSUBPS X9, X0, X0
-	VHADDPS X0, X0, X0
-	VHADDPS X0, X0, X0
+	KQUANT_SUM
 	VZEROUPPER
 	MOVSS X0, ret+96(FP)
 	RET
@@ -318,11 +304,7 @@ q4krloop:
 	JNZ  q4krloop
 
 q4krsum:
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VSUBPS X9, X0, X0
-	VHADDPS X0, X0, X0
-	VHADDPS X0, X0, X0
+	KQUANT_SUM
 	MOVQ  yp-8(SP), AX
 	MOVSS X0, (AX)
 	ADDQ  $4, AX

@@ -1,6 +1,7 @@
 //go:build !noasm && !gccgo
 
 #include "textflag.h"
+#include "vec_amd64.h"
 
 // Weight panels of the integer prefill kernel (quant_gemm.go), eight rows
 // at a time: each row's 32 unsigned bytes of a block are one register of
@@ -10,17 +11,8 @@
 // three strides), DX the panel block (already offset to the rows' group),
 // CX blocks left.
 
-DATA pkMask<>+0(SB)/8, $0x0F0F0F0F0F0F0F0F
-DATA pkMask<>+8(SB)/8, $0x0F0F0F0F0F0F0F0F
-DATA pkMask<>+16(SB)/8, $0x0F0F0F0F0F0F0F0F
-DATA pkMask<>+24(SB)/8, $0x0F0F0F0F0F0F0F0F
-GLOBL pkMask<>(SB), RODATA|NOPTR, $32
-
-DATA pkSign<>+0(SB)/8, $0x8080808080808080
-DATA pkSign<>+8(SB)/8, $0x8080808080808080
-DATA pkSign<>+16(SB)/8, $0x8080808080808080
-DATA pkSign<>+24(SB)/8, $0x8080808080808080
-GLOBL pkSign<>(SB), RODATA|NOPTR, $32
+VEC(pkMask, 0x0F0F0F0F)
+VEC(pkSign, 0x80808080)
 
 DATA pkEight<>+0(SB)/4, $0x41000000   // 8
 GLOBL pkEight<>(SB), RODATA|NOPTR, $4

@@ -1,6 +1,7 @@
 //go:build !noasm && !gccgo
 
 #include "textflag.h"
+#include "vec_amd64.h"
 
 // The panel dequantizers gather one 32-bit word from each of 8 rows of
 // quantized weights (row j at SI + j·rb, Y15 holding the offsets j·rb) and
@@ -8,15 +9,7 @@
 // weight p of row j. DI is the panel, R8 its row stride in bytes (nr·4),
 // Y8 the 8 rows' f16 scales widened to float32.
 
-DATA rowIndex<>+0(SB)/4, $0
-DATA rowIndex<>+4(SB)/4, $1
-DATA rowIndex<>+8(SB)/4, $2
-DATA rowIndex<>+12(SB)/4, $3
-DATA rowIndex<>+16(SB)/4, $4
-DATA rowIndex<>+20(SB)/4, $5
-DATA rowIndex<>+24(SB)/4, $6
-DATA rowIndex<>+28(SB)/4, $7
-GLOBL rowIndex<>(SB), RODATA|NOPTR, $32
+VEC8(rowIndex, 0, 1, 2, 3, 4, 5, 6, 7)
 
 // PREFETCH_ROWS(off) asks for the cache line off bytes ahead in each of
 // the 8 rows: a sliver walks 16 or 32 rows at once, more streams than the

@@ -1,6 +1,7 @@
 //go:build !noasm && !gccgo
 
 #include "textflag.h"
+#include "vec_amd64.h"
 
 // Register use in dotQ5KAVX2: SI weights, DI activations, DX activation
 // scales, R9 activation sums, CX blocks left; Y0 and X9 the float32
@@ -125,11 +126,7 @@ q5kloop:
 	JNZ  q5kloop
 
 q5kdone:
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VSUBPS X9, X0, X0
-	VHADDPS X0, X0, X0
-	VHADDPS X0, X0, X0
+	KQUANT_SUM
 	VZEROUPPER
 	MOVSS X0, ret+96(FP)
 	RET
