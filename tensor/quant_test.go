@@ -421,17 +421,25 @@ func TestQuantizeActsKernels(t *testing.T) {
 		if qk.quantizeQ8_0 == nil {
 			continue
 		}
-		q, d := make([]int8, len(x)), make([]float32, blocks)
-		qk.quantizeQ8_0(q, d, x)
-		for b := range blocks {
-			if math.Float32bits(d[b]) != math.Float32bits(want.d[b]) {
-				t.Errorf("%s block %d: scale %g, want %g", fam, b, d[b], want.d[b])
-			}
-			for i := b * 32; i < b*32+32; i++ {
-				if q[i] != want.q[i] {
-					t.Errorf("%s block %d: q[%d] = %d, want %d (x %g)", fam, b, i, q[i], want.q[i], x[i])
-					break
-				}
+		var got qActs
+		got.resize(len(x), 32)
+		qk.quantizeQ8_0(got.q, got.d, x)
+		checkActsEqual(t, fam, &got, &want, x, 32)
+	}
+}
+
+// checkActsEqual reports every block of bs values whose scale or bytes in
+// got differ from want's, bit for bit.
+func checkActsEqual(t *testing.T, fam string, got, want *qActs, x []float32, bs int) {
+	t.Helper()
+	for b := range want.d {
+		if math.Float32bits(got.d[b]) != math.Float32bits(want.d[b]) {
+			t.Errorf("%s block %d: scale %g, want %g", fam, b, got.d[b], want.d[b])
+		}
+		for i := b * bs; i < b*bs+bs; i++ {
+			if got.q[i] != want.q[i] {
+				t.Errorf("%s block %d: q[%d] = %d, want %d (x %g)", fam, b, i, got.q[i], want.q[i], x[i])
+				break
 			}
 		}
 	}
@@ -471,17 +479,7 @@ func TestQuantizeActsQ8KKernels(t *testing.T) {
 		var got qActs
 		got.resize(len(x), 256)
 		qk.quantizeActsQ8K(&got, x)
-		for b := range blocks {
-			if math.Float32bits(got.d[b]) != math.Float32bits(want.d[b]) {
-				t.Errorf("%s block %d: scale %g, want %g", fam, b, got.d[b], want.d[b])
-			}
-			for i := b * 256; i < b*256+256; i++ {
-				if got.q[i] != want.q[i] {
-					t.Errorf("%s block %d: q[%d] = %d, want %d (x %g)", fam, b, i, got.q[i], want.q[i], x[i])
-					break
-				}
-			}
-		}
+		checkActsEqual(t, fam, &got, &want, x, 256)
 		for s := range got.sums {
 			if got.sums[s] != want.sums[s] {
 				t.Errorf("%s: sum %d = %d, want %d", fam, s, got.sums[s], want.sums[s])
