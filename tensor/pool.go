@@ -222,8 +222,8 @@ type scratch struct {
 	a, b, row []float32
 	tile      [maxTile]float32
 	dot       [4]float32                           // GEMV results, or the scales of Aᵀx (a field, so that it does not escape)
-	bytes     []byte                               // integer prefill's weight panel
-	tileOut   [dotTileTokens * dotTileRows]float32 // and its tile of results
+	bytes     []byte                               // a dot tile's weight panel (dottile.go)
+	tileOut   [dotTileTokens * dotTileRows]float32 // and a tile's results
 	// worker numbers the goroutines of one call of parallel: 0 for the
 	// caller, 1.. for the pool workers helping it.
 	worker int
