@@ -1,6 +1,7 @@
 //go:build !noasm && !gccgo
 
 #include "textflag.h"
+#include "vec_amd64.h"
 
 // gemmBF16TileAVX512: 32 weight rows by 6 rows of x over `pairs` pairs of
 // columns, with AVX512_BF16's VDPBF16PS (each float32 lane adds the
@@ -19,18 +20,7 @@ TEXT ·gemmBF16TileAVX512(SB), NOSPLIT, $0-32
 	MOVQ a+8(FP), DI
 	MOVQ pairs+16(FP), CX
 	MOVQ out+24(FP), DX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
+	ZERO12(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11)
 	TESTQ CX, CX
 	JZ    done
 
@@ -55,17 +45,6 @@ loop:
 	JNZ  loop
 
 done:
-	VMOVUPS Z0, 0(DX)
-	VMOVUPS Z6, 64(DX)
-	VMOVUPS Z1, 128(DX)
-	VMOVUPS Z7, 192(DX)
-	VMOVUPS Z2, 256(DX)
-	VMOVUPS Z8, 320(DX)
-	VMOVUPS Z3, 384(DX)
-	VMOVUPS Z9, 448(DX)
-	VMOVUPS Z4, 512(DX)
-	VMOVUPS Z10, 576(DX)
-	VMOVUPS Z5, 640(DX)
-	VMOVUPS Z11, 704(DX)
+	DOT_TILE_STORE(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11)
 	VZEROUPPER
 	RET

@@ -1,6 +1,7 @@
 //go:build !noasm && !gccgo
 
 #include "textflag.h"
+#include "vec_amd64.h"
 
 // gemmQ8TileVNNI: 32 weight rows by 6 tokens over nb blocks of 32, with
 // 8-bit integer products (VPDPBUSD on 512-bit registers). Per block, the
@@ -44,20 +45,6 @@
 	VFMADD231PS Z31, HI, FHI \
 	VFNMADD231PS.BCST 216+4*T(DI), Z29, FHI
 
-#define ZERO12(A, B, C, D, E, F, G, H, I, J, K, L) \
-	VPXORD A, A, A \
-	VPXORD B, B, B \
-	VPXORD C, C, C \
-	VPXORD D, D, D \
-	VPXORD E, E, E \
-	VPXORD F, F, F \
-	VPXORD G, G, G \
-	VPXORD H, H, H \
-	VPXORD I, I, I \
-	VPXORD J, J, J \
-	VPXORD K, K, K \
-	VPXORD L, L, L
-
 // func gemmQ8TileVNNI(w *byte, a *byte, nb int, out *[6 * 32]float32)
 TEXT ·gemmQ8TileVNNI(SB), NOSPLIT, $0-32
 	MOVQ w+0(FP), SI
@@ -94,17 +81,6 @@ loop:
 	JNZ  loop
 
 done:
-	VMOVUPS Z12, 0(DX)
-	VMOVUPS Z18, 64(DX)
-	VMOVUPS Z13, 128(DX)
-	VMOVUPS Z19, 192(DX)
-	VMOVUPS Z14, 256(DX)
-	VMOVUPS Z20, 320(DX)
-	VMOVUPS Z15, 384(DX)
-	VMOVUPS Z21, 448(DX)
-	VMOVUPS Z16, 512(DX)
-	VMOVUPS Z22, 576(DX)
-	VMOVUPS Z17, 640(DX)
-	VMOVUPS Z23, 704(DX)
+	DOT_TILE_STORE(Z12, Z13, Z14, Z15, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23)
 	VZEROUPPER
 	RET

@@ -34,3 +34,35 @@
 	VSUBPS X9, X0, X0 \
 	VHADDPS X0, X0, X0 \
 	VHADDPS X0, X0, X0
+
+// ZERO12 clears twelve vector registers.
+#define ZERO12(A, B, C, D, E, F, G, H, I, J, K, L) \
+	VPXORD A, A, A \
+	VPXORD B, B, B \
+	VPXORD C, C, C \
+	VPXORD D, D, D \
+	VPXORD E, E, E \
+	VPXORD F, F, F \
+	VPXORD G, G, G \
+	VPXORD H, H, H \
+	VPXORD I, I, I \
+	VPXORD J, J, J \
+	VPXORD K, K, K \
+	VPXORD L, L, L
+
+// DOT_TILE_STORE stores a dot tile's results (dottile.go) at DX, row of x
+// by row of x: T0–T5 weight rows 0–15 and U0–U5 rows 16–31 of x's rows
+// 0–5.
+#define DOT_TILE_STORE(T0, T1, T2, T3, T4, T5, U0, U1, U2, U3, U4, U5) \
+	VMOVUPS T0, 0(DX) \
+	VMOVUPS U0, 64(DX) \
+	VMOVUPS T1, 128(DX) \
+	VMOVUPS U1, 192(DX) \
+	VMOVUPS T2, 256(DX) \
+	VMOVUPS U2, 320(DX) \
+	VMOVUPS T3, 384(DX) \
+	VMOVUPS U3, 448(DX) \
+	VMOVUPS T4, 512(DX) \
+	VMOVUPS U4, 576(DX) \
+	VMOVUPS T5, 640(DX) \
+	VMOVUPS U5, 704(DX)
